@@ -1,0 +1,105 @@
+"""Answers about police procedures, from the knowledge base in data/.
+
+One action answers every procedure question: a procedure by name, a
+follow-up about the current procedure ("lệ phí bao nhiêu?"), a general
+question that needs a clarifying question ("làm căn cước"), and the reply to
+that clarifying question. The slot ``procedure`` always holds the catalogue
+id of the procedure answered about.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.knowledge import answers
+from bot.knowledge.store import KnowledgeBase, load
+
+
+@lru_cache(maxsize=1)
+def knowledge() -> Tuple[KnowledgeBase, answers.AnswerConfig]:
+    return load(strict=True), answers.AnswerConfig.load()
+
+
+def send(dispatcher: CollectingDispatcher, replies: List[answers.Reply]) -> None:
+    for reply in replies:
+        kwargs: Dict[str, Any] = {"text": reply.text}
+        if reply.buttons:
+            kwargs["buttons"] = reply.buttons
+        if reply.custom:
+            kwargs["json_message"] = reply.custom
+        dispatcher.utter_message(**kwargs)
+
+
+def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[EventType]]:
+    """Answer the latest message about a procedure; None if it is not about one."""
+    kb, config = knowledge()
+    latest = tracker.latest_message or {}
+    slots = {name: tracker.get_slot(name) for name in ("procedure", "aspect", "clarifying")}
+    decision = answers.resolve(
+        kb,
+        config,
+        (latest.get("intent") or {}).get("name"),
+        latest.get("intent_ranking") or [],
+        latest.get("text") or "",
+        slots,
+    )
+    if decision.topic is not None:
+        send(dispatcher, [answers.render_topic_question(kb, decision.topic)])
+        # the aspect asked for (if any) is answered once the case is known
+        return [SlotSet("clarifying", decision.topic.id), SlotSet("procedure", None), SlotSet("aspect", decision.aspect)]
+    if decision.ask_which:
+        dispatcher.utter_message(text=config.ask_which_procedure)
+        return [SlotSet("procedure", None), SlotSet("aspect", decision.aspect)]
+    if decision.procedure is None:
+        return None
+    procedure = kb.procedures[decision.procedure]
+    aspect = decision.aspect
+    if aspect is None and slots["procedure"] is None and slots["aspect"]:
+        aspect = slots["aspect"]  # the question asked before we knew the procedure
+    if aspect:
+        send(dispatcher, answers.render_aspect(kb, config, procedure, aspect))
+    else:
+        send(dispatcher, answers.render_overview(kb, config, procedure))
+    return [
+        SlotSet("procedure", procedure.id),
+        SlotSet("aspect", aspect),
+        SlotSet("clarifying", None),
+    ]
+
+
+class ActionAnswerProcedure(Action):
+    def name(self) -> Text:
+        return "action_answer_procedure"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        events = answer(dispatcher, tracker)
+        if events is None:
+            dispatcher.utter_message(text=knowledge()[1].not_understood)
+            return []
+        return events
+
+
+class ActionNotUnderstood(Action):
+    """Out of scope or not understood, unless it answers an open clarifying question."""
+
+    def name(self) -> Text:
+        return "action_not_understood"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        if tracker.get_slot("clarifying"):
+            events = answer(dispatcher, tracker)
+            if events is not None:
+                return events
+        config = knowledge()[1]
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        dispatcher.utter_message(text=config.out_of_scope if intent == "out_of_scope" else config.not_understood)
+        return [SlotSet("clarifying", None)]

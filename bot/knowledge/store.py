@@ -1,0 +1,249 @@
+"""The procedure knowledge base: YAML files under ``data/`` (see docs/knowledge_base.md).
+
+Loading is tolerant: a broken file is recorded as a problem (with file and
+line) instead of stopping the load, so the validation command can report
+every problem at once. The assistant itself loads with ``strict=True``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+DATA = ROOT / "data"
+
+CHANNELS = {
+    "in_person": "Nộp trực tiếp",
+    "online_portal": "Cổng dịch vụ công",
+    "vneid": "Ứng dụng VNeID",
+    "post": "Qua bưu chính",
+    "phone": "Qua điện thoại",
+    "email": "Qua thư điện tử",
+}
+
+
+@dataclass
+class Problem:
+    path: Path
+    line: int
+    message: str
+    severity: str = "error"  # or "warning"
+
+    def __str__(self) -> str:
+        try:
+            shown = self.path.relative_to(ROOT)
+        except ValueError:
+            shown = self.path
+        return f"{shown}:{self.line}: {self.severity}: {self.message}"
+
+
+class Located:
+    """A YAML file's data with the line of every mapping key and list item."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        text = path.read_text(encoding="utf-8")
+        self.data = yaml.safe_load(text)
+        self._root = yaml.compose(text)
+
+    def line(self, *keys: Any) -> int:
+        """1-based line of the value at ``keys`` (str for mapping keys, int for list items)."""
+        node, line = self._root, 1
+        for key in keys:
+            if node is None:
+                break
+            if isinstance(node, yaml.MappingNode):
+                match = [(k, v) for k, v in node.value if k.value == key]
+                if not match:
+                    break
+                line = match[0][0].start_mark.line + 1
+                node = match[0][1]
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+                node = node.value[key]
+                line = node.start_mark.line + 1
+            else:
+                break
+        return line
+
+
+@dataclass
+class Procedure:
+    id: str
+    name: str
+    reviewed: Optional[dt.date]
+    purpose: str
+    aliases: List[str]
+    documents: List[Dict[str, str]]
+    forms: List[str]
+    where: Dict[str, Any]
+    processing_time: str
+    fee: Dict[str, str]
+    legal_basis: List[Dict[str, Any]]
+    examples: List[str]
+    source: Optional[Located] = None
+
+    @property
+    def domain(self) -> str:
+        return self.id.split(".", 1)[0]
+
+
+@dataclass
+class Form:
+    code: str
+    label: str
+    title: str
+    issued_with: str
+    fields: List[str]
+    file: Optional[str] = None  # an official file in data/forms/, replacing the generated one
+
+
+@dataclass
+class Option:
+    procedure: str
+    title: str
+
+
+@dataclass
+class Topic:
+    """A question that names a domain but not the procedure: the bot asks which."""
+
+    id: str
+    question: str
+    options: List[Option]
+    examples: List[str]
+    names: List[str] = field(default_factory=list)  # words naming the topic in a follow-up
+    source: Optional[Located] = None
+    index: int = 0  # position in the topics file
+
+    def example_line(self, i: int) -> int:
+        return self.source.line("topics", self.index, "examples", i) if self.source else 1
+
+    @property
+    def intent(self) -> str:
+        return f"topic.{self.id}"
+
+
+@dataclass
+class KnowledgeBase:
+    catalogue: Dict[str, str]  # id -> name
+    domains: Dict[str, str]
+    procedures: Dict[str, Procedure] = field(default_factory=dict)
+    forms: Dict[str, Form] = field(default_factory=dict)
+    topics: Dict[str, Topic] = field(default_factory=dict)
+    problems: List[Problem] = field(default_factory=list)
+
+    def topic_for_intent(self, intent: Optional[str]) -> Optional[Topic]:
+        for topic in self.topics.values():
+            if topic.intent == intent:
+                return topic
+        return None
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def _procedure(source: Located) -> Procedure:
+    d = source.data or {}
+    reviewed = d.get("reviewed")
+    if isinstance(reviewed, str):
+        reviewed = dt.date.fromisoformat(reviewed)
+    return Procedure(
+        id=str(d.get("id") or ""),
+        name=_text(d.get("name")),
+        reviewed=reviewed,
+        purpose=_text(d.get("purpose")),
+        aliases=[_text(a) for a in d.get("aliases") or []],
+        documents=[
+            {"item": _text(doc.get("item")), "when": _text(doc.get("when"))}
+            for doc in d.get("documents") or []
+            if isinstance(doc, dict)
+        ],
+        forms=[str(f) for f in d.get("forms") or []],
+        where={**(d.get("where") or {}), "office": _text((d.get("where") or {}).get("office")),
+               "note": _text((d.get("where") or {}).get("note"))},
+        processing_time=_text(d.get("processing_time")),
+        fee={k: _text(v) for k, v in (d.get("fee") or {}).items()},
+        legal_basis=[
+            {"title": _text(b.get("title")), "date": b.get("date"), "note": _text(b.get("note"))}
+            for b in d.get("legal_basis") or []
+            if isinstance(b, dict)
+        ],
+        examples=[str(e).strip() for e in d.get("examples") or []],
+        source=source,
+    )
+
+
+def load(data_dir: Path = DATA, strict: bool = False) -> KnowledgeBase:
+    """Load the knowledge base from ``data_dir``; ``strict`` raises on any error."""
+    catalogue_file = Located(data_dir / "procedure_catalogue.yml")
+    kb = KnowledgeBase(
+        catalogue={p["id"]: p["name"] for p in catalogue_file.data["procedures"]},
+        domains=dict(catalogue_file.data["domains"]),
+    )
+
+    for path in sorted((data_dir / "procedures").rglob("*.yml")):
+        if path.name == "topics.yml":
+            continue
+        try:
+            procedure = _procedure(Located(path))
+        except (yaml.YAMLError, ValueError, TypeError, AttributeError) as error:
+            line = getattr(getattr(error, "problem_mark", None), "line", 0) + 1
+            kb.problems.append(Problem(path, line, f"cannot read this file: {error}"))
+            continue
+        if procedure.id in kb.procedures:
+            other = kb.procedures[procedure.id].source.path
+            kb.problems.append(Problem(path, 1, f"procedure id '{procedure.id}' is also defined in {other}"))
+            continue
+        kb.procedures[procedure.id] = procedure
+
+    forms_path = data_dir / "forms" / "forms.yml"
+    if forms_path.exists():
+        for entry in Located(forms_path).data.get("forms") or []:
+            kb.forms[str(entry["code"])] = Form(
+                code=str(entry["code"]),
+                label=_text(entry.get("label") or entry["code"]),
+                title=_text(entry.get("title")),
+                issued_with=_text(entry.get("issued_with")),
+                fields=[_text(f) for f in entry.get("fields") or []],
+                file=entry.get("file"),
+            )
+
+    topics_path = data_dir / "procedures" / "topics.yml"
+    if topics_path.exists():
+        topics_source = Located(topics_path)
+        for index, entry in enumerate(topics_source.data.get("topics") or []):
+            kb.topics[entry["id"]] = Topic(
+                id=entry["id"],
+                question=_text(entry["question"]),
+                options=[Option(o["procedure"], _text(o["title"])) for o in entry["options"]],
+                examples=[str(e).strip() for e in entry.get("examples") or []],
+                names=[_text(n) for n in entry.get("names") or []],
+                source=topics_source,
+                index=index,
+            )
+
+    if strict:
+        from bot.knowledge.validate import check
+
+        errors = [p for p in check(kb, data_dir) if p.severity == "error"]
+        if errors:
+            raise ValueError("knowledge base has errors:\n" + "\n".join(map(str, errors)))
+    return kb
+
+
+def located_examples(kb: KnowledgeBase) -> List[Tuple[str, str, Path, int]]:
+    """Every training example: (text, intent, file, line)."""
+    rows = []
+    for procedure in kb.procedures.values():
+        for i, example in enumerate(procedure.examples):
+            rows.append((example, procedure.id, procedure.source.path, procedure.source.line("examples", i)))
+    for topic in kb.topics.values():
+        for i, example in enumerate(topic.examples):
+            rows.append((example, topic.intent, topic.source.path, topic.example_line(i)))
+    return rows

@@ -1,0 +1,208 @@
+"""Start the assistant on embedded defaults: train if needed, run the servers.
+
+``scripts/run`` calls this. It
+
+1. trains a model when the data, config or NLU code changed since the last
+   training (Rasa's own fingerprinting: ``rasa train --dry-run``);
+2. starts the action server, the Rasa server (HTTP API enabled and
+   token-protected, REST channel, SQLite tracker store in the state folder)
+   and the project's web server (downloadable forms);
+3. waits until both answer, prints the URLs to use, and stops every process
+   it started on Ctrl-C (or when one of them dies).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import List, Optional
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+RASA = str(BIN / "rasa")
+
+
+def latest_model(models_dir: Path) -> Optional[Path]:
+    models = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def needs_training(models_dir: Path) -> bool:
+    """True when there is no model, or Rasa's fingerprint says the last one is stale."""
+    if latest_model(models_dir) is None:
+        return True
+    dry_run = subprocess.run(
+        [RASA, "train", "--dry-run", "--out", str(models_dir)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return dry_run.returncode != 0
+
+
+def train(models_dir: Path) -> Path:
+    subprocess.run([RASA, "train", "--out", str(models_dir)], cwd=ROOT, check=True)
+    model = latest_model(models_dir)
+    assert model is not None
+    return model
+
+
+def write_endpoints(state_dir: Path, actions_port: int) -> Path:
+    """endpoints.yml with this run's action server port and SQLite file."""
+    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+    endpoints["action_endpoint"]["url"] = f"http://localhost:{actions_port}/webhook"
+    store = endpoints.get("tracker_store") or {}
+    if store.get("type") == "SQL" and store.get("dialect") == "sqlite":
+        store["db"] = str(state_dir / "tracker.db")
+    path = state_dir / "endpoints.yml"
+    path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with code {process.returncode} before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+class Processes:
+    """The child processes; each in its own process group so all of it stops."""
+
+    def __init__(self) -> None:
+        self.children: List[subprocess.Popen] = []
+
+    def start(self, command: List[str], **kwargs) -> subprocess.Popen:
+        child = subprocess.Popen(command, cwd=ROOT, start_new_session=True, **kwargs)
+        self.children.append(child)
+        return child
+
+    def stop(self) -> None:
+        for child in self.children:
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for child in self.children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+
+
+def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="scripts/run", description=__doc__.split("\n")[0])
+    parser.add_argument("--port", type=int, default=5005, help="Rasa server port (default 5005)")
+    parser.add_argument("--actions-port", type=int, default=5055, help="action server port (default 5055)")
+    parser.add_argument("--web-port", type=int, default=5080, help="web server port: forms (default 5080)")
+    parser.add_argument("--host", default="0.0.0.0", help="interface the servers listen on")
+    parser.add_argument("--models-dir", type=Path, default=ROOT / "models", help="where models are kept")
+    parser.add_argument("--model", type=Path, help="use this model file; no training check")
+    parser.add_argument("--state-dir", type=Path, default=ROOT / "var", help="SQLite files and runtime config")
+    parser.add_argument("--shell", action="store_true", help="chat in this terminal (rasa shell) instead")
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(argv)
+    args.state_dir.mkdir(parents=True, exist_ok=True)
+    model = args.model
+    if model is None:
+        if needs_training(args.models_dir):
+            print("==> Data, config or NLU code changed: training a model", flush=True)
+            model = train(args.models_dir)
+        else:
+            model = latest_model(args.models_dir)
+            print(f"==> Model is up to date: {model}", flush=True)
+    token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24)
+    endpoints = write_endpoints(args.state_dir, args.actions_port)
+
+    processes = Processes()
+    stopping = False
+
+    def on_signal(signum, frame):  # noqa: ARG001 - signal handler signature
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    # the address citizens' apps reach the web server at (forms links)
+    public_url = os.environ.get("PUBLIC_URL", f"http://localhost:{args.web_port}").rstrip("/")
+    child_env = {**os.environ, "FORMS_BASE_URL": f"{public_url}/forms"}
+    try:
+        web = processes.start(
+            [sys.executable, "-m", "bot.web", "--host", args.host, "--port", str(args.web_port)]
+        )
+        actions = processes.start(
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(args.actions_port)],
+            env=child_env,
+        )
+        wait_until_up(f"http://127.0.0.1:{args.web_port}/health", web, timeout=120)
+        wait_until_up(f"http://127.0.0.1:{args.actions_port}/health", actions, timeout=120)
+        if args.shell:
+            shell = subprocess.run(
+                [RASA, "shell", "--model", str(model), "--endpoints", str(endpoints)], cwd=ROOT
+            )
+            return shell.returncode
+        server = processes.start(
+            [
+                RASA, "run",
+                "--enable-api",
+                "--auth-token", token,
+                "--interface", args.host,
+                "--port", str(args.port),
+                "--model", str(model),
+                "--endpoints", str(endpoints),
+                "--credentials", str(ROOT / "credentials.yml"),
+            ]
+        )
+        wait_until_up(f"http://127.0.0.1:{args.port}/", server, timeout=300)
+        base = f"http://localhost:{args.port}"
+        print(
+            "\n"
+            "The assistant is running.\n"
+            f"  Chat (REST channel): POST {base}/webhooks/rest/webhook\n"
+            f"      curl -s {base}/webhooks/rest/webhook -d '{{\"sender\": \"citizen-1\", \"message\": \"xin chào\"}}'\n"
+            f"  Rasa HTTP API:       {base}/status?token={token}\n"
+            f"      (token from RASA_AUTH_TOKEN, or generated for this run)\n"
+            f"  Action server:       http://localhost:{args.actions_port}/health\n"
+            f"  Forms:               {public_url}/forms  (e.g. {public_url}/forms/CT01.docx)\n"
+            f"  Tracker store:       SQLite {args.state_dir / 'tracker.db'}\n"
+            f"  Model:               {model}\n"
+            "Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        while not stopping:
+            for child in processes.children:
+                if child.poll() is not None:
+                    print(f"error: {child.args[0]} exited with code {child.returncode}", file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+        return 0
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        processes.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""Vietnamese text normalisation as people type it on phones.
+
+Everything here is a pure function of its input. Two properties matter:
+
+* ``compose`` and ``fold`` are *length-preserving maps with an offset table*,
+  so a token found in normalised text can always be cut back out of the
+  original message verbatim (Rasa requires token texts to be substrings).
+* ``fold`` removes tones, vowel quality marks and case (``Đăng Ký`` -> ``dang
+  ky``), so a message typed without diacritics lands on the same features as
+  the same message typed with them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import List, Tuple
+
+# Combining marks Vietnamese uses for its five tones.
+TONE_MARKS = {
+    "\u0300",  # huyền  (à)
+    "\u0301",  # sắc    (á)
+    "\u0303",  # ngã    (ã)
+    "\u0309",  # hỏi    (ả)
+    "\u0323",  # nặng   (ạ)
+}
+# Combining marks that change vowel quality (â ê ô / ă / ơ ư).
+QUALITY_MARKS = {"\u0302", "\u0306", "\u031b"}
+VOWELS = set("aeiouy")
+
+_WORD_RUN = re.compile(r"\w+")
+
+
+def compose(text: str) -> Tuple[str, List[Tuple[int, int]]]:
+    """Return ``text`` in NFC with canonical tone placement, plus an offset map.
+
+    ``spans[i]`` is the ``(start, end)`` range of the original text that
+    character ``i`` of the result came from. Decomposed input (base letter
+    followed by combining marks, as some Android keyboards send) is composed
+    cluster by cluster so the map stays exact.
+    """
+    out: List[str] = []
+    spans: List[Tuple[int, int]] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        cluster = unicodedata.normalize("NFC", text[i:j])
+        for ch in cluster:
+            out.append(ch)
+            spans.append((i, j))
+        i = j
+    composed = "".join(out)
+    placed = _WORD_RUN.sub(lambda m: place_tone(m.group(0)), composed)
+    if len(placed) != len(composed):  # pragma: no cover - place_tone preserves length
+        placed = composed
+    return placed, spans
+
+
+def place_tone(syllable: str) -> str:
+    """Put the tone mark of one syllable on the vowel the standard puts it.
+
+    ``hoà`` -> ``hòa``, ``thuý`` -> ``thúy``, ``hoàn`` stays, ``quá`` stays.
+    Uses the "old" placement (the one underthesea and most keyboards produce):
+    a vowel with a quality mark takes the tone; otherwise, with no final
+    consonant, a two-vowel nucleus takes it on the first vowel and a
+    three-vowel nucleus on the middle one; with a final consonant, the last
+    vowel. Anything that is not a single well-formed syllable is returned
+    unchanged. Length is preserved.
+    """
+    decomposed = unicodedata.normalize("NFD", syllable)
+    tones = [c for c in decomposed if c in TONE_MARKS]
+    if len(tones) != 1:
+        return syllable
+    tone = tones[0]
+    # letters: list of [base, marks-without-tone]
+    letters: List[List[str]] = []
+    for c in decomposed:
+        if unicodedata.combining(c):
+            if not letters:
+                return syllable
+            if c != tone:
+                letters[-1][1] += c
+        else:
+            letters.append([c, ""])
+    if len(letters) != len(syllable):
+        return syllable
+
+    lower = [b.lower() for b, _ in letters]
+    # Onsets "qu" and "gi" (before another vowel) keep their vowel out of the nucleus.
+    start = 0
+    while start < len(lower) and lower[start] not in VOWELS:
+        start += 1
+    if start == len(lower):
+        return syllable
+    onset = "".join(lower[:start])
+    if (onset == "q" and lower[start] == "u") or (
+        onset == "g" and lower[start] == "i" and start + 1 < len(lower) and lower[start + 1] in VOWELS
+    ):
+        start += 1
+    end = start
+    while end < len(lower) and lower[end] in VOWELS:
+        end += 1
+    nucleus = list(range(start, end))
+    if not nucleus or any(ch in VOWELS for ch in lower[end:]):
+        return syllable
+    has_final = end < len(lower)
+
+    marked = [i for i in nucleus if letters[i][1] and set(letters[i][1]) & QUALITY_MARKS]
+    if marked:
+        target = marked[-1]  # ươ -> ơ
+    elif has_final:
+        target = nucleus[-1]
+    elif len(nucleus) == 3:
+        target = nucleus[1]
+    elif len(nucleus) == 2:
+        target = nucleus[0]
+    else:
+        target = nucleus[0]
+
+    rebuilt = []
+    for idx, (base, marks) in enumerate(letters):
+        piece = base + marks + (tone if idx == target else "")
+        rebuilt.append(unicodedata.normalize("NFC", piece))
+    result = "".join(rebuilt)
+    return result if len(result) == len(syllable) else syllable
+
+
+def fold_char(ch: str) -> str:
+    """One character without tone, quality marks or case: ``Ự`` -> ``u``."""
+    if ch in "đĐ":
+        return "d"
+    base = unicodedata.normalize("NFD", ch)[0]
+    low = base.lower()
+    return low if len(low) == 1 else base
+
+
+def fold(text: str) -> str:
+    """``text`` without diacritics and in lower case, same length as NFC input."""
+    return "".join(fold_char(c) for c in text)
+
+
+def canonical(text: str) -> str:
+    """NFC, canonical tone placement, lower case, single spaces."""
+    composed, _ = compose(text)
+    return " ".join(composed.lower().split())
+
+
+def is_wordlike(text: str) -> bool:
+    """True if the text holds at least one letter or digit (not only emoji or punctuation)."""
+    return any(ch.isalnum() for ch in text)

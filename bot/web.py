@@ -1,0 +1,65 @@
+"""The project's own web server (next to Rasa's): downloadable forms.
+
+    .venv/bin/python -m bot.web --port 5080
+
+GET /forms/<code>.docx serves form <code> of data/forms/forms.yml (the
+stable URL the answers link to); GET /forms lists them; GET /health.
+"""
+
+from __future__ import annotations
+
+import argparse
+from functools import lru_cache
+from urllib.parse import quote
+
+from sanic import Sanic, response
+from sanic.request import Request
+
+from bot.forms import form_file
+from bot.knowledge.store import load
+
+
+@lru_cache(maxsize=None)
+def _file(code: str):
+    return form_file(load(strict=True).forms[code])
+
+
+def create_app() -> Sanic:
+    app = Sanic("cong_an_web")
+    forms = load(strict=True).forms
+
+    @app.get("/health")
+    async def health(request: Request):
+        return response.json({"status": "ok"})
+
+    @app.get("/forms")
+    async def list_forms(request: Request):
+        return response.json(
+            [{"code": f.code, "label": f.label, "title": f.title, "url": f"/forms/{f.code}.docx"} for f in forms.values()]
+        )
+
+    @app.get("/forms/<name>")
+    async def download(request: Request, name: str):
+        code = name.rsplit(".", 1)[0]
+        if code not in forms:
+            return response.json({"error": f"no form '{code}'", "forms": sorted(forms)}, status=404)
+        content, filename, content_type = _file(code)
+        return response.raw(
+            content,
+            content_type=content_type,
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+        )
+
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="0.0.0.0")
+    parser.add_argument("--port", type=int, default=5080)
+    args = parser.parse_args()
+    create_app().run(host=args.host, port=args.port, access_log=False, motd=False)
+
+
+if __name__ == "__main__":
+    main()

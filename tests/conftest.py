@@ -1,0 +1,141 @@
+"""Shared fixtures. The model is trained once per test session, on the
+project's real config, domain and data, and every test reuses it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def trained_model(models_dir: Path) -> Path:
+    """Train with `rasa train`'s own code path, from the repository root (its
+    graph cache lives in .rasa/, as for the run command)."""
+    from rasa.model_training import train
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        result = train(
+            domain="domain.yml",
+            config="config.yml",
+            training_files=["data"],
+            output=str(models_dir),
+        )
+    finally:
+        os.chdir(cwd)
+    assert result.code == 0, f"training failed with code {result.code}"
+    return Path(result.model)
+
+
+@pytest.fixture(scope="session")
+def agent(trained_model: Path):
+    from rasa.core.agent import Agent
+
+    return Agent.load(str(trained_model))
+
+
+@pytest.fixture(scope="session")
+def parse(agent):
+    """parse(text) -> Rasa's parse result (intent, ranking, ...) from the trained model."""
+    loop = asyncio.new_event_loop()
+
+    def _parse(text: str) -> dict:
+        return loop.run_until_complete(agent.parse_message(text))
+
+    yield _parse
+    loop.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+AUTH_TOKEN = "test-token-123"
+
+
+class Assistant:
+    """The assistant started by the README's run command (scripts/run)."""
+
+    def __init__(self, extra_args, state: Path):
+        import signal  # noqa: F401 - used by stop()
+        import subprocess
+        import time
+
+        self.state = state
+        self.port, self.actions_port, self.web_port = free_port(), free_port(), free_port()
+        self.log_path = state / "run.log"
+        log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            [str(ROOT / "scripts" / "run"), *extra_args,
+             "--port", str(self.port), "--actions-port", str(self.actions_port),
+             "--web-port", str(self.web_port), "--state-dir", str(state), "--host", "127.0.0.1"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env={**os.environ, "RASA_AUTH_TOKEN": AUTH_TOKEN},
+        )
+        deadline = time.monotonic() + 300
+        while "The assistant is running." not in self.log:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                pytest.fail("the run command did not come up:\n" + self.log[-5000:])
+            time.sleep(1)
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def say(self, sender: str, text: str) -> list:
+        """Send a message on the REST channel; the bot's replies."""
+        import json
+        import urllib.request
+
+        request = urllib.request.Request(
+            f"{self.url}/webhooks/rest/webhook",
+            data=json.dumps({"sender": sender, "message": text}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    def tracker(self, sender: str) -> dict:
+        import json
+        import urllib.request
+
+        with urllib.request.urlopen(
+            f"{self.url}/conversations/{sender}/tracker?token={AUTH_TOKEN}", timeout=30
+        ) as response:
+            return json.loads(response.read())
+
+    def kill(self) -> None:
+        import signal
+
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def assistant(trained_model: Path, models_dir: Path, tmp_path_factory):
+    """Started with --models-dir: the run command itself decides (by Rasa's
+    fingerprint) that the session's model is up to date."""
+    running = Assistant(["--models-dir", str(models_dir)], tmp_path_factory.mktemp("state"))
+    yield running
+    running.kill()

@@ -1,0 +1,76 @@
+"""The README's run command end to end: it sees the model is up to date (Rasa's
+fingerprint), starts the real action server, Rasa server and web server,
+answers on the REST channel in Vietnamese, keeps the conversation in SQLite,
+protects the HTTP API with the token, and Ctrl-C stops every process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.conftest import AUTH_TOKEN, Assistant
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_reuses_the_up_to_date_model(assistant):
+    assert "Model is up to date" in assistant.log
+    assert "training a model" not in assistant.log
+
+
+def test_prints_the_urls_to_use(assistant):
+    assert f"POST http://localhost:{assistant.port}/webhooks/rest/webhook" in assistant.log
+    assert f"http://localhost:{assistant.web_port}/forms" in assistant.log
+
+
+def test_rest_webhook_answers_in_vietnamese(assistant):
+    replies = assistant.say("citizen-e2e", "xin chào")
+    assert replies and "Xin chào" in replies[0]["text"]
+    assert "Công an" in replies[0]["text"]
+
+
+@pytest.mark.parametrize("message", ["   ", "😀", "?!"])
+def test_contentless_message_gets_a_clear_answer(assistant, message):
+    replies = assistant.say("citizen-empty", message)
+    assert len(replies) == 1 and "chưa hiểu" in replies[0]["text"]
+
+
+def test_conversation_is_kept_in_the_sqlite_tracker_store(assistant):
+    assistant.say("citizen-db", "cảm ơn")
+    with sqlite3.connect(assistant.state / "tracker.db") as db:
+        rows = db.execute("SELECT type_name FROM events WHERE sender_id = ?", ("citizen-db",)).fetchall()
+    assert ("user",) in rows and ("bot",) in rows
+
+
+def test_http_api_requires_the_token(assistant):
+    with urllib.request.urlopen(f"{assistant.url}/status?token={AUTH_TOKEN}", timeout=10) as response:
+        assert json.loads(response.read())["model_file"]
+    with pytest.raises(urllib.error.HTTPError) as denied:
+        urllib.request.urlopen(f"{assistant.url}/status", timeout=10)
+    assert denied.value.code == 401
+
+
+def test_ctrl_c_stops_every_process(trained_model, tmp_path):
+    own = Assistant(["--model", str(trained_model)], tmp_path)
+    try:
+        os.killpg(own.process.pid, signal.SIGINT)
+        assert own.process.wait(timeout=60) == 0
+        ports = (own.port, own.actions_port, own.web_port)
+        deadline = time.monotonic() + 20
+        while any(map(port_open, ports)) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not any(map(port_open, ports))
+    finally:
+        own.kill()

@@ -1,0 +1,53 @@
+"""Normalisation primitives: NFC with an offset map, tone placement, folding."""
+
+import unicodedata
+
+import pytest
+
+from bot.nlu.text import canonical, compose, fold, is_wordlike, place_tone
+
+
+@pytest.mark.parametrize(
+    "typed, standard",
+    [
+        ("hoà", "hòa"),
+        ("thuý", "thúy"),
+        ("khoẻ", "khỏe"),
+        ("HOÀ", "HÒA"),
+        ("hoàn", "hoàn"),  # final consonant: tone stays on the last vowel
+        ("quá", "quá"),  # "qu" is an onset
+        ("giữa", "giữa"),  # "gi" onset, ư carries the tone
+        ("người", "người"),  # ươ: on ơ
+        ("khuỷu", "khuỷu"),  # three vowels: the middle one
+        ("nghiã", "nghĩa"),
+        ("email", "email"),  # not Vietnamese: unchanged
+    ],
+)
+def test_place_tone(typed, standard):
+    assert place_tone(typed) == standard
+
+
+def test_compose_maps_every_character_back_to_the_original():
+    original = unicodedata.normalize("NFD", "Đăng ký hoà")
+    composed, spans = compose(original)
+    assert composed == "Đăng ký hòa"
+    assert len(spans) == len(composed)
+    for i, ch in enumerate(composed):
+        start, end = spans[i]
+        assert fold(unicodedata.normalize("NFC", original[start:end])) == fold(ch)
+
+
+def test_fold_removes_diacritics_and_case_and_keeps_length():
+    assert fold("Đăng Ký Tạm Trú") == "dang ky tam tru"
+    assert fold("ƯỚC") == "uoc"
+    text = "Xin chào 😀 0912"
+    assert len(fold(text)) == len(text)
+
+
+def test_canonical():
+    assert canonical("  HOÀ   Bình ") == "hòa bình"
+
+
+def test_is_wordlike():
+    assert is_wordlike("a") and is_wordlike("15.000đ") and is_wordlike("ạ")
+    assert not is_wordlike("😀!?") and not is_wordlike("   ")
