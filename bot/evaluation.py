@@ -153,8 +153,13 @@ def plot_confusion(report: Report, path: Path) -> None:
 
 
 def agent_parser(model: Path) -> Callable[[str], dict]:
+    import logging
+
+    import structlog
     from rasa.core.agent import Agent
 
+    # Rasa logs every parse through structlog at debug level, to stdout
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     agent = Agent.load(str(model))
     loop = asyncio.new_event_loop()
     return lambda text: loop.run_until_complete(agent.parse_message(text))

@@ -6,7 +6,10 @@
    training (Rasa's own fingerprinting: ``rasa train --dry-run``);
 2. starts the action server, the Rasa server (HTTP API enabled and
    token-protected, REST channel, SQLite tracker store in the state folder)
-   and the project's web server (downloadable forms);
+   and the project's web server (downloadable forms); without real Zalo
+   credentials (ZALO_APP_ID unset) also the Zalo simulator, a local server
+   speaking Zalo's Open API with a chat page to talk to the assistant as a
+   citizen, and points the Zalo channel at it;
 3. waits until both answer, prints the URLs to use, and stops every process
    it started on Ctrl-C (or when one of them dies).
 """
@@ -14,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import signal
@@ -69,6 +73,31 @@ def write_endpoints(state_dir: Path, actions_port: int) -> Path:
     return path
 
 
+def dev_zalo_env(state_dir: Path, sim_url: str, database_url: str) -> dict:
+    """Zalo settings for the simulator: stable secrets kept in the state folder,
+    and the tokens the connector last saved (tokens rotate on refresh)."""
+    path = state_dir / "zalo_dev.json"
+    if path.exists():
+        dev = json.loads(path.read_text())
+    else:
+        dev = {
+            "ZALO_APP_ID": "1000000000000000001",
+            "ZALO_APP_SECRET": secrets.token_hex(16),
+            "ZALO_OA_SECRET_KEY": secrets.token_hex(16),
+            "ZALO_OA_ID": "2000000000000000002",
+            "ZALO_ACCESS_TOKEN": secrets.token_hex(24),
+            "ZALO_REFRESH_TOKEN": secrets.token_hex(24),
+        }
+        path.write_text(json.dumps(dev))
+    from bot.db import engine
+    from bot.zalo.store import ZaloStore
+
+    saved = ZaloStore(engine(database_url)).tokens(dev["ZALO_OA_ID"])
+    if saved:
+        dev["ZALO_ACCESS_TOKEN"], dev["ZALO_REFRESH_TOKEN"] = saved["access_token"], saved["refresh_token"]
+    return {**dev, "ZALO_OA_NAME": "Công an phường (mô phỏng)", "ZALO_API_BASE": sim_url, "ZALO_OAUTH_BASE": sim_url}
+
+
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -113,6 +142,8 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=5005, help="Rasa server port (default 5005)")
     parser.add_argument("--actions-port", type=int, default=5055, help="action server port (default 5055)")
     parser.add_argument("--web-port", type=int, default=5080, help="web server port: forms (default 5080)")
+    parser.add_argument("--sim-port", type=int, default=5090,
+                        help="Zalo simulator port, when ZALO_APP_ID is not set (default 5090)")
     parser.add_argument("--host", default="0.0.0.0", help="interface the servers listen on")
     parser.add_argument("--models-dir", type=Path, default=ROOT / "models", help="where models are kept")
     parser.add_argument("--model", type=Path, help="use this model file; no training check")
@@ -146,10 +177,25 @@ def main(argv: Optional[List[str]] = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     # the address citizens' apps reach the web server at (forms links)
     public_url = os.environ.get("PUBLIC_URL", f"http://localhost:{args.web_port}").rstrip("/")
-    child_env = {**os.environ, "FORMS_BASE_URL": f"{public_url}/forms"}
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{args.state_dir.resolve() / 'project.db'}"
+    child_env = {**os.environ, "FORMS_BASE_URL": f"{public_url}/forms", "DATABASE_URL": database_url}
+    simulated = not os.environ.get("ZALO_APP_ID")
+    sim_url = f"http://127.0.0.1:{args.sim_port}"
+    if simulated:
+        child_env.update(dev_zalo_env(args.state_dir, sim_url, database_url))
     try:
+        if simulated:
+            account = ":".join(child_env[k] for k in (
+                "ZALO_OA_ID", "ZALO_OA_SECRET_KEY", "ZALO_ACCESS_TOKEN", "ZALO_REFRESH_TOKEN"))
+            simulator = processes.start([
+                sys.executable, "-m", "bot.zalo_sim", "--host", args.host, "--port", str(args.sim_port),
+                "--webhook-url", f"http://127.0.0.1:{args.port}/webhooks/zalo/webhook",
+                "--app-id", child_env["ZALO_APP_ID"], "--app-secret", child_env["ZALO_APP_SECRET"],
+                "--oa", account, "--users-file", str(args.state_dir / "zalo_sim_users.json"),
+            ])
+            wait_until_up(f"{sim_url}/_sim/state", simulator, timeout=120)
         web = processes.start(
-            [sys.executable, "-m", "bot.web", "--host", args.host, "--port", str(args.web_port)]
+            [sys.executable, "-m", "bot.web", "--host", args.host, "--port", str(args.web_port)], env=child_env
         )
         actions = processes.start(
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(args.actions_port)],
@@ -163,7 +209,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             )
             return shell.returncode
         server = processes.start(
-            [
+            env=child_env,
+            command=[
                 RASA, "run",
                 "--enable-api",
                 "--auth-token", token,
@@ -172,24 +219,28 @@ def main(argv: Optional[List[str]] = None) -> int:
                 "--model", str(model),
                 "--endpoints", str(endpoints),
                 "--credentials", str(ROOT / "credentials.yml"),
-            ]
+            ],
         )
         wait_until_up(f"http://127.0.0.1:{args.port}/", server, timeout=300)
         base = f"http://localhost:{args.port}"
-        print(
-            "\n"
-            "The assistant is running.\n"
-            f"  Chat (REST channel): POST {base}/webhooks/rest/webhook\n"
-            f"      curl -s {base}/webhooks/rest/webhook -d '{{\"sender\": \"citizen-1\", \"message\": \"xin chào\"}}'\n"
-            f"  Rasa HTTP API:       {base}/status?token={token}\n"
-            f"      (token from RASA_AUTH_TOKEN, or generated for this run)\n"
-            f"  Action server:       http://localhost:{args.actions_port}/health\n"
-            f"  Forms:               {public_url}/forms  (e.g. {public_url}/forms/CT01.docx)\n"
-            f"  Tracker store:       SQLite {args.state_dir / 'tracker.db'}\n"
-            f"  Model:               {model}\n"
-            "Press Ctrl-C to stop.\n",
-            flush=True,
-        )
+        lines = [
+            "",
+            "The assistant is running.",
+            f"  Chat (REST channel): POST {base}/webhooks/rest/webhook",
+            f"      curl -s {base}/webhooks/rest/webhook -d '{{\"sender\": \"citizen-1\", \"message\": \"xin chào\"}}'",
+            f"  Rasa HTTP API:       {base}/status?token={token}",
+            "      (token from RASA_AUTH_TOKEN, or generated for this run)",
+            f"  Action server:       http://localhost:{args.actions_port}/health",
+            f"  Forms:               {public_url}/forms  (e.g. {public_url}/forms/CT01.docx)",
+            f"  Zalo simulator:      http://localhost:{args.sim_port}  (chat as a citizen on Zalo)"
+            if simulated else f"  Zalo webhook:        POST {base}/webhooks/zalo/webhook",
+            f"  Tracker store:       SQLite {args.state_dir / 'tracker.db'}",
+            f"  Project database:    {database_url}",
+            f"  Model:               {model}",
+            "Press Ctrl-C to stop.",
+            "",
+        ]
+        print("\n".join(lines), flush=True)
         while not stopping:
             for child in processes.children:
                 if child.poll() is not None:

@@ -78,13 +78,14 @@ class Assistant:
         import time
 
         self.state = state
-        self.port, self.actions_port, self.web_port = free_port(), free_port(), free_port()
+        self.port, self.actions_port, self.web_port, self.sim_port = (free_port() for _ in range(4))
         self.log_path = state / "run.log"
         log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [str(ROOT / "scripts" / "run"), *extra_args,
              "--port", str(self.port), "--actions-port", str(self.actions_port),
-             "--web-port", str(self.web_port), "--state-dir", str(state), "--host", "127.0.0.1"],
+             "--web-port", str(self.web_port), "--sim-port", str(self.sim_port),
+             "--state-dir", str(state), "--host", "127.0.0.1"],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             env={**os.environ, "RASA_AUTH_TOKEN": AUTH_TOKEN},
         )
@@ -126,10 +127,46 @@ class Assistant:
             return json.loads(response.read())
 
     def kill(self) -> None:
+        """A crash: SIGKILL to the run command and every process under it."""
         import signal
 
+        for pid in [self.process.pid, *descendants(self.process.pid)]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        """Ctrl-C, as a person would; a crash if it does not stop in time."""
+        import signal
+        import subprocess
+
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            os.killpg(self.process.pid, signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                pass
+        self.kill()
+
+
+def descendants(pid: int) -> list:
+    """Every process below ``pid`` (children run in their own sessions)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                parents.setdefault(int(fields[1]), []).append(int(entry.name))
+            except (OSError, IndexError):
+                continue
+    found, queue = [], [pid]
+    while queue:
+        for child in parents.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
 
 
 @pytest.fixture(scope="session")
@@ -138,4 +175,4 @@ def assistant(trained_model: Path, models_dir: Path, tmp_path_factory):
     fingerprint) that the session's model is up to date."""
     running = Assistant(["--models-dir", str(models_dir)], tmp_path_factory.mktemp("state"))
     yield running
-    running.kill()
+    running.stop()

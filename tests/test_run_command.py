@@ -67,7 +67,7 @@ def test_ctrl_c_stops_every_process(trained_model, tmp_path):
     try:
         os.killpg(own.process.pid, signal.SIGINT)
         assert own.process.wait(timeout=60) == 0
-        ports = (own.port, own.actions_port, own.web_port)
+        ports = (own.port, own.actions_port, own.web_port, own.sim_port)
         deadline = time.monotonic() + 20
         while any(map(port_open, ports)) and time.monotonic() < deadline:
             time.sleep(0.5)

@@ -1,0 +1,144 @@
+"""Delivering the outbox: in order per user, retried while Zalo or the
+network fails, with the access token refreshed once when Zalo rejects it.
+
+* -216/-220: refresh the OA's token (one refresh at a time per OA; the
+  rotated refresh token is saved before the new access token is used), then
+  retry the call once.
+* -32/-100, network errors, timeouts, 5xx: retry later with backoff.
+* window errors (-213, -230, -232…): not retried, marked "undeliverable" so
+  an officer can see the reply did not reach the citizen.
+* other errors: marked "failed". Nothing is deleted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import mimetypes
+import time
+from collections import defaultdict
+from typing import Any, Awaitable, Callable, Dict
+
+import aiohttp
+
+from bot.zalo.accounts import Account, Registry
+from bot.zalo.api import TransportError, ZaloApi, ZaloError
+from bot.zalo.store import Outgoing, ZaloStore
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_SECONDS = [1, 2, 5, 10, 30, 60, 120, 300]
+GIVE_UP_AFTER_SECONDS = 24 * 3600
+
+
+class TokenRefreshFailed(Exception):
+    pass
+
+
+class Outbox:
+    def __init__(self, store: ZaloStore, registry: Registry, api: ZaloApi):
+        self.store = store
+        self.registry = registry
+        self.api = api
+        self._running: Dict[str, asyncio.Task] = {}
+        self._refresh_locks: Dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    def kick(self, user_id: str) -> None:
+        """Make sure the user's pending messages are being delivered."""
+        if user_id not in self._running:
+            self._running[user_id] = asyncio.get_running_loop().create_task(self._drain(user_id))
+
+    async def sweep_forever(self, interval: float = 1.0) -> None:
+        """Start delivery for every user whose messages are due (after a
+        restart, or when a retry's time has come)."""
+        while True:
+            try:
+                for user_id in self.store.users_with_due_messages():
+                    self.kick(user_id)
+            except Exception:  # keep sweeping whatever happens
+                logger.exception("outbox sweep failed")
+            await asyncio.sleep(interval)
+
+    async def _drain(self, user_id: str) -> None:
+        try:
+            while True:
+                item = self.store.next_outgoing(user_id)
+                if item is None or self.store.next_attempt_at(item.id) > time.time():
+                    return  # nothing to send, or waiting for a retry (the sweeper resumes)
+                await self._deliver(item)
+        except Exception:
+            logger.exception("outbox delivery to %s failed", user_id)
+        finally:
+            self._running.pop(user_id, None)
+
+    async def _deliver(self, item: Outgoing) -> None:
+        account = self.registry.for_oa(item.oa_id)
+        if account is None:
+            self.store.mark_final(item.id, "failed", None, f"no account for OA {item.oa_id}")
+            return
+        try:
+            message = await self._materialise(account, item.body)
+            data = await self._with_token(account, lambda token: self.api.send(token, item.user_id, message))
+            self.store.mark_sent(item.id, data.get("message_id"))
+        except ZaloError as error:
+            if error.kind in ("retry", "token"):
+                self._retry(item, error.code, error.message)
+            elif error.kind == "window":
+                self.store.mark_final(item.id, "undeliverable", error.code, error.message)
+            else:
+                self.store.mark_final(item.id, "failed", error.code, error.message)
+        except (TransportError, TokenRefreshFailed, aiohttp.ClientError, asyncio.TimeoutError) as error:
+            self._retry(item, None, str(error))
+
+    def _retry(self, item: Outgoing, code, error: str) -> None:
+        if time.time() - item.created_at > GIVE_UP_AFTER_SECONDS:
+            self.store.mark_final(item.id, "failed", code, f"gave up after {item.attempts + 1} attempts: {error}")
+            return
+        delay = BACKOFF_SECONDS[min(item.attempts, len(BACKOFF_SECONDS) - 1)]
+        logger.warning("Zalo send to %s failed (%s); retrying in %s s", item.user_id, error, delay)
+        self.store.mark_retry(item.id, delay, code, error)
+
+    async def _materialise(self, account: Account, body: Dict[str, Any]) -> Dict[str, Any]:
+        if body["type"] == "message":
+            return body["message"]
+        if body["type"] == "file":
+            async with self.api.session().get(body["url"]) as response:
+                if response.status != 200:
+                    raise TransportError(f"cannot fetch {body['url']}: HTTP {response.status}")
+                content = await response.read()
+            content_type = mimetypes.guess_type(body["name"])[0] or "application/octet-stream"
+            token = await self._with_token(
+                account, lambda t: self.api.upload_file(t, body["name"], content, content_type)
+            )
+            return {"attachment": {"type": "file", "payload": {"token": token}}}
+        raise ValueError(f"unknown outbox item type {body['type']!r}")
+
+    def access_token(self, account: Account) -> str:
+        saved = self.store.tokens(account.oa_id)
+        return saved["access_token"] if saved else account.access_token
+
+    async def _with_token(self, account: Account, call: Callable[[str], Awaitable[Any]]) -> Any:
+        token = self.access_token(account)
+        try:
+            return await call(token)
+        except ZaloError as error:
+            if error.kind != "token":
+                raise
+        return await call(await self._refresh(account, token))
+
+    async def _refresh(self, account: Account, rejected_token: str) -> str:
+        async with self._refresh_locks[account.oa_id]:
+            current = self.access_token(account)
+            if current != rejected_token:
+                return current  # another delivery refreshed it meanwhile
+            saved = self.store.tokens(account.oa_id)
+            refresh_token = saved["refresh_token"] if saved else account.refresh_token
+            try:
+                access, refresh = await self.api.refresh(account.app_id, account.app_secret, refresh_token)
+            except (ZaloError, TransportError) as error:
+                logger.error("OA %s: access token refresh failed (%s): the OA may need re-consent",
+                             account.oa_id, error)
+                raise TokenRefreshFailed(str(error)) from error
+            self.store.save_tokens(account.oa_id, access, refresh)  # before the new token is used
+            logger.info("OA %s: access token refreshed", account.oa_id)
+            return access

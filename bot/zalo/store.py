@@ -1,0 +1,214 @@
+"""Durable Zalo state in the project database.
+
+* inbox: every authentic webhook delivery, keyed for deduplication
+  (``message.msg_id``), processed in order per user; a restart resumes it.
+* outbox: every message for a citizen, sent in order per user, retried
+  while Zalo fails, and marked when it cannot be delivered.
+* tokens: the rotated access/refresh tokens of each OA.
+* users: which OA a user belongs to, follow state, last numbered menu.
+* rejected: deliveries refused (bad signature, malformed JSON…), for audit.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+from sqlalchemy import (
+    Boolean, Column, Float, Integer, String, Table, Text, and_, insert, select, update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from bot import db
+
+inbox = Table(
+    "zalo_inbox", db.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dedup_key", String(200), unique=True, nullable=False),
+    Column("oa_id", String(64)),
+    Column("user_id", String(64), index=True),
+    Column("event_name", String(64)),
+    Column("payload", Text, nullable=False),
+    Column("status", String(16), nullable=False, index=True),  # pending, done, ignored, failed
+    Column("error", Text),
+    Column("received_at", Float, nullable=False),
+    Column("processed_at", Float),
+)
+
+outbox = Table(
+    "zalo_outbox", db.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("oa_id", String(64), nullable=False),
+    Column("user_id", String(64), nullable=False, index=True),
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False, index=True),  # pending, sent, undeliverable, failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("error_code", Integer),
+    Column("last_error", Text),
+    Column("created_at", Float, nullable=False),
+    Column("sent_at", Float),
+    Column("zalo_message_id", String(64)),
+)
+
+tokens = Table(
+    "zalo_tokens", db.metadata,
+    Column("oa_id", String(64), primary_key=True),
+    Column("access_token", Text, nullable=False),
+    Column("refresh_token", Text, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+users = Table(
+    "zalo_users", db.metadata,
+    Column("user_id", String(64), primary_key=True),
+    Column("oa_id", String(64), nullable=False),
+    Column("follower", Boolean),
+    Column("last_interaction_at", Float),
+    Column("menu", Text),  # JSON list of payloads of the last numbered list sent
+)
+
+rejected = Table(
+    "zalo_rejected", db.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("reason", String(200), nullable=False),
+    Column("body", Text),
+    Column("received_at", Float, nullable=False),
+)
+
+
+@dataclass
+class Outgoing:
+    id: int
+    oa_id: str
+    user_id: str
+    body: Dict[str, Any]
+    attempts: int
+    created_at: float
+
+
+class ZaloStore:
+    def __init__(self, engine: Optional[Engine] = None):
+        self.engine = engine or db.engine()
+        db.metadata.create_all(self.engine, tables=[inbox, outbox, tokens, users, rejected])
+
+    # ---- inbox
+    def accept(self, dedup_key: str, oa_id: str, user_id: str, event_name: str, payload: str,
+               status: str = "pending") -> Optional[int]:
+        """Store a delivery; None if this key was delivered before (a duplicate)."""
+        try:
+            with self.engine.begin() as c:
+                return c.execute(insert(inbox).values(
+                    dedup_key=dedup_key, oa_id=oa_id, user_id=user_id, event_name=event_name,
+                    payload=payload, status=status, received_at=time.time(),
+                )).inserted_primary_key[0]
+        except IntegrityError:
+            return None
+
+    def pending_inbound(self, user_id: Optional[str] = None) -> List[Dict[str, Any]]:
+        query = select(inbox).where(inbox.c.status == "pending").order_by(inbox.c.id)
+        if user_id is not None:
+            query = query.where(inbox.c.user_id == user_id)
+        with self.engine.connect() as c:
+            return [dict(r._mapping) for r in c.execute(query)]
+
+    def finish_inbound(self, row_id: int, status: str, error: Optional[str] = None) -> None:
+        with self.engine.begin() as c:
+            c.execute(update(inbox).where(inbox.c.id == row_id).values(
+                status=status, error=error, processed_at=time.time()))
+
+    def reject(self, reason: str, body: bytes) -> None:
+        with self.engine.begin() as c:
+            c.execute(insert(rejected).values(
+                reason=reason, body=body[:65536].decode("utf-8", "replace"), received_at=time.time()))
+
+    # ---- outbox
+    def enqueue(self, oa_id: str, user_id: str, body: Dict[str, Any]) -> int:
+        now = time.time()
+        with self.engine.begin() as c:
+            return c.execute(insert(outbox).values(
+                oa_id=oa_id, user_id=user_id, body=json.dumps(body, ensure_ascii=False),
+                status="pending", attempts=0, next_attempt_at=now, created_at=now,
+            )).inserted_primary_key[0]
+
+    def next_outgoing(self, user_id: str) -> Optional[Outgoing]:
+        """The user's oldest unsent message (order is kept: later ones wait)."""
+        with self.engine.connect() as c:
+            row = c.execute(
+                select(outbox).where(and_(outbox.c.user_id == user_id, outbox.c.status == "pending"))
+                .order_by(outbox.c.id).limit(1)
+            ).first()
+        if row is None:
+            return None
+        return Outgoing(row.id, row.oa_id, row.user_id, json.loads(row.body), row.attempts, row.created_at)
+
+    def users_with_due_messages(self, now: Optional[float] = None) -> List[str]:
+        now = time.time() if now is None else now
+        with self.engine.connect() as c:
+            rows = c.execute(select(outbox.c.user_id).where(and_(
+                outbox.c.status == "pending", outbox.c.next_attempt_at <= now)).distinct())
+            return [r.user_id for r in rows]
+
+    def next_attempt_at(self, row_id: int) -> float:
+        with self.engine.connect() as c:
+            return c.execute(select(outbox.c.next_attempt_at).where(outbox.c.id == row_id)).scalar_one()
+
+    def mark_sent(self, row_id: int, message_id: Optional[str]) -> None:
+        self._update_outbox(row_id, status="sent", sent_at=time.time(), zalo_message_id=message_id,
+                            attempts=outbox.c.attempts + 1)
+
+    def mark_retry(self, row_id: int, delay: float, code: Optional[int], error: str) -> None:
+        self._update_outbox(row_id, attempts=outbox.c.attempts + 1, next_attempt_at=time.time() + delay,
+                            error_code=code, last_error=error)
+
+    def mark_final(self, row_id: int, status: str, code: Optional[int], error: str) -> None:
+        self._update_outbox(row_id, status=status, attempts=outbox.c.attempts + 1, error_code=code,
+                            last_error=error)
+
+    def _update_outbox(self, row_id: int, **values: Any) -> None:
+        with self.engine.begin() as c:
+            c.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
+
+    def outbox_rows(self, user_id: Optional[str] = None) -> List[Dict[str, Any]]:
+        query = select(outbox).order_by(outbox.c.id)
+        if user_id is not None:
+            query = query.where(outbox.c.user_id == user_id)
+        with self.engine.connect() as c:
+            return [dict(r._mapping) for r in c.execute(query)]
+
+    # ---- tokens
+    def tokens(self, oa_id: str) -> Optional[Dict[str, str]]:
+        with self.engine.connect() as c:
+            row = c.execute(select(tokens).where(tokens.c.oa_id == oa_id)).first()
+        return dict(row._mapping) if row else None
+
+    def save_tokens(self, oa_id: str, access_token: str, refresh_token: str) -> None:
+        with self.engine.begin() as c:
+            done = c.execute(update(tokens).where(tokens.c.oa_id == oa_id).values(
+                access_token=access_token, refresh_token=refresh_token, updated_at=time.time()))
+            if done.rowcount == 0:
+                c.execute(insert(tokens).values(oa_id=oa_id, access_token=access_token,
+                                                refresh_token=refresh_token, updated_at=time.time()))
+
+    # ---- users
+    def touch_user(self, user_id: str, oa_id: str, follower: Optional[bool] = None) -> None:
+        values: Dict[str, Any] = {"oa_id": oa_id, "last_interaction_at": time.time()}
+        if follower is not None:
+            values["follower"] = follower
+        with self.engine.begin() as c:
+            done = c.execute(update(users).where(users.c.user_id == user_id).values(**values))
+            if done.rowcount == 0:
+                c.execute(insert(users).values(user_id=user_id, **values))
+
+    def user(self, user_id: str) -> Optional[Dict[str, Any]]:
+        with self.engine.connect() as c:
+            row = c.execute(select(users).where(users.c.user_id == user_id)).first()
+        return dict(row._mapping) if row else None
+
+    def set_menu(self, user_id: str, payloads: Optional[List[str]]) -> None:
+        with self.engine.begin() as c:
+            c.execute(update(users).where(users.c.user_id == user_id).values(
+                menu=json.dumps(payloads) if payloads else None))

@@ -1,0 +1,258 @@
+"""Rasa input channel for Zalo Official Accounts: POST /webhooks/zalo/webhook.
+
+Like Rasa's own connectors it only parses, verifies, hands the message to
+Rasa and sends the answers; the durable parts live in bot/zalo/:
+
+1. read the raw body (400 if not JSON, 413 if too large);
+2. find the OA (recipient.id, or sender.id for echoes, oa_id for follows)
+   and verify X-ZEvent-Signature with its secret (401 if forged, missing or
+   stale; nothing is processed);
+3. store the delivery under its msg_id (a redelivery, even after a restart,
+   is answered 200 and not processed again) and answer 200 at once;
+4. in the background, hand each user's deliveries to Rasa in order;
+   answers go through the outbox (bot/zalo/outbox.py).
+
+Configuration: environment variables, see bot/zalo/accounts.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+
+from bot.zalo import messages as zalo_messages
+from bot.zalo import signature
+from bot.zalo.accounts import Registry
+from bot.zalo.api import ZaloApi
+from bot.zalo.outbox import Outbox
+from bot.zalo.store import ZaloStore
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1_000_000
+MEDIA_EVENTS = {
+    "user_send_image": "image", "user_send_gif": "image", "user_send_file": "file",
+    "user_send_sticker": "sticker", "user_send_audio": "audio", "user_send_video": "video",
+    "user_send_link": "link", "user_send_business_card": "business_card",
+}
+
+
+def event_parties(payload: Dict[str, Any]) -> tuple:
+    """(oa_id, user_id) of a webhook event, whatever its shape."""
+    event = str(payload.get("event_name", ""))
+    sender = (payload.get("sender") or {}).get("id")
+    recipient = (payload.get("recipient") or {}).get("id")
+    if event in ("follow", "unfollow"):
+        return payload.get("oa_id"), (payload.get("follower") or {}).get("id")
+    if event.startswith("oa_send_"):
+        return sender, recipient
+    return recipient, sender
+
+
+def dedup_key(payload: Dict[str, Any], user_id: Optional[str]) -> str:
+    msg_id = (payload.get("message") or {}).get("msg_id")
+    if msg_id:
+        return f"msg:{msg_id}"
+    return f"{payload.get('event_name')}:{user_id}:{payload.get('timestamp')}"
+
+
+def rasa_text(event: str, message: Dict[str, Any]) -> Optional[str]:
+    """What Rasa receives for an event: the text, or an intent payload."""
+    if event == "user_send_text":
+        return str(message.get("text") or "")
+    if event == "user_send_location":
+        for attachment in message.get("attachments") or []:
+            coordinates = (attachment.get("payload") or {}).get("coordinates") or {}
+            if "latitude" in coordinates and "longitude" in coordinates:
+                location = {"latitude": float(coordinates["latitude"]), "longitude": float(coordinates["longitude"])}
+                return "/share_location" + json.dumps(location)
+        return "/send_media" + json.dumps({"media_type": "location"})
+    if event in MEDIA_EVENTS:
+        return "/send_media" + json.dumps({"media_type": MEDIA_EVENTS[event]})
+    if event == "follow":
+        return "/follow"
+    return None
+
+
+class ZaloOutput(OutputChannel):
+    """Answers to a Zalo user, through the outbox."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "zalo"
+
+    def __init__(self, store: ZaloStore, outbox: Outbox, oa_id: Optional[str] = None):
+        self.store = store
+        self.outbox = outbox
+        self.oa_id = oa_id
+
+    def _enqueue(self, recipient_id: Text, items: List[Dict[str, Any]]) -> None:
+        oa_id = self.oa_id or (self.store.user(recipient_id) or {}).get("oa_id")
+        if oa_id is None:
+            raise ValueError(f"Zalo user {recipient_id} is unknown: they never wrote to an OA served here")
+        for item in items:
+            self.store.enqueue(oa_id, recipient_id, item)
+        self.outbox.kick(recipient_id)
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        self._enqueue(recipient_id, zalo_messages.text_items(text))
+
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
+                                     **kwargs: Any) -> None:
+        items, menu = zalo_messages.button_items(text, buttons)
+        self.store.set_menu(recipient_id, menu)
+        self._enqueue(recipient_id, items)
+
+    async def send_quick_replies(self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]],
+                                 **kwargs: Any) -> None:
+        await self.send_text_with_buttons(recipient_id, text, quick_replies)
+
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        self._enqueue(recipient_id, [zalo_messages.image_item(image)])
+
+    async def send_attachment(self, recipient_id: Text, attachment: Text, **kwargs: Any) -> None:
+        self._enqueue(recipient_id, zalo_messages.text_items(str(attachment)))
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        file = json_message.get("file")
+        if isinstance(file, dict) and file.get("url"):
+            self._enqueue(recipient_id, [zalo_messages.file_item(file["url"], file.get("name") or "file")])
+        else:
+            logger.warning("custom message not supported on Zalo, not sent: %s", json_message)
+
+
+class ZaloInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "zalo"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        # credentials.yml may name values (ZALO_* keys); the environment fills in the rest
+        env = {**os.environ, **{str(k): str(v) for k, v in (credentials or {}).items() if v}}
+        return cls(Registry.from_env(env))
+
+    def __init__(self, registry: Registry, store: Optional[ZaloStore] = None, api: Optional[ZaloApi] = None):
+        self.registry = registry
+        self.store = store or ZaloStore()
+        self.api = api or ZaloApi(registry.api_base, registry.oauth_base)
+        self.outbox = Outbox(self.store, registry, self.api)
+        self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
+        self._processing: Dict[str, asyncio.Task] = {}
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        return ZaloOutput(self.store, self.outbox)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        self._on_new_message = on_new_message
+        zalo = Blueprint("zalo_webhook", __name__)
+
+        @zalo.listener("after_server_start")
+        async def resume(app, loop) -> None:
+            app.add_task(self.outbox.sweep_forever())
+            for row in self.store.pending_inbound():
+                self._process_user(row["user_id"])
+
+        @zalo.route("/", methods=["GET"])
+        async def health(request: Request):
+            return response.json({"status": "ok"})
+
+        @zalo.route("/webhook", methods=["POST"])
+        async def webhook(request: Request):
+            return self.receive(request.body or b"", request.headers.get("X-ZEvent-Signature"))
+
+        return zalo
+
+    def receive(self, body: bytes, signature_header: Optional[str]):
+        """Verify and store one delivery; the HTTP answer to give Zalo."""
+        if len(body) > MAX_BODY_BYTES:
+            self.store.reject("body too large", body)
+            return response.json({"error": "body too large"}, status=413)
+        try:
+            payload = json.loads(body)
+            if not isinstance(payload, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            self.store.reject("malformed JSON", body)
+            return response.json({"error": "malformed JSON"}, status=400)
+
+        oa_id, user_id = event_parties(payload)
+        account = self.registry.for_oa(str(oa_id) if oa_id else None)
+        if account is None:
+            self.store.reject(f"unknown OA {oa_id}", body)
+            return response.json({"error": "unknown OA"}, status=401)
+        problem = signature.check(signature_header, account.app_id, body, payload.get("timestamp"),
+                                  account.oa_secret_key)
+        if problem:
+            self.store.reject(problem, body)
+            logger.warning("Zalo webhook rejected: %s", problem)
+            return response.json({"error": problem}, status=401)
+
+        event = str(payload.get("event_name", ""))
+        if not user_id or event.startswith("oa_send_"):
+            status = "ignored"  # echoes of our own messages, or nothing to answer
+        elif event == "unfollow" or rasa_text(event, payload.get("message") or {}) is not None:
+            status = "pending"
+        else:
+            status = "ignored"
+            logger.info("Zalo event %s not handled", event)
+        stored = self.store.accept(dedup_key(payload, user_id), str(oa_id or ""), str(user_id or ""), event,
+                                   body.decode("utf-8", "replace"), status)
+        if stored is None:
+            return response.json({"status": "duplicate"})
+        if status == "pending":
+            self._process_user(str(user_id))
+        return response.json({"status": "accepted"})
+
+    def _process_user(self, user_id: str) -> None:
+        if user_id not in self._processing:
+            self._processing[user_id] = asyncio.get_running_loop().create_task(self._drain(user_id))
+
+    async def _drain(self, user_id: str) -> None:
+        """Hand the user's stored deliveries to Rasa, one at a time, in order."""
+        try:
+            while True:
+                rows = self.store.pending_inbound(user_id)
+                if not rows:
+                    return
+                for row in rows:
+                    try:
+                        await self._handle(row)
+                        self.store.finish_inbound(row["id"], "done")
+                    except Exception as error:  # recorded; the next delivery still goes on
+                        logger.exception("Zalo delivery %s failed", row["id"])
+                        self.store.finish_inbound(row["id"], "failed", repr(error))
+        finally:
+            self._processing.pop(user_id, None)
+
+    async def _handle(self, row: Dict[str, Any]) -> None:
+        payload = json.loads(row["payload"])
+        event, oa_id, user_id = row["event_name"], row["oa_id"], row["user_id"]
+        account = self.registry.for_oa(oa_id)
+        if event == "unfollow":
+            self.store.touch_user(user_id, oa_id, follower=False)
+            return
+        self.store.touch_user(user_id, oa_id, follower=True if event == "follow" else None)
+        message = payload.get("message") or {}
+        text = rasa_text(event, message)
+        menu = json.loads((self.store.user(user_id) or {}).get("menu") or "null")
+        if event == "user_send_text" and menu and text.strip().isdigit() and 1 <= int(text) <= len(menu):
+            text = menu[int(text) - 1]  # the citizen chose from a numbered list
+        metadata = {
+            "oa_id": oa_id,
+            "unit": account.unit if account else "",
+            "zalo_event": event,
+            "msg_id": message.get("msg_id"),
+            "attachments": message.get("attachments") or [],
+        }
+        await self._on_new_message(UserMessage(
+            text, ZaloOutput(self.store, self.outbox, oa_id), user_id,
+            input_channel=self.name(), message_id=message.get("msg_id"), metadata=metadata,
+        ))
