@@ -16,8 +16,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.handoff import hand_over
+from bot.handoff.texts import settings
 from bot.knowledge import answers
 from bot.knowledge.store import KnowledgeBase, load
+from bot.nlu.text import is_wordlike
 
 
 @lru_cache(maxsize=1)
@@ -48,6 +51,9 @@ def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[
         latest.get("text") or "",
         slots,
     )
+    if decision.out_of_scope:
+        dispatcher.utter_message(text=config.out_of_scope)
+        return [SlotSet("clarifying", None)]
     if decision.topic is not None:
         send(dispatcher, [answers.render_topic_question(kb, decision.topic)])
         # the aspect asked for (if any) is answered once the case is known
@@ -101,5 +107,18 @@ class ActionNotUnderstood(Action):
                 return events
         config = knowledge()[1]
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent != "out_of_scope" and failed_twice(tracker):
+            dispatcher.utter_message(text=settings()["after_two_failures"])
+            return [SlotSet("clarifying", None)] + hand_over(dispatcher, tracker, "failures")
         dispatcher.utter_message(text=config.out_of_scope if intent == "out_of_scope" else config.not_understood)
         return [SlotSet("clarifying", None)]
+
+
+def failed_twice(tracker: Tracker) -> bool:
+    """The citizen's last two questions were not understood (messages with no
+    word at all, such as a sticker or an emoji, are not questions)."""
+    questions = [
+        (e.get("parse_data") or {}).get("intent", {}).get("name")
+        for e in tracker.events if e.get("event") == "user" and is_wordlike(e.get("text") or "")
+    ]
+    return len(questions) >= 2 and questions[-1] == questions[-2] == "nlu_fallback"

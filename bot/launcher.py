@@ -178,7 +178,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     # the address citizens' apps reach the web server at (forms links)
     public_url = os.environ.get("PUBLIC_URL", f"http://localhost:{args.web_port}").rstrip("/")
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{args.state_dir.resolve() / 'project.db'}"
-    child_env = {**os.environ, "FORMS_BASE_URL": f"{public_url}/forms", "DATABASE_URL": database_url}
+    child_env = {
+        **os.environ, "FORMS_BASE_URL": f"{public_url}/forms", "DATABASE_URL": database_url,
+        "RASA_URL": f"http://127.0.0.1:{args.port}", "RASA_AUTH_TOKEN": token,
+    }
     simulated = not os.environ.get("ZALO_APP_ID")
     sim_url = f"http://127.0.0.1:{args.sim_port}"
     if simulated:
@@ -232,6 +235,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             "      (token from RASA_AUTH_TOKEN, or generated for this run)",
             f"  Action server:       http://localhost:{args.actions_port}/health",
             f"  Forms:               {public_url}/forms  (e.g. {public_url}/forms/CT01.docx)",
+            f"  Officer console:     http://localhost:{args.web_port}/console",
+            "      first officer: .venv/bin/python -m bot.console.officers add USERNAME --unit UNIT --role commander"
+            + (f"  (with DATABASE_URL={database_url})" if not os.environ.get("DATABASE_URL") else ""),
             f"  Zalo simulator:      http://localhost:{args.sim_port}  (chat as a citizen on Zalo)"
             if simulated else f"  Zalo webhook:        POST {base}/webhooks/zalo/webhook",
             f"  Tracker store:       SQLite {args.state_dir / 'tracker.db'}",

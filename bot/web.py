@@ -1,9 +1,11 @@
-"""The project's own web server (next to Rasa's): downloadable forms.
+"""The project's own web server (next to Rasa's): downloadable forms and the
+officer console.
 
     .venv/bin/python -m bot.web --port 5080
 
 GET /forms/<code>.docx serves form <code> of data/forms/forms.yml (the
-stable URL the answers link to); GET /forms lists them; GET /health.
+stable URL the answers link to); GET /forms lists them; /console is the
+officer console (bot/console/app.py); GET /health.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from urllib.parse import quote
 from sanic import Sanic, response
 from sanic.request import Request
 
+from bot.console.app import create_console
 from bot.forms import form_file
 from bot.knowledge.store import load
 
@@ -27,6 +30,11 @@ def _file(code: str):
 def create_app() -> Sanic:
     app = Sanic("cong_an_web")
     forms = load(strict=True).forms
+    app.blueprint(create_console())
+
+    @app.get("/")
+    async def home(request: Request):
+        return response.redirect("/console")
 
     @app.get("/health")
     async def health(request: Request):

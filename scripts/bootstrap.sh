@@ -49,3 +49,15 @@ ensure_venv() {
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$lock"
   echo "$want" > "$stamp"
 }
+
+# The browser tests drive Debian's Chromium (Playwright never downloads one).
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> Installing Debian's chromium for the browser tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "error: the browser tests need Chromium: sudo apt-get install chromium" >&2
+    exit 1
+  fi
+}

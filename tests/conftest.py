@@ -67,6 +67,7 @@ def free_port() -> int:
 
 
 AUTH_TOKEN = "test-token-123"
+HANDOFF_TIMEOUT = 25  # seconds a chat may wait for an officer in the tests
 
 
 class Assistant:
@@ -87,7 +88,7 @@ class Assistant:
              "--web-port", str(self.web_port), "--sim-port", str(self.sim_port),
              "--state-dir", str(state), "--host", "127.0.0.1"],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, "RASA_AUTH_TOKEN": AUTH_TOKEN},
+            env={**os.environ, "RASA_AUTH_TOKEN": AUTH_TOKEN, "HANDOFF_TIMEOUT_SECONDS": str(HANDOFF_TIMEOUT)},
         )
         deadline = time.monotonic() + 300
         while "The assistant is running." not in self.log:
@@ -176,3 +177,16 @@ def assistant(trained_model: Path, models_dir: Path, tmp_path_factory):
     running = Assistant(["--models-dir", str(models_dir)], tmp_path_factory.mktemp("state"))
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="module")
+def zalo(assistant):
+    """The Zalo simulator of the session's assistant; .oa_id is its OA."""
+    import json
+
+    from bot.zalo_sim import SimClient
+
+    dev = json.loads((assistant.state / "zalo_dev.json").read_text())
+    sim = SimClient(f"http://127.0.0.1:{assistant.sim_port}")
+    sim.oa_id = dev["ZALO_OA_ID"]
+    return sim

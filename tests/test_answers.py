@@ -72,3 +72,14 @@ def test_open_clarifying_question_restricts_the_choice(kb, config):
     decision = resolve(kb, config, "residence.temporary_registration",
                        rank("residence.temporary_registration"), "đăng ký tạm trú", slots)
     assert decision.procedure == "residence.temporary_registration"
+
+
+def test_a_follow_up_about_something_else_is_out_of_scope_even_mid_conversation(kb, config):
+    ranking = [{"name": "ask_documents", "confidence": 0.44}, {"name": "out_of_scope", "confidence": 0.42}]
+    decision = resolve(kb, config, "ask_documents", ranking, "đăng ký kết hôn cần những giấy tờ gì",
+                       {"procedure": "residence.temporary_registration"})
+    assert decision.out_of_scope and decision.procedure is None
+    confident = [{"name": "ask_documents", "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.01}]
+    decision = resolve(kb, config, "ask_documents", confident, "cần mang gì",
+                       {"procedure": "residence.temporary_registration"})
+    assert (decision.procedure, decision.aspect) == ("residence.temporary_registration", "documents")

@@ -26,3 +26,8 @@ def test_messages_reach_the_right_intent(parse, message, intent):
 @pytest.mark.parametrize("message", ["😀😀", "!!!", "   ", ""])
 def test_messages_without_words_are_not_understood(parse, message):
     assert parse(message)["intent"]["name"] == "nlu_fallback"
+
+
+@pytest.mark.parametrize("message", ["xyz qwrt", "asdf ghjk zxcv", "lorem ipsum dolor"])
+def test_messages_with_no_known_word_are_not_understood(parse, message):
+    assert parse(message)["intent"]["name"] == "nlu_fallback"

@@ -22,14 +22,6 @@ from tests.conftest import AUTH_TOKEN, Assistant
 _ids = itertools.count()
 
 
-@pytest.fixture(scope="module")
-def zalo(assistant):
-    dev = json.loads((assistant.state / "zalo_dev.json").read_text())
-    sim = SimClient(f"http://127.0.0.1:{assistant.sim_port}")
-    sim.oa_id = dev["ZALO_OA_ID"]
-    return sim
-
-
 @pytest.fixture
 def user():
     return f"90000000000{next(_ids):05d}"

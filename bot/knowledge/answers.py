@@ -23,6 +23,10 @@ from bot.nlu.text import canonical, fold
 # A procedure intent this confident is a new question, even while a
 # clarifying question is open.
 NEW_QUESTION_CONFIDENCE = 0.5
+# A follow-up ("... cần giấy tờ gì") that names no procedure, while
+# out_of_scope is this likely, is about something else ("đăng ký kết hôn cần
+# giấy tờ gì"): answering for the current procedure would be a wrong answer.
+OUT_OF_SCOPE_DOUBT = 0.25
 
 
 def forms_base_url() -> str:
@@ -102,6 +106,7 @@ class Decision:
     aspect: Optional[str] = None
     topic: Optional[Topic] = None  # ask which procedure of this topic
     ask_which: bool = False  # a follow-up with no procedure to refer to
+    out_of_scope: bool = False
 
 
 def resolve(
@@ -117,6 +122,9 @@ def resolve(
     aspect_intent = config.aspect_of_intent(intent)
     confidence = {r["name"]: r.get("confidence", 0.0) for r in ranking}
     open_topic = kb.topics.get(slots.get("clarifying") or "")
+
+    if aspect_intent and not named and confidence.get("out_of_scope", 0.0) >= OUT_OF_SCOPE_DOUBT:
+        return Decision(out_of_scope=True)
 
     procedure = None
     topic = kb.topic_for_intent(intent)

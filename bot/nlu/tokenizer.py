@@ -45,6 +45,8 @@ logger = logging.getLogger(__name__)
 
 MAX_COMPOUND_SYLLABLES = 4
 _RESOURCE_FILE = "vietnamese_lexicon.json"
+# message property: how many of its words occur in the training data
+KNOWN_WORDS = "known_word_count"
 
 # (start, end, folded syllable) in composed-text coordinates
 Syllable = Tuple[int, int, str]
@@ -97,12 +99,15 @@ def folded_syllables(phrase: str) -> Tuple[str, ...]:
 class Normaliser:
     """Maps located words to lemmas; holds what training learned."""
 
-    def __init__(self, abbreviations: Dict[str, str], compounds: Iterable[Iterable[str]]):
+    def __init__(self, abbreviations: Dict[str, str], compounds: Iterable[Iterable[str]],
+                 vocabulary: Iterable[str] = ()):
         self.abbreviations = abbreviations
         self.compounds: Set[Tuple[str, ...]] = {tuple(c) for c in compounds}
+        self.vocabulary: Set[str] = set(vocabulary)  # lemmas of the training data
 
     @classmethod
     def build(cls, lexicon: Dict[str, Any], training_texts: Iterable[str]) -> "Normaliser":
+        training_texts = list(training_texts)
         compounds: Set[Tuple[str, ...]] = set()
         for phrase in lexicon["compounds"]:
             syllables = folded_syllables(phrase)
@@ -122,12 +127,16 @@ class Normaliser:
                 for word in normaliser.merge_compounds(segment_words(str(meaning)))
             ]
             normaliser.abbreviations[vn.fold(vn.canonical(str(key)))] = " ".join(lemmas)
+        for text in training_texts:
+            for word in normaliser.merge_compounds(segment_words(text)):
+                normaliser.vocabulary.update(normaliser.lemma(word).split())
         return normaliser
 
     def to_json(self) -> Dict[str, Any]:
         return {
             "abbreviations": self.abbreviations,
             "compounds": sorted(list(c) for c in self.compounds),
+            "vocabulary": sorted(self.vocabulary),
         }
 
     def merge_compounds(self, words: List[List[Syllable]]) -> List[List[Syllable]]:
@@ -214,7 +223,8 @@ class VietnameseTokenizer(Tokenizer):
     ) -> "VietnameseTokenizer":
         with model_storage.read_from(resource) as directory:
             data = json.loads((directory / _RESOURCE_FILE).read_text(encoding="utf-8"))
-        return cls(config, model_storage, resource, Normaliser(data["abbreviations"], data["compounds"]))
+        return cls(config, model_storage, resource,
+                   Normaliser(data["abbreviations"], data["compounds"], data.get("vocabulary", ())))
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -239,7 +249,12 @@ class VietnameseTokenizer(Tokenizer):
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         text = message.get(attribute) or ""
-        return self.tokens(text)
+        tokens = self.tokens(text)
+        if attribute == TEXT and self.normaliser.vocabulary:
+            # read by bot.nlu.fallback: a message with no known word is not understood
+            message.set(KNOWN_WORDS, sum(
+                any(w in self.normaliser.vocabulary for w in t.lemma.split()) for t in tokens))
+        return tokens
 
     def tokens(self, text: str) -> List[Token]:
         """The tokens of ``text`` (see module doc)."""

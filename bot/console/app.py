@@ -1,0 +1,259 @@
+"""The officer console: pages and JSON API under /console (Sanic blueprint).
+
+Officers see the open chats of their unit (commanders: their unit and every
+unit below it), claim one (one officer at a time), read the transcript and
+what the assistant understood, reply, transfer and close. Every state change
+needs the session's CSRF token (header X-CSRF-Token) and is audited.
+"""
+
+from __future__ import annotations
+
+import html
+import secrets
+import time
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+from sanic import Blueprint, response
+from sanic.request import Request
+
+from bot.console.auth import SESSION_SECONDS, Accounts, LoginError, Session
+from bot.handoff.service import Handoffs, citizen_messages
+from bot.handoff.texts import canned_replies, settings
+from bot.knowledge.store import load
+from bot.units import directory
+
+STATIC = Path(__file__).parent / "static"
+SESSION_COOKIE = "console_session"
+LOGIN_CSRF_COOKIE = "console_login_csrf"
+REASON_LABELS = {"sos": "SOS khẩn cấp", "tipoff": "Tố giác", "failures": "Trợ lý ảo không hiểu",
+                 "requested": "Yêu cầu gặp cán bộ"}
+
+
+def _error(message: str, status: int):
+    return response.json({"error": message}, status=status)
+
+
+def _set_cookie(resp, request: Request, name: str, value: str, max_age: int) -> None:
+    resp.cookies[name] = value
+    cookie = resp.cookies[name]
+    cookie["httponly"] = True
+    cookie["samesite"] = "Strict"
+    cookie["path"] = "/console"
+    cookie["max-age"] = max_age
+    if request.scheme == "https" or request.headers.get("x-forwarded-proto") == "https":
+        cookie["secure"] = True
+
+
+def create_console(accounts: Optional[Accounts] = None, handoffs: Optional[Handoffs] = None) -> Blueprint:
+    console = Blueprint("console", url_prefix="/console")
+    accounts = accounts or Accounts()
+    handoffs = handoffs or Handoffs()
+    previews: Dict[int, Dict[str, Any]] = {}
+    console.ctx.handoffs = handoffs
+    console.ctx.previews = previews
+    units = directory()
+    kb = load(strict=True)
+
+    def session_of(request: Request) -> Optional[Session]:
+        return accounts.session(request.cookies.get(SESSION_COOKIE))
+
+    def visible_units(session: Session):
+        if session.officer.role == "commander":
+            return units.below(session.officer.unit)
+        return {session.officer.unit}
+
+    def chat_json(h: Dict[str, Any], now: float) -> Dict[str, Any]:
+        claimed_by = accounts.officer(h["claimed_by"]) if h["claimed_by"] else None
+        preview = previews.get(h["id"], {})
+        return {
+            "id": h["id"], "conversation_id": h["conversation_id"], "unit": h["unit"],
+            "unit_name": units.get(h["unit"]).name, "reason": h["reason"],
+            "reason_label": REASON_LABELS.get(h["reason"], h["reason"]), "status": h["status"],
+            "created_at": h["created_at"], "claimed_by": h["claimed_by"],
+            "claimed_by_name": claimed_by.display_name if claimed_by else None,
+            "claimed_at": h["claimed_at"], "first_reply_at": h["first_reply_at"],
+            "overdue": h["status"] == "waiting" and now - h["created_at"] > settings()["target_wait_seconds"],
+            "last_message": preview.get("last_message"), "message_count": preview.get("message_count", 0),
+        }
+
+    async def authorised(request: Request, handoff_id: Optional[int] = None, state_changing: bool = False):
+        """(session, handoff) or an error response."""
+        session = session_of(request)
+        if session is None:
+            return None, None, _error("Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.", 401)
+        if state_changing and not secrets.compare_digest(request.headers.get("x-csrf-token", ""), session.csrf_token):
+            return None, None, _error("Yêu cầu không hợp lệ (thiếu mã chống giả mạo). Hãy tải lại trang.", 403)
+        handoff = None
+        if handoff_id is not None:
+            handoff = handoffs.store.get(handoff_id)
+            if handoff is None or handoff["unit"] not in visible_units(session):
+                return None, None, _error("Không tìm thấy cuộc trò chuyện này.", 404)
+        return session, handoff, None
+
+    # ---- pages
+    @console.get("/login")
+    async def login_page(request: Request, error: str = ""):
+        token = secrets.token_urlsafe(24)
+        page = (STATIC / "login.html").read_text(encoding="utf-8")
+        page = page.replace("{{csrf_token}}", token).replace("{{error}}", html.escape(error))
+        resp = response.html(page, status=401 if error else 200)
+        _set_cookie(resp, request, LOGIN_CSRF_COOKIE, token, 3600)
+        return resp
+
+    @console.post("/login")
+    async def login(request: Request):
+        form_token = request.form.get("csrf_token", "")
+        if not form_token or not secrets.compare_digest(form_token, request.cookies.get(LOGIN_CSRF_COOKIE, "")):
+            return await login_page(request, "Phiên đăng nhập không hợp lệ, vui lòng thử lại.")
+        try:
+            token = accounts.login(request.form.get("username", ""), request.form.get("password", ""))
+        except LoginError as error:
+            return await login_page(request, str(error))
+        resp = response.redirect("/console")
+        _set_cookie(resp, request, SESSION_COOKIE, token, SESSION_SECONDS)
+        return resp
+
+    @console.post("/logout")
+    async def logout(request: Request):
+        session, _, problem = await authorised(request, state_changing=True)
+        if problem:
+            return problem
+        accounts.logout(request.cookies.get(SESSION_COOKIE))
+        resp = response.json({"ok": True})
+        _set_cookie(resp, request, SESSION_COOKIE, "", 0)
+        return resp
+
+    @console.get("/")
+    async def app_page(request: Request):
+        if session_of(request) is None:
+            return response.redirect("/console/login")
+        return response.html((STATIC / "console.html").read_text(encoding="utf-8"))
+
+    @console.get("/static/<name>")
+    async def static(request: Request, name: str):
+        path = STATIC / name
+        if path.parent != STATIC or not path.is_file() or name == "login.html":
+            return _error("Không tìm thấy.", 404)
+        types = {".js": "text/javascript", ".css": "text/css", ".html": "text/html"}
+        return response.text(path.read_text(encoding="utf-8"), content_type=types.get(path.suffix, "text/plain"))
+
+    # ---- API
+    @console.get("/api/me")
+    async def me(request: Request):
+        session, _, problem = await authorised(request)
+        if problem:
+            return problem
+        o = session.officer
+        return response.json({"username": o.username, "display_name": o.display_name, "unit": o.unit,
+                              "unit_name": units.get(o.unit).name, "role": o.role, "csrf_token": session.csrf_token})
+
+    @console.get("/api/queue")
+    async def queue(request: Request):
+        session, _, problem = await authorised(request)
+        if problem:
+            return problem
+        now = time.time()
+        chats = [chat_json(h, now) for h in handoffs.store.queue(visible_units(session))]
+        return response.json({"now": now, "target_wait_seconds": settings()["target_wait_seconds"], "chats": chats})
+
+    @console.get("/api/chats/<handoff_id:int>")
+    async def chat(request: Request, handoff_id: int):
+        session, handoff, problem = await authorised(request, handoff_id)
+        if problem:
+            return problem
+        tracker = await handoffs.rasa.tracker(handoff["conversation_id"])
+        transcript = []
+        for event in tracker.get("events") or []:
+            if event.get("event") == "user":
+                transcript.append({"time": event.get("timestamp"), "from": "citizen", "text": event.get("text") or "",
+                                   "officer": None})
+            elif event.get("event") == "bot" and event.get("text"):
+                username = (event.get("metadata") or {}).get("officer")
+                officer = accounts.officer(username) if username else None
+                transcript.append({"time": event.get("timestamp"), "from": "officer" if username else "bot",
+                                   "text": event["text"],
+                                   "officer": officer.display_name if officer else username})
+        slots = {k: v for k, v in (tracker.get("slots") or {}).items() if v not in (None, [], "") and k != "session_started_metadata"}
+        procedure = slots.get("procedure")
+        latest = tracker.get("latest_message") or {}
+        return response.json({
+            "chat": chat_json(handoff, time.time()),
+            "transcript": transcript[-200:],
+            "understood": {
+                "intent": (latest.get("intent") or {}).get("name"),
+                "procedure": procedure,
+                "procedure_name": kb.procedures[procedure].name if procedure in kb.procedures else None,
+                "slots": slots,
+            },
+            "can_reply": handoff["claimed_by"] == session.officer.username and handoff["status"] == "active",
+        })
+
+    @console.get("/api/canned")
+    async def canned(request: Request):
+        _, _, problem = await authorised(request)
+        return problem or response.json(canned_replies())
+
+    @console.get("/api/units")
+    async def unit_list(request: Request):
+        _, _, problem = await authorised(request)
+        return problem or response.json([{"id": u.id, "name": u.name} for u in units.all()])
+
+    @console.post("/api/chats/<handoff_id:int>/claim")
+    async def claim(request: Request, handoff_id: int):
+        session, handoff, problem = await authorised(request, handoff_id, state_changing=True)
+        if problem:
+            return problem
+        if not handoffs.store.claim(handoff_id, session.officer.username):
+            current = handoffs.store.get(handoff_id)
+            holder = accounts.officer(current["claimed_by"]) if current and current["claimed_by"] else None
+            if holder:
+                return _error(f"Cuộc trò chuyện đã được cán bộ {holder.display_name} nhận xử lý.", 409)
+            return _error("Cuộc trò chuyện đã kết thúc.", 409)
+        return response.json({"chat": chat_json(handoffs.store.get(handoff_id), time.time())})
+
+    async def owned(request: Request, handoff_id: int):
+        session, handoff, problem = await authorised(request, handoff_id, state_changing=True)
+        if problem:
+            return None, None, problem
+        if handoff["status"] != "active" or handoff["claimed_by"] != session.officer.username:
+            return None, None, _error("Bạn cần nhận xử lý cuộc trò chuyện trước.", 409)
+        return session, handoff, None
+
+    @console.post("/api/chats/<handoff_id:int>/reply")
+    async def reply(request: Request, handoff_id: int):
+        session, handoff, problem = await owned(request, handoff_id)
+        if problem:
+            return problem
+        text = str((request.json or {}).get("text") or "").strip()
+        if not text:
+            return _error("Nội dung trả lời đang trống.", 400)
+        if len(text) > 4000:
+            return _error("Nội dung quá dài (tối đa 4.000 ký tự).", 400)
+        await handoffs.reply(handoff, session.officer.username, text)
+        return response.json({"ok": True})
+
+    @console.post("/api/chats/<handoff_id:int>/transfer")
+    async def transfer(request: Request, handoff_id: int):
+        session, handoff, problem = await authorised(request, handoff_id, state_changing=True)
+        if problem:
+            return problem
+        unit = str((request.json or {}).get("unit") or "")
+        if unit not in units.units:
+            return _error("Đơn vị nhận không hợp lệ.", 400)
+        handoffs.store.transfer(handoff_id, session.officer.username, unit)
+        return response.json({"ok": True})
+
+    @console.post("/api/chats/<handoff_id:int>/close")
+    async def close(request: Request, handoff_id: int):
+        session, handoff, problem = await owned(request, handoff_id)
+        if problem:
+            return problem
+        await handoffs.end(handoff, session.officer.username, "closed")
+        return response.json({"ok": True})
+
+    @console.listener("after_server_start")
+    async def start_supervisor(app, loop):
+        app.add_task(handoffs.supervise(previews))
+
+    return console

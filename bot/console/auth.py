@@ -1,0 +1,149 @@
+"""Officer accounts and console sessions.
+
+Passwords: scrypt (N=2^14, r=8, p=1, 16-byte salt), compared in constant
+time. Five wrong passwords in a row lock the account for 15 minutes.
+Sessions: a random token in an HttpOnly, SameSite=Strict cookie; only its
+SHA-256 is stored. Each session has its own CSRF token, required on every
+state-changing request.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+from sqlalchemy import Column, Float, Integer, String, Table, Text, delete, insert, select, update
+from sqlalchemy.engine import Engine
+
+from bot import db
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT_SECONDS = 15 * 60
+SESSION_SECONDS = 12 * 3600
+ROLES = ("officer", "commander")
+
+officers = Table(
+    "officers", db.metadata,
+    Column("username", String(64), primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("unit", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", Float),
+)
+
+sessions = Table(
+    "console_sessions", db.metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    key = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    return "scrypt$16384$8$1$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(key).decode()
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        _, n, r, p, salt, key = stored.split("$")
+        expected = base64.b64decode(key)
+        actual = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p),
+                                dklen=len(expected))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+@dataclass
+class Officer:
+    username: str
+    display_name: str
+    unit: str
+    role: str
+
+
+@dataclass
+class Session:
+    officer: Officer
+    csrf_token: str
+
+
+class LoginError(Exception):
+    """The message to show (Vietnamese)."""
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Accounts:
+    def __init__(self, engine: Optional[Engine] = None):
+        self.engine = engine or db.engine()
+        db.metadata.create_all(self.engine, tables=[officers, sessions])
+
+    def add(self, username: str, password: str, unit: str, role: str, display_name: str) -> None:
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}")
+        if len(password) < 10:
+            raise ValueError("password must have at least 10 characters")
+        with self.engine.begin() as c:
+            c.execute(delete(officers).where(officers.c.username == username))
+            c.execute(insert(officers).values(username=username, display_name=display_name, unit=unit, role=role,
+                                              password_hash=hash_password(password), failed_logins=0))
+
+    def officer(self, username: str) -> Optional[Officer]:
+        with self.engine.connect() as c:
+            row = c.execute(select(officers).where(officers.c.username == username)).first()
+        return Officer(row.username, row.display_name, row.unit, row.role) if row else None
+
+    def login(self, username: str, password: str) -> str:
+        """A new session token, or LoginError."""
+        with self.engine.connect() as c:
+            row = c.execute(select(officers).where(officers.c.username == username)).first()
+        now = time.time()
+        if row is None:
+            verify_password(password, hash_password("timing-equaliser"))  # same cost as a real check
+            raise LoginError("Tên đăng nhập hoặc mật khẩu không đúng.")
+        if row.locked_until and row.locked_until > now:
+            minutes = int((row.locked_until - now) // 60) + 1
+            raise LoginError(f"Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Thử lại sau {minutes} phút.")
+        if not verify_password(password, row.password_hash):
+            failed = (row.failed_logins or 0) + 1
+            locked = now + LOCKOUT_SECONDS if failed >= MAX_FAILED_LOGINS else None
+            with self.engine.begin() as c:
+                c.execute(update(officers).where(officers.c.username == username).values(
+                    failed_logins=0 if locked else failed, locked_until=locked))
+            if locked:
+                raise LoginError("Tài khoản tạm khóa 15 phút do nhập sai mật khẩu nhiều lần.")
+            raise LoginError("Tên đăng nhập hoặc mật khẩu không đúng.")
+        token = secrets.token_urlsafe(32)
+        with self.engine.begin() as c:
+            c.execute(update(officers).where(officers.c.username == username).values(failed_logins=0, locked_until=None))
+            c.execute(delete(sessions).where(sessions.c.expires_at < now))
+            c.execute(insert(sessions).values(token_hash=_token_hash(token), username=username,
+                                              csrf_token=secrets.token_urlsafe(24), expires_at=now + SESSION_SECONDS))
+        return token
+
+    def session(self, token: Optional[str]) -> Optional[Session]:
+        if not token:
+            return None
+        with self.engine.connect() as c:
+            row = c.execute(select(sessions).where(sessions.c.token_hash == _token_hash(token))).first()
+        if row is None or row.expires_at < time.time():
+            return None
+        officer = self.officer(row.username)
+        return Session(officer, row.csrf_token) if officer else None
+
+    def logout(self, token: str) -> None:
+        with self.engine.begin() as c:
+            c.execute(delete(sessions).where(sessions.c.token_hash == _token_hash(token)))

@@ -1,0 +1,131 @@
+"""Handoff operations that reach the conversation, through Rasa's HTTP API.
+
+An officer's reply is appended to the conversation as a bot message with
+``output_channel=latest``: Rasa records it and sends it through the
+citizen's channel (Zalo: the outbox). Ending a handoff appends ``resume`` and
+a message telling the citizen the assistant is back.
+
+The supervisor (``supervise``) runs in the console's web process: it ends
+chats nobody took in time, and chats the citizen cancelled ("hủy" while the
+bot is paused: Rasa still understands and records the message, but runs no
+action, so the cancellation is noticed here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from typing import Any, Dict, List, Optional
+from urllib.parse import quote
+
+import aiohttp
+
+from bot.handoff.store import HandoffStore
+from bot.handoff.texts import settings
+from bot.units import directory
+
+logger = logging.getLogger(__name__)
+
+CANCEL_INTENT = "cancel_handoff"
+
+
+class RasaApi:
+    def __init__(self, url: Optional[str] = None, token: Optional[str] = None):
+        self.url = (url or os.environ.get("RASA_URL", "http://127.0.0.1:5005")).rstrip("/")
+        self.token = token or os.environ.get("RASA_AUTH_TOKEN", "")
+        self._session: Optional[aiohttp.ClientSession] = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
+        return self._session
+
+    async def tracker(self, conversation_id: str) -> Dict[str, Any]:
+        async with self.session().get(
+            f"{self.url}/conversations/{quote(conversation_id, safe='')}/tracker",
+            params={"token": self.token},
+        ) as response:
+            response.raise_for_status()
+            return await response.json()
+
+    async def append(self, conversation_id: str, events: List[Dict[str, Any]]) -> None:
+        async with self.session().post(
+            f"{self.url}/conversations/{quote(conversation_id, safe='')}/tracker/events",
+            params={"token": self.token, "output_channel": "latest", "execute_side_effects": "true"},
+            json=events,
+        ) as response:
+            response.raise_for_status()
+
+
+def bot_event(text: str, buttons: Optional[List[Dict[str, str]]] = None, officer: Optional[str] = None) -> Dict[str, Any]:
+    event: Dict[str, Any] = {"event": "bot", "text": text, "timestamp": time.time(), "metadata": {}}
+    if buttons:
+        event["data"] = {"buttons": buttons}
+    if officer:
+        event["metadata"]["officer"] = officer
+    return event
+
+
+class Handoffs:
+    def __init__(self, store: Optional[HandoffStore] = None, rasa: Optional[RasaApi] = None):
+        self.store = store or HandoffStore()
+        self.rasa = rasa or RasaApi()
+
+    async def reply(self, handoff: Dict[str, Any], officer: str, text: str) -> None:
+        await self.rasa.append(handoff["conversation_id"], [bot_event(text, officer=officer)])
+        self.store.replied(handoff["id"], officer, text)
+
+    async def end(self, handoff: Dict[str, Any], actor: str, status: str) -> bool:
+        """Close ("closed"), cancel ("cancelled") or time out ("timed_out");
+        False if the chat had already ended."""
+        if not self.store.end(handoff["id"], actor, status):
+            return False
+        unit = directory().get(handoff["unit"])
+        texts = settings()
+        if status == "timed_out":
+            message = bot_event(
+                texts["timed_out"].format(unit=unit.name, phone=unit.duty_phone),
+                buttons=[{"title": texts["call_button"], "payload": f"tel:{unit.duty_phone}"}],
+            )
+        else:
+            message = bot_event(texts[status])
+        # action_listen closes the turn, so the citizen's next message is handled like any other
+        await self.rasa.append(handoff["conversation_id"], [
+            {"event": "resume", "timestamp": time.time()}, message,
+            {"event": "action", "name": "action_listen", "timestamp": time.time()},
+        ])
+        return True
+
+    async def check(self, handoff: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        """End the chat if it timed out or the citizen cancelled; the tracker
+        (for the console's previews) otherwise."""
+        if handoff["status"] == "waiting" and time.time() - handoff["created_at"] > settings()["timeout_seconds"]:
+            await self.end(handoff, "system", "timed_out")
+            return None
+        tracker = await self.rasa.tracker(handoff["conversation_id"])
+        for event in citizen_messages(tracker, since=handoff["created_at"]):
+            if (event.get("parse_data") or {}).get("intent", {}).get("name") == CANCEL_INTENT:
+                await self.end(handoff, "citizen", "cancelled")
+                return None
+        return tracker
+
+    async def supervise(self, previews: Dict[int, Dict[str, Any]], interval: float = 1.0) -> None:
+        while True:
+            for handoff in self.store.all_open():
+                try:
+                    tracker = await self.check(handoff)
+                    if tracker is not None:
+                        messages = citizen_messages(tracker, since=handoff["created_at"])
+                        previews[handoff["id"]] = {
+                            "last_message": messages[-1].get("text") if messages else None,
+                            "message_count": len(messages),
+                        }
+                except Exception:  # one broken chat must not stop the others
+                    logger.exception("handoff %s check failed", handoff["id"])
+            await asyncio.sleep(interval)
+
+
+def citizen_messages(tracker: Dict[str, Any], since: float = 0.0) -> List[Dict[str, Any]]:
+    return [e for e in tracker.get("events") or [] if e.get("event") == "user" and e.get("timestamp", 0) >= since]

@@ -1,0 +1,134 @@
+"""Handoff state in the project database: the queue of chats waiting for an
+officer, and the audit log. Every change is a
+single SQL statement or transaction, so several processes (the action
+server, console replicas) can share it safely."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Dict, Iterable, List, Optional
+
+from sqlalchemy import Column, Float, Integer, String, Table, Text, and_, insert, or_, select, update
+from sqlalchemy.engine import Engine
+
+from bot import db
+
+OPEN = ("waiting", "active")
+PRIORITY = {"sos": 3, "tipoff": 2, "failures": 1, "requested": 1}
+
+handoffs = Table(
+    "handoffs", db.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(128), nullable=False, index=True),
+    Column("unit", String(64), nullable=False, index=True),
+    Column("reason", String(32), nullable=False),  # requested, failures, tipoff, sos
+    Column("priority", Integer, nullable=False),
+    Column("status", String(16), nullable=False, index=True),  # waiting, active, closed, cancelled, timed_out
+    Column("created_at", Float, nullable=False),
+    Column("claimed_by", String(64)),
+    Column("claimed_at", Float),
+    Column("first_reply_at", Float),
+    Column("ended_at", Float),
+    Column("detail", Text),  # JSON: what started it (e.g. a tip-off id)
+)
+
+audit = Table(
+    "audit_log", db.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("time", Float, nullable=False),
+    Column("actor", String(64), nullable=False),  # officer username, "citizen" or "system"
+    Column("action", String(32), nullable=False),
+    Column("handoff_id", Integer, index=True),
+    Column("detail", Text),
+)
+
+
+class HandoffStore:
+    def __init__(self, engine: Optional[Engine] = None):
+        self.engine = engine or db.engine()
+        db.metadata.create_all(self.engine, tables=[handoffs, audit])
+
+    # ---- queue
+    def open_for(self, conversation_id: str) -> Optional[Dict[str, Any]]:
+        with self.engine.connect() as c:
+            row = c.execute(select(handoffs).where(and_(
+                handoffs.c.conversation_id == conversation_id, handoffs.c.status.in_(OPEN)))).first()
+        return dict(row._mapping) if row else None
+
+    def request(self, conversation_id: str, unit: str, reason: str, detail: Optional[dict] = None) -> Dict[str, Any]:
+        """Queue the conversation (once: an open request is returned as it is)."""
+        existing = self.open_for(conversation_id)
+        if existing:
+            return existing
+        with self.engine.begin() as c:
+            handoff_id = c.execute(insert(handoffs).values(
+                conversation_id=conversation_id, unit=unit, reason=reason, priority=PRIORITY.get(reason, 1),
+                status="waiting", created_at=time.time(), detail=json.dumps(detail or {}, ensure_ascii=False),
+            )).inserted_primary_key[0]
+        self.log("system", "requested", handoff_id, {"reason": reason, "unit": unit})
+        return self.get(handoff_id)
+
+    def get(self, handoff_id: int) -> Optional[Dict[str, Any]]:
+        with self.engine.connect() as c:
+            row = c.execute(select(handoffs).where(handoffs.c.id == handoff_id)).first()
+        return dict(row._mapping) if row else None
+
+    def queue(self, units: Iterable[str]) -> List[Dict[str, Any]]:
+        """Open chats of these units: most urgent first, then oldest first."""
+        with self.engine.connect() as c:
+            rows = c.execute(select(handoffs).where(and_(
+                handoffs.c.status.in_(OPEN), handoffs.c.unit.in_(list(units))))
+                .order_by(handoffs.c.priority.desc(), handoffs.c.created_at))
+            return [dict(r._mapping) for r in rows]
+
+    def all_open(self) -> List[Dict[str, Any]]:
+        with self.engine.connect() as c:
+            return [dict(r._mapping) for r in c.execute(select(handoffs).where(handoffs.c.status.in_(OPEN)))]
+
+    def claim(self, handoff_id: int, username: str) -> bool:
+        """Take the chat; False if another officer has it or it is closed."""
+        with self.engine.begin() as c:
+            done = c.execute(update(handoffs).where(and_(
+                handoffs.c.id == handoff_id, handoffs.c.status.in_(OPEN),
+                or_(handoffs.c.claimed_by.is_(None), handoffs.c.claimed_by == username),
+            )).values(status="active", claimed_by=username, claimed_at=time.time()))
+        if done.rowcount:
+            self.log(username, "claimed", handoff_id)
+        return bool(done.rowcount)
+
+    def replied(self, handoff_id: int, username: str, text: str) -> None:
+        with self.engine.begin() as c:
+            c.execute(update(handoffs).where(and_(handoffs.c.id == handoff_id, handoffs.c.first_reply_at.is_(None)))
+                      .values(first_reply_at=time.time()))
+        self.log(username, "replied", handoff_id, {"length": len(text)})
+
+    def transfer(self, handoff_id: int, username: str, unit: str) -> bool:
+        with self.engine.begin() as c:
+            done = c.execute(update(handoffs).where(and_(handoffs.c.id == handoff_id, handoffs.c.status.in_(OPEN)))
+                             .values(unit=unit, status="waiting", claimed_by=None, claimed_at=None))
+        if done.rowcount:
+            self.log(username, "transferred", handoff_id, {"to_unit": unit})
+        return bool(done.rowcount)
+
+    def end(self, handoff_id: int, actor: str, status: str) -> bool:
+        """Close, cancel or time out an open chat; False if it was no longer open."""
+        with self.engine.begin() as c:
+            done = c.execute(update(handoffs).where(and_(handoffs.c.id == handoff_id, handoffs.c.status.in_(OPEN)))
+                             .values(status=status, ended_at=time.time()))
+        if done.rowcount:
+            self.log(actor, status, handoff_id)
+        return bool(done.rowcount)
+
+    # ---- audit
+    def log(self, actor: str, action: str, handoff_id: Optional[int] = None, detail: Optional[dict] = None) -> None:
+        with self.engine.begin() as c:
+            c.execute(insert(audit).values(time=time.time(), actor=actor, action=action, handoff_id=handoff_id,
+                                           detail=json.dumps(detail or {}, ensure_ascii=False)))
+
+    def audit_log(self, handoff_id: Optional[int] = None) -> List[Dict[str, Any]]:
+        query = select(audit).order_by(audit.c.id)
+        if handoff_id is not None:
+            query = query.where(audit.c.handoff_id == handoff_id)
+        with self.engine.connect() as c:
+            return [dict(r._mapping) for r in c.execute(query)]

@@ -1,0 +1,60 @@
+"""The police units of a deployment (data/units.yml)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Optional, Set
+
+import yaml
+
+from bot.knowledge.store import DATA
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: str
+    name: str
+    kind: str
+    parent: Optional[str]
+    duty_phone: str
+    address: str
+    working_hours: str
+
+
+@dataclass
+class Directory:
+    units: Dict[str, Unit]
+    default_unit: str
+
+    def below(self, unit_id: str) -> Set[str]:
+        """The unit and every unit under it."""
+        found, queue = {unit_id}, [unit_id]
+        while queue:
+            current = queue.pop()
+            for unit in self.units.values():
+                if unit.parent == current and unit.id not in found:
+                    found.add(unit.id)
+                    queue.append(unit.id)
+        return found
+
+    def get(self, unit_id: Optional[str]) -> Unit:
+        return self.units.get(unit_id or "") or self.units[self.default_unit]
+
+    def all(self) -> List[Unit]:
+        return list(self.units.values())
+
+
+@lru_cache(maxsize=None)
+def directory(path: Path = DATA / "units.yml") -> Directory:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    units = {
+        u["id"]: Unit(
+            id=u["id"], name=u["name"], kind=u.get("kind", "ward"), parent=u.get("parent"),
+            duty_phone=str(u.get("duty_phone", "")), address=u.get("address", ""),
+            working_hours=u.get("working_hours", ""),
+        )
+        for u in data["units"]
+    }
+    return Directory(units=units, default_unit=data.get("default_unit") or next(iter(units)))

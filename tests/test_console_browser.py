@@ -1,0 +1,94 @@
+"""Two people in real Chromium (Debian's, driven by Playwright): a citizen in
+the Zalo simulator's chat page asks for an officer; an officer logs in to the
+console, sees the chat appear, claims it and replies; the citizen receives
+the reply through Zalo's protocol; the officer closes; the citizen's next
+question is answered by the bot again. Screenshots: tests/artifacts/browser/."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+
+from bot.console.auth import Accounts
+from bot.db import engine
+from bot.zalo_sim import SimClient
+
+ARTIFACTS = Path(__file__).parent / "artifacts" / "browser"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# what the machine needs to run Chromium offline and as root, without phoning home
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PASSWORD = "mật-khẩu-trình-duyệt-1"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is not installed: scripts/test installs Debian's 'chromium' package when run as root")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def shot(page, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_citizen_reaches_an_officer_and_back_to_the_bot(browser, assistant):
+    Accounts(engine(f"sqlite:///{assistant.state / 'project.db'}")).add(
+        "hoa.vo", PASSWORD, "phuong-tay-thanh", "officer", "Võ Thị Hòa")
+    citizen_id = "4" + uuid.uuid4().int.__str__()[:17]
+
+    citizen = browser.new_context(viewport={"width": 480, "height": 900}).new_page()
+    citizen.goto(f"http://127.0.0.1:{assistant.sim_port}/")
+    citizen.fill("#uid", citizen_id)
+
+    def citizen_says(text):
+        citizen.fill("#text", text)
+        citizen.press("#text", "Enter")
+
+    citizen_says("cho tôi gặp cán bộ")
+    citizen.locator("#chat").get_by_text("kết nối bạn với cán bộ", exact=False).wait_for(timeout=30_000)
+    citizen_says("nhà tôi bị mất trộm xe máy tối qua")
+    shot(citizen, "01-citizen-asks-for-an-officer")
+
+    officer = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    officer.goto(f"http://127.0.0.1:{assistant.web_port}/console")
+    assert officer.url.endswith("/console/login")
+    officer.fill("#username", "hoa.vo")
+    officer.fill("#password", PASSWORD)
+    officer.click("#login-button")
+    officer.locator("#officer-name").get_by_text("Võ Thị Hòa", exact=False).wait_for(timeout=15_000)
+    item = officer.locator(".queue-item", has_text="nhà tôi bị mất trộm xe máy")
+    item.wait_for(timeout=30_000)  # appears without reloading the page
+    shot(officer, "02-console-queue")
+    item.click()
+    officer.locator("#transcript").get_by_text("nhà tôi bị mất trộm xe máy tối qua").wait_for(timeout=15_000)
+    officer.click("#claim-button")
+    officer.locator("#reply-text").wait_for(state="visible", timeout=15_000)
+    officer.fill("#reply-text", "Chào bạn, tôi là cán bộ Hòa. Bạn mất xe lúc mấy giờ, ở đâu?")
+    officer.click("#reply-button")
+    officer.locator("#transcript").get_by_text("tôi là cán bộ Hòa", exact=False).wait_for(timeout=15_000)
+    shot(officer, "03-console-reply")
+
+    citizen.locator("#chat").get_by_text("tôi là cán bộ Hòa", exact=False).wait_for(timeout=30_000)
+    sim = SimClient(f"http://127.0.0.1:{assistant.sim_port}")
+    delivered = [m["body"]["message"].get("text", "") for m in sim.messages(user_id=citizen_id)]
+    assert "Chào bạn, tôi là cán bộ Hòa. Bạn mất xe lúc mấy giờ, ở đâu?" in delivered
+    shot(citizen, "04-citizen-gets-the-reply")
+
+    officer.click("#close-button")
+    citizen.locator("#chat").get_by_text("kết thúc cuộc trò chuyện", exact=False).wait_for(timeout=30_000)
+    citizen_says("đăng ký tạm trú cần giấy tờ gì")
+    citizen.locator("#chat").get_by_text("Hồ sơ cần chuẩn bị", exact=False).wait_for(timeout=30_000)
+    shot(citizen, "05-bot-answers-again")
+    officer.locator(".queue-item", has_text="nhà tôi bị mất trộm xe máy").wait_for(state="detached", timeout=15_000)
+    shot(officer, "06-console-after-close")
