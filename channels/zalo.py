@@ -37,6 +37,10 @@ from bot.zalo.store import ZaloStore
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1_000_000
+# Messages handed to Rasa at the same time. Rasa's NLU and policies run on the
+# server's event loop, so more at once does not answer faster; it only makes
+# the webhook's 200 wait behind them (bench/zalo_webhook_ack.py).
+PROCESSING_SLOTS = 2
 MEDIA_EVENTS = {
     "user_send_image": "image", "user_send_gif": "image", "user_send_file": "file",
     "user_send_sticker": "sticker", "user_send_audio": "audio", "user_send_video": "video",
@@ -146,6 +150,7 @@ class ZaloInput(InputChannel):
         self.outbox = Outbox(self.store, registry, self.api)
         self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
         self._processing: Dict[str, asyncio.Task] = {}
+        self._slots: Optional[asyncio.Semaphore] = None
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return ZaloOutput(self.store, self.outbox)
@@ -224,7 +229,10 @@ class ZaloInput(InputChannel):
                     return
                 for row in rows:
                     try:
-                        await self._handle(row)
+                        if self._slots is None:
+                            self._slots = asyncio.Semaphore(PROCESSING_SLOTS)
+                        async with self._slots:
+                            await self._handle(row)
                         self.store.finish_inbound(row["id"], "done")
                     except Exception as error:  # recorded; the next delivery still goes on
                         logger.exception("Zalo delivery %s failed", row["id"])
