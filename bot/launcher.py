@@ -113,6 +113,16 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
 
 
+def _die_with_parent() -> None:
+    """In a child before exec: get SIGTERM if the launcher dies, however it dies (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 class Processes:
     """The child processes; each in its own process group so all of it stops."""
 
@@ -120,7 +130,7 @@ class Processes:
         self.children: List[subprocess.Popen] = []
 
     def start(self, command: List[str], **kwargs) -> subprocess.Popen:
-        child = subprocess.Popen(command, cwd=ROOT, start_new_session=True, **kwargs)
+        child = subprocess.Popen(command, cwd=ROOT, start_new_session=True, preexec_fn=_die_with_parent, **kwargs)
         self.children.append(child)
         return child
 
@@ -173,8 +183,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # Ctrl-C, kill, terminal closed
+        signal.signal(signum, on_signal)
     # the address citizens' apps reach the web server at (forms links)
     public_url = os.environ.get("PUBLIC_URL", f"http://localhost:{args.web_port}").rstrip("/")
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{args.state_dir.resolve() / 'project.db'}"

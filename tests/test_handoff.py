@@ -15,6 +15,7 @@ import requests
 
 from bot.console.auth import Accounts
 from bot.db import engine
+from bot.zalo_sim import SimClient
 from tests.conftest import HANDOFF_TIMEOUT
 
 _ids = itertools.count()
@@ -160,8 +161,34 @@ def test_officers_see_only_their_unit_and_commanders_the_units_below(zalo, assis
     assert chi.get(f"chats/{chat['id']}").status_code == 404
     assert chi.post(f"chats/{chat['id']}/claim").status_code == 404
     assert dung.chat_for(user) is not None  # the district commander
-    assert an.post(f"chats/{chat['id']}/transfer", {"unit": "phuong-son-ky"}).status_code == 200
+    assert an.post(f"chats/{chat['id']}/transfer", {"to": "unit:phuong-son-ky"}).status_code == 200
     assert an.chat_for(user) is None and chi.chat_for(user)["unit"] == "phuong-son-ky"
+    assert chi.post(f"chats/{chat['id']}/transfer", {"to": "unit:nowhere"}).status_code == 400
+
+
+def test_transfer_to_another_officer_hands_them_the_chat(zalo, assistant, accounts):
+    user = ask_for_officer(zalo)
+    an, binh = Console(assistant, "an.nguyen"), Console(assistant, "binh.tran")
+    chat = wait_for(lambda: an.chat_for(user))
+    assert an.post(f"chats/{chat['id']}/claim").status_code == 200
+    targets = [t["id"] for t in an.get("transfer-targets").json()]
+    assert "officer:binh.tran" in targets and "unit:quan-mau" in targets
+    assert an.post(f"chats/{chat['id']}/transfer", {"to": "officer:binh.tran"}).status_code == 200
+    assert binh.get(f"chats/{chat['id']}").json()["can_reply"] is True
+    assert an.post(f"chats/{chat['id']}/reply", {"text": "x"}).status_code == 409
+    assert binh.post(f"chats/{chat['id']}/reply", {"text": "Tôi là cán bộ Bình, tôi tiếp nhận."}).status_code == 200
+    assert "cán bộ Bình" in texts(zalo.wait_for_messages(user, 2))[1]
+
+
+def test_officer_sees_a_reply_zalo_refused(zalo, assistant, accounts):
+    user = ask_for_officer(zalo)
+    an = Console(assistant, "an.nguyen")
+    chat = wait_for(lambda: an.chat_for(user))
+    an.post(f"chats/{chat['id']}/claim")
+    zalo.add_fault("message", "error", code=-230, times=1)  # the citizen is outside Zalo's window
+    an.post(f"chats/{chat['id']}/reply", {"text": "Bạn còn cần hỗ trợ không?"})
+    undelivered = wait_for(lambda: an.get(f"chats/{chat['id']}").json()["undelivered"])
+    assert undelivered[0]["text"] == "Bạn còn cần hỗ trợ không?" and undelivered[0]["error_code"] == -230
 
 
 def test_state_changes_need_the_csrf_token(zalo, assistant, accounts):
@@ -204,3 +231,38 @@ def test_passwords_are_stored_with_scrypt(assistant, accounts):
     row = sqlite3.connect(assistant.state / "project.db").execute(
         "SELECT password_hash FROM officers WHERE username = 'an.nguyen'").fetchone()
     assert row[0].startswith("scrypt$") and PASSWORD not in row[0]
+
+
+def test_queue_claim_and_transcript_survive_a_crash(trained_model, tmp_path):
+    """Kill every process mid-handoff; after a restart the chat is still
+    queued and claimed, its transcript intact, and the officer can go on."""
+    from tests.conftest import Assistant
+
+    first = Assistant(["--model", str(trained_model)], tmp_path)
+    user = "520000000000000001"
+    try:
+        dev = json.loads((tmp_path / "zalo_dev.json").read_text())
+        sim = SimClient(f"http://127.0.0.1:{first.sim_port}")
+        sim.send(dev["ZALO_OA_ID"], user, text="cho tôi gặp cán bộ")
+        sim.wait_for_messages(user, 1)
+        sim.send(dev["ZALO_OA_ID"], user, text="xe tôi bị lấy trộm")
+        Accounts(engine(f"sqlite:///{tmp_path / 'project.db'}")).add(
+            "an.nguyen", PASSWORD, "phuong-tay-thanh", "officer", "Nguyễn Văn An")
+        an = Console(first, "an.nguyen")
+        chat = wait_for(lambda: (c := an.chat_for(user)) and c["message_count"] >= 1 and c)
+        assert an.post(f"chats/{chat['id']}/claim").status_code == 200
+    finally:
+        first.kill()
+    second = Assistant(["--model", str(trained_model)], tmp_path)
+    try:
+        an = Console(second, "an.nguyen")
+        chat = an.chat_for(user)
+        assert chat["status"] == "active" and chat["claimed_by"] == "an.nguyen"
+        detail = an.get(f"chats/{chat['id']}").json()
+        assert [t["text"] for t in detail["transcript"] if t["from"] == "citizen"] == [
+            "cho tôi gặp cán bộ", "xe tôi bị lấy trộm"]
+        assert an.post(f"chats/{chat['id']}/reply", {"text": "Tôi vẫn đang theo dõi vụ việc."}).status_code == 200
+        sim = SimClient(f"http://127.0.0.1:{second.sim_port}")
+        assert "Tôi vẫn đang theo dõi vụ việc." in texts(sim.wait_for_messages(user, 1))
+    finally:
+        second.kill()

@@ -9,6 +9,7 @@ needs the session's CSRF token (header X-CSRF-Token) and is audited.
 from __future__ import annotations
 
 import html
+import json
 import secrets
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ from bot.handoff.service import Handoffs, citizen_messages
 from bot.handoff.texts import canned_replies, settings
 from bot.knowledge.store import load
 from bot.units import directory
+from bot.zalo.store import ZaloStore
 
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "console_session"
@@ -54,6 +56,12 @@ def create_console(accounts: Optional[Accounts] = None, handoffs: Optional[Hando
     console.ctx.previews = previews
     units = directory()
     kb = load(strict=True)
+    zalo = ZaloStore()
+
+    def undelivered(conversation_id: str):
+        rows = [r for r in zalo.outbox_rows(conversation_id) if r["status"] in ("undeliverable", "failed")]
+        return [{**r, "text": json.loads(r["body"]).get("message", {}).get("text") or "(tệp đính kèm)",
+                 "error": r["last_error"]} for r in rows[-20:]]
 
     def session_of(request: Request) -> Optional[Session]:
         return accounts.session(request.cookies.get(SESSION_COOKIE))
@@ -187,6 +195,11 @@ def create_console(accounts: Optional[Accounts] = None, handoffs: Optional[Hando
                 "slots": slots,
             },
             "can_reply": handoff["claimed_by"] == session.officer.username and handoff["status"] == "active",
+            # replies the citizen did not get (e.g. outside Zalo's 7-day window)
+            "undelivered": [
+                {"time": row["created_at"], "text": row["text"], "error_code": row["error_code"], "error": row["error"]}
+                for row in undelivered(handoff["conversation_id"])
+            ],
         })
 
     @console.get("/api/canned")
@@ -194,10 +207,15 @@ def create_console(accounts: Optional[Accounts] = None, handoffs: Optional[Hando
         _, _, problem = await authorised(request)
         return problem or response.json(canned_replies())
 
-    @console.get("/api/units")
-    async def unit_list(request: Request):
+    @console.get("/api/transfer-targets")
+    async def transfer_targets(request: Request):
         _, _, problem = await authorised(request)
-        return problem or response.json([{"id": u.id, "name": u.name} for u in units.all()])
+        if problem:
+            return problem
+        targets = [{"id": f"unit:{u.id}", "name": f"Đơn vị: {u.name}"} for u in units.all()]
+        targets += [{"id": f"officer:{o.username}", "name": f"Cán bộ: {o.display_name} ({units.get(o.unit).name})"}
+                    for o in accounts.all()]
+        return response.json(targets)
 
     @console.post("/api/chats/<handoff_id:int>/claim")
     async def claim(request: Request, handoff_id: int):
@@ -238,10 +256,14 @@ def create_console(accounts: Optional[Accounts] = None, handoffs: Optional[Hando
         session, handoff, problem = await authorised(request, handoff_id, state_changing=True)
         if problem:
             return problem
-        unit = str((request.json or {}).get("unit") or "")
-        if unit not in units.units:
-            return _error("Đơn vị nhận không hợp lệ.", 400)
-        handoffs.store.transfer(handoff_id, session.officer.username, unit)
+        kind, _, target = str((request.json or {}).get("to") or "").partition(":")
+        if kind == "unit" and target in units.units:
+            handoffs.store.transfer(handoff_id, session.officer.username, target)
+        elif kind == "officer" and accounts.officer(target):
+            officer = accounts.officer(target)
+            handoffs.store.transfer_to_officer(handoff_id, session.officer.username, officer.username, officer.unit)
+        else:
+            return _error("Nơi nhận không hợp lệ.", 400)
         return response.json({"ok": True})
 
     @console.post("/api/chats/<handoff_id:int>/close")

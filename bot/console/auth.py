@@ -106,6 +106,11 @@ class Accounts:
             row = c.execute(select(officers).where(officers.c.username == username)).first()
         return Officer(row.username, row.display_name, row.unit, row.role) if row else None
 
+    def all(self) -> list:
+        with self.engine.connect() as c:
+            rows = c.execute(select(officers).order_by(officers.c.unit, officers.c.display_name))
+            return [Officer(r.username, r.display_name, r.unit, r.role) for r in rows]
+
     def login(self, username: str, password: str) -> str:
         """A new session token, or LoginError."""
         with self.engine.connect() as c:

@@ -111,6 +111,15 @@ class HandoffStore:
             self.log(username, "transferred", handoff_id, {"to_unit": unit})
         return bool(done.rowcount)
 
+    def transfer_to_officer(self, handoff_id: int, username: str, officer: str, unit: str) -> bool:
+        """Hand the chat to another officer (and their unit): they have it at once."""
+        with self.engine.begin() as c:
+            done = c.execute(update(handoffs).where(and_(handoffs.c.id == handoff_id, handoffs.c.status.in_(OPEN)))
+                             .values(unit=unit, status="active", claimed_by=officer, claimed_at=time.time()))
+        if done.rowcount:
+            self.log(username, "transferred", handoff_id, {"to_officer": officer, "to_unit": unit})
+        return bool(done.rowcount)
+
     def end(self, handoff_id: int, actor: str, status: str) -> bool:
         """Close, cancel or time out an open chat; False if it was no longer open."""
         with self.engine.begin() as c:

@@ -239,7 +239,24 @@
     updateChatClock();
     applyButtons();
     renderUnderstood(data.understood);
+    renderUndelivered(Array.isArray(data.undelivered) ? data.undelivered : []);
     renderTranscript(Array.isArray(data.transcript) ? data.transcript : []);
+  }
+
+  // Replies Zalo refused (e.g. the citizen has not written for 7 days): the officer must know.
+  function renderUndelivered(rows) {
+    const box = $("undelivered");
+    box.replaceChildren();
+    box.hidden = rows.length === 0;
+    if (!rows.length) return;
+    box.appendChild(document.createTextNode("Tin nhắn chưa gửi được tới công dân:"));
+    const list = document.createElement("ul");
+    for (const r of rows) {
+      const li = document.createElement("li");
+      li.textContent = "“" + r.text + "” – " + (r.error_code ? "mã lỗi Zalo " + r.error_code + ": " : "") + (r.error || "");
+      list.appendChild(li);
+    }
+    box.appendChild(list);
   }
 
   function renderUnderstood(u) {
@@ -325,7 +342,7 @@
     if (!sel.value) { showStatus("Vui lòng chọn đơn vị cần chuyển đến.", "error"); sel.focus(); return; }
     const name = sel.options[sel.selectedIndex].textContent;
     act(async (id) => {
-      await api("POST", "/console/api/chats/" + id + "/transfer", { unit: sel.value });
+      await api("POST", "/console/api/chats/" + id + "/transfer", { to: sel.value });
       sel.value = "";
       if (id === state.selectedId) select(null); // the chat has left this officer's hands
       showStatus("Đã chuyển cuộc trò chuyện đến " + name + ".", "info");
@@ -424,7 +441,7 @@
     api("GET", "/console/api/canned").then((rows) => {
       fillSelect($("canned"), Array.isArray(rows) ? rows : [], (r) => r.text, (r) => r.title);
     }).catch(handleError);
-    api("GET", "/console/api/units").then((rows) => {
+    api("GET", "/console/api/transfer-targets").then((rows) => {
       fillSelect($("transfer-unit"), Array.isArray(rows) ? rows : [], (r) => r.id, (r) => r.name);
     }).catch(handleError);
     const m = /^#chat-(\d+)$/.exec(window.location.hash);
