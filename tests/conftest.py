@@ -74,7 +74,6 @@ class Assistant:
     """The assistant started by the README's run command (scripts/run)."""
 
     def __init__(self, extra_args, state: Path):
-        import signal  # noqa: F401 - used by stop()
         import subprocess
         import time
 
@@ -190,3 +189,53 @@ def zalo(assistant):
     sim = SimClient(f"http://127.0.0.1:{assistant.sim_port}")
     sim.oa_id = dev["ZALO_OA_ID"]
     return sim
+
+
+OFFICER_PASSWORD = "mật-khẩu-đủ-dài-1"
+
+
+class Console:
+    """An officer's browser session on the console, over HTTP (real login form, cookies, CSRF)."""
+
+    def __init__(self, assistant, username: str, password: str = OFFICER_PASSWORD):
+        import re
+
+        import requests
+
+        self.base = f"http://127.0.0.1:{assistant.web_port}/console"
+        self.http = requests.Session()
+        page = self.http.get(f"{self.base}/login", timeout=10)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"', page.text)
+        self.login_response = self.http.post(f"{self.base}/login", data={
+            "username": username, "password": password, "csrf_token": token.group(1) or token.group(2)}, timeout=30)
+        me = self.http.get(f"{self.base}/api/me", timeout=10)
+        self.csrf = me.json().get("csrf_token") if me.status_code == 200 else None
+
+    def get(self, path):
+        return self.http.get(f"{self.base}/api/{path}", timeout=30)
+
+    def post(self, path, body=None, csrf=True):
+        headers = {"X-CSRF-Token": self.csrf} if csrf else {}
+        return self.http.post(f"{self.base}/api/{path}", json=body or {}, headers=headers, timeout=30)
+
+    def chat_for(self, conversation_id):
+        """The open chat of this conversation in the officer's queue, or None."""
+        return next((c for c in self.get("queue").json()["chats"] if c["conversation_id"] == conversation_id), None)
+
+
+def texts(messages) -> list:
+    """The texts of messages the Zalo simulator received."""
+    return [m["body"].get("message", {}).get("text", "") for m in messages]
+
+
+def wait_for(predicate, timeout: float = 30.0):
+    """Poll until predicate() is truthy; its value."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError("condition not met in time")

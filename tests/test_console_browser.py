@@ -6,7 +6,6 @@ question is answered by the bot again. Screenshots: tests/artifacts/browser/."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import uuid
 from pathlib import Path

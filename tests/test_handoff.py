@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import sqlite3
 import time
 
@@ -16,10 +15,10 @@ import requests
 from bot.console.auth import Accounts
 from bot.db import engine
 from bot.zalo_sim import SimClient
-from tests.conftest import HANDOFF_TIMEOUT
+from tests.conftest import HANDOFF_TIMEOUT, Console, texts, wait_for
+from tests.conftest import OFFICER_PASSWORD as PASSWORD
 
 _ids = itertools.count()
-PASSWORD = "mật-khẩu-đủ-dài-1"
 
 
 @pytest.fixture(scope="module")
@@ -30,44 +29,6 @@ def accounts(assistant):
     accounts.add("chi.le", PASSWORD, "phuong-son-ky", "officer", "Lê Minh Chí")
     accounts.add("dung.pham", PASSWORD, "quan-mau", "commander", "Phạm Quốc Dũng")
     return accounts
-
-
-class Console:
-    """An officer's browser session, over HTTP."""
-
-    def __init__(self, assistant, username: str, password: str = PASSWORD):
-        self.base = f"http://127.0.0.1:{assistant.web_port}/console"
-        self.http = requests.Session()
-        page = self.http.get(f"{self.base}/login", timeout=10)
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"', page.text)
-        self.login_response = self.http.post(f"{self.base}/login", data={
-            "username": username, "password": password, "csrf_token": token.group(1) or token.group(2)}, timeout=30)
-        me = self.http.get(f"{self.base}/api/me", timeout=10)
-        self.csrf = me.json().get("csrf_token") if me.status_code == 200 else None
-
-    def get(self, path):
-        return self.http.get(f"{self.base}/api/{path}", timeout=30)
-
-    def post(self, path, body=None, csrf=True):
-        headers = {"X-CSRF-Token": self.csrf} if csrf else {}
-        return self.http.post(f"{self.base}/api/{path}", json=body or {}, headers=headers, timeout=30)
-
-    def chat_for(self, conversation_id):
-        return next((c for c in self.get("queue").json()["chats"] if c["conversation_id"] == conversation_id), None)
-
-
-def texts(messages):
-    return [m["body"].get("message", {}).get("text", "") for m in messages]
-
-
-def wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError("condition not met in time")
 
 
 def ask_for_officer(zalo, text="cho tôi gặp cán bộ"):

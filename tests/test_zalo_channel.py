@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import signal
 import sqlite3
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from bot.zalo_sim import SimClient
-from tests.conftest import AUTH_TOKEN, Assistant
+from tests.conftest import AUTH_TOKEN, Assistant, texts, wait_for
 
 _ids = itertools.count()
 
@@ -27,24 +24,10 @@ def user():
     return f"90000000000{next(_ids):05d}"
 
 
-def texts(messages):
-    return [m["body"].get("message", {}).get("text", "") for m in messages]
-
-
 def outbox(assistant, user_id):
     with sqlite3.connect(assistant.state / "project.db") as db:
         db.row_factory = sqlite3.Row
         return [dict(r) for r in db.execute("SELECT * FROM zalo_outbox WHERE user_id = ? ORDER BY id", (user_id,))]
-
-
-def wait_for(predicate, timeout=30.0, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")
 
 
 def post_webhook(assistant, body: bytes, headers=None):

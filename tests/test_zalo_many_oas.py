@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import re
 import secrets
 import signal
 import subprocess
@@ -26,13 +25,13 @@ from bot.console.auth import Accounts
 from bot.db import engine
 from bot.zalo.signature import mac
 from bot.zalo_sim import SimClient
-from tests.conftest import ROOT, Assistant, free_port
+from tests.conftest import OFFICER_PASSWORD as PASSWORD
+from tests.conftest import ROOT, Assistant, Console, free_port, texts, wait_for
 
 APP_ID = "1000000000000000777"
 DISTRICT = "3100000000000000001"
 WARD = "3200000000000000002"
 UNKNOWN_OA = "3900000000000000009"
-PASSWORD = "mật-khẩu-đủ-dài-1"
 
 _ids = itertools.count()
 
@@ -138,41 +137,6 @@ def deployment(trained_model, tmp_path_factory):
             _stop(simulator)
         if assistant is not None:
             assistant.stop()
-
-
-class Console:
-    """An officer's browser session, over HTTP (as in test_handoff.py)."""
-
-    def __init__(self, assistant, username: str, password: str = PASSWORD):
-        self.base = f"http://127.0.0.1:{assistant.web_port}/console"
-        self.http = requests.Session()
-        page = self.http.get(f"{self.base}/login", timeout=10)
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"', page.text)
-        self.http.post(f"{self.base}/login", data={
-            "username": username, "password": password, "csrf_token": token.group(1) or token.group(2)}, timeout=30)
-        assert self.http.get(f"{self.base}/api/me", timeout=10).status_code == 200, f"{username} cannot log in"
-
-    def queue(self) -> list:
-        response = self.http.get(f"{self.base}/api/queue", timeout=30)
-        assert response.status_code == 200
-        return response.json()["chats"]
-
-    def chat_for(self, conversation_id):
-        return next((c for c in self.queue() if c["conversation_id"] == conversation_id), None)
-
-
-def texts(messages):
-    return [m["body"].get("message", {}).get("text", "") for m in messages]
-
-
-def wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError("condition not met in time")
 
 
 def new_user(oa_id: str) -> str:

@@ -19,7 +19,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.console.auth import SESSION_SECONDS, Accounts, LoginError, Session
-from bot.handoff.service import Handoffs, citizen_messages
+from bot.handoff.service import Handoffs
 from bot.handoff.texts import canned_replies, settings
 from bot.knowledge.store import load
 from bot.units import directory
