@@ -10,7 +10,9 @@ Rasa and sends the answers; the durable parts live in bot/zalo/:
 3. store the delivery under its msg_id (a redelivery, even after a restart,
    is answered 200 and not processed again) and answer 200 at once;
 4. in the background, hand each user's deliveries to Rasa in order;
-   answers go through the outbox (bot/zalo/outbox.py).
+   answers go through the outbox (bot/zalo/outbox.py). An emergency ("cứu",
+   "SOS") is answered at step 3 already, without waiting for Rasa or anyone
+   else's messages (bot/safety/).
 
 Configuration: environment variables, see bot/zalo/accounts.py.
 """
@@ -27,6 +29,8 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.handoff.store import HandoffStore
+from bot.safety import emergency, sos
 from bot.zalo import messages as zalo_messages
 from bot.zalo import signature
 from bot.zalo.accounts import Registry
@@ -110,6 +114,9 @@ class ZaloOutput(OutputChannel):
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
                                      **kwargs: Any) -> None:
+        self.enqueue_with_buttons(recipient_id, text, buttons)
+
+    def enqueue_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]]) -> None:
         items, menu = zalo_messages.button_items(text, buttons)
         self.store.set_menu(recipient_id, menu)
         self._enqueue(recipient_id, items)
@@ -151,6 +158,7 @@ class ZaloInput(InputChannel):
         self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
         self._processing: Dict[str, asyncio.Task] = {}
         self._slots: Optional[asyncio.Semaphore] = None
+        self.handoffs = HandoffStore(self.store.engine)
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return ZaloOutput(self.store, self.outbox)
@@ -212,6 +220,12 @@ class ZaloInput(InputChannel):
                                    body.decode("utf-8", "replace"), status)
         if stored is None:
             return response.json({"status": "duplicate"})
+        if event == "user_send_text" and sos.is_emergency(str((payload.get("message") or {}).get("text") or "")):
+            # answered now, not behind other citizens' messages; Rasa later only records and pauses
+            self.store.touch_user(str(user_id), str(oa_id))
+            reply, buttons = emergency.raise_alarm(self.handoffs, str(user_id), account.unit,
+                                                   str(payload["message"]["text"]))
+            ZaloOutput(self.store, self.outbox, str(oa_id)).enqueue_with_buttons(str(user_id), reply, buttons)
         if status == "pending":
             self._process_user(str(user_id))
         return response.json({"status": "accepted"})
@@ -260,7 +274,17 @@ class ZaloInput(InputChannel):
             "msg_id": message.get("msg_id"),
             "attachments": message.get("attachments") or [],
         }
+        output = ZaloOutput(self.store, self.outbox, oa_id)
+        if event == "user_send_text" and sos.is_emergency(text):
+            # already answered when it arrived (receive); Rasa records it and pauses for the officer
+            metadata["sos_text"], text = text, "/sos"
+        elif event == "user_send_location" and text.startswith("/share_location"):
+            location = json.loads(text[len("/share_location"):])
+            routed = emergency.route_location(self.handoffs, user_id, location["latitude"], location["longitude"],
+                                              metadata["unit"])
+            if routed:
+                await output.send_text_with_buttons(user_id, *routed)
         await self._on_new_message(UserMessage(
-            text, ZaloOutput(self.store, self.outbox, oa_id), user_id,
+            text, output, user_id,
             input_channel=self.name(), message_id=message.get("msg_id"), metadata=metadata,
         ))

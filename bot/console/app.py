@@ -22,6 +22,7 @@ from bot.console.auth import SESSION_SECONDS, Accounts, LoginError, Session
 from bot.handoff.service import Handoffs
 from bot.handoff.texts import canned_replies, settings
 from bot.knowledge.store import load
+from bot.safety.emergency import map_link
 from bot.units import directory
 from bot.zalo.store import ZaloStore
 
@@ -30,6 +31,17 @@ SESSION_COOKIE = "console_session"
 LOGIN_CSRF_COOKIE = "console_login_csrf"
 REASON_LABELS = {"sos": "SOS khẩn cấp", "tipoff": "Tố giác", "failures": "Trợ lý ảo không hiểu",
                  "requested": "Yêu cầu gặp cán bộ"}
+
+
+def citizen_text(event: Dict[str, Any]) -> str:
+    """What the citizen sent, as an officer should read it (not intent payloads)."""
+    metadata = event.get("metadata") or {}
+    if metadata.get("sos_text"):
+        return f"SOS: {metadata['sos_text']}"
+    entities = {e.get("entity"): e.get("value") for e in (event.get("parse_data") or {}).get("entities") or []}
+    if "latitude" in entities and "longitude" in entities:
+        return f"Vị trí đã chia sẻ: {map_link(entities['latitude'], entities['longitude'])}"
+    return event.get("text") or ""
 
 
 def _error(message: str, status: int):
@@ -174,7 +186,7 @@ def create_console(accounts: Optional[Accounts] = None, handoffs: Optional[Hando
         transcript = []
         for event in tracker.get("events") or []:
             if event.get("event") == "user":
-                transcript.append({"time": event.get("timestamp"), "from": "citizen", "text": event.get("text") or "",
+                transcript.append({"time": event.get("timestamp"), "from": "citizen", "text": citizen_text(event),
                                    "officer": None})
             elif event.get("event") == "bot" and event.get("text"):
                 username = (event.get("metadata") or {}).get("officer")

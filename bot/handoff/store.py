@@ -69,6 +69,22 @@ class HandoffStore:
         self.log("system", "requested", handoff_id, {"reason": reason, "unit": unit})
         return self.get(handoff_id)
 
+    def escalate(self, handoff_id: int, reason: str) -> None:
+        """Raise an open chat's urgency (a waiting request that turns into an SOS)."""
+        with self.engine.begin() as c:
+            c.execute(update(handoffs).where(handoffs.c.id == handoff_id)
+                      .values(reason=reason, priority=PRIORITY.get(reason, 1)))
+        self.log("system", "escalated", handoff_id, {"reason": reason})
+
+    def route(self, handoff_id: int, unit: str, detail: Dict[str, Any]) -> None:
+        """Send a chat to the unit of the place it is about (an SOS's location)."""
+        with self.engine.begin() as c:
+            row = c.execute(select(handoffs.c.detail).where(handoffs.c.id == handoff_id)).first()
+            merged = {**json.loads(row.detail or "{}"), **detail} if row else detail
+            c.execute(update(handoffs).where(handoffs.c.id == handoff_id)
+                      .values(unit=unit, detail=json.dumps(merged, ensure_ascii=False)))
+        self.log("system", "routed", handoff_id, {"unit": unit, **detail})
+
     def get(self, handoff_id: int) -> Optional[Dict[str, Any]]:
         with self.engine.connect() as c:
             row = c.execute(select(handoffs).where(handoffs.c.id == handoff_id)).first()

@@ -18,7 +18,7 @@ import yaml
 
 from bot.knowledge.store import CHANNELS, DATA, KnowledgeBase, Procedure, Topic
 from bot.messages import split_text
-from bot.nlu.text import canonical, fold
+from bot.nlu.text import canonical, find_phrase
 
 # A procedure intent this confident is a new question, even while a
 # clarifying question is open.
@@ -59,30 +59,6 @@ class AnswerConfig:
             if aspect["intent"] == intent:
                 return name
         return None
-
-
-def _has_diacritics(text: str) -> bool:
-    return fold(text) != text.lower()
-
-
-def find_phrase(text: str, phrases: Iterable[str]) -> Optional[Tuple[int, int, str]]:
-    """Longest phrase found in ``text`` as whole words: (start, end, phrase).
-
-    Typed with diacritics, the phrase must match with its diacritics ("màu"
-    is not "mẫu"); typed without, it matches without.
-    """
-    message = canonical(text)
-    accented = _has_diacritics(message)
-    haystack = message if accented else fold(message)
-    best = None
-    for phrase in phrases:
-        needle = canonical(phrase) if accented else fold(canonical(phrase))
-        if not needle:
-            continue
-        for match in re.finditer(r"(?<!\w)" + re.escape(needle) + r"(?!\w)", haystack):
-            if best is None or len(needle) > best[1] - best[0]:
-                best = (match.start(), match.end(), phrase)
-    return best
 
 
 def named_procedure(kb: KnowledgeBase, text: str) -> Tuple[Optional[str], str]:

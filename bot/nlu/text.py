@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import List, Tuple
+from typing import Iterable, List, Optional, Tuple
 
 # Combining marks Vietnamese uses for its five tones.
 TONE_MARKS = {
@@ -150,3 +150,27 @@ def canonical(text: str) -> str:
 def is_wordlike(text: str) -> bool:
     """True if the text holds at least one letter or digit (not only emoji or punctuation)."""
     return any(ch.isalnum() for ch in text)
+
+
+def _has_diacritics(text: str) -> bool:
+    return fold(text) != text.lower()
+
+
+def find_phrase(text: str, phrases: Iterable[str]) -> Optional[Tuple[int, int, str]]:
+    """Longest phrase found in ``text`` as whole words: (start, end, phrase).
+
+    Typed with diacritics, the phrase must match with its diacritics ("màu"
+    is not "mẫu"); typed without, it matches without.
+    """
+    message = canonical(text)
+    accented = _has_diacritics(message)
+    haystack = message if accented else fold(message)
+    best = None
+    for phrase in phrases:
+        needle = canonical(phrase) if accented else fold(canonical(phrase))
+        if not needle:
+            continue
+        for match in re.finditer(r"(?<!\w)" + re.escape(needle) + r"(?!\w)", haystack):
+            if best is None or len(needle) > best[1] - best[0]:
+                best = (match.start(), match.end(), phrase)
+    return best

@@ -1,0 +1,28 @@
+"""Emergencies (SOS). On Zalo the channel has already answered and queued the
+chat before the assistant saw it (bot/safety/emergency.py); here the bot only
+pauses for the officer. On other channels this action gives the answer."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused, EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.handoff import unit_of
+from bot.handoff.store import HandoffStore
+from bot.safety.emergency import raise_alarm
+
+
+class ActionEmergency(Action):
+    def name(self) -> Text:
+        return "action_emergency"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        metadata = tracker.latest_message.get("metadata") or {}
+        if "sos_text" not in metadata:  # not answered by the channel
+            text, buttons = raise_alarm(HandoffStore(), tracker.sender_id, unit_of(tracker),
+                                        tracker.latest_message.get("text") or "")
+            dispatcher.utter_message(text=text, buttons=buttons)
+        return [ConversationPaused()]

@@ -1,0 +1,37 @@
+"""Emergency messages: recognised by words alone (data/sos.yml), so the answer
+never waits for, or depends on, the language model."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Dict, List, Tuple
+
+import yaml
+
+from bot.knowledge.store import DATA
+from bot.nlu.text import canonical, find_phrase
+from bot.units import Unit
+
+
+@lru_cache(maxsize=1)
+def settings() -> Dict[str, Any]:
+    data = yaml.safe_load((DATA / "sos.yml").read_text(encoding="utf-8"))
+    return {k: " ".join(v.split()) if isinstance(v, str) else v for k, v in data.items()}
+
+
+def is_emergency(text: str) -> bool:
+    s = settings()
+    words = len(canonical(text).split())
+    if words == 0 or find_phrase(text, s["not_emergency"]):
+        return False
+    if words <= s["max_words"] and find_phrase(text, s["emergency_phrases"]):
+        return True
+    return words <= s["help_max_words"] and find_phrase(text, s["help_phrases"]) is not None
+
+
+def reply(unit: Unit) -> Tuple[str, List[Dict[str, str]]]:
+    """The emergency answer for a unit: text and call buttons."""
+    s = settings()
+    buttons = [{"title": s["buttons"]["duty"], "payload": f"tel:{unit.duty_phone}"}]
+    buttons += [{"title": b["title"], "payload": f"tel:{b['phone']}"} for b in s["buttons"]["national"]]
+    return s["reply"].format(unit=unit.name, phone=unit.duty_phone), buttons

@@ -1,0 +1,87 @@
+"""Emergencies: recognised by words alone, answered by the Zalo channel before
+the assistant and its model are involved, queued on top for officers, and
+routed to the ward of the location the citizen shares."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.safety.sos import is_emergency
+from bot.safety.wards import inside, ward_at
+from tests.conftest import Console, texts, wait_for
+
+
+@pytest.mark.parametrize("text", [
+    "cứu", "cứu tôi với", "giúp", "giúp đỡ", "SOS", "sos!!!", "cuu voi", "có trộm, cứu với",
+    "giup toi voi", "nhà tôi đang cháy cứu với", "CỨU", "cứu vs",
+])
+def test_emergencies_with_and_without_diacritics(text):
+    assert is_emergency(text)
+
+
+@pytest.mark.parametrize("text", [
+    "giúp tôi hỏi thủ tục tạm trú", "giup toi hoi thu tuc tam tru", "nghiên cứu thủ tục cư trú",
+    "cứu hộ giao thông ở đâu", "số điện thoại cấp cứu là gì", "xin chào", "đăng ký tạm trú",
+    "bạn giúp được gì cho tôi về thủ tục căn cước công dân vậy", "",
+])
+def test_questions_that_merely_contain_the_words_are_not_emergencies(text):
+    assert not is_emergency(text)
+
+
+def test_points_resolve_to_wards_including_borders():
+    assert ward_at(10.81, 106.62) == "phuong-tay-thanh"
+    assert ward_at(10.79, 106.62) == "phuong-son-ky"
+    assert ward_at(10.70, 106.62) is None  # outside every ward
+    assert ward_at(10.80, 106.62) == "phuong-tay-thanh"  # the shared border: the first listed ward
+    assert ward_at(10.82, 106.63) == "phuong-tay-thanh"  # a corner
+    square = [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]
+    assert inside(0.5, 0.5, square) and inside(1, 0.5, square) and not inside(1.0001, 0.5, square)
+
+
+def test_sos_is_answered_at_once_queued_on_top_and_routed(zalo, assistant):
+    from bot.console.auth import Accounts
+    from bot.db import engine
+    from tests.conftest import OFFICER_PASSWORD
+
+    accounts = Accounts(engine(f"sqlite:///{assistant.state / 'project.db'}"))
+    accounts.add("son.ky", OFFICER_PASSWORD, "phuong-son-ky", "officer", "Cán bộ Sơn Kỳ")
+    accounts.add("quan", OFFICER_PASSWORD, "quan-mau", "commander", "Chỉ huy quận")
+    waiting = "59000000000000001"
+    zalo.send(zalo.oa_id, waiting, text="cho tôi gặp cán bộ")  # an ordinary request, queued first
+    zalo.wait_for_messages(waiting, 1)
+
+    user = "59000000000000002"
+    started = time.monotonic()
+    zalo.send(zalo.oa_id, user, text="có trộm, cứu với")
+    message = zalo.wait_for_messages(user, 1)[0]["body"]["message"]
+    elapsed = time.monotonic() - started
+    assert "113" in message["text"] and "114" in message["text"] and "115" in message["text"]
+    assert "vị trí" in message["text"]
+    phones = [b["payload"]["phone_code"] for b in message["attachment"]["payload"]["buttons"]]
+    assert phones == ["02830000001", "113", "114", "115"]  # the OA's unit's duty phone first
+    assert elapsed < 5, elapsed
+
+    commander = Console(assistant, "quan")
+    queue = wait_for(lambda: [c for c in commander.get("queue").json()["chats"]
+                              if c["conversation_id"] in (user, waiting)] if commander.chat_for(user) else None)
+    assert [c["conversation_id"] for c in queue][0] == user and queue[0]["reason"] == "sos"
+    assert assistant.tracker(user)["paused"] is True
+
+    zalo.send(zalo.oa_id, user, event_name="user_send_location", latitude=10.79, longitude=106.62)
+    routed = texts(zalo.wait_for_messages(user, 2))[1]
+    assert "Công an phường Sơn Kỳ" in routed and "0283 000 0002" in routed
+    chat = wait_for(lambda: Console(assistant, "son.ky").chat_for(user))
+    assert chat["unit"] == "phuong-son-ky" and chat["reason"] == "sos"
+    detail = Console(assistant, "son.ky").get(f"chats/{chat['id']}").json()
+    citizen = [t["text"] for t in detail["transcript"] if t["from"] == "citizen"]
+    assert citizen[0] == "SOS: có trộm, cứu với"
+    assert citizen[1].startswith("Vị trí đã chia sẻ: https://www.openstreetmap.org/?mlat=10.79&mlon=106.62")
+
+
+def test_a_question_with_giup_is_answered_as_a_question(zalo):
+    user = "59000000000000003"
+    zalo.send(zalo.oa_id, user, text="giúp tôi hỏi thủ tục đăng ký tạm trú")
+    answer = texts(zalo.wait_for_messages(user, 1))[0]
+    assert "113" not in answer and "ĐĂNG KÝ TẠM TRÚ" in answer
