@@ -21,6 +21,9 @@ class Unit:
     duty_phone: str
     address: str
     working_hours: str
+    names: tuple = ()
+    commander: str = ""
+    area_officers: tuple = ()  # ({"group": 6, "officer": "...", "phone": "..."}, ...)
 
 
 @dataclass
@@ -54,6 +57,8 @@ def directory(path: Path = DATA / "units.yml") -> Directory:
             id=u["id"], name=u["name"], kind=u.get("kind", "ward"), parent=u.get("parent"),
             duty_phone=str(u.get("duty_phone", "")), address=u.get("address", ""),
             working_hours=u.get("working_hours", ""),
+            names=tuple(u.get("names") or ()), commander=u.get("commander", ""),
+            area_officers=tuple(u.get("area_officers") or ()),
         )
         for u in data["units"]
     }

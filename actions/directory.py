@@ -1,0 +1,22 @@
+"""Questions about the police units: phone, address, hours, commander, area officers."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.handoff import unit_of
+from bot.directory import answer
+
+
+class ActionAnswerDirectory(Action):
+    def name(self) -> Text:
+        return "action_answer_directory"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        text, buttons = answer(tracker.latest_message.get("text") or "", unit_of(tracker))
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return []
