@@ -6,18 +6,14 @@ import re
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Tuple
 
-import yaml
-
-from bot.knowledge.store import DATA
+from bot.content import read_texts
 from bot.nlu.text import canonical, find_phrase, fold
 from bot.units import Unit, directory
 
 
 @lru_cache(maxsize=1)
 def settings() -> Dict[str, Any]:
-    data = yaml.safe_load((DATA / "directory.yml").read_text(encoding="utf-8"))
-    data["no_group"] = " ".join(data["no_group"].split())
-    return data
+    return read_texts("directory.yml")
 
 
 def named_unit(text: str) -> Optional[Unit]:

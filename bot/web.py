@@ -22,15 +22,12 @@ from bot.forms import form_file
 from bot.knowledge.store import load
 
 
-@lru_cache(maxsize=None)
-def _file(code: str):
-    return form_file(load(strict=True).forms[code])
-
-
 def create_app() -> Sanic:
     app = Sanic("cong_an_web")
-    forms = load(strict=True).forms
-    app.blueprint(create_console())
+    kb = load(strict=True)  # once: the forms and the console's procedure names
+    forms = kb.forms
+    form_files = lru_cache(maxsize=None)(lambda code: form_file(forms[code]))
+    app.blueprint(create_console(kb))
 
     @app.get("/")
     async def home(request: Request):
@@ -51,7 +48,7 @@ def create_app() -> Sanic:
         code = name.rsplit(".", 1)[0]
         if code not in forms:
             return response.json({"error": f"no form '{code}'", "forms": sorted(forms)}, status=404)
-        content, filename, content_type = _file(code)
+        content, filename, content_type = form_files(code)
         return response.raw(
             content,
             content_type=content_type,

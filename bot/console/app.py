@@ -21,7 +21,7 @@ from sanic.request import Request
 from bot.console.auth import SESSION_SECONDS, Accounts, LoginError, Session
 from bot.handoff.service import Handoffs
 from bot.handoff.texts import canned_replies, settings
-from bot.knowledge.store import load
+from bot.knowledge.store import KnowledgeBase
 from bot.safety.emergency import map_link
 from bot.units import directory
 from bot.zalo.store import ZaloStore
@@ -59,7 +59,8 @@ def _set_cookie(resp, request: Request, name: str, value: str, max_age: int) -> 
         cookie["secure"] = True
 
 
-def create_console(accounts: Optional[Accounts] = None, handoffs: Optional[Handoffs] = None) -> Blueprint:
+def create_console(kb: KnowledgeBase, accounts: Optional[Accounts] = None,
+                   handoffs: Optional[Handoffs] = None) -> Blueprint:
     console = Blueprint("console", url_prefix="/console")
     accounts = accounts or Accounts()
     handoffs = handoffs or Handoffs()
@@ -67,7 +68,6 @@ def create_console(accounts: Optional[Accounts] = None, handoffs: Optional[Hando
     console.ctx.handoffs = handoffs
     console.ctx.previews = previews
     units = directory()
-    kb = load(strict=True)
     zalo = ZaloStore()
 
     def undelivered(conversation_id: str):

@@ -9,14 +9,11 @@ into chat messages of at most 2,000 characters (Zalo's limit).
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-import yaml
-
-from bot.knowledge.store import CHANNELS, DATA, KnowledgeBase, Procedure, Topic
+from bot.content import read_texts
+from bot.knowledge.store import CHANNELS, KnowledgeBase, Procedure, Topic
 from bot.messages import split_text
 from bot.nlu.text import canonical, find_phrase
 
@@ -43,16 +40,8 @@ class AnswerConfig:
     out_of_scope: str
 
     @classmethod
-    def load(cls, path: Path = DATA / "answers.yml") -> "AnswerConfig":
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return cls(
-            aspects=data["aspects"],
-            follow_up_buttons=data["follow_up_buttons"],
-            ellipsis_phrases=data["ellipsis_phrases"],
-            ask_which_procedure=" ".join(data["ask_which_procedure"].split()),
-            not_understood=" ".join(data["not_understood"].split()),
-            out_of_scope=" ".join(data["out_of_scope"].split()),
-        )
+    def load(cls) -> "AnswerConfig":
+        return cls(**read_texts("answers.yml"))
 
     def aspect_of_intent(self, intent: Optional[str]) -> Optional[str]:
         for name, aspect in self.aspects.items():

@@ -3,7 +3,7 @@ asked anything, and routing the location the citizen then shares."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from bot.handoff.store import HandoffStore
 from bot.safety import sos

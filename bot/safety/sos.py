@@ -6,17 +6,14 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Dict, List, Tuple
 
-import yaml
-
-from bot.knowledge.store import DATA
+from bot.content import read_texts
 from bot.nlu.text import canonical, find_phrase
 from bot.units import Unit
 
 
 @lru_cache(maxsize=1)
 def settings() -> Dict[str, Any]:
-    data = yaml.safe_load((DATA / "sos.yml").read_text(encoding="utf-8"))
-    return {k: " ".join(v.split()) if isinstance(v, str) else v for k, v in data.items()}
+    return read_texts("sos.yml")
 
 
 def is_emergency(text: str) -> bool:
