@@ -17,6 +17,7 @@ from urllib.parse import quote
 from sanic import Sanic, response
 from sanic.request import Request
 
+from bot.console.access import Access
 from bot.console.app import create_console
 from bot.forms import form_file
 from bot.knowledge.store import load
@@ -27,7 +28,9 @@ def create_app() -> Sanic:
     kb = load(strict=True)  # once: the forms and the console's procedure names
     forms = kb.forms
     form_files = lru_cache(maxsize=None)(lambda code: form_file(forms[code]))
-    app.blueprint(create_console(kb))
+    access = Access()  # one login and permission check for every console page
+    app.blueprint(create_console(kb, access))
+    # further console features and public pages: one blueprint each, mounted here
 
     @app.get("/")
     async def home(request: Request):

@@ -18,16 +18,15 @@ from typing import Any, Dict, Optional
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.console.auth import SESSION_SECONDS, Accounts, LoginError, Session
+from bot.console.access import SESSION_COOKIE, Access, error as _error
+from bot.console.auth import SESSION_SECONDS, LoginError
 from bot.handoff.service import Handoffs
 from bot.handoff.texts import canned_replies, settings
 from bot.knowledge.store import KnowledgeBase
 from bot.safety.emergency import map_link
-from bot.units import directory
 from bot.zalo.store import ZaloStore
 
 STATIC = Path(__file__).parent / "static"
-SESSION_COOKIE = "console_session"
 LOGIN_CSRF_COOKIE = "console_login_csrf"
 REASON_LABELS = {"sos": "SOS khẩn cấp", "tipoff": "Tố giác", "failures": "Trợ lý ảo không hiểu",
                  "requested": "Yêu cầu gặp cán bộ"}
@@ -44,10 +43,6 @@ def citizen_text(event: Dict[str, Any]) -> str:
     return event.get("text") or ""
 
 
-def _error(message: str, status: int):
-    return response.json({"error": message}, status=status)
-
-
 def _set_cookie(resp, request: Request, name: str, value: str, max_age: int) -> None:
     resp.cookies[name] = value
     cookie = resp.cookies[name]
@@ -59,15 +54,16 @@ def _set_cookie(resp, request: Request, name: str, value: str, max_age: int) -> 
         cookie["secure"] = True
 
 
-def create_console(kb: KnowledgeBase, accounts: Optional[Accounts] = None,
+def create_console(kb: KnowledgeBase, access: Optional[Access] = None,
                    handoffs: Optional[Handoffs] = None) -> Blueprint:
     console = Blueprint("console", url_prefix="/console")
-    accounts = accounts or Accounts()
+    access = access or Access()
+    accounts = access.accounts
     handoffs = handoffs or Handoffs()
     previews: Dict[int, Dict[str, Any]] = {}
     console.ctx.handoffs = handoffs
     console.ctx.previews = previews
-    units = directory()
+    units = access.units
     zalo = ZaloStore()
 
     def undelivered(conversation_id: str):
@@ -75,13 +71,7 @@ def create_console(kb: KnowledgeBase, accounts: Optional[Accounts] = None,
         return [{**r, "text": json.loads(r["body"]).get("message", {}).get("text") or "(tệp đính kèm)",
                  "error": r["last_error"]} for r in rows[-20:]]
 
-    def session_of(request: Request) -> Optional[Session]:
-        return accounts.session(request.cookies.get(SESSION_COOKIE))
-
-    def visible_units(session: Session):
-        if session.officer.role == "commander":
-            return units.below(session.officer.unit)
-        return {session.officer.unit}
+    visible_units = access.visible_units
 
     def chat_json(h: Dict[str, Any], now: float) -> Dict[str, Any]:
         claimed_by = accounts.officer(h["claimed_by"]) if h["claimed_by"] else None
@@ -99,11 +89,9 @@ def create_console(kb: KnowledgeBase, accounts: Optional[Accounts] = None,
 
     async def authorised(request: Request, handoff_id: Optional[int] = None, state_changing: bool = False):
         """(session, handoff) or an error response."""
-        session = session_of(request)
-        if session is None:
-            return None, None, _error("Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.", 401)
-        if state_changing and not secrets.compare_digest(request.headers.get("x-csrf-token", ""), session.csrf_token):
-            return None, None, _error("Yêu cầu không hợp lệ (thiếu mã chống giả mạo). Hãy tải lại trang.", 403)
+        session, problem = access.check(request, state_changing)
+        if problem:
+            return None, None, problem
         handoff = None
         if handoff_id is not None:
             handoff = handoffs.store.get(handoff_id)
@@ -146,16 +134,14 @@ def create_console(kb: KnowledgeBase, accounts: Optional[Accounts] = None,
 
     @console.get("/")
     async def app_page(request: Request):
-        if session_of(request) is None:
-            return response.redirect("/console/login")
-        return response.html((STATIC / "console.html").read_text(encoding="utf-8"))
+        return access.page(request, STATIC / "console.html")
 
     @console.get("/static/<name>")
     async def static(request: Request, name: str):
         path = STATIC / name
         if path.parent != STATIC or not path.is_file() or name == "login.html":
             return _error("Không tìm thấy.", 404)
-        types = {".js": "text/javascript", ".css": "text/css", ".html": "text/html"}
+        types = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".svg": "image/svg+xml"}
         return response.text(path.read_text(encoding="utf-8"), content_type=types.get(path.suffix, "text/plain"))
 
     # ---- API

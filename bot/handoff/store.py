@@ -1,5 +1,5 @@
 """Handoff state in the project database: the queue of chats waiting for an
-officer, and the audit log. Every change is a
+officer. Changes are written to the audit log (bot/audit.py). Every change is a
 single SQL statement or transaction, so several processes (the action
 server, console replicas) can share it safely."""
 
@@ -13,6 +13,7 @@ from sqlalchemy import Column, Float, Integer, String, Table, Text, and_, insert
 from sqlalchemy.engine import Engine
 
 from bot import db
+from bot.audit import AuditLog
 
 OPEN = ("waiting", "active")
 PRIORITY = {"sos": 3, "tipoff": 2, "failures": 1, "requested": 1}
@@ -33,21 +34,12 @@ handoffs = Table(
     Column("detail", Text),  # JSON: what started it (e.g. a tip-off id)
 )
 
-audit = Table(
-    "audit_log", db.metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("time", Float, nullable=False),
-    Column("actor", String(64), nullable=False),  # officer username, "citizen" or "system"
-    Column("action", String(32), nullable=False),
-    Column("handoff_id", Integer, index=True),
-    Column("detail", Text),
-)
-
 
 class HandoffStore:
     def __init__(self, engine: Optional[Engine] = None):
         self.engine = engine or db.engine()
-        db.metadata.create_all(self.engine, tables=[handoffs, audit])
+        db.metadata.create_all(self.engine, tables=[handoffs])
+        self.audit = AuditLog(self.engine)
 
     # ---- queue
     def open_for(self, conversation_id: str) -> Optional[Dict[str, Any]]:
@@ -145,15 +137,5 @@ class HandoffStore:
             self.log(actor, status, handoff_id)
         return bool(done.rowcount)
 
-    # ---- audit
     def log(self, actor: str, action: str, handoff_id: Optional[int] = None, detail: Optional[dict] = None) -> None:
-        with self.engine.begin() as c:
-            c.execute(insert(audit).values(time=time.time(), actor=actor, action=action, handoff_id=handoff_id,
-                                           detail=json.dumps(detail or {}, ensure_ascii=False)))
-
-    def audit_log(self, handoff_id: Optional[int] = None) -> List[Dict[str, Any]]:
-        query = select(audit).order_by(audit.c.id)
-        if handoff_id is not None:
-            query = query.where(audit.c.handoff_id == handoff_id)
-        with self.engine.connect() as c:
-            return [dict(r._mapping) for r in c.execute(query)]
+        self.audit.log(actor, action, handoff_id, detail)

@@ -1,0 +1,55 @@
+"""Who may do what in the officer console: the session behind a request,
+its CSRF token for state changes, and the units an officer sees (officers:
+their own unit; commanders: their unit and every unit below it). Each
+console feature (chats, tip-offs, announcements, QR sheets) is a blueprint
+that checks requests through one Access."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Optional, Set, Tuple
+
+from sanic import response
+from sanic.request import Request
+
+from bot.console.auth import Accounts, Session
+from bot.units import Directory, directory
+
+SESSION_COOKIE = "console_session"
+
+
+def error(message: str, status: int):
+    """A JSON error whose message the console shows to the officer (Vietnamese)."""
+    return response.json({"error": message}, status=status)
+
+
+class Access:
+    def __init__(self, accounts: Optional[Accounts] = None, units: Optional[Directory] = None):
+        self.accounts = accounts or Accounts()
+        self.units = units or directory()
+
+    def session_of(self, request: Request) -> Optional[Session]:
+        return self.accounts.session(request.cookies.get(SESSION_COOKIE))
+
+    def visible_units(self, session: Session) -> Set[str]:
+        if session.officer.role == "commander":
+            return self.units.below(session.officer.unit)
+        return {session.officer.unit}
+
+    def is_commander_of(self, session: Session, unit_id: str) -> bool:
+        return session.officer.role == "commander" and unit_id in self.units.below(session.officer.unit)
+
+    def check(self, request: Request, state_changing: bool = False) -> Tuple[Optional[Session], Optional[object]]:
+        """(session, None), or (None, the error response to return)."""
+        session = self.session_of(request)
+        if session is None:
+            return None, error("Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.", 401)
+        if state_changing and not secrets.compare_digest(request.headers.get("x-csrf-token", ""), session.csrf_token):
+            return None, error("Yêu cầu không hợp lệ (thiếu mã chống giả mạo). Hãy tải lại trang.", 403)
+        return session, None
+
+    def page(self, request: Request, path) -> object:
+        """A console HTML page, or the login page for visitors without a session."""
+        if self.session_of(request) is None:
+            return response.redirect("/console/login")
+        return response.html(path.read_text(encoding="utf-8"))
