@@ -12,7 +12,7 @@ import json
 import time
 from typing import Any, Dict, List, Optional
 
-from sqlalchemy import Column, Float, Integer, String, Table, Text, insert, inspect, select, text
+from sqlalchemy import Column, Float, Integer, String, Table, Text, insert, select
 from sqlalchemy.engine import Engine
 
 from bot import db
@@ -32,11 +32,7 @@ audit = Table(
 class AuditLog:
     def __init__(self, engine: Optional[Engine] = None):
         self.engine = engine or db.engine()
-        db.metadata.create_all(self.engine, tables=[audit])
-        columns = {c["name"] for c in inspect(self.engine).get_columns("audit_log")}
-        if "subject" not in columns:  # databases created before subjects existed
-            with self.engine.begin() as c:
-                c.execute(text("ALTER TABLE audit_log ADD COLUMN subject VARCHAR(64)"))
+        db.create_tables(self.engine, audit)
 
     def log(self, actor: str, action: str, handoff_id: Optional[int] = None, detail: Optional[dict] = None,
             subject: Optional[str] = None) -> None:

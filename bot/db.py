@@ -8,7 +8,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, Table, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,3 +37,16 @@ def engine(url: str | None = None) -> Engine:
     else:
         created = create_engine(url, future=True, pool_pre_ping=True)
     return created
+
+
+def create_tables(engine: Engine, *tables: Table) -> None:
+    """Create the tables, and add the nullable columns a newer version of the
+    code added to tables an older version created."""
+    metadata.create_all(engine, tables=list(tables))
+    for table in tables:
+        existing = {c["name"] for c in inspect(engine).get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in existing and column.nullable:
+                kind = column.type.compile(dialect=engine.dialect)
+                with engine.begin() as c:
+                    c.execute(text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}'))

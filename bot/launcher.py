@@ -10,8 +10,9 @@
    credentials (ZALO_APP_ID unset) also the Zalo simulator, a local server
    speaking Zalo's Open API with a chat page to talk to the assistant as a
    citizen, and points the Zalo channel at it;
-3. waits until both answer, prints the URLs to use, and stops every process
-   it started on Ctrl-C (or when one of them dies).
+3. waits until they answer, prints the URLs to use, starts again a process
+   that dies (giving up if they keep dying), and stops every process it
+   started on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -61,16 +62,65 @@ def train(models_dir: Path) -> Path:
     return model
 
 
-def write_endpoints(state_dir: Path, actions_port: int) -> Path:
-    """endpoints.yml with this run's action server port and SQLite file."""
+def write_endpoints(state_dir: Path, actions_port: int, tracker_store_url: Optional[str] = None,
+                    redis_url: Optional[str] = None) -> Path:
+    """endpoints.yml with this run's action server port and tracker store
+    (the SQLite file in the state folder, or TRACKER_STORE_URL), and Redis as
+    the lock store when REDIS_URL is set (required by several replicas)."""
+    from sqlalchemy.engine import make_url
+
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     endpoints["action_endpoint"]["url"] = f"http://localhost:{actions_port}/webhook"
+    if tracker_store_url:
+        url = make_url(tracker_store_url)
+        endpoints["tracker_store"] = {
+            "type": "SQL", "dialect": url.drivername.split("+")[0], "url": url.host, "port": url.port,
+            "db": url.database, "username": url.username, "password": url.password,
+        }
     store = endpoints.get("tracker_store") or {}
     if store.get("type") == "SQL" and store.get("dialect") == "sqlite":
         store["db"] = str(state_dir / "tracker.db")
+    if redis_url:
+        url = make_url(redis_url)
+        endpoints["lock_store"] = {"type": "redis", "url": url.host, "port": url.port or 6379,
+                                   "db": int(url.database or 0), "password": url.password}
     path = state_dir / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def shown(url: Optional[str]) -> Optional[str]:
+    """A database URL as it may be printed: without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True) if url else url
+
+
+def prepare_database(database_url: str) -> None:
+    """Create the project database's tables once, before the processes that
+    share it start (several creating them at once may fail on PostgreSQL)."""
+    import importlib
+
+    from bot import db
+
+    for module in ("bot.announcements.store", "bot.audit", "bot.console.auth", "bot.handoff.store",
+                   "bot.tipoffs.store", "bot.zalo.store"):
+        importlib.import_module(module)  # each defines its tables on bot.db.metadata
+
+    db.create_tables(db.engine(database_url), *db.metadata.sorted_tables)
+
+
+def replica_problem(replicas: int, database_url: str, tracker_store_url: Optional[str],
+                    redis_url: Optional[str]) -> Optional[str]:
+    """Why these settings cannot run several replicas, or None."""
+    if replicas < 2:
+        return None
+    if database_url.startswith("sqlite") or not tracker_store_url or tracker_store_url.startswith("sqlite"):
+        return ("several replicas share their state through a database server: set DATABASE_URL and "
+                "TRACKER_STORE_URL to PostgreSQL URLs (postgresql://user:password@host:port/db)")
+    if not redis_url:
+        return "several replicas need Redis as Rasa's lock store: set REDIS_URL (redis://host:port/0)"
+    return None
 
 
 def dev_zalo_env(state_dir: Path, sim_url: str, database_url: str) -> dict:
@@ -124,15 +174,42 @@ def _die_with_parent() -> None:
 
 
 class Processes:
-    """The child processes; each in its own process group so all of it stops."""
+    """The child processes; each in its own process group so all of it stops.
+    One that dies is started again (a crashed action server must not take
+    the assistant down), unless they keep dying."""
+
+    MAX_RESTARTS = 5  # within RESTART_WINDOW seconds, then give up
+    RESTART_WINDOW = 60.0
 
     def __init__(self) -> None:
         self.children: List[subprocess.Popen] = []
+        self._how: List[tuple] = []  # (command, kwargs) of each child, to start it again
+        self._restarts: List[float] = []
 
     def start(self, command: List[str], **kwargs) -> subprocess.Popen:
         child = subprocess.Popen(command, cwd=ROOT, start_new_session=True, preexec_fn=_die_with_parent, **kwargs)
         self.children.append(child)
+        self._how.append((command, kwargs))
         return child
+
+    def revive(self) -> bool:
+        """Start again the children that exited; False once they die too often."""
+        for index, child in enumerate(self.children):
+            if child.poll() is None:
+                continue
+            now = time.monotonic()
+            self._restarts = [t for t in self._restarts if now - t < self.RESTART_WINDOW] + [now]
+            name = " ".join(child.args[:3]) if isinstance(child.args, list) else str(child.args)
+            if len(self._restarts) > self.MAX_RESTARTS:
+                print(f"error: {name} exited with code {child.returncode}; too many restarts, stopping",
+                      file=sys.stderr, flush=True)
+                return False
+            print(f"warning: {name} exited with code {child.returncode}; starting it again",
+                  file=sys.stderr, flush=True)
+            command, kwargs = self._how[index]
+            self.children[index] = subprocess.Popen(command, cwd=ROOT, start_new_session=True,
+                                                    preexec_fn=_die_with_parent, **kwargs)
+        return True
 
     def stop(self) -> None:
         for child in self.children:
@@ -159,6 +236,9 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--model", type=Path, help="use this model file; no training check")
     parser.add_argument("--state-dir", type=Path, default=ROOT / "var", help="SQLite files and runtime config")
     parser.add_argument("--shell", action="store_true", help="chat in this terminal (rasa shell) instead")
+    parser.add_argument("--replicas", type=int, default=1,
+                        help="Rasa servers and web servers to run (on --port + i and --web-port + i); "
+                             "2 or more need PostgreSQL and Redis (see README, Production)")
     return parser.parse_args(argv)
 
 
@@ -174,7 +254,14 @@ def main(argv: Optional[List[str]] = None) -> int:
             model = latest_model(args.models_dir)
             print(f"==> Model is up to date: {model}", flush=True)
     token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24)
-    endpoints = write_endpoints(args.state_dir, args.actions_port)
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{args.state_dir.resolve() / 'project.db'}"
+    tracker_store_url, redis_url = os.environ.get("TRACKER_STORE_URL"), os.environ.get("REDIS_URL")
+    problem = replica_problem(args.replicas, database_url, tracker_store_url, redis_url)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    endpoints = write_endpoints(args.state_dir, args.actions_port, tracker_store_url, redis_url)
+    prepare_database(database_url)
 
     processes = Processes()
     stopping = False
@@ -187,9 +274,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         signal.signal(signum, on_signal)
     # the address citizens' apps reach the web server at (forms links)
     public_url = os.environ.get("PUBLIC_URL", f"http://localhost:{args.web_port}").rstrip("/")
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{args.state_dir.resolve() / 'project.db'}"
     child_env = {
-        **os.environ, "FORMS_BASE_URL": f"{public_url}/forms", "DATABASE_URL": database_url,
+        **os.environ, "PUBLIC_URL": public_url, "FORMS_BASE_URL": f"{public_url}/forms", "DATABASE_URL": database_url,
         "RASA_URL": f"http://127.0.0.1:{args.port}", "RASA_AUTH_TOKEN": token,
     }
     simulated = not os.environ.get("ZALO_APP_ID")
@@ -207,34 +293,38 @@ def main(argv: Optional[List[str]] = None) -> int:
                 "--oa", account, "--users-file", str(args.state_dir / "zalo_sim_users.json"),
             ])
             wait_until_up(f"{sim_url}/_sim/state", simulator, timeout=120)
-        web = processes.start(
-            [sys.executable, "-m", "bot.web", "--host", args.host, "--port", str(args.web_port)], env=child_env
-        )
+        webs = [  # web server i talks to Rasa replica i
+            processes.start([sys.executable, "-m", "bot.web", "--host", args.host, "--port", str(args.web_port + i)],
+                            env={**child_env, "RASA_URL": f"http://127.0.0.1:{args.port + i}"})
+            for i in range(args.replicas)
+        ]
         actions = processes.start(
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(args.actions_port)],
             env=child_env,
         )
-        wait_until_up(f"http://127.0.0.1:{args.web_port}/health", web, timeout=120)
+        for i, web in enumerate(webs):
+            wait_until_up(f"http://127.0.0.1:{args.web_port + i}/health", web, timeout=120)
         wait_until_up(f"http://127.0.0.1:{args.actions_port}/health", actions, timeout=120)
         if args.shell:
             shell = subprocess.run(
                 [RASA, "shell", "--model", str(model), "--endpoints", str(endpoints)], cwd=ROOT
             )
             return shell.returncode
-        server = processes.start(
-            env=child_env,
-            command=[
-                RASA, "run",
-                "--enable-api",
-                "--auth-token", token,
-                "--interface", args.host,
-                "--port", str(args.port),
-                "--model", str(model),
-                "--endpoints", str(endpoints),
-                "--credentials", str(ROOT / "credentials.yml"),
-            ],
-        )
-        wait_until_up(f"http://127.0.0.1:{args.port}/", server, timeout=300)
+        for i in range(args.replicas):  # one after the other: the first creates the tracker store's tables
+            server = processes.start(
+                env=child_env,
+                command=[
+                    RASA, "run",
+                    "--enable-api",
+                    "--auth-token", token,
+                    "--interface", args.host,
+                    "--port", str(args.port + i),
+                    "--model", str(model),
+                    "--endpoints", str(endpoints),
+                    "--credentials", str(ROOT / "credentials.yml"),
+                ],
+            )
+            wait_until_up(f"http://127.0.0.1:{args.port + i}/", server, timeout=300)
         base = f"http://localhost:{args.port}"
         lines = [
             "",
@@ -250,18 +340,19 @@ def main(argv: Optional[List[str]] = None) -> int:
             + (f"  (with DATABASE_URL={database_url})" if not os.environ.get("DATABASE_URL") else ""),
             f"  Zalo simulator:      http://localhost:{args.sim_port}  (chat as a citizen on Zalo)"
             if simulated else f"  Zalo webhook:        POST {base}/webhooks/zalo/webhook",
-            f"  Tracker store:       SQLite {args.state_dir / 'tracker.db'}",
-            f"  Project database:    {database_url}",
+            *[f"  Rasa replica {i + 1}: http://localhost:{args.port + i}  (console http://localhost:{args.web_port + i}/console)"
+              for i in range(args.replicas) if args.replicas > 1],
+            f"  Tracker store:       {shown(tracker_store_url) or 'SQLite ' + str(args.state_dir / 'tracker.db')}",
+            *([f"  Lock store:          Redis {shown(redis_url)}"] if redis_url else []),
+            f"  Project database:    {shown(database_url)}",
             f"  Model:               {model}",
             "Press Ctrl-C to stop.",
             "",
         ]
         print("\n".join(lines), flush=True)
         while not stopping:
-            for child in processes.children:
-                if child.poll() is not None:
-                    print(f"error: {child.args[0]} exited with code {child.returncode}", file=sys.stderr)
-                    return 1
+            if not processes.revive():
+                return 1
             time.sleep(0.5)
         return 0
     except RuntimeError as error:

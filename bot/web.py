@@ -5,7 +5,10 @@ officer console.
 
 GET /forms/<code>.docx serves form <code> of data/forms/forms.yml (the
 stable URL the answers link to); GET /forms lists them; /console is the
-officer console (bot/console/app.py); GET /health.
+officer console: chats (bot/console/app.py), tip-offs, announcements and QR
+sheets (bot/console/<feature>.py); GET /hoi/<procedure> is the public page a
+QR sheet opens (bot/landing.py); GET /announcements/<id>/image serves a
+published announcement's image to Zalo; GET /health.
 """
 
 from __future__ import annotations
@@ -18,9 +21,13 @@ from sanic import Sanic, response
 from sanic.request import Request
 
 from bot.console.access import Access
+from bot.console.announcements import create_announcements_console, create_announcements_public
 from bot.console.app import create_console
+from bot.console.qr import create_qr_console
+from bot.console.tipoffs import create_tipoffs_console
 from bot.forms import form_file
 from bot.knowledge.store import load
+from bot.landing import create_landing
 
 
 def create_app() -> Sanic:
@@ -31,6 +38,11 @@ def create_app() -> Sanic:
     access = Access()  # one login and permission check for every console page
     app.blueprint(create_console(kb, access))
     # further console features and public pages: one blueprint each, mounted here
+    app.blueprint(create_announcements_console(access))
+    app.blueprint(create_announcements_public())
+    app.blueprint(create_qr_console(access, kb))
+    app.blueprint(create_landing(kb))
+    app.blueprint(create_tipoffs_console(access))
 
     @app.get("/")
     async def home(request: Request):

@@ -20,8 +20,10 @@ Configuration: environment variables, see bot/zalo/accounts.py.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
+import math
 import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
@@ -29,6 +31,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.content import read_texts
 from bot.handoff.store import HandoffStore
 from bot.safety import emergency, sos
 from bot.zalo import messages as zalo_messages
@@ -51,21 +54,41 @@ MEDIA_EVENTS = {
     "user_send_link": "link", "user_send_business_card": "business_card",
 }
 
+# The delivery being handed to Rasa in this task, to learn whether one of
+# its actions failed (the action server is down): Rasa only logs that, drops
+# the action's answer and goes on, so the citizen would get no answer at all.
+_turn: contextvars.ContextVar[Optional[Dict[str, bool]]] = contextvars.ContextVar("zalo_turn", default=None)
+
+
+class _ActionFailures(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        turn = _turn.get()
+        if turn is not None and record.levelno >= logging.ERROR and "while running action" in record.getMessage():
+            turn["action_failed"] = True
+
+
+logging.getLogger("rasa.core.processor").addHandler(_ActionFailures())
+
+
+def _object(value: Any) -> Dict[str, Any]:
+    """A JSON object of the event; {} for anything else (a field of any type must not crash the channel)."""
+    return value if isinstance(value, dict) else {}
+
 
 def event_parties(payload: Dict[str, Any]) -> tuple:
     """(oa_id, user_id) of a webhook event, whatever its shape."""
     event = str(payload.get("event_name", ""))
-    sender = (payload.get("sender") or {}).get("id")
-    recipient = (payload.get("recipient") or {}).get("id")
+    sender = _object(payload.get("sender")).get("id")
+    recipient = _object(payload.get("recipient")).get("id")
     if event in ("follow", "unfollow"):
-        return payload.get("oa_id"), (payload.get("follower") or {}).get("id")
+        return payload.get("oa_id"), _object(payload.get("follower")).get("id")
     if event.startswith("oa_send_"):
         return sender, recipient
     return recipient, sender
 
 
 def dedup_key(payload: Dict[str, Any], user_id: Optional[str]) -> str:
-    msg_id = (payload.get("message") or {}).get("msg_id")
+    msg_id = _object(payload.get("message")).get("msg_id")
     if msg_id:
         return f"msg:{msg_id}"
     return f"{payload.get('event_name')}:{user_id}:{payload.get('timestamp')}"
@@ -76,10 +99,14 @@ def rasa_text(event: str, message: Dict[str, Any]) -> Optional[str]:
     if event == "user_send_text":
         return str(message.get("text") or "")
     if event == "user_send_location":
-        for attachment in message.get("attachments") or []:
-            coordinates = (attachment.get("payload") or {}).get("coordinates") or {}
-            if "latitude" in coordinates and "longitude" in coordinates:
+        attachments = message.get("attachments")
+        for attachment in attachments if isinstance(attachments, list) else []:
+            coordinates = _object(_object(_object(attachment).get("payload")).get("coordinates"))
+            try:
                 location = {"latitude": float(coordinates["latitude"]), "longitude": float(coordinates["longitude"])}
+            except (KeyError, TypeError, ValueError, OverflowError):
+                continue  # no usable coordinates
+            if math.isfinite(location["latitude"]) and math.isfinite(location["longitude"]):  # NaN is not JSON
                 return "/share_location" + json.dumps(location)
         return "/send_media" + json.dumps({"media_type": "location"})
     if event in MEDIA_EVENTS:
@@ -169,9 +196,10 @@ class ZaloInput(InputChannel):
 
         @zalo.listener("after_server_start")
         async def resume(app, loop) -> None:
+            if self.store.engine.dialect.name == "sqlite":  # the only process: its old claims are its own
+                self.store.release_claims()
             app.add_task(self.outbox.sweep_forever())
-            for row in self.store.pending_inbound():
-                self._process_user(row["user_id"])
+            app.add_task(self.sweep_inbox_forever())
 
         @zalo.route("/", methods=["GET"])
         async def health(request: Request):
@@ -189,10 +217,12 @@ class ZaloInput(InputChannel):
             self.store.reject("body too large", body)
             return response.json({"error": "body too large"}, status=413)
         try:
-            payload = json.loads(body)
+            text = body.decode("utf-8")  # what the inbox keeps, and _handle parses again
+            payload = json.loads(text)
             if not isinstance(payload, dict):
                 raise ValueError("not an object")
-        except ValueError:
+            json.dumps(payload, ensure_ascii=False).encode("utf-8")  # lone surrogates ("\ud800") are not text
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply
             self.store.reject("malformed JSON", body)
             return response.json({"error": "malformed JSON"}, status=400)
 
@@ -209,22 +239,22 @@ class ZaloInput(InputChannel):
             return response.json({"error": problem}, status=401)
 
         event = str(payload.get("event_name", ""))
+        message = _object(payload.get("message"))
         if not user_id or event.startswith("oa_send_"):
             status = "ignored"  # echoes of our own messages, or nothing to answer
-        elif event == "unfollow" or rasa_text(event, payload.get("message") or {}) is not None:
+        elif event == "unfollow" or rasa_text(event, message) is not None:
             status = "pending"
         else:
             status = "ignored"
             logger.info("Zalo event %s not handled", event)
         stored = self.store.accept(dedup_key(payload, user_id), str(oa_id or ""), str(user_id or ""), event,
-                                   body.decode("utf-8", "replace"), status)
+                                   text, status)
         if stored is None:
             return response.json({"status": "duplicate"})
-        if event == "user_send_text" and sos.is_emergency(str((payload.get("message") or {}).get("text") or "")):
+        if event == "user_send_text" and sos.is_emergency(str(message.get("text") or "")):
             # answered now, not behind other citizens' messages; Rasa later only records and pauses
             self.store.touch_user(str(user_id), str(oa_id))
-            reply, buttons = emergency.raise_alarm(self.handoffs, str(user_id), account.unit,
-                                                   str(payload["message"]["text"]))
+            reply, buttons = emergency.raise_alarm(self.handoffs, str(user_id), account.unit, str(message["text"]))
             ZaloOutput(self.store, self.outbox, str(oa_id)).enqueue_with_buttons(str(user_id), reply, buttons)
         if status == "pending":
             self._process_user(str(user_id))
@@ -234,23 +264,33 @@ class ZaloInput(InputChannel):
         if user_id not in self._processing:
             self._processing[user_id] = asyncio.get_running_loop().create_task(self._drain(user_id))
 
+    async def sweep_inbox_forever(self, interval: float = 1.0) -> None:
+        """Hand on deliveries nobody is handling: after a restart, or left by a replica that died."""
+        while True:
+            try:
+                for user_id in self.store.users_with_pending_inbound():
+                    self._process_user(user_id)
+            except Exception:  # keep sweeping whatever happens
+                logger.exception("Zalo inbox sweep failed")
+            await asyncio.sleep(interval)
+
     async def _drain(self, user_id: str) -> None:
-        """Hand the user's stored deliveries to Rasa, one at a time, in order."""
+        """Hand the user's stored deliveries to Rasa, one at a time, in order
+        (another replica may be doing it: then it goes on with them)."""
         try:
             while True:
-                rows = self.store.pending_inbound(user_id)
-                if not rows:
+                row = self.store.claim_inbound(user_id)
+                if row is None:
                     return
-                for row in rows:
-                    try:
-                        if self._slots is None:
-                            self._slots = asyncio.Semaphore(PROCESSING_SLOTS)
-                        async with self._slots:
-                            await self._handle(row)
-                        self.store.finish_inbound(row["id"], "done")
-                    except Exception as error:  # recorded; the next delivery still goes on
-                        logger.exception("Zalo delivery %s failed", row["id"])
-                        self.store.finish_inbound(row["id"], "failed", repr(error))
+                try:
+                    if self._slots is None:
+                        self._slots = asyncio.Semaphore(PROCESSING_SLOTS)
+                    async with self._slots:
+                        await self._handle(row)
+                    self.store.finish_inbound(row["id"], "done")
+                except Exception as error:  # recorded; the next delivery still goes on
+                    logger.exception("Zalo delivery %s failed", row["id"])
+                    self.store.finish_inbound(row["id"], "failed", repr(error))
         finally:
             self._processing.pop(user_id, None)
 
@@ -262,11 +302,12 @@ class ZaloInput(InputChannel):
             self.store.touch_user(user_id, oa_id, follower=False)
             return
         self.store.touch_user(user_id, oa_id, follower=True if event == "follow" else None)
-        message = payload.get("message") or {}
+        message = _object(payload.get("message"))
         text = rasa_text(event, message)
         menu = json.loads((self.store.user(user_id) or {}).get("menu") or "null")
-        if event == "user_send_text" and menu and text.strip().isdigit() and 1 <= int(text) <= len(menu):
-            text = menu[int(text) - 1]  # the citizen chose from a numbered list
+        choice = text.strip()
+        if event == "user_send_text" and menu and choice.isdecimal() and len(choice) <= 3 and 1 <= int(choice) <= len(menu):
+            text = menu[int(choice) - 1]  # the citizen chose from a numbered list
         metadata = {
             "oa_id": oa_id,
             "unit": account.unit if account else "",
@@ -284,7 +325,14 @@ class ZaloInput(InputChannel):
                                               metadata["unit"])
             if routed:
                 await output.send_text_with_buttons(user_id, *routed)
-        await self._on_new_message(UserMessage(
-            text, output, user_id,
-            input_channel=self.name(), message_id=message.get("msg_id"), metadata=metadata,
-        ))
+        turn = {"action_failed": False}
+        token = _turn.set(turn)
+        try:
+            await self._on_new_message(UserMessage(
+                text, output, user_id,
+                input_channel=self.name(), message_id=message.get("msg_id"), metadata=metadata,
+            ))
+        finally:
+            _turn.reset(token)
+        if turn["action_failed"]:  # the message is in the tracker; the citizen is asked to send it again
+            await output.send_text_message(user_id, read_texts("answers.yml")["system_error"])

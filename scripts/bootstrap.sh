@@ -50,14 +50,20 @@ ensure_venv() {
   echo "$want" > "$stamp"
 }
 
-# The browser tests drive Debian's Chromium (Playwright never downloads one).
-ensure_chromium() {
-  command -v chromium >/dev/null 2>&1 && return 0
+# Debian packages the tests use: Chromium for the browser tests (Playwright
+# never downloads one), PostgreSQL and Redis for the two-replica test (it
+# starts private instances of them; see tests/services.py).
+ensure_debian_packages() {
+  local missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  [ "${#missing[@]}" -eq 0 ] && return 0
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "==> Installing Debian's chromium for the browser tests"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    echo "==> Installing Debian packages for the tests: ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "error: the browser tests need Chromium: sudo apt-get install chromium" >&2
+    echo "error: the tests need these Debian packages: sudo apt-get install ${missing[*]}" >&2
     exit 1
   fi
 }

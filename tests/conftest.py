@@ -66,6 +66,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free ports."""
+    while True:
+        first = free_port()
+        try:
+            for offset in range(1, count):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", first + offset))
+            return first
+        except OSError:
+            continue
+
+
 AUTH_TOKEN = "test-token-123"
 HANDOFF_TIMEOUT = 25  # seconds a chat may wait for an officer in the tests
 
@@ -73,21 +86,25 @@ HANDOFF_TIMEOUT = 25  # seconds a chat may wait for an officer in the tests
 class Assistant:
     """The assistant started by the README's run command (scripts/run)."""
 
-    def __init__(self, extra_args, state: Path):
+    def __init__(self, extra_args, state: Path, env: dict = None, replicas: int = 1):
         import subprocess
         import time
 
         self.state = state
-        self.port, self.actions_port, self.web_port, self.sim_port = (free_port() for _ in range(4))
+        state.mkdir(parents=True, exist_ok=True)
+        # replica i of the Rasa server listens on port + i, of the web server on web_port + i
+        self.port, self.web_port = free_ports(replicas), free_ports(replicas)
+        self.actions_port, self.sim_port = free_port(), free_port()
         self.log_path = state / "run.log"
         log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [str(ROOT / "scripts" / "run"), *extra_args,
              "--port", str(self.port), "--actions-port", str(self.actions_port),
              "--web-port", str(self.web_port), "--sim-port", str(self.sim_port),
-             "--state-dir", str(state), "--host", "127.0.0.1"],
+             "--state-dir", str(state), "--host", "127.0.0.1", *(["--replicas", str(replicas)] if replicas > 1 else [])],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, "RASA_AUTH_TOKEN": AUTH_TOKEN, "HANDOFF_TIMEOUT_SECONDS": str(HANDOFF_TIMEOUT)},
+            env={**os.environ, "RASA_AUTH_TOKEN": AUTH_TOKEN, "HANDOFF_TIMEOUT_SECONDS": str(HANDOFF_TIMEOUT),
+                 **(env or {})},
         )
         deadline = time.monotonic() + 300
         while "The assistant is running." not in self.log:
@@ -117,12 +134,12 @@ class Assistant:
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())
 
-    def tracker(self, sender: str) -> dict:
+    def tracker(self, sender: str, replica: int = 0) -> dict:
         import json
         import urllib.request
 
         with urllib.request.urlopen(
-            f"{self.url}/conversations/{sender}/tracker?token={AUTH_TOKEN}", timeout=30
+            f"http://127.0.0.1:{self.port + replica}/conversations/{sender}/tracker?token={AUTH_TOKEN}", timeout=30
         ) as response:
             return json.loads(response.read())
 
@@ -197,12 +214,12 @@ OFFICER_PASSWORD = "mật-khẩu-đủ-dài-1"
 class Console:
     """An officer's browser session on the console, over HTTP (real login form, cookies, CSRF)."""
 
-    def __init__(self, assistant, username: str, password: str = OFFICER_PASSWORD):
+    def __init__(self, assistant, username: str, password: str = OFFICER_PASSWORD, web_port: int = None):
         import re
 
         import requests
 
-        self.base = f"http://127.0.0.1:{assistant.web_port}/console"
+        self.base = f"http://127.0.0.1:{web_port or assistant.web_port}/console"
         self.http = requests.Session()
         page = self.http.get(f"{self.base}/login", timeout=10)
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"', page.text)

@@ -1,11 +1,22 @@
 """The training data, domain and config pass Rasa's own validation with no
 warning at all."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def form_questions() -> set:
+    """utter_ask_<slot> of every form slot: forms ask them, which Rasa 3.6's
+    validator does not see (it reports them as "not used in any story")."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return {f"utter_ask_{slot}" for form in (domain.get("forms") or {}).values()
+            for slot in form.get("required_slots") or []}
 
 
 def test_rasa_data_validate_passes_without_warnings():
@@ -18,4 +29,8 @@ def test_rasa_data_validate_passes_without_warnings():
         timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "UserWarning" not in result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "UserWarning" in line]
+    known = re.compile(r"The utterance '(utter_ask_\w+)' is not used in any story or rule")
+    real = [w for w in warnings if not (known.search(w) and known.search(w).group(1) in form_questions())]
+    assert not real, "\n".join(real)
+    assert form_questions(), "the domain's forms were not read"

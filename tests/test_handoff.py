@@ -146,7 +146,7 @@ def test_officer_sees_a_reply_zalo_refused(zalo, assistant, accounts):
     an = Console(assistant, "an.nguyen")
     chat = wait_for(lambda: an.chat_for(user))
     an.post(f"chats/{chat['id']}/claim")
-    zalo.add_fault("message", "error", code=-230, times=1)  # the citizen is outside Zalo's window
+    zalo.add_fault("message", "error", code=-230, times=1, user_id=user)  # the citizen is outside Zalo's window
     an.post(f"chats/{chat['id']}/reply", {"text": "Bạn còn cần hỗ trợ không?"})
     undelivered = wait_for(lambda: an.get(f"chats/{chat['id']}").json()["undelivered"])
     assert undelivered[0]["text"] == "Bạn còn cần hỗ trợ không?" and undelivered[0]["error_code"] == -230

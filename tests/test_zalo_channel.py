@@ -195,7 +195,7 @@ def test_expired_token_is_refreshed_once_and_rotated(zalo, assistant):
 def test_rate_limits_and_outages_are_retried_until_delivered_once(zalo, user, assistant, fault):
     zalo.send(zalo.oa_id, user, text="xin chào")
     zalo.wait_for_messages(user, 1)
-    zalo.add_fault("message", fault["kind"], code=fault["code"], times=fault["times"])
+    zalo.add_fault("message", fault["kind"], code=fault["code"], times=fault["times"], user_id=user)
     zalo.send(zalo.oa_id, user, text="cảm ơn")
     assert "Không có gì" in texts(zalo.wait_for_messages(user, 2, timeout=30))[1]
     time.sleep(1.5)
@@ -205,7 +205,7 @@ def test_rate_limits_and_outages_are_retried_until_delivered_once(zalo, user, as
 
 
 def test_reply_outside_the_window_is_marked_undeliverable_not_retried(zalo, user, assistant):
-    zalo.add_fault("message", "error", code=-230, times=1)
+    zalo.add_fault("message", "error", code=-230, times=1, user_id=user)
     zalo.send(zalo.oa_id, user, text="cảm ơn")
     row = wait_for(lambda: [r for r in outbox(assistant, user) if r["status"] != "pending"])[0]
     assert row["status"] == "undeliverable" and row["error_code"] == -230 and row["attempts"] == 1

@@ -28,6 +28,8 @@ from bot.zalo.store import ZaloStore
 
 STATIC = Path(__file__).parent / "static"
 LOGIN_CSRF_COOKIE = "console_login_csrf"
+TIPOFF_FORM = "tipoff_form"
+TIPOFF_REDACTED = "(Nội dung tin báo tố giác được giữ kín: xem mục Tin báo)"
 REASON_LABELS = {"sos": "SOS khẩn cấp", "tipoff": "Tố giác", "failures": "Trợ lý ảo không hiểu",
                  "requested": "Yêu cầu gặp cán bộ"}
 
@@ -169,11 +171,14 @@ def create_console(kb: KnowledgeBase, access: Optional[Access] = None,
         if problem:
             return problem
         tracker = await handoffs.rasa.tracker(handoff["conversation_id"])
-        transcript = []
+        transcript, in_tipoff = [], False
         for event in tracker.get("events") or []:
-            if event.get("event") == "user":
-                transcript.append({"time": event.get("timestamp"), "from": "citizen", "text": citizen_text(event),
-                                   "officer": None})
+            if event.get("event") == "active_loop":
+                in_tipoff = event.get("name") == TIPOFF_FORM
+            elif event.get("event") == "user":
+                # a confidential report is read on the tip-offs page, by those it was routed to
+                text = TIPOFF_REDACTED if in_tipoff else citizen_text(event)
+                transcript.append({"time": event.get("timestamp"), "from": "citizen", "text": text, "officer": None})
             elif event.get("event") == "bot" and event.get("text"):
                 username = (event.get("metadata") or {}).get("officer")
                 officer = accounts.officer(username) if username else None

@@ -28,7 +28,7 @@ from bot.units import directory
 
 logger = logging.getLogger(__name__)
 
-CANCEL_INTENT = "cancel_handoff"
+CANCEL_INTENT = "cancel"  # "hủy": also stops a tip-off form (actions/tipoffs.py)
 
 
 class RasaApi:

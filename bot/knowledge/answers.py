@@ -38,6 +38,8 @@ class AnswerConfig:
     ask_which_procedure: str
     not_understood: str
     out_of_scope: str
+    system_error: str
+    procedure_buttons: Dict[str, List[Dict[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> "AnswerConfig":
@@ -193,12 +195,14 @@ def aspect_text(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, aspect: s
     return f"{config.aspects[aspect]['title']} – {p.name}:\n{body}"
 
 
-def follow_up_buttons(config: AnswerConfig, skip: Optional[str] = None) -> List[Dict[str, str]]:
-    return [
+def follow_up_buttons(config: AnswerConfig, skip: Optional[str] = None,
+                      procedure: Optional[str] = None) -> List[Dict[str, str]]:
+    """The procedure's own buttons first ("Gửi tin báo ngay"), then the follow-ups; at most 5."""
+    return (list(config.procedure_buttons.get(procedure or "", [])) + [
         {"title": config.aspects[a]["button"], "payload": f"/{config.aspects[a]['intent']}"}
         for a in config.follow_up_buttons
         if a != skip
-    ][:5]
+    ])[:5]
 
 
 def form_attachments(kb: KnowledgeBase, p: Procedure) -> List[Reply]:
@@ -223,7 +227,7 @@ def render_overview(kb: KnowledgeBase, config: AnswerConfig, p: Procedure) -> Li
         f"{config.aspects['legal_basis']['title']}:\n{legal_text(p)}",
     ]
     replies = [Reply(text) for text in split_text("\n\n".join(sections))]
-    replies[-1].buttons = follow_up_buttons(config)
+    replies[-1].buttons = follow_up_buttons(config, procedure=p.id)
     return replies
 
 
@@ -231,7 +235,7 @@ def render_aspect(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, aspect:
     replies = [Reply(text) for text in split_text(aspect_text(kb, config, p, aspect))]
     if aspect == "forms":
         replies += form_attachments(kb, p)
-    replies[-1].buttons = follow_up_buttons(config, skip=aspect)
+    replies[-1].buttons = follow_up_buttons(config, skip=aspect, procedure=p.id)
     return replies
 
 

@@ -62,9 +62,9 @@ class Outbox:
     async def _drain(self, user_id: str) -> None:
         try:
             while True:
-                item = self.store.next_outgoing(user_id)
-                if item is None or self.store.next_attempt_at(item.id) > time.time():
-                    return  # nothing to send, or waiting for a retry (the sweeper resumes)
+                item = self.store.claim_outgoing(user_id)
+                if item is None:
+                    return  # nothing to send, waiting for a retry, or another replica sends (the sweeper resumes)
                 await self._deliver(item)
         except Exception:
             logger.exception("outbox delivery to %s failed", user_id)

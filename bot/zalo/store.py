@@ -4,6 +4,12 @@
   (``message.msg_id``), processed in order per user; a restart resumes it.
 * outbox: every message for a citizen, sent in order per user, retried
   while Zalo fails, and marked when it cannot be delivered.
+
+Several server processes (replicas) may share the database: a process
+claims a user's next delivery or message for a while (a lease) before
+handing it to Rasa or sending it, and claims nothing of a user another
+process is busy with, so each is handled once and in order. A claim left
+by a process that died runs out and the work is taken up again.
 * tokens: the rotated access/refresh tokens of each OA.
 * users: which OA a user belongs to, follow state, last numbered menu.
 * rejected: deliveries refused (bad signature, malformed JSON…), for audit.
@@ -17,12 +23,15 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 from sqlalchemy import (
-    Boolean, Column, Float, Integer, String, Table, Text, and_, insert, select, update,
+    Boolean, Column, Float, Integer, String, Table, Text, and_, insert, or_, select, update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot import db
+
+INBOX_LEASE_SECONDS = 300.0  # longer than Rasa takes for a turn, even with a slow action server
+OUTBOX_LEASE_SECONDS = 120.0  # longer than a send with its timeouts and a token refresh
 
 inbox = Table(
     "zalo_inbox", db.metadata,
@@ -32,7 +41,8 @@ inbox = Table(
     Column("user_id", String(64), index=True),
     Column("event_name", String(64)),
     Column("payload", Text, nullable=False),
-    Column("status", String(16), nullable=False, index=True),  # pending, done, ignored, failed
+    Column("status", String(16), nullable=False, index=True),  # pending, processing, done, ignored, failed
+    Column("claimed_until", Float),
     Column("error", Text),
     Column("received_at", Float, nullable=False),
     Column("processed_at", Float),
@@ -45,6 +55,7 @@ outbox = Table(
     Column("user_id", String(64), nullable=False, index=True),
     Column("body", Text, nullable=False),
     Column("status", String(16), nullable=False, index=True),  # pending, sent, undeliverable, failed
+    Column("claimed_until", Float),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", Float, nullable=False),
     Column("error_code", Integer),
@@ -93,7 +104,13 @@ class Outgoing:
 class ZaloStore:
     def __init__(self, engine: Optional[Engine] = None):
         self.engine = engine or db.engine()
-        db.metadata.create_all(self.engine, tables=[inbox, outbox, tokens, users, rejected])
+        db.create_tables(self.engine, inbox, outbox, tokens, users, rejected)
+
+    def release_claims(self) -> None:
+        """Forget every claim: for a process that knows it is the only one (SQLite) and restarts."""
+        with self.engine.begin() as c:
+            c.execute(update(inbox).where(inbox.c.status == "processing").values(status="pending", claimed_until=None))
+            c.execute(update(outbox).where(outbox.c.claimed_until.is_not(None)).values(claimed_until=None))
 
     # ---- inbox
     def accept(self, dedup_key: str, oa_id: str, user_id: str, event_name: str, payload: str,
@@ -108,17 +125,36 @@ class ZaloStore:
         except IntegrityError:
             return None
 
-    def pending_inbound(self, user_id: Optional[str] = None) -> List[Dict[str, Any]]:
-        query = select(inbox).where(inbox.c.status == "pending").order_by(inbox.c.id)
-        if user_id is not None:
-            query = query.where(inbox.c.user_id == user_id)
+    def users_with_pending_inbound(self) -> List[str]:
+        """Users with deliveries to hand to Rasa that no live claim covers."""
+        now = time.time()
         with self.engine.connect() as c:
-            return [dict(r._mapping) for r in c.execute(query)]
+            rows = c.execute(select(inbox.c.user_id).where(or_(
+                inbox.c.status == "pending",
+                and_(inbox.c.status == "processing", inbox.c.claimed_until < now))).distinct())
+            return [r.user_id for r in rows]
+
+    def claim_inbound(self, user_id: str, lease: float = INBOX_LEASE_SECONDS) -> Optional[Dict[str, Any]]:
+        """The user's oldest delivery not yet handed to Rasa, now this process's
+        for ``lease`` seconds; None if there is none, or if another process is
+        handing one of theirs to Rasa (one at a time per user, in order)."""
+        now = time.time()
+        with self.engine.begin() as c:
+            row = c.execute(select(inbox).where(and_(
+                inbox.c.user_id == user_id, inbox.c.status.in_(("pending", "processing"))))
+                .order_by(inbox.c.id).limit(1)).first()
+            if row is None or (row.status == "processing" and (row.claimed_until or 0) >= now):
+                return None
+            claimed = c.execute(update(inbox).where(and_(
+                inbox.c.id == row.id, inbox.c.status == row.status,
+                or_(inbox.c.claimed_until.is_(None), inbox.c.claimed_until < now),
+            )).values(status="processing", claimed_until=now + lease))
+        return {**dict(row._mapping), "status": "processing"} if claimed.rowcount else None
 
     def finish_inbound(self, row_id: int, status: str, error: Optional[str] = None) -> None:
         with self.engine.begin() as c:
             c.execute(update(inbox).where(inbox.c.id == row_id).values(
-                status=status, error=error, processed_at=time.time()))
+                status=status, error=error, processed_at=time.time(), claimed_until=None))
 
     def reject(self, reason: str, body: bytes) -> None:
         with self.engine.begin() as c:
@@ -134,14 +170,23 @@ class ZaloStore:
                 status="pending", attempts=0, next_attempt_at=now, created_at=now,
             )).inserted_primary_key[0]
 
-    def next_outgoing(self, user_id: str) -> Optional[Outgoing]:
-        """The user's oldest unsent message (order is kept: later ones wait)."""
-        with self.engine.connect() as c:
+    def claim_outgoing(self, user_id: str, lease: float = OUTBOX_LEASE_SECONDS) -> Optional[Outgoing]:
+        """The user's oldest unsent message if it is due, now this process's to
+        send for ``lease`` seconds; None if there is none, it waits for a
+        retry, or another process is sending it (order is kept: later ones wait)."""
+        now = time.time()
+        with self.engine.begin() as c:
             row = c.execute(
                 select(outbox).where(and_(outbox.c.user_id == user_id, outbox.c.status == "pending"))
                 .order_by(outbox.c.id).limit(1)
             ).first()
-        if row is None:
+            if row is None or row.next_attempt_at > now or (row.claimed_until or 0) >= now:
+                return None
+            claimed = c.execute(update(outbox).where(and_(
+                outbox.c.id == row.id, outbox.c.status == "pending",
+                or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
+            )).values(claimed_until=now + lease))
+        if not claimed.rowcount:
             return None
         return Outgoing(row.id, row.oa_id, row.user_id, json.loads(row.body), row.attempts, row.created_at)
 
@@ -149,12 +194,9 @@ class ZaloStore:
         now = time.time() if now is None else now
         with self.engine.connect() as c:
             rows = c.execute(select(outbox.c.user_id).where(and_(
-                outbox.c.status == "pending", outbox.c.next_attempt_at <= now)).distinct())
+                outbox.c.status == "pending", outbox.c.next_attempt_at <= now,
+                or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now))).distinct())
             return [r.user_id for r in rows]
-
-    def next_attempt_at(self, row_id: int) -> float:
-        with self.engine.connect() as c:
-            return c.execute(select(outbox.c.next_attempt_at).where(outbox.c.id == row_id)).scalar_one()
 
     def mark_sent(self, row_id: int, message_id: Optional[str]) -> None:
         self._update_outbox(row_id, status="sent", sent_at=time.time(), zalo_message_id=message_id,
@@ -170,7 +212,7 @@ class ZaloStore:
 
     def _update_outbox(self, row_id: int, **values: Any) -> None:
         with self.engine.begin() as c:
-            c.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
+            c.execute(update(outbox).where(outbox.c.id == row_id).values(claimed_until=None, **values))
 
     def outbox_rows(self, user_id: Optional[str] = None) -> List[Dict[str, Any]]:
         query = select(outbox).order_by(outbox.c.id)

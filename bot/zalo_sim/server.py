@@ -3,7 +3,7 @@
 Open API (as on openapi.zalo.me / oauth.zaloapp.com, served at the root):
     POST /v3.0/oa/message/cs      POST /v2.0/oa/upload/file   POST /v2.0/oa/upload/image
     GET  /v3.0/oa/user/detail     POST /v4/oa/access_token
-Control API (simulator only): /_sim/send, /_sim/faults, /_sim/expire_token,
+Control API (simulator only): /_sim/send, /_sim/faults (optionally for one user_id), /_sim/expire_token,
 /_sim/messages, /_sim/requests, /_sim/reset, /_sim/state, /_sim/users,
 /_sim/conversation, /_sim/files/<token>, /_sim/media/<name>; GET / is the
 citizen chat page. Protocol: docs in /work/shared/reference/zalo_oa_protocol.md.
@@ -230,6 +230,17 @@ async def _fault_response(fault: dict, endpoint: str):
     return _json(payload), 200, code
 
 
+def _take_fault(queue, record: dict) -> Optional[dict]:
+    """The first queued fault for this request (a fault may be for one recipient only)."""
+    recipient = ((record.get("json") or {}).get("recipient") or {}).get("user_id") \
+        if isinstance(record.get("json"), dict) else None
+    for fault in queue:
+        if not fault.get("user_id") or fault["user_id"] == recipient:
+            queue.remove(fault)
+            return fault
+    return None
+
+
 def open_api(endpoint: str, needs_token: bool = True) -> Callable:
     """Log the request, serve a queued fault or run `handler(state, request, oa_id) -> dict`."""
 
@@ -242,8 +253,8 @@ def open_api(endpoint: str, needs_token: bool = True) -> Callable:
                 owner = state.refresh_owner.get(request.form.get("refresh_token") or "")
                 if owner:
                     state.refresh_calls[owner] += 1
-            if state.faults[endpoint]:
-                fault = state.faults[endpoint].popleft()
+            fault = _take_fault(state.faults[endpoint], record)
+            if fault is not None:
                 record["fault"] = fault["kind"]
                 resp, record["status"], record["error"] = await _fault_response(fault, endpoint)
                 return resp
@@ -638,7 +649,8 @@ async def sim_faults(request: Request):
                                        f"kind one of {sorted(FAULT_KINDS)}"}, status=400)
     if (kind == "error" and not isinstance(code, int)) or (code is not None and not isinstance(code, int)):
         return _json({"error": "an integer code is required"}, status=400)
-    fault = {"kind": kind, "code": code, **({"delay": float(spec["delay"])} if "delay" in spec else {})}
+    fault = {"kind": kind, "code": code, **({"delay": float(spec["delay"])} if "delay" in spec else {}),
+             **({"user_id": str(spec["user_id"])} if spec.get("user_id") else {})}
     for _ in range(int(spec.get("times", 1))):
         state.faults[endpoint].append(dict(fault))
     return _json({"ok": True, "queued": len(state.faults[endpoint])})

@@ -1,0 +1,82 @@
+"""QR sheets in the officer console: officers print the sheets of the units
+they see (bot/qr.py).
+
+GET /console/qr                 the page (static/qr.html, qr.js)
+GET /console/api/qr/options     the units the officer sees, the procedures by domain
+GET /console/api/qr?unit=&procedure=&format=png|pdf
+                                the sheet; header X-QR-Link is what its code opens
+"""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from pathlib import Path
+
+from sanic import Blueprint, response
+from sanic.request import Request
+
+from bot import qr
+from bot.console.access import Access, error
+from bot.knowledge.store import KnowledgeBase
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_qr_console(access: Access, kb: KnowledgeBase) -> Blueprint:
+    bp = Blueprint("console_qr", url_prefix="/console")
+    units = access.units
+
+    @bp.get("/qr")
+    async def page(request: Request):
+        return access.page(request, STATIC / "qr.html")
+
+    @bp.get("/api/qr/options")
+    async def options(request: Request):
+        session, problem = access.check(request)
+        if problem:
+            return problem
+        visible = access.visible_units(session)
+        own = session.officer.unit
+        listed = sorted((u for u in units.all() if u.id in visible), key=lambda u: (u.id != own, u.name))
+        domains = [
+            {"domain": domain, "name": name,
+             "procedures": [{"id": p.id, "name": p.name} for p in kb.procedures.values() if p.domain == domain]}
+            for domain, name in kb.domains.items()
+        ]
+        return response.json({
+            "units": [{"id": u.id, "name": u.name} for u in listed],
+            "domains": [d for d in domains if d["procedures"]],
+        })
+
+    @bp.get("/api/qr")
+    async def sheet(request: Request):
+        session, problem = access.check(request)
+        if problem:
+            return problem
+        unit_id = request.args.get("unit") or session.officer.unit
+        procedure_id = request.args.get("procedure") or None
+        fmt = request.args.get("format") or "png"
+        if unit_id not in access.visible_units(session):
+            return error("Không tìm thấy đơn vị này trong các đơn vị bạn quản lý.", 404)
+        if procedure_id is not None and procedure_id not in kb.procedures:
+            return error("Không tìm thấy thủ tục này.", 404)
+        if fmt not in ("png", "pdf"):
+            return error("Định dạng không hợp lệ: chọn PNG hoặc PDF.", 400)
+        make = qr.sheet_pdf if fmt == "pdf" else qr.sheet_png
+        loop = asyncio.get_running_loop()
+        try:  # drawing takes a fraction of a second: off the event loop
+            content = await loop.run_in_executor(None, partial(make, unit_id, procedure_id, kb=kb))
+            link = qr.link_for(unit_id, procedure_id, kb=kb)
+        except qr.NoOfficialAccount:
+            return error("Chưa cấu hình Official Account Zalo nào cho hệ thống, nên chưa tạo được mã QR. "
+                         "Hãy báo quản trị viên.", 503)
+        name = qr.filename(unit_id, procedure_id, fmt)
+        disposition = "attachment" if fmt == "pdf" else "inline"
+        return response.raw(content, content_type="application/pdf" if fmt == "pdf" else "image/png", headers={
+            "Content-Disposition": f'{disposition}; filename="{name}"',
+            "X-QR-Link": link,
+            "Cache-Control": "no-store",
+        })
+
+    return bp

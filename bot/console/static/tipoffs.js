@@ -1,0 +1,139 @@
+/* Tip-offs page of the officer console. Plain JS; data rendered with textContent only. */
+"use strict";
+
+(function () {
+  const state = { csrf: "", selected: null, statuses: [] };
+  const $ = (id) => document.getElementById(id);
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = String(text);
+    return e;
+  }
+  const fmt = (t) => new Date(Number(t) * 1000).toLocaleString("vi-VN");
+
+  function showStatus(msg, kind) {
+    $("status").className = "status status-" + (kind || "error");
+    $("status-text").textContent = msg;
+    $("status").hidden = false;
+  }
+
+  async function api(method, path, body) {
+    const opts = { method, credentials: "same-origin", headers: {} };
+    if (method !== "GET") opts.headers["X-CSRF-Token"] = state.csrf;
+    if (body !== undefined) {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(body);
+    }
+    const res = await fetch(path, opts);
+    if (res.status === 401) { window.location.assign("/console/login"); throw new Error("401"); }
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(data.error || "Có lỗi xảy ra, vui lòng thử lại.");
+    return data;
+  }
+
+  async function loadList() {
+    const data = await api("GET", "/console/api/tipoffs");
+    state.statuses = data.statuses;
+    const list = $("tipoffs");
+    list.replaceChildren();
+    for (const t of data.tipoffs) {
+      const li = el("li", "queue-item" + (t.code === state.selected ? " selected" : ""));
+      li.tabIndex = 0;
+      li.dataset.code = t.code;
+      li.append(el("strong", null, t.code + " · " + t.status_label));
+      li.append(el("div", "queue-preview", t.what));
+      li.append(el("div", "queue-meta", t.unit_name + " · " + fmt(t.created_at)
+        + (t.attachments ? " · " + t.attachments + " tệp" : "")));
+      li.addEventListener("click", () => open(t.code));
+      li.addEventListener("keydown", (ev) => { if (ev.key === "Enter") open(t.code); });
+      list.append(li);
+    }
+    $("list-count").textContent = "(" + data.tipoffs.length + ")";
+    $("list-empty").hidden = data.tipoffs.length > 0;
+  }
+
+  async function open(code) {
+    state.selected = code;
+    const t = await api("GET", "/console/api/tipoffs/" + encodeURIComponent(code));
+    $("detail-empty").hidden = true;
+    $("detail-body").hidden = false;
+    $("d-code").textContent = "Tin báo " + t.code;
+    $("d-status").textContent = t.status_label;
+    $("d-unit").textContent = t.unit_name;
+    $("d-created").textContent = fmt(t.created_at);
+    $("d-what").textContent = t.what;
+    const place = $("d-place");
+    place.replaceChildren(el("span", null, t.place || "Không rõ"));
+    if (t.map) {
+      const a = el("a", null, " Xem bản đồ");
+      a.href = t.map; a.target = "_blank"; a.rel = "noopener noreferrer";
+      place.append(a);
+    }
+    $("d-occurred").textContent = t.occurred || "Không rõ";
+    $("d-reporter").textContent = t.reporter
+      ? (t.reporter.contact || "") + " (Zalo: " + t.reporter.zalo_user_id + ")"
+      : "Ẩn danh – người báo tin yêu cầu giữ kín danh tính";
+    const files = $("d-attachments");
+    files.replaceChildren();
+    if (!t.attachments.length) files.textContent = "Không có";
+    for (const f of t.attachments) {
+      const a = el("a", "tipoff-file");
+      a.href = f.url; a.target = "_blank"; a.rel = "noopener noreferrer";
+      if (f.type === "image") {
+        const img = el("img");
+        img.src = f.url; img.alt = "Ảnh đính kèm"; img.referrerPolicy = "no-referrer";
+        a.append(img);
+      } else {
+        a.textContent = f.name || "Tệp " + f.type;
+      }
+      files.append(a);
+    }
+    const sel = $("status-select");
+    sel.replaceChildren(...state.statuses.map((s) => Object.assign(el("option", null, s.label), { value: s.id })));
+    sel.value = t.status;
+    $("escalate-box").hidden = !t.escalate_to;
+    if (t.escalate_to) $("escalate-button").textContent = "Chuyển lên " + t.escalate_to.name;
+    const history = $("d-history");
+    history.replaceChildren(...t.history.map((h) => el("li", null,
+      fmt(h.time) + " – " + h.actor + ": " + h.action
+      + (h.detail.status ? " (" + h.detail.status + ")" : "")
+      + (h.detail.note ? " – " + h.detail.note : ""))));
+    loadList().catch((e) => showStatus(e.message));
+  }
+
+  async function saveStatus() {
+    await api("POST", "/console/api/tipoffs/" + encodeURIComponent(state.selected) + "/status",
+      { status: $("status-select").value });
+    showStatus("Đã cập nhật trạng thái tin báo.", "info");
+    await open(state.selected);
+  }
+
+  async function escalate() {
+    const r = await api("POST", "/console/api/tipoffs/" + encodeURIComponent(state.selected) + "/escalate",
+      { note: $("escalate-note").value });
+    showStatus("Đã chuyển tin báo lên " + r.unit_name + ".", "info");
+    $("escalate-note").value = "";
+    await open(state.selected).catch(() => { // no longer visible to a ward officer
+      $("detail-body").hidden = true; $("detail-empty").hidden = false; state.selected = null;
+    });
+    await loadList();
+  }
+
+  async function start() {
+    const me = await api("GET", "/console/api/me");
+    state.csrf = me.csrf_token;
+    $("officer-name").textContent = me.display_name + " – " + me.unit_name + (me.role === "commander" ? " (Chỉ huy)" : "");
+    $("logout-button").addEventListener("click", async () => {
+      await fetch("/console/logout", { method: "POST", credentials: "same-origin",
+        headers: { "X-CSRF-Token": state.csrf } }).catch(() => null);
+      window.location.assign("/console/login");
+    });
+    $("status-button").addEventListener("click", () => saveStatus().catch((e) => showStatus(e.message)));
+    $("escalate-button").addEventListener("click", () => escalate().catch((e) => showStatus(e.message)));
+    await loadList();
+    setInterval(() => loadList().catch((e) => showStatus(e.message)), 5000);
+  }
+
+  document.addEventListener("DOMContentLoaded", () => start().catch((e) => showStatus(e.message)));
+})();

@@ -1,0 +1,110 @@
+"""Tip-offs in the officer console: the reports routed to the officer's
+units (commanders: and every unit below), their attachments and history;
+officers update the status the citizen sees and escalate a report to the
+unit above. The reporter's identity is in the answer only when the citizen
+did not ask for anonymity, and only for those who can see the report;
+every view is audited."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict
+
+from sanic import Blueprint, response
+from sanic.request import Request
+
+from bot.console.access import Access, error
+from bot.content import read_texts
+from bot.safety.emergency import map_link
+from bot.tipoffs.store import STATUSES, TipoffStore
+
+STATIC = Path(__file__).parent / "static"
+ACTIONS = {"tipoff_received": "Tiếp nhận tin báo", "tipoff_viewed": "Xem tin báo",
+           "tipoff_status": "Cập nhật trạng thái", "tipoff_escalated": "Chuyển lên cấp trên"}
+
+
+def create_tipoffs_console(access: Access, store: TipoffStore = None) -> Blueprint:
+    console = Blueprint("console_tipoffs", url_prefix="/console")
+    store = store or TipoffStore()
+    units = access.units
+    labels = read_texts("tipoffs.yml")["statuses"]
+
+    def summary(t: Dict[str, Any]) -> Dict[str, Any]:
+        return {
+            "code": t["code"], "created_at": t["created_at"], "updated_at": t["updated_at"],
+            "status": t["status"], "status_label": labels[t["status"]], "unit": t["unit"],
+            "unit_name": units.get(t["unit"]).name, "what": t["what"][:160], "place": t["place"],
+            "attachments": len(t["attachments"]), "anonymous": t["anonymous"],
+        }
+
+    def visible(request: Request, code: str, state_changing: bool = False):
+        session, problem = access.check(request, state_changing)
+        if problem:
+            return None, None, problem
+        tipoff = store.get(code)
+        if tipoff is None or tipoff["unit"] not in access.visible_units(session):
+            return None, None, error("Không tìm thấy tin báo này.", 404)
+        return session, tipoff, None
+
+    @console.get("/tipoffs")
+    async def page(request: Request):
+        return access.page(request, STATIC / "tipoffs.html")
+
+    @console.get("/api/tipoffs")
+    async def listing(request: Request):
+        session, problem = access.check(request)
+        if problem:
+            return problem
+        return response.json({"tipoffs": [summary(t) for t in store.for_units(access.visible_units(session))],
+                              "statuses": [{"id": s, "label": labels[s]} for s in STATUSES]})
+
+    @console.get("/api/tipoffs/<code>")
+    async def detail(request: Request, code: str):
+        session, tipoff, problem = visible(request, code)
+        if problem:
+            return problem
+        store.viewed(code, session.officer.username)
+        parent = units.get(tipoff["unit"]).parent
+        history = []
+        for entry in store.history(code):
+            officer = access.accounts.officer(entry["actor"])
+            history.append({"time": entry["time"], "action": ACTIONS.get(entry["action"], entry["action"]),
+                            "actor": officer.display_name if officer else
+                            ("Người báo tin" if entry["actor"] == "citizen" else entry["actor"]),
+                            "detail": {**entry["detail"], **({"status": labels.get(entry["detail"].get("status"))}
+                                                              if "status" in entry["detail"] else {})}})
+        result = {
+            **summary(tipoff), "what": tipoff["what"], "occurred": tipoff["occurred"],
+            "map": map_link(tipoff["latitude"], tipoff["longitude"]) if tipoff["latitude"] is not None else None,
+            "attachments": tipoff["attachments"], "history": history,
+            "escalate_to": {"id": parent, "name": units.get(parent).name} if parent in units.units else None,
+        }
+        if not tipoff["anonymous"]:
+            result["reporter"] = {"zalo_user_id": tipoff["reporter_id"], "contact": tipoff["contact"]}
+        return response.json(result)
+
+    @console.post("/api/tipoffs/<code>/status")
+    async def set_status(request: Request, code: str):
+        session, tipoff, problem = visible(request, code, state_changing=True)
+        if problem:
+            return problem
+        status = str((request.json or {}).get("status") or "")
+        if status not in STATUSES:
+            return error("Trạng thái không hợp lệ.", 400)
+        store.set_status(code, status, session.officer.username)
+        return response.json({"ok": True})
+
+    @console.post("/api/tipoffs/<code>/escalate")
+    async def escalate(request: Request, code: str):
+        session, tipoff, problem = visible(request, code, state_changing=True)
+        if problem:
+            return problem
+        parent = units.get(tipoff["unit"]).parent
+        if parent not in units.units:
+            return error("Tin báo đã ở đơn vị cấp cao nhất, không chuyển lên được nữa.", 409)
+        note = str((request.json or {}).get("note") or "")[:1000]
+        if not store.escalate(code, tipoff["unit"], parent, session.officer.username, note):
+            return error("Tin báo vừa được chuyển đi nơi khác. Hãy tải lại danh sách.", 409)
+        return response.json({"ok": True, "unit": parent, "unit_name": units.get(parent).name})
+
+    return console

@@ -1,0 +1,140 @@
+"""Tip-offs in the project database.
+
+The reporter is the Zalo user (conversation id) who sent the report: kept
+so that only they can look it up by its code, and shown to officers only
+when they did not ask for anonymity (bot/console/tipoffs.py). Nothing here
+logs; the audit log records codes, units and officers, never the reporter.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from typing import Any, Dict, Iterable, List, Optional
+
+from sqlalchemy import Boolean, Column, Float, Integer, String, Table, Text, and_, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from bot import db
+from bot.audit import AuditLog
+
+STATUSES = ("received", "verifying", "transferred", "resolved")
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out over the phone
+CODE_PATTERN = re.compile(r"\bTG\s*-?\s*([%s]{6})\b" % CODE_ALPHABET, re.IGNORECASE)
+
+tipoffs = Table(
+    "tipoffs", db.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code", String(16), unique=True, nullable=False),
+    Column("reporter_id", String(128), nullable=False, index=True),
+    Column("anonymous", Boolean, nullable=False),
+    Column("contact", Text),  # name and phone, only when not anonymous
+    Column("what", Text, nullable=False),
+    Column("place", Text),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("occurred", Text),
+    Column("attachments", Text),  # JSON list of {type, url, name}
+    Column("unit", String(64), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+
+def find_code(text: str) -> Optional[str]:
+    """The tracking code in a message ("tra cứu tg-7k3m9q" -> "TG-7K3M9Q")."""
+    match = CODE_PATTERN.search(text or "")
+    return f"TG-{match.group(1).upper()}" if match else None
+
+
+def subject(code: str) -> str:
+    return f"tipoff:{code}"
+
+
+class TipoffStore:
+    def __init__(self, engine: Optional[Engine] = None):
+        self.engine = engine or db.engine()
+        db.metadata.create_all(self.engine, tables=[tipoffs])
+        self.audit = AuditLog(self.engine)
+
+    def create(self, reporter_id: str, unit: str, what: str, place: str = "", occurred: str = "",
+               anonymous: bool = True, contact: Optional[str] = None, latitude: Optional[float] = None,
+               longitude: Optional[float] = None, attachments: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
+        now = time.time()
+        values = dict(
+            reporter_id=reporter_id, anonymous=anonymous, contact=None if anonymous else contact, what=what,
+            place=place, latitude=latitude, longitude=longitude, occurred=occurred,
+            attachments=json.dumps(attachments or [], ensure_ascii=False), unit=unit, status="received",
+            created_at=now, updated_at=now,
+        )
+        for _ in range(10):
+            code = "TG-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+            try:
+                with self.engine.begin() as c:
+                    c.execute(insert(tipoffs).values(code=code, **values))
+                break
+            except IntegrityError:  # the code is taken: draw another
+                continue
+        else:
+            raise RuntimeError("could not draw a free tip-off code")
+        self.audit.log("citizen", "tipoff_received", subject=subject(code),
+                       detail={"unit": unit, "anonymous": anonymous, "attachments": len(attachments or [])})
+        return self.get(code)
+
+    def get(self, code: str) -> Optional[Dict[str, Any]]:
+        with self.engine.connect() as c:
+            row = c.execute(select(tipoffs).where(tipoffs.c.code == code)).first()
+        return _as_dict(row)
+
+    def for_reporter(self, reporter_id: str, code: Optional[str] = None) -> List[Dict[str, Any]]:
+        """The reporter's own tip-offs (newest first), or the one with ``code`` if it is theirs."""
+        query = select(tipoffs).where(tipoffs.c.reporter_id == reporter_id)
+        if code:
+            query = query.where(tipoffs.c.code == code)
+        with self.engine.connect() as c:
+            return [_as_dict(r) for r in c.execute(query.order_by(tipoffs.c.created_at.desc()))]
+
+    def for_units(self, units: Iterable[str]) -> List[Dict[str, Any]]:
+        """Tip-offs routed to these units: open ones first, newest first."""
+        with self.engine.connect() as c:
+            rows = c.execute(select(tipoffs).where(tipoffs.c.unit.in_(list(units)))
+                             .order_by((tipoffs.c.status == "resolved"), tipoffs.c.created_at.desc()))
+            return [_as_dict(r) for r in rows]
+
+    def set_status(self, code: str, status: str, officer: str) -> bool:
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status}")
+        with self.engine.begin() as c:
+            done = c.execute(update(tipoffs).where(and_(tipoffs.c.code == code, tipoffs.c.status != status))
+                             .values(status=status, updated_at=time.time()))
+        if done.rowcount:
+            self.audit.log(officer, "tipoff_status", subject=subject(code), detail={"status": status})
+        return bool(done.rowcount)
+
+    def escalate(self, code: str, from_unit: str, to_unit: str, officer: str, note: str = "") -> bool:
+        """Send the report up to ``to_unit``; False if it was no longer at ``from_unit``."""
+        with self.engine.begin() as c:
+            done = c.execute(update(tipoffs).where(and_(tipoffs.c.code == code, tipoffs.c.unit == from_unit))
+                             .values(unit=to_unit, updated_at=time.time()))
+        if done.rowcount:
+            self.audit.log(officer, "tipoff_escalated", subject=subject(code),
+                           detail={"from_unit": from_unit, "to_unit": to_unit, "note": note})
+        return bool(done.rowcount)
+
+    def viewed(self, code: str, officer: str) -> None:
+        self.audit.log(officer, "tipoff_viewed", subject=subject(code))
+
+    def history(self, code: str) -> List[Dict[str, Any]]:
+        return self.audit.entries(subject=subject(code))
+
+
+def _as_dict(row) -> Optional[Dict[str, Any]]:
+    if row is None:
+        return None
+    result = dict(row._mapping)
+    result["attachments"] = json.loads(result["attachments"] or "[]")
+    return result

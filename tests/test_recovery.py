@@ -1,0 +1,97 @@
+"""Fault drills on the running assistant: a server process dies mid-conversation.
+The run command starts it again; the citizen is told when an answer was lost,
+nothing they sent is lost, and the conversation goes on when it is back."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+from bot.console.auth import Accounts
+from bot.db import engine
+from tests.conftest import OFFICER_PASSWORD, Console, descendants, texts, wait_for
+
+
+def child(assistant, marker: str) -> int:
+    """The pid of the run command's child whose command line holds ``marker``."""
+    for pid in descendants(assistant.process.pid):
+        try:
+            if marker in Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode():
+                return pid
+        except OSError:
+            continue
+    raise AssertionError(f"no child process running {marker!r}")
+
+
+def kill(pid: int) -> None:
+    import os
+    import signal
+
+    os.kill(pid, signal.SIGKILL)
+
+
+def up(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def test_action_server_killed_mid_conversation(zalo, assistant):
+    citizen = "8" + str(uuid.uuid4().int)[:17]
+    zalo.send(zalo.oa_id, citizen, text="đăng ký tạm trú cần giấy tờ gì")
+    assert "Đăng ký tạm trú" in texts(zalo.wait_for_messages(citizen, 1))[0]
+
+    actions = child(assistant, "rasa_sdk")
+    kill(actions)
+    zalo.send(zalo.oa_id, citizen, text="lệ phí bao nhiêu")
+    apology = wait_for(lambda: [t for t in texts(zalo.messages(user_id=citizen)) if "sự cố" in t])
+    assert "gửi lại" in apology[0]
+    events = assistant.tracker(citizen)["events"]
+    assert [e["text"] for e in events if e["event"] == "user"][-1] == "lệ phí bao nhiêu"  # kept
+
+    # the run command starts it again; the next turn is answered as usual
+    wait_for(lambda: up(f"http://127.0.0.1:{assistant.actions_port}/health"), timeout=60)
+    assert child(assistant, "rasa_sdk") != actions
+    before = len(zalo.messages(user_id=citizen))
+    zalo.send(zalo.oa_id, citizen, text="lệ phí bao nhiêu")
+    answer = wait_for(lambda: texts(zalo.messages(user_id=citizen)[before:]))
+    assert "Lệ phí" in answer[0] and "tạm trú" in answer[0].lower()
+    assert "starting it again" in assistant.log
+
+
+def test_rasa_server_and_console_restart_during_a_handoff(zalo, assistant):
+    wait_for(lambda: up(f"http://127.0.0.1:{assistant.actions_port}/health"), timeout=60)
+    Accounts(engine(f"sqlite:///{assistant.state / 'project.db'}")).add(
+        "restart.officer", OFFICER_PASSWORD, "phuong-tay-thanh", "officer", "Cán bộ trực")
+    citizen = "8" + str(uuid.uuid4().int)[:17]
+    zalo.send(zalo.oa_id, citizen, text="cho tôi gặp cán bộ")
+    zalo.wait_for_messages(citizen, 1)
+    officer = Console(assistant, "restart.officer")
+    chat = wait_for(lambda: officer.chat_for(citizen))
+    assert officer.post(f"chats/{chat['id']}/claim").status_code == 200
+    zalo.send(zalo.oa_id, citizen, text="xe máy của tôi bị mất trộm đêm qua")
+    wait_for(lambda: "xe máy của tôi bị mất trộm đêm qua" in [
+        t["text"] for t in officer.get(f"chats/{chat['id']}").json()["transcript"]])
+
+    server, web = child(assistant, " run --enable-api"), child(assistant, "bot.web")
+    kill(server)
+    kill(web)
+    time.sleep(1)
+    # Zalo keeps delivering while the Rasa server is down: Zalo retries, the channel stores on the way in
+    wait_for(lambda: up(f"{assistant.url}/") and up(f"http://127.0.0.1:{assistant.web_port}/health"), timeout=180)
+    zalo.send(zalo.oa_id, citizen, text="tôi đang chờ ở nhà")
+
+    # the same officer session (kept in the database), the same claim, the whole transcript
+    detail = wait_for(lambda: (lambda d: d if "tôi đang chờ ở nhà" in [t["text"] for t in d["transcript"]]
+                               else None)(officer.get(f"chats/{chat['id']}").json()))
+    assert detail["chat"]["claimed_by"] == "restart.officer" and detail["can_reply"]
+    said = [t["text"] for t in detail["transcript"] if t["from"] == "citizen"]
+    assert said[-3:] == ["cho tôi gặp cán bộ", "xe máy của tôi bị mất trộm đêm qua", "tôi đang chờ ở nhà"]
+    assert officer.post(f"chats/{chat['id']}/reply", {"text": "Cán bộ đã nhận tin, sẽ liên hệ ngay."}).status_code == 200
+    reply = wait_for(lambda: [t for t in texts(zalo.messages(user_id=citizen)) if "sẽ liên hệ ngay" in t])
+    assert len(reply) == 1
+    assert officer.post(f"chats/{chat['id']}/close").status_code == 200

@@ -1,0 +1,110 @@
+"""The production configuration on one machine: PostgreSQL for the tracker
+store and the project database, Redis for Rasa's lock store, two Rasa server
+replicas and two web servers (officer consoles), as `scripts/run --replicas 2`
+starts them. One conversation driven alternately through both replicas loses
+and reorders nothing; a handoff started on one replica is answered from the
+console of the other."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import yaml
+from sqlalchemy import create_engine, text
+
+from bot.console.auth import Accounts
+from tests.conftest import OFFICER_PASSWORD, Assistant, Console, texts, wait_for
+from tests.services import postgres, redis
+
+QUESTIONS = [  # (message, the heading its answer starts with), each answered differently
+    ("lệ phí đăng ký tạm trú bao nhiêu", "Lệ phí – Đăng ký tạm trú"),
+    ("lệ phí đăng ký thường trú bao nhiêu", "Lệ phí – Đăng ký thường trú"),
+    ("lệ phí gia hạn tạm trú", "Lệ phí – Gia hạn tạm trú"),
+    ("lệ phí khai báo tạm vắng", "Lệ phí – Khai báo tạm vắng"),
+    ("lệ phí sang tên xe máy", "Lệ phí – "),
+    ("lệ phí cấp lại căn cước bị mất", "Lệ phí – "),
+    ("đăng ký tạm trú ở đâu", "Nơi nộp hồ sơ – Đăng ký tạm trú"),
+    ("đăng ký thường trú mất bao lâu", "Thời gian giải quyết – Đăng ký thường trú"),
+    ("khai báo tạm vắng cần giấy tờ gì", "Hồ sơ cần chuẩn bị – Khai báo tạm vắng"),
+    ("gia hạn tạm trú ở đâu", "Nơi nộp hồ sơ – Gia hạn tạm trú"),
+]
+
+
+@pytest.fixture(scope="module")
+def cluster(trained_model, models_dir, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cluster")
+    with postgres(folder, ["project", "tracker"]) as pg, redis(folder) as lock_store:
+        env = {"DATABASE_URL": f"{pg}/project", "TRACKER_STORE_URL": f"{pg}/tracker", "REDIS_URL": lock_store}
+        running = Assistant(["--models-dir", str(models_dir)], folder / "state", env=env, replicas=2)
+        running.pg = pg
+        yield running
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def sim(cluster):
+    import json
+
+    from bot.zalo_sim import SimClient
+
+    client = SimClient(f"http://127.0.0.1:{cluster.sim_port}")
+    client.oa_id = json.loads((cluster.state / "zalo_dev.json").read_text())["ZALO_OA_ID"]
+    return client
+
+
+def webhook(cluster, replica: int) -> str:
+    return f"http://127.0.0.1:{cluster.port + replica}/webhooks/zalo/webhook"
+
+
+def test_the_cluster_runs_on_postgresql_and_redis(cluster):
+    endpoints = yaml.safe_load((cluster.state / "endpoints.yml").read_text())
+    assert endpoints["tracker_store"]["dialect"] == "postgresql"
+    assert endpoints["lock_store"]["type"] == "redis"
+    assert f"replica 2: http://localhost:{cluster.port + 1}" in cluster.log
+
+
+def test_one_conversation_through_two_replicas_loses_and_reorders_nothing(cluster, sim):
+    citizen = "9" + str(uuid.uuid4().int)[:17]
+    for turn, (question, _) in enumerate(QUESTIONS):  # back to back, alternating replicas
+        answer = sim.send(sim.oa_id, citizen, text=question, webhook_url=webhook(cluster, turn % 2))
+        assert answer["status"] == 200, answer
+
+    replies = wait_for(lambda: (lambda got: got if len(got) >= len(QUESTIONS) else None)(
+        [t for t in texts(sim.messages(user_id=citizen))]), timeout=90)
+    assert len(replies) == len(QUESTIONS), replies  # one answer each, none twice
+    for reply, (question, heading) in zip(replies, QUESTIONS):
+        assert reply.startswith(heading), (question, reply)
+
+    for replica in (0, 1):  # both replicas read the same conversation, in order
+        tracker = cluster.tracker(citizen, replica=replica)
+        assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == [q for q, _ in QUESTIONS]
+    with create_engine(f"{cluster.pg}/tracker").connect() as c:
+        stored = c.execute(text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"),
+                           {"s": citizen}).scalar()
+    assert stored == len(QUESTIONS)
+
+
+def test_a_handoff_started_on_one_replica_is_answered_from_the_other(cluster, sim):
+    Accounts(create_engine(f"{cluster.pg}/project")).add(
+        "cum.officer", OFFICER_PASSWORD, "phuong-tay-thanh", "officer", "Cán bộ cụm")
+    citizen = "9" + str(uuid.uuid4().int)[:17]
+    sim.send(sim.oa_id, citizen, text="cho tôi gặp cán bộ", webhook_url=webhook(cluster, 0))
+    assert "kết nối bạn với cán bộ" in texts(sim.wait_for_messages(citizen, 1))[0]
+
+    on_b = Console(cluster, "cum.officer", web_port=cluster.web_port + 1)
+    chat = wait_for(lambda: on_b.chat_for(citizen))
+    assert on_b.post(f"chats/{chat['id']}/claim").status_code == 200
+    assert on_b.post(f"chats/{chat['id']}/reply", {"text": "Chào bạn, cán bộ cụm đây."}).status_code == 200
+    assert wait_for(lambda: "Chào bạn, cán bộ cụm đây." in texts(sim.messages(user_id=citizen)))
+
+    sim.send(sim.oa_id, citizen, text="xe tôi bị mất ở chợ", webhook_url=webhook(cluster, 1))
+    on_a = Console(cluster, "cum.officer", web_port=cluster.web_port)  # the other console sees it live
+    seen = wait_for(lambda: "xe tôi bị mất ở chợ" in [
+        t["text"] for t in on_a.get(f"chats/{chat['id']}").json()["transcript"]])
+    assert seen
+    assert on_a.post(f"chats/{chat['id']}/close").status_code == 200
+    closed = wait_for(lambda: [t for t in texts(sim.messages(user_id=citizen)) if "kết thúc" in t])
+    assert len(closed) == 1
+    sim.send(sim.oa_id, citizen, text="lệ phí đăng ký tạm trú bao nhiêu", webhook_url=webhook(cluster, 1))
+    assert wait_for(lambda: [t for t in texts(sim.messages(user_id=citizen)) if t.startswith("Lệ phí – Đăng ký tạm trú")])
