@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import MetaData, Table, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import QueuePool
 
 ROOT = Path(__file__).resolve().parent.parent
 metadata = MetaData()
@@ -26,7 +27,9 @@ def engine(url: str | None = None) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        created = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
+        # connections are kept (SQLAlchemy 1.4 opens a new one per transaction for SQLite files)
+        created = create_engine(url, future=True, poolclass=QueuePool, pool_size=5, max_overflow=10,
+                                connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(created, "connect")
         def _sqlite_pragmas(connection, _record):

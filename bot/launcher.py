@@ -22,6 +22,7 @@ import json
 import os
 import secrets
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -80,6 +81,8 @@ def write_endpoints(state_dir: Path, actions_port: int, tracker_store_url: Optio
     store = endpoints.get("tracker_store") or {}
     if store.get("type") == "SQL" and store.get("dialect") == "sqlite":
         store["db"] = str(state_dir / "tracker.db")
+        with sqlite3.connect(store["db"]) as tracker_db:  # WAL is kept in the file: Rasa's connections use it
+            tracker_db.execute("PRAGMA journal_mode=WAL")
     if redis_url:
         url = make_url(redis_url)
         endpoints["lock_store"] = {"type": "redis", "url": url.host, "port": url.port or 6379,

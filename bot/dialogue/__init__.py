@@ -1,0 +1,1 @@
+"""Dialogue components for Rasa's graph (policies)."""
