@@ -31,6 +31,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot import rasa_speedups
 from bot.content import read_texts
 from bot.handoff.store import HandoffStore
 from bot.safety import emergency, sos
@@ -68,6 +69,7 @@ class _ActionFailures(logging.Handler):
 
 
 logging.getLogger("rasa.core.processor").addHandler(_ActionFailures())
+rasa_speedups.install()  # the Rasa server loads this module: see bot/rasa_speedups.py
 
 
 def _object(value: Any) -> Dict[str, Any]:
