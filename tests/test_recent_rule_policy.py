@@ -46,3 +46,14 @@ def test_recent_states_are_the_conversations_last_states(long_tracker, agent, ke
 def test_a_short_conversation_is_left_whole(agent):
     tracker = DialogueStateTracker.from_events("short", [], agent.domain.slots)
     assert recent(tracker, agent.domain) is tracker
+
+
+def test_default_intents_still_trigger_default_actions(assistant):
+    """Rasa's validator warns that without its exact RulePolicy class /restart
+    would not work; the inherited code path still runs it."""
+    citizen = "6" + str(uuid.uuid4().int)[:17]
+    assistant.say(citizen, "đăng ký tạm trú cần giấy tờ gì")
+    assistant.say(citizen, "/restart")
+    events = assistant.tracker(citizen)["events"]  # the conversation since the last restart
+    assert events[0]["event"] == "action" and events[0]["name"] == "action_session_start"
+    assert not [e for e in events if e["event"] == "user"]  # the earlier question is behind the restart
