@@ -41,6 +41,7 @@ from bot.zalo.accounts import Registry
 from bot.zalo.api import ZaloApi
 from bot.zalo.outbox import Outbox
 from bot.zalo.store import ZaloStore
+from bot.zalo.workers import UserWorkers
 
 logger = logging.getLogger(__name__)
 
@@ -185,7 +186,7 @@ class ZaloInput(InputChannel):
         self.api = api or ZaloApi(registry.api_base, registry.oauth_base)
         self.outbox = Outbox(self.store, registry, self.api)
         self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
-        self._processing: Dict[str, asyncio.Task] = {}
+        self.inbox = UserWorkers(self._drain, self.store.users_with_pending_inbound, "Zalo inbox")
         self._slots: Optional[asyncio.Semaphore] = None
         self.handoffs = HandoffStore(self.store.engine)
 
@@ -201,7 +202,7 @@ class ZaloInput(InputChannel):
             if self.store.engine.dialect.name == "sqlite":  # the only process: its old claims are its own
                 self.store.release_claims()
             app.add_task(self.outbox.sweep_forever())
-            app.add_task(self.sweep_inbox_forever())
+            app.add_task(self.inbox.sweep_forever())  # deliveries nobody is handling
 
         @zalo.route("/", methods=["GET"])
         async def health(request: Request):
@@ -249,52 +250,36 @@ class ZaloInput(InputChannel):
         else:
             status = "ignored"
             logger.info("Zalo event %s not handled", event)
+        alarm = event == "user_send_text" and sos.is_emergency(str(message.get("text") or ""))
         stored = self.store.accept(dedup_key(payload, user_id), str(oa_id or ""), str(user_id or ""), event,
-                                   text, status)
+                                   text, status, emergency=alarm)
         if stored is None:
             return response.json({"status": "duplicate"})
-        if event == "user_send_text" and sos.is_emergency(str(message.get("text") or "")):
+        if alarm:
             # answered now, not behind other citizens' messages; Rasa later only records and pauses
             self.store.touch_user(str(user_id), str(oa_id))
             reply, buttons = emergency.raise_alarm(self.handoffs, str(user_id), account.unit, str(message["text"]))
             ZaloOutput(self.store, self.outbox, str(oa_id)).enqueue_with_buttons(str(user_id), reply, buttons)
         if status == "pending":
-            self._process_user(str(user_id))
+            self.inbox.kick(str(user_id))
         return response.json({"status": "accepted"})
-
-    def _process_user(self, user_id: str) -> None:
-        if user_id not in self._processing:
-            self._processing[user_id] = asyncio.get_running_loop().create_task(self._drain(user_id))
-
-    async def sweep_inbox_forever(self, interval: float = 1.0) -> None:
-        """Hand on deliveries nobody is handling: after a restart, or left by a replica that died."""
-        while True:
-            try:
-                for user_id in self.store.users_with_pending_inbound():
-                    self._process_user(user_id)
-            except Exception:  # keep sweeping whatever happens
-                logger.exception("Zalo inbox sweep failed")
-            await asyncio.sleep(interval)
 
     async def _drain(self, user_id: str) -> None:
         """Hand the user's stored deliveries to Rasa, one at a time, in order
         (another replica may be doing it: then it goes on with them)."""
-        try:
-            while True:
-                row = self.store.claim_inbound(user_id)
-                if row is None:
-                    return
-                try:
-                    if self._slots is None:
-                        self._slots = asyncio.Semaphore(PROCESSING_SLOTS)
-                    async with self._slots:
-                        await self._handle(row)
-                    self.store.finish_inbound(row["id"], "done")
-                except Exception as error:  # recorded; the next delivery still goes on
-                    logger.exception("Zalo delivery %s failed", row["id"])
-                    self.store.finish_inbound(row["id"], "failed", repr(error))
-        finally:
-            self._processing.pop(user_id, None)
+        while True:
+            row = self.store.claim_inbound(user_id)
+            if row is None:
+                return
+            try:
+                if self._slots is None:
+                    self._slots = asyncio.Semaphore(PROCESSING_SLOTS)
+                async with self._slots:
+                    await self._handle(row)
+                self.store.finish_inbound(row["id"], "done")
+            except Exception as error:  # recorded; the next delivery still goes on
+                logger.exception("Zalo delivery %s failed", row["id"])
+                self.store.finish_inbound(row["id"], "failed", repr(error))
 
     async def _handle(self, row: Dict[str, Any]) -> None:
         payload = json.loads(row["payload"])
@@ -318,7 +303,7 @@ class ZaloInput(InputChannel):
             "attachments": message.get("attachments") or [],
         }
         output = ZaloOutput(self.store, self.outbox, oa_id)
-        if event == "user_send_text" and sos.is_emergency(text):
+        if row.get("emergency"):
             # already answered when it arrived (receive); Rasa records it and pauses for the officer
             metadata["sos_text"], text = text, "/sos"
         elif event == "user_send_location" and text.startswith("/share_location"):

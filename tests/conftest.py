@@ -92,6 +92,7 @@ class Assistant:
 
         self.state = state
         state.mkdir(parents=True, exist_ok=True)
+        self.database_url = (env or {}).get("DATABASE_URL") or f"sqlite:///{state / 'project.db'}"
         # replica i of the Rasa server listens on port + i, of the web server on web_port + i
         self.port, self.web_port = free_ports(replicas), free_ports(replicas)
         self.actions_port, self.sim_port = free_port(), free_port()
@@ -112,6 +113,14 @@ class Assistant:
                 self.kill()
                 pytest.fail("the run command did not come up:\n" + self.log[-5000:])
             time.sleep(1)
+
+    @property
+    def accounts(self):
+        """Officer accounts in the project database this assistant uses."""
+        from bot.console.auth import Accounts
+        from bot.db import engine
+
+        return Accounts(engine(self.database_url))
 
     @property
     def log(self) -> str:

@@ -15,7 +15,6 @@ import pytest
 import requests
 
 from bot.announcements.publish import UNREACHABLE_NOTE, Publisher
-from bot.console.auth import Accounts
 from bot.db import engine
 from bot.zalo.accounts import Registry
 from tests.conftest import OFFICER_PASSWORD, Console, texts, wait_for
@@ -31,7 +30,7 @@ REJECTED_TITLE = "Thông báo nháp có sai sót"
 
 @pytest.fixture(scope="module")
 def accounts(assistant):
-    accounts = Accounts(engine(f"sqlite:///{assistant.state / 'project.db'}"))
+    accounts = assistant.accounts
     accounts.add("hoa.vo", OFFICER_PASSWORD, "phuong-tay-thanh", "officer", "Võ Thị Hoa")
     accounts.add("khanh.do", OFFICER_PASSWORD, "phuong-son-ky", "officer", "Đỗ Minh Khánh")
     accounts.add("thanh.tran", OFFICER_PASSWORD, "phuong-tay-thanh", "commander", "Trần Văn Thạnh")
@@ -223,7 +222,7 @@ def test_publishing_is_never_repeated(assistant, zalo, citizens, published):
     again = Console(assistant, "thanh.tran").post(f"announcements/{published}/approve")
     assert again.status_code == 409
     dev = json.loads((assistant.state / "zalo_dev.json").read_text())
-    publisher = Publisher(engine(f"sqlite:///{assistant.state / 'project.db'}"), registry=Registry.from_env(dev))
+    publisher = Publisher(engine(assistant.database_url), registry=Registry.from_env(dev))
     assert publisher.publish(published) is None
     publisher.publish_approved()
     time.sleep(2)

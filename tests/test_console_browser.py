@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.console.auth import Accounts
-from bot.db import engine
 from bot.zalo_sim import SimClient
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "browser"
@@ -42,7 +40,7 @@ def shot(page, name):
 
 
 def test_citizen_reaches_an_officer_and_back_to_the_bot(browser, assistant):
-    Accounts(engine(f"sqlite:///{assistant.state / 'project.db'}")).add(
+    assistant.accounts.add(
         "hoa.vo", PASSWORD, "phuong-tay-thanh", "officer", "Võ Thị Hòa")
     citizen_id = "4" + uuid.uuid4().int.__str__()[:17]
 

@@ -23,7 +23,7 @@ _ids = itertools.count()
 
 @pytest.fixture(scope="module")
 def accounts(assistant):
-    accounts = Accounts(engine(f"sqlite:///{assistant.state / 'project.db'}"))
+    accounts = assistant.accounts
     accounts.add("an.nguyen", PASSWORD, "phuong-tay-thanh", "officer", "Nguyễn Văn An")
     accounts.add("binh.tran", PASSWORD, "phuong-tay-thanh", "officer", "Trần Thị Bình")
     accounts.add("chi.le", PASSWORD, "phuong-son-ky", "officer", "Lê Minh Chí")

@@ -20,8 +20,6 @@ from PIL import Image
 from pypdf import PdfReader
 
 from bot import qr
-from bot.console.auth import Accounts
-from bot.db import engine
 from bot.knowledge.store import load
 from bot.units import directory
 from tests.conftest import OFFICER_PASSWORD, ROOT, Console
@@ -218,7 +216,7 @@ def test_command_without_any_official_account_exits_2(tmp_path):
 
 @pytest.fixture(scope="module")
 def officers(assistant):
-    accounts = Accounts(engine(f"sqlite:///{assistant.state / 'project.db'}"))
+    accounts = assistant.accounts
     accounts.add("qr.an", OFFICER_PASSWORD, "phuong-tay-thanh", "officer", "Nguyễn Văn An")
     accounts.add("qr.dung", OFFICER_PASSWORD, "quan-mau", "commander", "Phạm Quốc Dũng")
     return accounts

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import requests
 
-from bot.console.auth import Accounts
-from bot.db import engine
 from tests.conftest import OFFICER_PASSWORD, Console, descendants, texts, wait_for
 
 
@@ -65,7 +63,7 @@ def test_action_server_killed_mid_conversation(zalo, assistant):
 
 def test_rasa_server_and_console_restart_during_a_handoff(zalo, assistant):
     wait_for(lambda: up(f"http://127.0.0.1:{assistant.actions_port}/health"), timeout=60)
-    Accounts(engine(f"sqlite:///{assistant.state / 'project.db'}")).add(
+    assistant.accounts.add(
         "restart.officer", OFFICER_PASSWORD, "phuong-tay-thanh", "officer", "Cán bộ trực")
     citizen = "8" + str(uuid.uuid4().int)[:17]
     zalo.send(zalo.oa_id, citizen, text="cho tôi gặp cán bộ")

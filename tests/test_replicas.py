@@ -13,7 +13,6 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, text
 
-from bot.console.auth import Accounts
 from tests.conftest import OFFICER_PASSWORD, Assistant, Console, texts, wait_for
 from tests.services import postgres, redis
 
@@ -70,8 +69,8 @@ def test_one_conversation_through_two_replicas_loses_and_reorders_nothing(cluste
         answer = sim.send(sim.oa_id, citizen, text=question, webhook_url=webhook(cluster, turn % 2))
         assert answer["status"] == 200, answer
 
-    replies = wait_for(lambda: (lambda got: got if len(got) >= len(QUESTIONS) else None)(
-        [t for t in texts(sim.messages(user_id=citizen))]), timeout=90)
+    wait_for(lambda: len(sim.messages(user_id=citizen)) >= len(QUESTIONS), timeout=90)
+    replies = texts(sim.messages(user_id=citizen))
     assert len(replies) == len(QUESTIONS), replies  # one answer each, none twice
     for reply, (question, heading) in zip(replies, QUESTIONS):
         assert reply.startswith(heading), (question, reply)
@@ -86,7 +85,7 @@ def test_one_conversation_through_two_replicas_loses_and_reorders_nothing(cluste
 
 
 def test_a_handoff_started_on_one_replica_is_answered_from_the_other(cluster, sim):
-    Accounts(create_engine(f"{cluster.pg}/project")).add(
+    cluster.accounts.add(
         "cum.officer", OFFICER_PASSWORD, "phuong-tay-thanh", "officer", "Cán bộ cụm")
     citizen = "9" + str(uuid.uuid4().int)[:17]
     sim.send(sim.oa_id, citizen, text="cho tôi gặp cán bộ", webhook_url=webhook(cluster, 0))

@@ -41,11 +41,9 @@ def test_points_resolve_to_wards_including_borders():
 
 
 def test_sos_is_answered_at_once_queued_on_top_and_routed(zalo, assistant):
-    from bot.console.auth import Accounts
-    from bot.db import engine
     from tests.conftest import OFFICER_PASSWORD
 
-    accounts = Accounts(engine(f"sqlite:///{assistant.state / 'project.db'}"))
+    accounts = assistant.accounts
     accounts.add("son.ky", OFFICER_PASSWORD, "phuong-son-ky", "officer", "Cán bộ Sơn Kỳ")
     accounts.add("quan", OFFICER_PASSWORD, "quan-mau", "commander", "Chỉ huy quận")
     waiting = "59000000000000001"

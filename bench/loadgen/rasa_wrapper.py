@@ -15,20 +15,13 @@ for I/O. BENCH_PROFILE_SESSION=1 also saves the raw session (large).
 BENCH_PATCHES=all (or a comma-separated list of the names below): candidate
 fixes for the biggest hotspots the profile shows, applied in this process
 only, to measure what they would gain before anyone changes the project
-(the project's code is not touched):
-  validator  Rasa's RemoteAction validates every action server answer with
-             ``jsonschema.validate(result, schema)``, which first validates
-             Rasa's big EVENTS_SCHEMA itself against the JSON Schema
-             meta-schema, on every call; here the schema is checked once and
-             a compiled validator is reused (same errors raised);
+(the project's code is not touched). The two fixes this list began with,
+Rasa's action-answer validation and event-type lookups, are now in
+bot/rasa_speedups.py and always on:
   pool       SQLAlchemy 1.4 gives file SQLite databases a NullPool: every
-             ``with engine.begin()`` opens a new sqlite3 connection (and
-             bot/db.py runs its PRAGMAs on it), for the project database and
-             the tracker store; here they get a QueuePool (connections reused);
-  events     Rasa's Event.resolve_by_type walks every Event subclass (with
-             inspect.isabstract) for each event it deserialises, i.e. for
-             every event of the conversation on every tracker read; here the
-             class found for a type name is remembered;
+             ``with engine.begin()`` opens a new sqlite3 connection; here
+             Rasa's tracker store gets a QueuePool too (bot/db.py already
+             gives the project database one);
   wal        the tracker store's SQLite file in WAL mode with
              synchronous=NORMAL, as bot/db.py does for the project database
              (each tracker save commits, with an fsync in the default mode);
@@ -159,28 +152,6 @@ def setup_profiler(out: Path) -> None:
     signal.signal(signal.SIGUSR2, stop)
 
 
-def patch_action_validation() -> None:
-    from jsonschema import exceptions, validators
-    from rasa.core.actions.action import RemoteAction
-
-    schema = RemoteAction.action_response_format_spec()
-    cls = validators.validator_for(schema)
-    cls.check_schema(schema)
-    validator = cls(schema)
-    original_message = RemoteAction._validate_action_result.__doc__
-
-    def _validate_action_result(self, result) -> bool:
-        error = exceptions.best_match(validator.iter_errors(result))
-        if error is not None:
-            error.message += (". Failed to validate Action server response from API, make sure your response "
-                              "from the Action endpoint is valid.")
-            raise error
-        return True
-
-    _validate_action_result.__doc__ = original_message
-    RemoteAction._validate_action_result = _validate_action_result
-
-
 def patch_sqlite_engines(pool: bool, wal: bool) -> None:
     """Before bot.db or Rasa's tracker store import create_engine."""
     import sqlalchemy
@@ -208,23 +179,6 @@ def patch_sqlite_engines(pool: bool, wal: bool) -> None:
         return created
 
     sqlalchemy.create_engine = create_engine
-
-
-def patch_event_lookup() -> None:
-    from rasa.shared.core.events import Event
-
-    original = Event.resolve_by_type
-    found: dict = {}
-
-    def resolve_by_type(type_name, default=None):
-        cls = found.get(type_name)
-        if cls is None:
-            cls = original(type_name, default)
-            if cls is not None and cls is not default:
-                found[type_name] = cls
-        return cls
-
-    Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
 def patch_tracker_cache(limit: int = 2000) -> None:
@@ -275,7 +229,7 @@ def patch_tracker_cache(limit: int = 2000) -> None:
     SQLTrackerStore._retrieve = _retrieve
 
 
-PATCHES = ("validator", "pool", "events", "wal", "trackercache")
+PATCHES = ("pool", "wal", "trackercache")
 
 
 def apply_patches(names: str) -> None:
@@ -285,10 +239,6 @@ def apply_patches(names: str) -> None:
         raise SystemExit(f"unknown BENCH_PATCHES {sorted(unknown)}; known: {', '.join(PATCHES)}")
     if chosen & {"pool", "wal"}:
         patch_sqlite_engines(pool="pool" in chosen, wal="wal" in chosen)
-    if "validator" in chosen:
-        patch_action_validation()
-    if "events" in chosen:
-        patch_event_lookup()
     if "trackercache" in chosen:
         patch_tracker_cache()
     print(f"bench: patches applied in this Rasa server: {', '.join(sorted(chosen))}", file=sys.stderr, flush=True)

@@ -7,6 +7,7 @@ that checks requests through one Access."""
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import Optional, Set, Tuple
 
 from sanic import response
@@ -16,6 +17,7 @@ from bot.console.auth import Accounts, Session
 from bot.units import Directory, directory
 
 SESSION_COOKIE = "console_session"
+TOPBAR = Path(__file__).parent / "static" / "topbar.html"  # shared by every console page
 
 
 def error(message: str, status: int):
@@ -48,8 +50,11 @@ class Access:
             return None, error("Yêu cầu không hợp lệ (thiếu mã chống giả mạo). Hãy tải lại trang.", 403)
         return session, None
 
-    def page(self, request: Request, path) -> object:
-        """A console HTML page, or the login page for visitors without a session."""
+    def page(self, request: Request, path: Path) -> object:
+        """A console HTML page with the console's top bar (its own link marked
+        current), or the login page for visitors without a session."""
         if self.session_of(request) is None:
             return response.redirect("/console/login")
-        return response.html(path.read_text(encoding="utf-8"))
+        link = f'<a href="{request.path.rstrip("/") or "/console"}">'
+        topbar = TOPBAR.read_text(encoding="utf-8").replace(link, link[:-1] + ' aria-current="page">')
+        return response.html(path.read_text(encoding="utf-8").replace("{{topbar}}", topbar.rstrip("\n")))

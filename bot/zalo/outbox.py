@@ -24,6 +24,7 @@ import aiohttp
 from bot.zalo.accounts import Account, Registry
 from bot.zalo.api import TransportError, ZaloApi, ZaloError
 from bot.zalo.store import Outgoing, ZaloStore
+from bot.zalo.workers import UserWorkers
 
 logger = logging.getLogger(__name__)
 
@@ -40,36 +41,18 @@ class Outbox:
         self.store = store
         self.registry = registry
         self.api = api
-        self._running: Dict[str, asyncio.Task] = {}
         self._refresh_locks: Dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-
-    def kick(self, user_id: str) -> None:
-        """Make sure the user's pending messages are being delivered."""
-        if user_id not in self._running:
-            self._running[user_id] = asyncio.get_running_loop().create_task(self._drain(user_id))
-
-    async def sweep_forever(self, interval: float = 1.0) -> None:
-        """Start delivery for every user whose messages are due (after a
-        restart, or when a retry's time has come)."""
-        while True:
-            try:
-                for user_id in self.store.users_with_due_messages():
-                    self.kick(user_id)
-            except Exception:  # keep sweeping whatever happens
-                logger.exception("outbox sweep failed")
-            await asyncio.sleep(interval)
+        # kick(user): make sure the user's pending messages are being delivered;
+        # sweep_forever(): start delivery for every user whose messages are due
+        self.workers = UserWorkers(self._drain, store.users_with_due_messages, "Zalo outbox delivery")
+        self.kick, self.sweep_forever = self.workers.kick, self.workers.sweep_forever
 
     async def _drain(self, user_id: str) -> None:
-        try:
-            while True:
-                item = self.store.claim_outgoing(user_id)
-                if item is None:
-                    return  # nothing to send, waiting for a retry, or another replica sends (the sweeper resumes)
-                await self._deliver(item)
-        except Exception:
-            logger.exception("outbox delivery to %s failed", user_id)
-        finally:
-            self._running.pop(user_id, None)
+        while True:
+            item = self.store.claim_outgoing(user_id)
+            if item is None:
+                return  # nothing to send, waiting for a retry, or another replica sends (the sweeper resumes)
+            await self._deliver(item)
 
     async def _deliver(self, item: Outgoing) -> None:
         account = self.registry.for_oa(item.oa_id)

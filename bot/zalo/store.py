@@ -43,6 +43,7 @@ inbox = Table(
     Column("payload", Text, nullable=False),
     Column("status", String(16), nullable=False, index=True),  # pending, processing, done, ignored, failed
     Column("claimed_until", Float),
+    Column("emergency", Boolean),  # answered as an SOS on arrival (bot/safety)
     Column("error", Text),
     Column("received_at", Float, nullable=False),
     Column("processed_at", Float),
@@ -114,13 +115,13 @@ class ZaloStore:
 
     # ---- inbox
     def accept(self, dedup_key: str, oa_id: str, user_id: str, event_name: str, payload: str,
-               status: str = "pending") -> Optional[int]:
+               status: str = "pending", emergency: bool = False) -> Optional[int]:
         """Store a delivery; None if this key was delivered before (a duplicate)."""
         try:
             with self.engine.begin() as c:
                 return c.execute(insert(inbox).values(
                     dedup_key=dedup_key, oa_id=oa_id, user_id=user_id, event_name=event_name,
-                    payload=payload, status=status, received_at=time.time(),
+                    payload=payload, status=status, emergency=emergency, received_at=time.time(),
                 )).inserted_primary_key[0]
         except IntegrityError:
             return None
