@@ -11,7 +11,7 @@ Ours: trains the project's model (``rasa train --force``, cold cache: figure
 (e)), starts it with the README's run command (scripts/run) on free ports in
 a temporary state folder, the Zalo connector pointed at the project's Zalo
 simulator (instrumented: bench/loadgen/sim.py), and plays citizens: signed
-``user_send_text`` webhooks posted to /webhooks/zalo/webhook, replies
+``user_send_text`` webhooks posted to the intake server (/webhooks/zalo/webhook), replies
 received by the simulator as Open API calls (bench/loadgen/drivers.py).
 Messages are real Vietnamese questions and follow-ups
 (bench/loadgen/corpus.py); each one is first checked against the running
@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -132,9 +133,20 @@ async def measure_ours(args, model: Path, state: Path, corpus: Corpus, out: dict
         wrapper_env["BENCH_PROFILE_OUT"] = str(args.profile_out)
     if args.patched:
         wrapper_env["BENCH_PATCHES"] = args.patched
-    note("starting our stack (scripts/run + Zalo simulator)"
+    note(f"starting our stack (scripts/run --replicas {args.replicas} + Zalo simulator)"
          + (" with the candidate fixes (bench/loadgen/rasa_wrapper.py)" if args.patched else ""))
-    ours = stack.Ours(model, state, wrapper_env)
+    with contextlib.ExitStack() as services:
+        redis_url = None
+        if args.replicas > 1:  # the lock store the replicas share
+            from tests.services import redis
+
+            state.mkdir(parents=True, exist_ok=True)
+            redis_url = services.enter_context(redis(state))
+        ours = stack.Ours(model, state, wrapper_env, replicas=args.replicas, redis_url=redis_url)
+        return await _measure_ours(args, ours, corpus, out)
+
+
+async def _measure_ours(args, ours, corpus: Corpus, out: dict) -> Corpus:
     try:
         rasa_pid = ours.rasa_pid()
         out["rss_idle_mb"] = ours.memory()
@@ -146,7 +158,7 @@ async def measure_ours(args, model: Path, state: Path, corpus: Corpus, out: dict
             stream = ReplyStream(session, f"{ours.sim_url}/_bench/stream")
             await stream.start()
             db = ProjectDb(ours.project_db)
-            driver = ZaloDriver(session, f"{ours.url}/webhooks/zalo/webhook", stream, db,
+            driver = ZaloDriver(session, ours.webhook_url, stream, db,
                                 ours.app_id, ours.oa_id, ours.oa_secret)
             await closed_loop(driver, corpus, 2, "warm", args.seed, turns=5)  # warm-up, not measured
 
@@ -262,6 +274,10 @@ def report(results: dict, args) -> str:
                      + ("from bench/.cache" if training.get("cached") else "trained in this run")
                      + ("; Rasa's 'Auto-config for multiple importers is not supported; using config as is' "
                         "warning appeared (expected: the config is written out)" if training.get("auto_config_warning") else ""))
+    lines.append(f"ours = scripts/run --replicas {args.replicas}"
+                 + (" (Rasa servers sharing a private Redis lock store and the SQLite files; the intake server "
+                    "sends each citizen to one of them)" if args.replicas > 1 else "")
+                 + ", Zalo webhooks into the intake server, replies to the Zalo simulator")
     lines.append(f"{'':46s}{'ours (Zalo)':>14s}{'stock (REST)':>14s}{'ours/stock':>12s}")
 
     def row(label: str, key: str, part: str, digits: int = 1, show_ratio: bool = False) -> None:
@@ -288,7 +304,7 @@ def report(results: dict, args) -> str:
     row("webhook ack max (ms)", "ack_max", "b")
     row("errors", "error_count", "b", 0)
     row("Rasa server CPU per turn (ms)", "server_cpu_ms_per_turn", "b", show_ratio=True)
-    for role in ("action_server", "web_server", "simulator", "load generator"):
+    for role in ("action_server", "intake_server", "web_server", "simulator", "load generator"):
         a = ((ours.get("b") or {}).get("cpu_ms_per_turn") or {}).get(role)
         b = ((stock.get("b") or {}).get("cpu_ms_per_turn") or {}).get(role)
         if a is not None or b is not None:
@@ -369,6 +385,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "results in load-patched.json")
     parser.add_argument("--model", type=Path, help="use this model of ours; no training (no figure (e))")
     parser.add_argument("--turns", type=int, help="(a) turns per conversation (default 60)")
+    parser.add_argument("--replicas", type=int, default=2,
+                        help="our Rasa servers (scripts/run --replicas N, sharing a private Redis lock store "
+                             "and the SQLite files; default 2: one per core)")
     parser.add_argument("--users-a", type=int, default=4)
     parser.add_argument("--users-b", type=int, default=20)
     parser.add_argument("--duration", type=float, help="(b) measured seconds (default 60)")
@@ -392,6 +411,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     args.profile_out = RESULTS / ("profile" + ("-c" if args.profile == "c" else "") + variant)
     if args.profile:
         args.skip_stock = True
+        args.replicas = 1  # one Rasa server to profile
     return args
 
 

@@ -4,7 +4,7 @@
 
 Starts the assistant with the README's run command (newest model in models/,
 a temporary state folder, the Zalo simulator as the Open API), posts signed
-user_send_text webhooks exactly as Zalo does, and prints p50/p95/p99 of the
+user_send_text webhooks exactly as Zalo does to its intake server, and prints p50/p95/p99 of the
 time to the 200 answer, sequentially and with concurrent senders. Zalo wants
 the answer within 2 s. With --sos N it then times N emergencies and N
 ordinary questions from webhook in to the reply's arrival at the simulator
@@ -53,12 +53,12 @@ def main() -> None:
     args = parser.parse_args()
     model = max((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     with tempfile.TemporaryDirectory() as state:
-        port, sim_port = free_port(), free_port()
+        port, sim_port, intake_port = free_port(), free_port(), free_port()
         log = open(Path(state) / "run.log", "w")
         process = subprocess.Popen(
             [str(ROOT / "scripts" / "run"), "--model", str(model), "--state-dir", state, "--host", "127.0.0.1",
              "--port", str(port), "--actions-port", str(free_port()), "--web-port", str(free_port()),
-             "--sim-port", str(sim_port)],
+             "--sim-port", str(sim_port), "--intake-port", str(intake_port)],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         try:
@@ -67,7 +67,7 @@ def main() -> None:
                     sys.exit("the assistant did not start:\n" + (Path(state) / "run.log").read_text()[-3000:])
                 time.sleep(1)
             dev = json.loads((Path(state) / "zalo_dev.json").read_text())
-            url = f"http://127.0.0.1:{port}/webhooks/zalo/webhook"
+            url = f"http://127.0.0.1:{intake_port}/webhooks/zalo/webhook"  # the intake server, where Zalo posts
             texts = ["xin chào", "đăng ký tạm trú cần giấy tờ gì", "lệ phí bao nhiêu", "cảm ơn"]
 
             def deliver(i: int, text: str = "", user: str = "") -> float:

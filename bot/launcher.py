@@ -63,6 +63,9 @@ def train(models_dir: Path) -> Path:
     return model
 
 
+TRACKER_STORE = "bot.tracker_store.CachingSQLTrackerStore"  # Rasa's SQL store, keeping recent trackers
+
+
 def write_endpoints(state_dir: Path, actions_port: int, tracker_store_url: Optional[str] = None,
                     redis_url: Optional[str] = None) -> Path:
     """endpoints.yml with this run's action server port and tracker store
@@ -75,11 +78,11 @@ def write_endpoints(state_dir: Path, actions_port: int, tracker_store_url: Optio
     if tracker_store_url:
         url = make_url(tracker_store_url)
         endpoints["tracker_store"] = {
-            "type": "SQL", "dialect": url.drivername.split("+")[0], "url": url.host, "port": url.port,
+            "type": TRACKER_STORE, "dialect": url.drivername.split("+")[0], "url": url.host, "port": url.port,
             "db": url.database, "username": url.username, "password": url.password,
         }
     store = endpoints.get("tracker_store") or {}
-    if store.get("type") == "SQL" and store.get("dialect") == "sqlite":
+    if store.get("type") == TRACKER_STORE and store.get("dialect") == "sqlite":
         store["db"] = str(state_dir / "tracker.db")
         with sqlite3.connect(store["db"]) as tracker_db:  # WAL is kept in the file: Rasa's connections use it
             tracker_db.execute("PRAGMA journal_mode=WAL")
@@ -113,15 +116,11 @@ def prepare_database(database_url: str) -> None:
     db.create_tables(db.engine(database_url), *db.metadata.sorted_tables)
 
 
-def replica_problem(replicas: int, database_url: str, tracker_store_url: Optional[str],
-                    redis_url: Optional[str]) -> Optional[str]:
-    """Why these settings cannot run several replicas, or None."""
-    if replicas < 2:
-        return None
-    if database_url.startswith("sqlite") or not tracker_store_url or tracker_store_url.startswith("sqlite"):
-        return ("several replicas share their state through a database server: set DATABASE_URL and "
-                "TRACKER_STORE_URL to PostgreSQL URLs (postgresql://user:password@host:port/db)")
-    if not redis_url:
+def replica_problem(replicas: int, redis_url: Optional[str]) -> Optional[str]:
+    """Why these settings cannot run several replicas, or None. The databases
+    may stay SQLite files (the state folder's, shared by the replicas of one
+    machine); replicas on several machines need PostgreSQL (README)."""
+    if replicas >= 2 and not redis_url:
         return "several replicas need Redis as Rasa's lock store: set REDIS_URL (redis://host:port/0)"
     return None
 
@@ -232,6 +231,8 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=5005, help="Rasa server port (default 5005)")
     parser.add_argument("--actions-port", type=int, default=5055, help="action server port (default 5055)")
     parser.add_argument("--web-port", type=int, default=5080, help="web server port: forms (default 5080)")
+    parser.add_argument("--intake-port", type=int, default=5070,
+                        help="Zalo webhook intake server port (default 5070): where Zalo's webhook points")
     parser.add_argument("--sim-port", type=int, default=5090,
                         help="Zalo simulator port, when ZALO_APP_ID is not set (default 5090)")
     parser.add_argument("--host", default="0.0.0.0", help="interface the servers listen on")
@@ -259,7 +260,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24)
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{args.state_dir.resolve() / 'project.db'}"
     tracker_store_url, redis_url = os.environ.get("TRACKER_STORE_URL"), os.environ.get("REDIS_URL")
-    problem = replica_problem(args.replicas, database_url, tracker_store_url, redis_url)
+    problem = replica_problem(args.replicas, redis_url)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
@@ -291,7 +292,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 "ZALO_OA_ID", "ZALO_OA_SECRET_KEY", "ZALO_ACCESS_TOKEN", "ZALO_REFRESH_TOKEN"))
             simulator = processes.start([
                 sys.executable, "-m", "bot.zalo_sim", "--host", args.host, "--port", str(args.sim_port),
-                "--webhook-url", f"http://127.0.0.1:{args.port}/webhooks/zalo/webhook",
+                "--webhook-url", f"http://127.0.0.1:{args.intake_port}/webhooks/zalo/webhook",
                 "--app-id", child_env["ZALO_APP_ID"], "--app-secret", child_env["ZALO_APP_SECRET"],
                 "--oa", account, "--users-file", str(args.state_dir / "zalo_sim_users.json"),
             ])
@@ -301,6 +302,12 @@ def main(argv: Optional[List[str]] = None) -> int:
                             env={**child_env, "RASA_URL": f"http://127.0.0.1:{args.port + i}"})
             for i in range(args.replicas)
         ]
+        # Zalo's webhook: verified, stored and acknowledged there, whatever the Rasa servers are doing
+        intake = processes.start(
+            [sys.executable, "-m", "bot.zalo.intake", "--host", args.host, "--port", str(args.intake_port),
+             *[arg for i in range(args.replicas) for arg in ("--rasa-url", f"http://127.0.0.1:{args.port + i}")]],
+            env={**child_env, "ZALO_WORKER_ID": "intake"},
+        )
         actions = processes.start(
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(args.actions_port)],
             env=child_env,
@@ -308,6 +315,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         for i, web in enumerate(webs):
             wait_until_up(f"http://127.0.0.1:{args.web_port + i}/health", web, timeout=120)
         wait_until_up(f"http://127.0.0.1:{args.actions_port}/health", actions, timeout=120)
+        wait_until_up(f"http://127.0.0.1:{args.intake_port}/health", intake, timeout=120)
         if args.shell:
             shell = subprocess.run(
                 [RASA, "shell", "--model", str(model), "--endpoints", str(endpoints)], cwd=ROOT
@@ -315,7 +323,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             return shell.returncode
         for i in range(args.replicas):  # one after the other: the first creates the tracker store's tables
             server = processes.start(
-                env=child_env,
+                env={**child_env, "ZALO_WORKER_ID": f"rasa-{i}"},
                 command=[
                     RASA, "run",
                     "--enable-api",
@@ -341,8 +349,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             f"  Officer console:     http://localhost:{args.web_port}/console",
             "      first officer: .venv/bin/python -m bot.console.officers add USERNAME --unit UNIT --role commander"
             + (f"  (with DATABASE_URL={database_url})" if not os.environ.get("DATABASE_URL") else ""),
-            f"  Zalo simulator:      http://localhost:{args.sim_port}  (chat as a citizen on Zalo)"
-            if simulated else f"  Zalo webhook:        POST {base}/webhooks/zalo/webhook",
+            f"  Zalo webhook:        POST http://localhost:{args.intake_port}/webhooks/zalo/webhook  (intake server)",
+            *([f"  Zalo simulator:      http://localhost:{args.sim_port}  (chat as a citizen on Zalo)"] if simulated else []),
             *[f"  Rasa replica {i + 1}: http://localhost:{args.port + i}  (console http://localhost:{args.web_port + i}/console)"
               for i in range(args.replicas) if args.replicas > 1],
             f"  Tracker store:       {shown(tracker_store_url) or 'SQLite ' + str(args.state_dir / 'tracker.db')}",

@@ -1,6 +1,6 @@
-"""Two costs inside Rasa 3.6 that do no useful work, removed without changing
-what Rasa does (bench/load.py measured them; the Zalo channel installs these
-in the Rasa server when Rasa loads it).
+"""Costs inside Rasa 3.6 that grow or repeat without doing useful work
+(bench/load.py measured them; the Zalo channel installs these in the Rasa
+server when Rasa loads it).
 
 * ``RemoteAction._validate_action_result`` calls ``jsonschema.validate`` on
   every action server answer, which checks Rasa's large events schema against
@@ -10,13 +10,35 @@ in the Rasa server when Rasa loads it).
 * ``Event.resolve_by_type`` walks every Event subclass for each event it
   reads back from the tracker store; here the class found for a type name is
   remembered (unknown names are still looked up, and still fail, each time).
+* ``RemoteAction._action_call_format`` sends the action server every event of
+  the conversation, so each custom action cost more the longer the chat
+  (JSON written by Rasa, read by the SDK). Here it sends the events of the
+  last ``RECENT_USER_MESSAGES`` user messages, their intent rankings left
+  out; the slots, the latest message (with its ranking) and the active form
+  are sent in full as before. The project's actions look
+  back two questions at most (actions/procedures.py: ``failed_twice``;
+  actions/handoff.py: ``unit_of``, the latest message's OA).
+* ``DialogueStateTracker.applied_events`` walks every event of the
+  conversation several times per message (Rasa's processor calls it to know
+  whether the tracker is empty and when the last message came), testing each
+  with ``isinstance`` against Rasa's abstract event classes, which is slow.
+  Here the same walk compares the event's exact class (sets that include
+  every subclass); the result is the same list.
+* ``DialogueStateTracker.copy`` (before every action the processor runs)
+  builds a new tracker and replays every event of the conversation into it.
+  Here the copy takes the events and the state the replay would arrive at
+  (slots, pause, follow-up action, latest action, message and bot
+  utterance, active loop) from the tracker itself; trackers with a
+  ``max_event_history`` are still replayed.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text, Type
+from typing import Any, Dict, List, Optional, Text, Type
 
 _installed = False
+originals: Dict[str, Any] = {}  # what was replaced, for the tests that compare
+RECENT_USER_MESSAGES = 10
 
 
 def install() -> None:
@@ -26,6 +48,9 @@ def install() -> None:
     _installed = True
     _validate_action_results_with_one_validator()
     _remember_event_types()
+    _send_recent_events_to_actions()
+    _applied_events_by_exact_class()
+    _copy_trackers_without_replay()
 
 
 def _validate_action_results_with_one_validator() -> None:
@@ -67,3 +92,108 @@ def _remember_event_types() -> None:
         return found
 
     Event.resolve_by_type = staticmethod(resolve_by_type)
+
+
+def recent_events(events: Any, user_messages: int = RECENT_USER_MESSAGES) -> List[Any]:
+    """The events from the ``user_messages``-th last user message on (all of
+    them if there are fewer), read from the end."""
+    from rasa.shared.core.events import UserUttered
+
+    tail: List[Any] = []
+    seen = 0
+    for event in reversed(events):
+        tail.append(event)
+        if isinstance(event, UserUttered):
+            seen += 1
+            if seen == user_messages:
+                break
+    tail.reverse()
+    return tail
+
+
+def without_ranking(event: Dict[Text, Any]) -> Dict[Text, Any]:
+    """An event as a dict, a user message without its intent ranking (every
+    intent's confidence: the largest part of a user event)."""
+    parse_data = event.get("parse_data")
+    if isinstance(parse_data, dict) and "intent_ranking" in parse_data:
+        event["parse_data"] = {key: value for key, value in parse_data.items() if key != "intent_ranking"}
+    return event
+
+
+def _send_recent_events_to_actions() -> None:
+    import rasa
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.trackers import EventVerbosity
+
+    def _action_call_format(self: RemoteAction, tracker: Any, domain: Any) -> Dict[Text, Any]:
+        state = tracker.current_state(EventVerbosity.NONE)
+        state["events"] = [without_ranking(event.as_dict()) for event in recent_events(tracker.events)]
+        result = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state,
+                  "version": rasa.__version__}
+        if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
+            result["domain"] = domain.as_dict()
+        return result
+
+    RemoteAction._action_call_format = _action_call_format
+
+
+def _applied_events_by_exact_class() -> None:
+    from rasa.shared.core import events as e
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.shared.utils.common import all_subclasses
+
+    def family(cls: type) -> frozenset:
+        return frozenset([cls, *all_subclasses(cls)])
+
+    resets = family(e.Restarted) | family(e.SessionStarted)
+    action_reverted, utterance_reverted = family(e.ActionReverted), family(e.UserUtteranceReverted)
+    actions, loops = family(e.ActionExecuted), family(e.ActiveLoop)
+
+    def applied_events(self: DialogueStateTracker) -> List[e.Event]:
+        loop_names = {event.name for event in self.events if type(event) in loops and event.name}
+        applied: List[e.Event] = []
+        for event in self.events:
+            kind = type(event)
+            if kind in resets:
+                applied = []
+            elif kind in action_reverted:
+                self._undo_till_previous(e.ActionExecuted, applied)
+            elif kind in utterance_reverted:
+                self._undo_till_previous(e.UserUttered, applied)
+                self._undo_till_previous(e.ActionExecuted, applied)
+            elif (kind in actions and event.action_name in loop_names
+                  and not self._first_loop_execution_or_unhappy_path(event.action_name, applied)):
+                self._undo_till_previous_loop_execution(event.action_name, applied)
+            else:
+                applied.append(event)
+        return applied
+
+    originals["applied_events"] = DialogueStateTracker.applied_events
+    DialogueStateTracker.applied_events = applied_events
+
+
+def _copy_trackers_without_replay() -> None:
+    import copy as copying
+    from collections import deque
+
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    replay = DialogueStateTracker.copy
+
+    def copy(self: DialogueStateTracker) -> DialogueStateTracker:
+        if self._max_event_history is not None:  # a replay keeps only the last events: same as Rasa's
+            return replay(self)
+        duplicate = self.init_copy()  # as Rasa's copy: sender, domain slots, no model or assistant id
+        duplicate.events = deque(self.events)
+        for name, slot in self.slots.items():  # value and has-been-set, as the SlotSet events left them
+            duplicate.slots[name] = copying.copy(slot)
+        duplicate._paused = self._paused
+        duplicate.followup_action = self.followup_action
+        duplicate.latest_action = copying.copy(self.latest_action)
+        duplicate.latest_message = self.latest_message
+        duplicate.latest_bot_utterance = self.latest_bot_utterance
+        duplicate.active_loop = copying.copy(self.active_loop)  # a loop's flags change in place
+        return duplicate
+
+    originals["copy"] = replay
+    DialogueStateTracker.copy = copy

@@ -3,16 +3,14 @@
 Like Rasa's own connectors it only parses, verifies, hands the message to
 Rasa and sends the answers; the durable parts live in bot/zalo/:
 
-1. read the raw body (400 if not JSON, 413 if too large);
-2. find the OA (recipient.id, or sender.id for echoes, oa_id for follows)
-   and verify X-ZEvent-Signature with its secret (401 if forged, missing or
-   stale; nothing is processed);
-3. store the delivery under its msg_id (a redelivery, even after a restart,
-   is answered 200 and not processed again) and answer 200 at once;
-4. in the background, hand each user's deliveries to Rasa in order;
-   answers go through the outbox (bot/zalo/outbox.py). An emergency ("cứu",
-   "SOS") is answered at step 3 already, without waiting for Rasa or anyone
-   else's messages (bot/safety/).
+1. verify and store the delivery, answer an emergency, 200
+   (bot/zalo/intake.py; the launcher also runs this step in a process of its
+   own, the intake server, which is where Zalo's webhook points);
+2. in the background, hand each user's deliveries to Rasa in order, one at
+   a time (another replica may be doing it: then it goes on with them);
+   POST /webhooks/zalo/kick {"user_id"} from the intake server says a user
+   has some; a sweep every second finds any left;
+3. answers go through the outbox (bot/zalo/outbox.py).
 
 Configuration: environment variables, see bot/zalo/accounts.py.
 """
@@ -23,7 +21,6 @@ import asyncio
 import contextvars
 import json
 import logging
-import math
 import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
@@ -33,28 +30,21 @@ from sanic.request import Request
 
 from bot import rasa_speedups
 from bot.content import read_texts
-from bot.handoff.store import HandoffStore
-from bot.safety import emergency, sos
+from bot.safety import emergency
 from bot.zalo import messages as zalo_messages
-from bot.zalo import signature
 from bot.zalo.accounts import Registry
 from bot.zalo.api import ZaloApi
+from bot.zalo.intake import Intake, json_object, rasa_text
 from bot.zalo.outbox import Outbox
 from bot.zalo.store import ZaloStore
 from bot.zalo.workers import UserWorkers
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1_000_000
 # Messages handed to Rasa at the same time. Rasa's NLU and policies run on the
 # server's event loop, so more at once does not answer faster; it only makes
 # the webhook's 200 wait behind them (bench/zalo_webhook_ack.py).
 PROCESSING_SLOTS = 2
-MEDIA_EVENTS = {
-    "user_send_image": "image", "user_send_gif": "image", "user_send_file": "file",
-    "user_send_sticker": "sticker", "user_send_audio": "audio", "user_send_video": "video",
-    "user_send_link": "link", "user_send_business_card": "business_card",
-}
 
 # The delivery being handed to Rasa in this task, to learn whether one of
 # its actions failed (the action server is down): Rasa only logs that, drops
@@ -73,52 +63,6 @@ logging.getLogger("rasa.core.processor").addHandler(_ActionFailures())
 rasa_speedups.install()  # the Rasa server loads this module: see bot/rasa_speedups.py
 
 
-def _object(value: Any) -> Dict[str, Any]:
-    """A JSON object of the event; {} for anything else (a field of any type must not crash the channel)."""
-    return value if isinstance(value, dict) else {}
-
-
-def event_parties(payload: Dict[str, Any]) -> tuple:
-    """(oa_id, user_id) of a webhook event, whatever its shape."""
-    event = str(payload.get("event_name", ""))
-    sender = _object(payload.get("sender")).get("id")
-    recipient = _object(payload.get("recipient")).get("id")
-    if event in ("follow", "unfollow"):
-        return payload.get("oa_id"), _object(payload.get("follower")).get("id")
-    if event.startswith("oa_send_"):
-        return sender, recipient
-    return recipient, sender
-
-
-def dedup_key(payload: Dict[str, Any], user_id: Optional[str]) -> str:
-    msg_id = _object(payload.get("message")).get("msg_id")
-    if msg_id:
-        return f"msg:{msg_id}"
-    return f"{payload.get('event_name')}:{user_id}:{payload.get('timestamp')}"
-
-
-def rasa_text(event: str, message: Dict[str, Any]) -> Optional[str]:
-    """What Rasa receives for an event: the text, or an intent payload."""
-    if event == "user_send_text":
-        return str(message.get("text") or "")
-    if event == "user_send_location":
-        attachments = message.get("attachments")
-        for attachment in attachments if isinstance(attachments, list) else []:
-            coordinates = _object(_object(_object(attachment).get("payload")).get("coordinates"))
-            try:
-                location = {"latitude": float(coordinates["latitude"]), "longitude": float(coordinates["longitude"])}
-            except (KeyError, TypeError, ValueError, OverflowError):
-                continue  # no usable coordinates
-            if math.isfinite(location["latitude"]) and math.isfinite(location["longitude"]):  # NaN is not JSON
-                return "/share_location" + json.dumps(location)
-        return "/send_media" + json.dumps({"media_type": "location"})
-    if event in MEDIA_EVENTS:
-        return "/send_media" + json.dumps({"media_type": MEDIA_EVENTS[event]})
-    if event == "follow":
-        return "/follow"
-    return None
-
-
 class ZaloOutput(OutputChannel):
     """Answers to a Zalo user, through the outbox."""
 
@@ -131,25 +75,21 @@ class ZaloOutput(OutputChannel):
         self.outbox = outbox
         self.oa_id = oa_id
 
-    def _enqueue(self, recipient_id: Text, items: List[Dict[str, Any]]) -> None:
+    def _oa_of(self, recipient_id: Text) -> str:
         oa_id = self.oa_id or (self.store.user(recipient_id) or {}).get("oa_id")
         if oa_id is None:
             raise ValueError(f"Zalo user {recipient_id} is unknown: they never wrote to an OA served here")
-        for item in items:
-            self.store.enqueue(oa_id, recipient_id, item)
-        self.outbox.kick(recipient_id)
+        return oa_id
+
+    def _enqueue(self, recipient_id: Text, items: List[Dict[str, Any]]) -> None:
+        self.outbox.enqueue(self._oa_of(recipient_id), recipient_id, items)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         self._enqueue(recipient_id, zalo_messages.text_items(text))
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
                                      **kwargs: Any) -> None:
-        self.enqueue_with_buttons(recipient_id, text, buttons)
-
-    def enqueue_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]]) -> None:
-        items, menu = zalo_messages.button_items(text, buttons)
-        self.store.set_menu(recipient_id, menu)
-        self._enqueue(recipient_id, items)
+        self.outbox.enqueue_with_buttons(self._oa_of(recipient_id), recipient_id, text, buttons)
 
     async def send_quick_replies(self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]],
                                  **kwargs: Any) -> None:
@@ -187,8 +127,9 @@ class ZaloInput(InputChannel):
         self.outbox = Outbox(self.store, registry, self.api)
         self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
         self.inbox = UserWorkers(self._drain, self.store.users_with_pending_inbound, "Zalo inbox")
+        self.intake = Intake(registry, self.store, self.outbox, self.inbox.kick)
         self._slots: Optional[asyncio.Semaphore] = None
-        self.handoffs = HandoffStore(self.store.engine)
+        self.handoffs = self.intake.handoffs
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return ZaloOutput(self.store, self.outbox)
@@ -199,8 +140,7 @@ class ZaloInput(InputChannel):
 
         @zalo.listener("after_server_start")
         async def resume(app, loop) -> None:
-            if self.store.engine.dialect.name == "sqlite":  # the only process: its old claims are its own
-                self.store.release_claims()
+            self.store.release_claims()  # this replica's, from before it restarted
             app.add_task(self.outbox.sweep_forever())
             app.add_task(self.inbox.sweep_forever())  # deliveries nobody is handling
 
@@ -210,59 +150,20 @@ class ZaloInput(InputChannel):
 
         @zalo.route("/webhook", methods=["POST"])
         async def webhook(request: Request):
-            return self.receive(request.body or b"", request.headers.get("X-ZEvent-Signature"))
+            status, body = self.intake.receive(request.body or b"", request.headers.get("X-ZEvent-Signature"))
+            return response.json(body, status=status)
+
+        @zalo.route("/kick", methods=["POST"])
+        async def kick(request: Request):
+            """The intake server stored deliveries of this user: hand them to Rasa
+            now rather than at the next sweep. Starts nothing else: no token needed."""
+            user_id = json_object(request.json if isinstance(request.json, dict) else None).get("user_id")
+            if not isinstance(user_id, str) or not user_id:
+                return response.json({"error": "user_id missing"}, status=400)
+            self.inbox.kick(user_id)
+            return response.json({"status": "ok"})
 
         return zalo
-
-    def receive(self, body: bytes, signature_header: Optional[str]):
-        """Verify and store one delivery; the HTTP answer to give Zalo."""
-        if len(body) > MAX_BODY_BYTES:
-            self.store.reject("body too large", body)
-            return response.json({"error": "body too large"}, status=413)
-        try:
-            text = body.decode("utf-8")  # what the inbox keeps, and _handle parses again
-            payload = json.loads(text)
-            if not isinstance(payload, dict):
-                raise ValueError("not an object")
-            json.dumps(payload, ensure_ascii=False).encode("utf-8")  # lone surrogates ("\ud800") are not text
-        except (ValueError, RecursionError):  # RecursionError: nested too deeply
-            self.store.reject("malformed JSON", body)
-            return response.json({"error": "malformed JSON"}, status=400)
-
-        oa_id, user_id = event_parties(payload)
-        account = self.registry.for_oa(str(oa_id) if oa_id else None)
-        if account is None:
-            self.store.reject(f"unknown OA {oa_id}", body)
-            return response.json({"error": "unknown OA"}, status=401)
-        problem = signature.check(signature_header, account.app_id, body, payload.get("timestamp"),
-                                  account.oa_secret_key)
-        if problem:
-            self.store.reject(problem, body)
-            logger.warning("Zalo webhook rejected: %s", problem)
-            return response.json({"error": problem}, status=401)
-
-        event = str(payload.get("event_name", ""))
-        message = _object(payload.get("message"))
-        if not user_id or event.startswith("oa_send_"):
-            status = "ignored"  # echoes of our own messages, or nothing to answer
-        elif event == "unfollow" or rasa_text(event, message) is not None:
-            status = "pending"
-        else:
-            status = "ignored"
-            logger.info("Zalo event %s not handled", event)
-        alarm = event == "user_send_text" and sos.is_emergency(str(message.get("text") or ""))
-        stored = self.store.accept(dedup_key(payload, user_id), str(oa_id or ""), str(user_id or ""), event,
-                                   text, status, emergency=alarm)
-        if stored is None:
-            return response.json({"status": "duplicate"})
-        if alarm:
-            # answered now, not behind other citizens' messages; Rasa later only records and pauses
-            self.store.touch_user(str(user_id), str(oa_id))
-            reply, buttons = emergency.raise_alarm(self.handoffs, str(user_id), account.unit, str(message["text"]))
-            ZaloOutput(self.store, self.outbox, str(oa_id)).enqueue_with_buttons(str(user_id), reply, buttons)
-        if status == "pending":
-            self.inbox.kick(str(user_id))
-        return response.json({"status": "accepted"})
 
     async def _drain(self, user_id: str) -> None:
         """Hand the user's stored deliveries to Rasa, one at a time, in order
@@ -289,7 +190,7 @@ class ZaloInput(InputChannel):
             self.store.touch_user(user_id, oa_id, follower=False)
             return
         self.store.touch_user(user_id, oa_id, follower=True if event == "follow" else None)
-        message = _object(payload.get("message"))
+        message = json_object(payload.get("message"))
         text = rasa_text(event, message)
         menu = json.loads((self.store.user(user_id) or {}).get("menu") or "null")
         choice = text.strip()

@@ -95,13 +95,14 @@ class Assistant:
         self.database_url = (env or {}).get("DATABASE_URL") or f"sqlite:///{state / 'project.db'}"
         # replica i of the Rasa server listens on port + i, of the web server on web_port + i
         self.port, self.web_port = free_ports(replicas), free_ports(replicas)
-        self.actions_port, self.sim_port = free_port(), free_port()
+        self.actions_port, self.sim_port, self.intake_port = free_port(), free_port(), free_port()
         self.log_path = state / "run.log"
         log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [str(ROOT / "scripts" / "run"), *extra_args,
              "--port", str(self.port), "--actions-port", str(self.actions_port),
              "--web-port", str(self.web_port), "--sim-port", str(self.sim_port),
+             "--intake-port", str(self.intake_port),
              "--state-dir", str(state), "--host", "127.0.0.1", *(["--replicas", str(replicas)] if replicas > 1 else [])],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             env={**os.environ, "RASA_AUTH_TOKEN": AUTH_TOKEN, "HANDOFF_TIMEOUT_SECONDS": str(HANDOFF_TIMEOUT),
@@ -129,6 +130,11 @@ class Assistant:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def webhook_url(self) -> str:
+        """Where Zalo posts: the intake server."""
+        return f"http://127.0.0.1:{self.intake_port}/webhooks/zalo/webhook"
 
     def say(self, sender: str, text: str) -> list:
         """Send a message on the REST channel; the bot's replies."""

@@ -45,7 +45,7 @@ class Webhook:
     def __init__(self, assistant):
         dev = json.loads((assistant.state / "zalo_dev.json").read_text())
         self.app_id, self.oa_secret_key, self.oa_id = dev["ZALO_APP_ID"], dev["ZALO_OA_SECRET_KEY"], dev["ZALO_OA_ID"]
-        self.url = f"http://127.0.0.1:{assistant.port}/webhooks/zalo/webhook"
+        self.url = assistant.webhook_url  # the intake server, where Zalo posts
         self._local = threading.local()
 
     def mac(self, body: bytes, timestamp, key: str = None) -> str:

@@ -93,3 +93,32 @@ def test_rasa_server_and_console_restart_during_a_handoff(zalo, assistant):
     reply = wait_for(lambda: [t for t in texts(zalo.messages(user_id=citizen)) if "sẽ liên hệ ngay" in t])
     assert len(reply) == 1
     assert officer.post(f"chats/{chat['id']}/close").status_code == 200
+
+
+def test_zalo_is_acknowledged_and_an_emergency_answered_while_the_rasa_server_is_frozen(zalo, assistant):
+    """The intake server, not the Rasa server, takes Zalo's webhooks: with the
+    Rasa server stopped (SIGSTOP, as if stuck on a long turn) every delivery
+    still gets its 200 at once, an emergency is answered, and the question
+    is answered as soon as the Rasa server goes on."""
+    import os
+    import signal
+
+    citizen, caller = "8" + str(uuid.uuid4().int)[:17], "8" + str(uuid.uuid4().int)[:17]
+    server = child(assistant, "rasa run")
+    os.kill(server, signal.SIGSTOP)
+    try:
+        asked = zalo.send(zalo.oa_id, citizen, text="làm căn cước cho con cần gì")
+        alarm = zalo.send(zalo.oa_id, caller, text="cứu tôi với, có cướp")
+        assert asked["status"] == 200 and alarm["status"] == 200
+        assert asked["elapsed_ms"] < 1000 and alarm["elapsed_ms"] < 1000
+        answered = texts(zalo.wait_for_messages(caller, 1, timeout=15))
+        assert "113" in answered[0]  # the duty phone and 113, from the intake server alone
+        time.sleep(1)
+        assert zalo.messages(user_id=citizen) == []  # nobody answered the question: Rasa is stopped
+    finally:
+        os.kill(server, signal.SIGCONT)
+    answer = texts(zalo.wait_for_messages(citizen, 1, timeout=60))
+    assert "căn cước" in answer[0].lower()
+    # Rasa records the emergency once it goes on, and does not answer it a second time
+    wait_for(lambda: [e for e in assistant.tracker(caller)["events"] if e["event"] == "user"], timeout=60)
+    assert len(zalo.messages(user_id=caller)) == len(answered)

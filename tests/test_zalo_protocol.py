@@ -10,7 +10,7 @@ import pytest
 
 from bot.zalo import messages, signature
 from bot.zalo.accounts import ConfigurationError, Registry
-from channels.zalo import dedup_key, event_parties, rasa_text
+from bot.zalo.intake import dedup_key, event_parties, rasa_text
 
 APP, KEY = "360846524940903967", "oa-secret-key"
 NOW = 1_700_000_000_000
@@ -129,3 +129,24 @@ def test_many_oas_each_with_its_unit_and_secrets(tmp_path):
     assert registry.for_oa("222").unit == "phuong-tay-thanh" and registry.for_oa("222").oa_secret_key == "k2"
     assert registry.for_oa("111").app_id == "app"
     assert registry.for_oa("999") is None  # an OA not served here
+
+
+def test_a_restarted_worker_releases_its_own_claims_and_no_one_else_s(tmp_path):
+    """Each process claims under its worker id (the launcher's ZALO_WORKER_ID);
+    coming back under the same id, it frees what it held before, at once."""
+    from bot.db import engine
+    from bot.zalo.store import ZaloStore
+
+    database = engine(f"sqlite:///{tmp_path / 'project.db'}")
+    rasa, intake = ZaloStore(database, "rasa-0"), ZaloStore(database, "intake")
+    for n, user in enumerate(("citizen-a", "citizen-b")):
+        rasa.accept(f"msg:{n}", "oa", user, "user_send_text", "{}")
+    rasa.enqueue("oa", "citizen-a", [{"type": "message", "message": {"text": "trả lời"}}])
+    intake.enqueue("oa", "citizen-b", [{"type": "message", "message": {"text": "khẩn cấp"}}])
+    assert rasa.claim_inbound("citizen-a") and rasa.claim_outgoing("citizen-a")
+    assert intake.claim_outgoing("citizen-b")
+
+    ZaloStore(database, "rasa-0").release_claims()  # rasa-0 started again
+    assert sorted(rasa.users_with_pending_inbound()) == ["citizen-a", "citizen-b"]
+    assert rasa.users_with_due_messages() == ["citizen-a"]  # the intake's send is still its own
+    assert intake.claim_outgoing("citizen-b") is None  # (and still claimed)

@@ -1,7 +1,7 @@
 """Clients that play citizens' turns, and the closed-loop scenario runner.
 
 ZaloDriver (our stack): posts a signed ``user_send_text`` webhook, exactly as
-Zalo does, to the Rasa server's /webhooks/zalo/webhook and times the 200
+Zalo does, to the intake server's /webhooks/zalo/webhook and times the 200
 (the acknowledgement). The turn latency is (time the simulator accepted the
 first Open API send to that user) - (time the webhook was posted); both
 clocks are time.time() on this machine. The reply times arrive on the

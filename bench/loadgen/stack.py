@@ -42,6 +42,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free ports."""
+    while True:
+        first = free_port()
+        taken = False
+        for port in range(first + 1, first + count):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    taken = True
+        if not taken:
+            return first
+
+
 def wait_http(url: str, process: subprocess.Popen, timeout: float, log: Optional[Path] = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -133,7 +148,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 ROLES = {"rasa run": "rasa_server", "rasa_wrapper": "rasa_server", "rasa_sdk": "action_server",
-         "bot.web": "web_server", "bot.launcher": "launcher", "loadgen/sim.py": "simulator"}
+         "bot.zalo.intake": "intake_server", "bot.web": "web_server", "bot.launcher": "launcher", "loadgen/sim.py": "simulator"}
 
 
 def roles(root_pids: List[int]) -> Dict[str, List[int]]:
@@ -246,10 +261,12 @@ class Ours:
 
     TOKEN = "bench-" + secrets.token_hex(8)
 
-    def __init__(self, model: Path, state: Path, wrapper_env: Optional[Dict[str, str]] = None):
+    def __init__(self, model: Path, state: Path, wrapper_env: Optional[Dict[str, str]] = None,
+                 replicas: int = 1, redis_url: Optional[str] = None):
         self.state = state
         state.mkdir(parents=True, exist_ok=True)
-        self.port, self.sim_port, self.web_port, self.actions_port = (free_port() for _ in range(4))
+        self.port, self.web_port = free_ports(replicas), free_ports(replicas)
+        self.sim_port, self.actions_port, self.intake_port = (free_port() for _ in range(3))
         self.app_id, self.oa_id = "1000000000000000001", "2000000000000000002"
         self.app_secret, self.oa_secret = secrets.token_hex(16), secrets.token_hex(16)
         access, refresh = secrets.token_hex(24), secrets.token_hex(24)
@@ -265,7 +282,10 @@ class Ours:
         }
         args = ["--model", str(model), "--state-dir", str(state), "--host", "127.0.0.1", "--port", str(self.port),
                 "--actions-port", str(self.actions_port), "--web-port", str(self.web_port),
+                "--intake-port", str(self.intake_port), "--replicas", str(replicas),
                 "--sim-port", str(free_port())]  # unused: ZALO_APP_ID is set, the launcher starts no simulator
+        if redis_url:
+            env["REDIS_URL"] = redis_url
         if not wrapper_env:
             command = [str(ROOT / "scripts" / "run"), *args]
         else:
@@ -289,6 +309,7 @@ class Ours:
             self.close()
             raise
         self.url = f"http://127.0.0.1:{self.port}"
+        self.webhook_url = f"http://127.0.0.1:{self.intake_port}/webhooks/zalo/webhook"  # where Zalo posts
         self.sim_url = sim_url
         self.project_db = state / "project.db"
 

@@ -12,7 +12,7 @@ grows with the conversation.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -29,42 +29,64 @@ def recent(tracker: DialogueStateTracker, domain: Domain, keep: int = RECENT_ACT
     turn, outside any form), after the slots as they were just before them;
     the tracker itself if it is not much longer."""
     events = list(tracker.events)
-    actions = [i for i, event in enumerate(events) if isinstance(event, ActionExecuted)]
-    if len(actions) <= 2 * keep:
+    start = keep_from(events, keep)
+    if start is None:
         return tracker
-    cut = turn_start(events, actions[-keep])
-    activated = loop_activation(events, cut)
+    cut = turn_start(events, start)
+    slots, activated = state_before(events, cut)
     if activated is not None:  # never start inside a form: Rasa skips a form's turns in the states
         cut = turn_start(events, activated)
+        slots, _ = state_before(events, cut)
     if cut <= 0:
         return tracker
-    slots: Dict[Text, Any] = {}
-    for event in events[:cut]:
-        if isinstance(event, (Restarted, SessionStarted)):
-            slots = {}  # slots carried into a new session are set again after it
-        elif isinstance(event, SlotSet):
-            slots[event.key] = event.value
-    start = [SlotSet(key, value) for key, value in slots.items() if value is not None]
-    return DialogueStateTracker.from_events(tracker.sender_id, start + events[cut:], domain.slots)
+    begin = [SlotSet(key, value) for key, value in slots.items() if value is not None]
+    return DialogueStateTracker.from_events(tracker.sender_id, begin + events[cut:], domain.slots)
+
+
+# Event classes compared by type, not isinstance (Rasa's events are ABCs: isinstance is slow,
+# and these loops see every event of the conversation); ActiveLoop has a subclass, LegacyForm.
+RESETS = (Restarted, SessionStarted)
+LOOPS = (ActiveLoop, *ActiveLoop.__subclasses__())
+
+
+def keep_from(events: List[Any], keep: int) -> Optional[int]:
+    """The index of the ``keep``-th last action, or None if there are no more
+    than ``2 * keep`` actions (read from the end)."""
+    found: Optional[int] = None
+    seen = 0
+    for index in range(len(events) - 1, -1, -1):
+        if type(events[index]) is ActionExecuted:
+            seen += 1
+            if seen == keep:
+                found = index
+            elif seen > 2 * keep:
+                return found
+    return None
 
 
 def turn_start(events: List[Any], index: int) -> int:
     """The index of the action_listen that starts the turn of events[index]."""
-    while index > 0 and not (isinstance(events[index], ActionExecuted)
+    while index > 0 and not (type(events[index]) is ActionExecuted
                              and events[index].action_name == ACTION_LISTEN_NAME):
         index -= 1
     return index
 
 
-def loop_activation(events: List[Any], cut: int) -> Optional[int]:
-    """Where the loop active at ``cut`` was activated, or None if none is active there."""
+def state_before(events: List[Any], cut: int) -> Tuple[Dict[Text, Any], Optional[int]]:
+    """The slots set before ``cut`` (since the last restart or session start),
+    and where the loop active at ``cut`` was activated (None if none is)."""
+    slots: Dict[Text, Any] = {}
     activated: Optional[int] = None
-    for index, event in enumerate(events[:cut]):
-        if isinstance(event, (Restarted, SessionStarted)):
-            activated = None
-        elif isinstance(event, ActiveLoop):
+    for index in range(cut):
+        event = events[index]
+        kind = type(event)
+        if kind is SlotSet:
+            slots[event.key] = event.value
+        elif kind in RESETS:
+            slots, activated = {}, None  # slots carried into a new session are set again after it
+        elif kind in LOOPS:
             activated = (activated if activated is not None else index) if event.name else None
-    return activated
+    return slots, activated
 
 
 @DefaultV1Recipe.register(

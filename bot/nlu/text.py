@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Iterable, List, Optional, Tuple
 
 # Combining marks Vietnamese uses for its five tones.
@@ -136,11 +137,13 @@ def fold_char(ch: str) -> str:
     return low if len(low) == 1 else base
 
 
+@lru_cache(maxsize=16384)  # phrases of the knowledge base are folded on every question
 def fold(text: str) -> str:
     """``text`` without diacritics and in lower case, same length as NFC input."""
     return "".join(fold_char(c) for c in text)
 
 
+@lru_cache(maxsize=16384)
 def canonical(text: str) -> str:
     """NFC, canonical tone placement, lower case, single spaces."""
     composed, _ = compose(text)
@@ -154,6 +157,11 @@ def is_wordlike(text: str) -> bool:
 
 def _has_diacritics(text: str) -> bool:
     return fold(text) != text.lower()
+
+
+@lru_cache(maxsize=16384)
+def _whole_words(needle: str) -> "re.Pattern[str]":
+    return re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
 
 
 def find_phrase(text: str, phrases: Iterable[str]) -> Optional[Tuple[int, int, str]]:
@@ -170,7 +178,7 @@ def find_phrase(text: str, phrases: Iterable[str]) -> Optional[Tuple[int, int, s
         needle = canonical(phrase) if accented else fold(canonical(phrase))
         if not needle:
             continue
-        for match in re.finditer(r"(?<!\w)" + re.escape(needle) + r"(?!\w)", haystack):
+        for match in _whole_words(needle).finditer(haystack):
             if best is None or len(needle) > best[1] - best[0]:
                 best = (match.start(), match.end(), phrase)
     return best

@@ -17,13 +17,14 @@ import logging
 import mimetypes
 import time
 from collections import defaultdict
-from typing import Any, Awaitable, Callable, Dict
+from typing import Any, Awaitable, Callable, Dict, List
 
 import aiohttp
 
 from bot.zalo.accounts import Account, Registry
 from bot.zalo.api import TransportError, ZaloApi, ZaloError
-from bot.zalo.store import Outgoing, ZaloStore
+from bot.zalo import messages as zalo_messages
+from bot.zalo.store import KEEP_MENU, Outgoing, ZaloStore
 from bot.zalo.workers import UserWorkers
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,16 @@ class Outbox:
         # sweep_forever(): start delivery for every user whose messages are due
         self.workers = UserWorkers(self._drain, store.users_with_due_messages, "Zalo outbox delivery")
         self.kick, self.sweep_forever = self.workers.kick, self.workers.sweep_forever
+
+    def enqueue(self, oa_id: str, user_id: str, items: List[Dict[str, Any]], menu: Any = KEEP_MENU) -> None:
+        """Queue messages to a user and make sure they are being delivered."""
+        self.store.enqueue(oa_id, user_id, items, menu)
+        self.kick(user_id)
+
+    def enqueue_with_buttons(self, oa_id: str, user_id: str, text: str, buttons: List[Dict[str, Any]]) -> None:
+        """A text with choices: Zalo buttons, and numbers the citizen may answer with."""
+        items, menu = zalo_messages.button_items(text, buttons)
+        self.enqueue(oa_id, user_id, items, menu)
 
     async def _drain(self, user_id: str) -> None:
         while True:

@@ -9,7 +9,8 @@ Several server processes (replicas) may share the database: a process
 claims a user's next delivery or message for a while (a lease) before
 handing it to Rasa or sending it, and claims nothing of a user another
 process is busy with, so each is handled once and in order. A claim left
-by a process that died runs out and the work is taken up again.
+by a process that died runs out and the work is taken up again; sooner if
+the process comes back under the same worker id (it releases its own).
 * tokens: the rotated access/refresh tokens of each OA.
 * users: which OA a user belongs to, follow state, last numbered menu.
 * rejected: deliveries refused (bad signature, malformed JSON…), for audit.
@@ -18,6 +19,8 @@ by a process that died runs out and the work is taken up again.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
@@ -32,6 +35,7 @@ from bot import db
 
 INBOX_LEASE_SECONDS = 300.0  # longer than Rasa takes for a turn, even with a slow action server
 OUTBOX_LEASE_SECONDS = 120.0  # longer than a send with its timeouts and a token refresh
+KEEP_MENU = object()  # enqueue(): messages that leave the user's numbered choices as they are
 
 inbox = Table(
     "zalo_inbox", db.metadata,
@@ -43,6 +47,7 @@ inbox = Table(
     Column("payload", Text, nullable=False),
     Column("status", String(16), nullable=False, index=True),  # pending, processing, done, ignored, failed
     Column("claimed_until", Float),
+    Column("claimed_by", String(64)),  # the claiming process's worker id (ZALO_WORKER_ID)
     Column("emergency", Boolean),  # answered as an SOS on arrival (bot/safety)
     Column("error", Text),
     Column("received_at", Float, nullable=False),
@@ -57,6 +62,7 @@ outbox = Table(
     Column("body", Text, nullable=False),
     Column("status", String(16), nullable=False, index=True),  # pending, sent, undeliverable, failed
     Column("claimed_until", Float),
+    Column("claimed_by", String(64)),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", Float, nullable=False),
     Column("error_code", Integer),
@@ -103,15 +109,20 @@ class Outgoing:
 
 
 class ZaloStore:
-    def __init__(self, engine: Optional[Engine] = None):
+    def __init__(self, engine: Optional[Engine] = None, worker_id: Optional[str] = None):
         self.engine = engine or db.engine()
+        # who claims: the same id after a restart (the launcher sets ZALO_WORKER_ID: "rasa-0", "intake"…)
+        self.worker_id = worker_id or os.environ.get("ZALO_WORKER_ID") or f"{socket.gethostname()}:{os.getpid()}"
         db.create_tables(self.engine, inbox, outbox, tokens, users, rejected)
 
     def release_claims(self) -> None:
-        """Forget every claim: for a process that knows it is the only one (SQLite) and restarts."""
+        """Forget the claims this worker held before it restarted: its deliveries
+        and messages are taken up again now, not when their leases end."""
         with self.engine.begin() as c:
-            c.execute(update(inbox).where(inbox.c.status == "processing").values(status="pending", claimed_until=None))
-            c.execute(update(outbox).where(outbox.c.claimed_until.is_not(None)).values(claimed_until=None))
+            c.execute(update(inbox).where(and_(inbox.c.status == "processing", inbox.c.claimed_by == self.worker_id))
+                      .values(status="pending", claimed_until=None, claimed_by=None))
+            c.execute(update(outbox).where(outbox.c.claimed_by == self.worker_id)
+                      .values(claimed_until=None, claimed_by=None))
 
     # ---- inbox
     def accept(self, dedup_key: str, oa_id: str, user_id: str, event_name: str, payload: str,
@@ -149,13 +160,13 @@ class ZaloStore:
             claimed = c.execute(update(inbox).where(and_(
                 inbox.c.id == row.id, inbox.c.status == row.status,
                 or_(inbox.c.claimed_until.is_(None), inbox.c.claimed_until < now),
-            )).values(status="processing", claimed_until=now + lease))
+            )).values(status="processing", claimed_until=now + lease, claimed_by=self.worker_id))
         return {**dict(row._mapping), "status": "processing"} if claimed.rowcount else None
 
     def finish_inbound(self, row_id: int, status: str, error: Optional[str] = None) -> None:
         with self.engine.begin() as c:
             c.execute(update(inbox).where(inbox.c.id == row_id).values(
-                status=status, error=error, processed_at=time.time(), claimed_until=None))
+                status=status, error=error, processed_at=time.time(), claimed_until=None, claimed_by=None))
 
     def reject(self, reason: str, body: bytes) -> None:
         with self.engine.begin() as c:
@@ -163,13 +174,19 @@ class ZaloStore:
                 reason=reason, body=body[:65536].decode("utf-8", "replace"), received_at=time.time()))
 
     # ---- outbox
-    def enqueue(self, oa_id: str, user_id: str, body: Dict[str, Any]) -> int:
+    def enqueue(self, oa_id: str, user_id: str, bodies: List[Dict[str, Any]], menu: Any = KEEP_MENU) -> None:
+        """Queue messages to a user, in order, in one transaction; ``menu``: the
+        payloads of the numbered choices they now offer (None: no choices)."""
         now = time.time()
         with self.engine.begin() as c:
-            return c.execute(insert(outbox).values(
-                oa_id=oa_id, user_id=user_id, body=json.dumps(body, ensure_ascii=False),
-                status="pending", attempts=0, next_attempt_at=now, created_at=now,
-            )).inserted_primary_key[0]
+            if menu is not KEEP_MENU:
+                c.execute(update(users).where(users.c.user_id == user_id).values(
+                    menu=json.dumps(menu) if menu else None))
+            if bodies:
+                c.execute(insert(outbox), [
+                    dict(oa_id=oa_id, user_id=user_id, body=json.dumps(body, ensure_ascii=False),
+                         status="pending", attempts=0, next_attempt_at=now, created_at=now)
+                    for body in bodies])
 
     def claim_outgoing(self, user_id: str, lease: float = OUTBOX_LEASE_SECONDS) -> Optional[Outgoing]:
         """The user's oldest unsent message if it is due, now this process's to
@@ -186,7 +203,7 @@ class ZaloStore:
             claimed = c.execute(update(outbox).where(and_(
                 outbox.c.id == row.id, outbox.c.status == "pending",
                 or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
-            )).values(claimed_until=now + lease))
+            )).values(claimed_until=now + lease, claimed_by=self.worker_id))
         if not claimed.rowcount:
             return None
         return Outgoing(row.id, row.oa_id, row.user_id, json.loads(row.body), row.attempts, row.created_at)
@@ -213,7 +230,7 @@ class ZaloStore:
 
     def _update_outbox(self, row_id: int, **values: Any) -> None:
         with self.engine.begin() as c:
-            c.execute(update(outbox).where(outbox.c.id == row_id).values(claimed_until=None, **values))
+            c.execute(update(outbox).where(outbox.c.id == row_id).values(claimed_until=None, claimed_by=None, **values))
 
     def outbox_rows(self, user_id: Optional[str] = None) -> List[Dict[str, Any]]:
         query = select(outbox).order_by(outbox.c.id)
@@ -250,8 +267,3 @@ class ZaloStore:
         with self.engine.connect() as c:
             row = c.execute(select(users).where(users.c.user_id == user_id)).first()
         return dict(row._mapping) if row else None
-
-    def set_menu(self, user_id: str, payloads: Optional[List[str]]) -> None:
-        with self.engine.begin() as c:
-            c.execute(update(users).where(users.c.user_id == user_id).values(
-                menu=json.dumps(payloads) if payloads else None))
