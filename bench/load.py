@@ -5,7 +5,7 @@
     .venv/bin/python bench/load.py --skip-stock  # ours only
     .venv/bin/python bench/load.py --profile     # (b) only, our Rasa server under pyinstrument
     .venv/bin/python bench/load.py --profile c   # same during (c)
-    .venv/bin/python bench/load.py --patched     # ours with candidate fixes (bench/loadgen/rasa_wrapper.py)
+    .venv/bin/python bench/load.py --replicas 1  # ours with one Rasa server (default 2: one per core)
 
 Ours: trains the project's model (``rasa train --force``, cold cache: figure
 (e)), starts it with the README's run command (scripts/run) on free ports in
@@ -131,10 +131,7 @@ async def measure_ours(args, model: Path, state: Path, corpus: Corpus, out: dict
     wrapper_env = {}
     if args.profile:
         wrapper_env["BENCH_PROFILE_OUT"] = str(args.profile_out)
-    if args.patched:
-        wrapper_env["BENCH_PATCHES"] = args.patched
-    note(f"starting our stack (scripts/run --replicas {args.replicas} + Zalo simulator)"
-         + (" with the candidate fixes (bench/loadgen/rasa_wrapper.py)" if args.patched else ""))
+    note(f"starting our stack (scripts/run --replicas {args.replicas} + Zalo simulator)")
     with contextlib.ExitStack() as services:
         redis_url = None
         if args.replicas > 1:  # the lock store the replicas share
@@ -262,9 +259,6 @@ def report(results: dict, args) -> str:
     ours, stock = results["ours"], results.get("stock") or {}
     lines = [f"Load benchmark, {results['when']}, {os.cpu_count()} CPUs, load average before: "
              f"{results['loadavg_before']:.2f} (other jobs on this machine make the figures noisy)"]
-    if args.patched:
-        lines.append(f"ours = with candidate fixes in its Rasa server ({args.patched}: bench/loadgen/rasa_wrapper.py; "
-                     "not in the project)")
     if args.profile:
         lines.append(f"our Rasa server under pyinstrument during ({args.profile}): slower than without it")
     training = stock.get("training") or {}
@@ -379,10 +373,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--profile", nargs="?", const="b", choices=("b", "c"),
                         help="only scenario (b) (or c) on our stack, its Rasa server under pyinstrument "
                              "during it; bench/results/profile.*")
-    parser.add_argument("--patched", nargs="?", const="all", metavar="NAMES",
-                        help="our Rasa server with candidate fixes (bench/loadgen/rasa_wrapper.py: validator, "
-                             "pool, events, wal, trackercache; default all), applied in that process only; "
-                             "results in load-patched.json")
     parser.add_argument("--model", type=Path, help="use this model of ours; no training (no figure (e))")
     parser.add_argument("--turns", type=int, help="(a) turns per conversation (default 60)")
     parser.add_argument("--replicas", type=int, default=2,
@@ -406,9 +396,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     args.duration = args.duration or (10 if quick else 60)
     args.warmup = args.warmup if args.warmup is not None else (2 if quick else 10)
     args.long = args.long or (40 if quick else 300)
-    variant = ("-patched" if args.patched else "")
-    args.json = args.json or RESULTS / ((f"load-profile-{args.profile}" if args.profile else "load") + variant + ".json")
-    args.profile_out = RESULTS / ("profile" + ("-c" if args.profile == "c" else "") + variant)
+    args.json = args.json or RESULTS / ((f"load-profile-{args.profile}" if args.profile else "load") + ".json")
+    args.profile_out = RESULTS / ("profile" + ("-c" if args.profile == "c" else ""))
     if args.profile:
         args.skip_stock = True
         args.replicas = 1  # one Rasa server to profile

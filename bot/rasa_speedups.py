@@ -22,8 +22,10 @@ server when Rasa loads it).
   conversation several times per message (Rasa's processor calls it to know
   whether the tracker is empty and when the last message came), testing each
   with ``isinstance`` against Rasa's abstract event classes, which is slow.
-  Here the same walk compares the event's exact class (sets that include
-  every subclass); the result is the same list.
+  Here the walk compares the event's exact class (sets that include every
+  subclass), and a tracker remembers its result: the next call walks only
+  the events added since (all of them again if a form is named for the
+  first time). The result is the same list.
 * ``DialogueStateTracker.copy`` (before every action the processor runs)
   builds a new tracker and replays every event of the conversation into it.
   Here the copy takes the events and the state the replay would arrive at
@@ -38,6 +40,7 @@ from typing import Any, Dict, List, Optional, Text, Type
 
 _installed = False
 originals: Dict[str, Any] = {}  # what was replaced, for the tests that compare
+APPLIED_MEMO = "_applied_events_memo"  # attribute of a tracker: its applied events so far
 RECENT_USER_MESSAGES = 10
 
 
@@ -150,9 +153,17 @@ def _applied_events_by_exact_class() -> None:
     actions, loops = family(e.ActionExecuted), family(e.ActiveLoop)
 
     def applied_events(self: DialogueStateTracker) -> List[e.Event]:
-        loop_names = {event.name for event in self.events if type(event) in loops and event.name}
-        applied: List[e.Event] = []
-        for event in self.events:
+        events = self.events
+        count = len(events)
+        memo = self.__dict__.get(APPLIED_MEMO)  # (events count, last event, loop names, applied events)
+        start, loop_names, applied = 0, set(), []
+        if memo is not None and 0 < memo[0] <= count and events[memo[0] - 1] is memo[1]:
+            start, loop_names, applied = memo[0], memo[2], list(memo[3])  # the same events, and more
+        new = [events[index] for index in range(start, count)]
+        added = {event.name for event in new if type(event) in loops and event.name}
+        if not added <= loop_names:  # a loop named for the first time: earlier events may read otherwise
+            new, loop_names, applied = list(events), loop_names | added, []
+        for event in new:
             kind = type(event)
             if kind in resets:
                 applied = []
@@ -166,6 +177,8 @@ def _applied_events_by_exact_class() -> None:
                 self._undo_till_previous_loop_execution(event.action_name, applied)
             else:
                 applied.append(event)
+        if count:
+            self.__dict__[APPLIED_MEMO] = (count, events[-1], loop_names, list(applied))
         return applied
 
     originals["applied_events"] = DialogueStateTracker.applied_events

@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 # Messages handed to Rasa at the same time. Rasa's NLU and policies run on the
 # server's event loop, so more at once does not answer faster; it only makes
-# the webhook's 200 wait behind them (bench/zalo_webhook_ack.py).
+# everything else the server answers (its HTTP API, its own webhook) wait.
 PROCESSING_SLOTS = 2
 
 # The delivery being handed to Rasa in this task, to learn whether one of

@@ -83,9 +83,14 @@ def test_applied_events_are_the_same_as_rasa_finds():
         ActionExecuted("utter_d"), ActionExecuted("action_listen"),
     ]
     original = rasa_speedups.originals["applied_events"]
+    growing = DialogueStateTracker.from_events("citizen", [], [])  # remembers its result between calls
     for end in range(len(events) + 1):  # every prefix of the conversation
         tracker = DialogueStateTracker.from_events("citizen", events[:end], [])
         assert tracker.applied_events() == original(tracker), end
+        assert growing.applied_events() == original(tracker), end
+        assert growing.applied_events() == original(tracker), end  # twice: nothing added
+        if end < len(events):
+            growing.update(events[end])
     assert len(DialogueStateTracker.from_events("citizen", events, []).applied_events()) == 4  # since the session start
 
 

@@ -57,3 +57,22 @@ def test_default_intents_still_trigger_default_actions(assistant):
     events = assistant.tracker(citizen)["events"]  # the conversation since the last restart
     assert events[0]["event"] == "action" and events[0]["name"] == "action_session_start"
     assert not [e for e in events if e["event"] == "user"]  # the earlier question is behind the restart
+
+
+def events_of(tracker) -> list:
+    """The events as dicts, without the time the slots at the cut were set (now)."""
+    return [{k: v for k, v in e.as_dict().items() if k != "timestamp"} for e in tracker.events]
+
+
+def test_a_growing_tracker_gives_what_a_fresh_one_gives(long_tracker, agent):
+    """recent() remembers on the tracker how far it read; a tracker that grows
+    turn by turn (as the tracker store keeps it) gives what a fresh one gives."""
+    events = list(long_tracker.events)
+    growing = DialogueStateTracker.from_events(long_tracker.sender_id, events[:30], agent.domain.slots)
+    for end in range(30, len(events) + 1):
+        fresh = DialogueStateTracker.from_events(long_tracker.sender_id, events[:end], agent.domain.slots)
+        for keep in (6, 20):  # the cut moves back into the open form for the small window
+            assert events_of(recent(growing, agent.domain, keep=keep)) == events_of(
+                recent(fresh, agent.domain, keep=keep)), end
+        if end < len(events):
+            growing.update(events[end])

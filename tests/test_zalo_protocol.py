@@ -150,3 +150,17 @@ def test_a_restarted_worker_releases_its_own_claims_and_no_one_else_s(tmp_path):
     assert sorted(rasa.users_with_pending_inbound()) == ["citizen-a", "citizen-b"]
     assert rasa.users_with_due_messages() == ["citizen-a"]  # the intake's send is still its own
     assert intake.claim_outgoing("citizen-b") is None  # (and still claimed)
+
+
+def test_the_intake_spreads_citizens_over_the_replicas_and_keeps_each_with_one():
+    from bot.zalo.intake import Replicas
+
+    replicas = Replicas(["http://rasa-0/", "http://rasa-1"])
+    first = {user: replicas.for_user(user, now=100.0)[0] for user in ("a", "b", "c", "d")}
+    assert sorted(first.values()) == ["http://rasa-0", "http://rasa-0", "http://rasa-1", "http://rasa-1"]
+    assert replicas.for_user("a", now=200.0) == [first["a"], *(u for u in replicas.urls if u != first["a"])]
+    replicas.moved("a", "http://rasa-1")  # its replica did not answer; the other took it
+    assert replicas.for_user("a", now=201.0)[0] == "http://rasa-1"
+    # quiet for longer than ACTIVE_SECONDS: no longer counted, and may move
+    later = 201.0 + Replicas.ACTIVE_SECONDS + 1
+    assert [replicas.for_user(user, now=later)[0] for user in ("e", "f")] == ["http://rasa-0", "http://rasa-1"]

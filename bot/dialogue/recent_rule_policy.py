@@ -33,10 +33,10 @@ def recent(tracker: DialogueStateTracker, domain: Domain, keep: int = RECENT_ACT
     if start is None:
         return tracker
     cut = turn_start(events, start)
-    slots, activated = state_before(events, cut)
+    slots, activated = remembered_state_before(tracker, events, cut)
     if activated is not None:  # never start inside a form: Rasa skips a form's turns in the states
         cut = turn_start(events, activated)
-        slots, _ = state_before(events, cut)
+        slots, _ = remembered_state_before(tracker, events, cut)
     if cut <= 0:
         return tracker
     begin = [SlotSet(key, value) for key, value in slots.items() if value is not None]
@@ -72,12 +72,14 @@ def turn_start(events: List[Any], index: int) -> int:
     return index
 
 
-def state_before(events: List[Any], cut: int) -> Tuple[Dict[Text, Any], Optional[int]]:
+def state_before(events: List[Any], cut: int, since: Tuple[int, Dict[Text, Any], Optional[int]] = (0, {}, None)
+                 ) -> Tuple[Dict[Text, Any], Optional[int]]:
     """The slots set before ``cut`` (since the last restart or session start),
-    and where the loop active at ``cut`` was activated (None if none is)."""
-    slots: Dict[Text, Any] = {}
-    activated: Optional[int] = None
-    for index in range(cut):
+    and where the loop active at ``cut`` was activated (None if none is);
+    ``since``: the same, known at an earlier index, to go on from."""
+    start, known, activated = since
+    slots = dict(known)
+    for index in range(start, cut):
         event = events[index]
         kind = type(event)
         if kind is SlotSet:
@@ -86,6 +88,24 @@ def state_before(events: List[Any], cut: int) -> Tuple[Dict[Text, Any], Optional
             slots, activated = {}, None  # slots carried into a new session are set again after it
         elif kind in LOOPS:
             activated = (activated if activated is not None else index) if event.name else None
+    return slots, activated
+
+
+STATE_MEMO = "_recent_rule_policy_state"  # attribute of a tracker: (cut, event before it, slots, activated)
+
+
+def remembered_state_before(tracker: DialogueStateTracker, events: List[Any], cut: int
+                            ) -> Tuple[Dict[Text, Any], Optional[int]]:
+    """state_before, going on from what this tracker's last call found (the
+    same tracker object across turns: bot/tracker_store.py keeps it), so
+    that the cost does not grow with the conversation."""
+    memo = tracker.__dict__.get(STATE_MEMO)
+    since: Tuple[int, Dict[Text, Any], Optional[int]] = (0, {}, None)
+    if memo is not None and 0 < memo[0] <= cut and memo[0] <= len(events) and events[memo[0] - 1] is memo[1]:
+        since = (memo[0], memo[2], memo[3])
+    slots, activated = state_before(events, cut, since)
+    if cut > 0 and (memo is None or cut >= memo[0]):
+        tracker.__dict__[STATE_MEMO] = (cut, events[cut - 1], slots, activated)
     return slots, activated
 
 

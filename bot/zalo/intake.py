@@ -19,8 +19,9 @@ bot.zalo.intake``, started by the launcher on --intake-port, same path)
 runs it in a process of its own, so Zalo gets its 200 in milliseconds
 however busy the Rasa servers are (NLU and policies run on a Rasa server's
 event loop and hold up anything else it has to answer). It then tells one
-Rasa replica (the same one for a given citizen) to take the user's
-deliveries: POST <replica>/webhooks/zalo/kick. If no replica answers, the
+Rasa replica to take the user's deliveries: POST
+<replica>/webhooks/zalo/kick (a citizen stays with one replica while they
+keep writing; new ones go to the least busy). If no replica answers, the
 replicas' inbox sweep (every second) takes them anyway: a delivery stored
 is never lost.
 """
@@ -33,7 +34,7 @@ import json
 import logging
 import math
 import os
-import zlib
+import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from bot.handoff.store import HandoffStore
@@ -163,26 +164,51 @@ class Intake:
 # --------------------------------------------------------------------------- #
 
 class Replicas:
-    """The Rasa servers that hand deliveries to Rasa; a citizen's go to the same one."""
+    """The Rasa servers that hand deliveries to Rasa. A citizen stays with one
+    of them while they keep writing (its tracker store has their conversation
+    at hand); a citizen who starts writing goes to the one with the fewest
+    citizens writing at the moment."""
+
+    ACTIVE_SECONDS = 600.0  # a citizen quiet for this long may move
 
     def __init__(self, urls: List[str]):
         self.urls = [url.rstrip("/") for url in urls]
+        self._home: Dict[str, Tuple[int, float]] = {}  # user -> (replica index, last delivery)
+        self._pruned = time.monotonic()
         self._session: Any = None
 
-    def for_user(self, user_id: str) -> List[str]:
+    def for_user(self, user_id: str, now: Optional[float] = None) -> List[str]:
         """The replicas to tell, in order: the citizen's own first."""
-        first = zlib.crc32(user_id.encode("utf-8")) % len(self.urls)
+        now = time.monotonic() if now is None else now
+        if now - self._pruned > 60:
+            self._home = {user: home for user, home in self._home.items() if now - home[1] < self.ACTIVE_SECONDS}
+            self._pruned = now
+        home = self._home.get(user_id)
+        if home is None or now - home[1] >= self.ACTIVE_SECONDS:
+            busy = [0] * len(self.urls)
+            for index, seen in self._home.values():
+                busy[index] += now - seen < self.ACTIVE_SECONDS
+            first = busy.index(min(busy))
+        else:
+            first = home[0]
+        self._home[user_id] = (first, now)
         return self.urls[first:] + self.urls[:first]
+
+    def moved(self, user_id: str, url: str) -> None:
+        """The citizen's replica did not answer; ``url`` took them."""
+        self._home[user_id] = (self.urls.index(url), time.monotonic())
 
     async def notify(self, user_id: str) -> None:
         import aiohttp
 
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5))
-        for url in self.for_user(user_id):
+        for attempt, url in enumerate(self.for_user(user_id)):
             try:
                 async with self._session.post(f"{url}/webhooks/zalo/kick", json={"user_id": user_id}) as answer:
                     if answer.status == 200:
+                        if attempt:
+                            self.moved(user_id, url)
                         return
                     logger.warning("Rasa replica %s answered %s to a kick", url, answer.status)
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
