@@ -49,7 +49,10 @@ class ZaloApi:
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=self.timeout)
+            # an idle connection is dropped after 4 s: servers close theirs after 5 s or more (Sanic's
+            # default), and a request sent on a connection the server is closing fails for nothing
+            self._session = aiohttp.ClientSession(timeout=self.timeout,
+                                                  connector=aiohttp.TCPConnector(keepalive_timeout=4.0))
         return self._session
 
     async def close(self) -> None:
