@@ -22,6 +22,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -306,7 +307,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         intake = processes.start(
             [sys.executable, "-m", "bot.zalo.intake", "--host", args.host, "--port", str(args.intake_port),
              *[arg for i in range(args.replicas) for arg in ("--rasa-url", f"http://127.0.0.1:{args.port + i}")]],
-            env={**child_env, "ZALO_WORKER_ID": "intake"},
+            env={**child_env, "ZALO_WORKER_ID": f"{socket.gethostname()}:intake"},
         )
         actions = processes.start(
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(args.actions_port)],
@@ -323,7 +324,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             return shell.returncode
         for i in range(args.replicas):  # one after the other: the first creates the tracker store's tables
             server = processes.start(
-                env={**child_env, "ZALO_WORKER_ID": f"rasa-{i}"},
+                env={**child_env, "ZALO_WORKER_ID": f"{socket.gethostname()}:rasa-{i}"},  # same after a restart
                 command=[
                     RASA, "run",
                     "--enable-api",

@@ -45,6 +45,10 @@ logger = logging.getLogger(__name__)
 
 # Attribute set on the trackers this store hands out: (events stored, id of the newest stored row).
 POSITION = "_stored_position"
+EVENTS = SQLTrackerStore.SQLEvent.__table__
+# a conversation's newest row from the index alone (PostgreSQL's index on sender_id alone cannot);
+# part of the table from now on, so Rasa creates it with a new table
+NEWEST_ROW_INDEX = sa.Index("ix_events_sender_id_id", EVENTS.c.sender_id, EVENTS.c.id)
 
 
 class CachingSQLTrackerStore(SQLTrackerStore):
@@ -56,11 +60,8 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         self.cache_size = int(cache_size)
         self._kept: "OrderedDict[Text, Tuple[int, int, DialogueStateTracker]]" = OrderedDict()
-        events = self.SQLEvent.__table__
-        # newest row of a conversation from the index alone (PostgreSQL's index on sender_id cannot)
-        sa.Index("ix_events_sender_id_id", events.c.sender_id, events.c.id).create(self.engine, checkfirst=True)
-        self._newest = (sa.select(sa.func.max(events.c.id))
-                        .where(events.c.sender_id == sa.bindparam("sender_id")))
+        NEWEST_ROW_INDEX.create(self.engine, checkfirst=True)  # tables created before this store was used
+        self._newest = (sa.select(sa.func.max(EVENTS.c.id)).where(EVENTS.c.sender_id == sa.bindparam("sender_id")))
 
     def _newest_id(self, session: Any, sender_id: Text) -> int:
         return session.execute(self._newest, {"sender_id": sender_id}).scalar() or 0

@@ -1,12 +1,14 @@
 """The production configuration on one machine: PostgreSQL for the tracker
 store and the project database, Redis for Rasa's lock store, two Rasa server
 replicas and two web servers (officer consoles), as `scripts/run --replicas 2`
-starts them. One conversation driven alternately through both replicas loses
-and reorders nothing; a handoff started on one replica is answered from the
-console of the other."""
+starts them; and the same with the state folder's SQLite files, as one
+machine may run it to use both its cores. One conversation driven
+alternately through both replicas loses and reorders nothing; a handoff
+started on one replica is answered from the console of the other."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 import pytest
@@ -30,13 +32,19 @@ QUESTIONS = [  # (message, the heading its answer starts with), each answered di
 ]
 
 
-@pytest.fixture(scope="module")
-def cluster(trained_model, models_dir, tmp_path_factory):
+@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
+def cluster(request, trained_model, models_dir, tmp_path_factory):
     folder = tmp_path_factory.mktemp("cluster")
-    with postgres(folder, ["project", "tracker"]) as pg, redis(folder) as lock_store:
-        env = {"DATABASE_URL": f"{pg}/project", "TRACKER_STORE_URL": f"{pg}/tracker", "REDIS_URL": lock_store}
+    with contextlib.ExitStack() as services:
+        lock_store = services.enter_context(redis(folder))
+        if request.param == "postgresql":
+            pg = services.enter_context(postgres(folder, ["project", "tracker"]))
+            env = {"DATABASE_URL": f"{pg}/project", "TRACKER_STORE_URL": f"{pg}/tracker", "REDIS_URL": lock_store}
+            tracker_url = f"{pg}/tracker"
+        else:
+            env, tracker_url = {"REDIS_URL": lock_store}, f"sqlite:///{folder / 'state' / 'tracker.db'}"
         running = Assistant(["--models-dir", str(models_dir)], folder / "state", env=env, replicas=2)
-        running.pg = pg
+        running.dialect, running.tracker_url = request.param, tracker_url
         yield running
         running.stop()
 
@@ -56,9 +64,9 @@ def webhook(cluster, replica: int) -> str:
     return f"http://127.0.0.1:{cluster.port + replica}/webhooks/zalo/webhook"
 
 
-def test_the_cluster_runs_on_postgresql_and_redis(cluster):
+def test_the_cluster_runs_on_its_databases_and_redis(cluster):
     endpoints = yaml.safe_load((cluster.state / "endpoints.yml").read_text())
-    assert endpoints["tracker_store"]["dialect"] == "postgresql"
+    assert endpoints["tracker_store"]["dialect"] == cluster.dialect
     assert endpoints["lock_store"]["type"] == "redis"
     assert f"replica 2: http://localhost:{cluster.port + 1}" in cluster.log
 
@@ -78,7 +86,7 @@ def test_one_conversation_through_two_replicas_loses_and_reorders_nothing(cluste
     for replica in (0, 1):  # both replicas read the same conversation, in order
         tracker = cluster.tracker(citizen, replica=replica)
         assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == [q for q, _ in QUESTIONS]
-    with create_engine(f"{cluster.pg}/tracker").connect() as c:
+    with create_engine(cluster.tracker_url).connect() as c:
         stored = c.execute(text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"),
                            {"s": citizen}).scalar()
     assert stored == len(QUESTIONS)

@@ -34,6 +34,14 @@ def turn(tracker, text: str, procedure: str) -> None:
         tracker.update(event)
 
 
+def first_turn(store, text: str, procedure: str):
+    """A new conversation's tracker after one turn, saved."""
+    tracker = run(store.get_or_create_tracker("citizen"))
+    turn(tracker, text, procedure)
+    run(store.save(tracker))
+    return tracker
+
+
 def as_rasa_reads_it(rasa_store, sender: str):
     return [event.as_dict() for event in run(rasa_store.retrieve(sender)).events]
 
@@ -54,9 +62,7 @@ def test_a_conversation_reads_back_as_rasa_reads_it(stores):
 
 def test_turns_answered_by_another_replica_are_read(stores):
     a, b, rasa_store = stores
-    tracker = run(a.get_or_create_tracker("citizen"))
-    turn(tracker, "hỏi ở A", "a1")
-    run(a.save(tracker))
+    tracker = first_turn(a, "hỏi ở A", "a1")
     on_b = run(b.retrieve("citizen"))
     turn(on_b, "hỏi ở B", "b1")
     run(b.save(on_b))
@@ -72,9 +78,7 @@ def test_turns_answered_by_another_replica_are_read(stores):
 
 def test_a_tracker_changed_but_not_saved_is_not_handed_out(stores):
     a, _, rasa_store = stores
-    tracker = run(a.get_or_create_tracker("citizen"))
-    turn(tracker, "câu đã lưu", "saved")
-    run(a.save(tracker))
+    tracker = first_turn(a, "câu đã lưu", "saved")
     turn(tracker, "câu chưa lưu", "unsaved")  # e.g. a turn that failed before Rasa saved it
     again = run(a.retrieve("citizen"))
     assert again.get_slot("procedure") == "saved"
@@ -83,9 +87,7 @@ def test_a_tracker_changed_but_not_saved_is_not_handed_out(stores):
 
 def test_a_new_session_reads_only_that_session(stores):
     a, _, rasa_store = stores
-    tracker = run(a.get_or_create_tracker("citizen"))
-    turn(tracker, "phiên cũ", "old")
-    run(a.save(tracker))
+    tracker = first_turn(a, "phiên cũ", "old")
     tracker = run(a.retrieve("citizen"))
     tracker.update(ActionExecuted("action_session_start"))
     tracker.update(SessionStarted())

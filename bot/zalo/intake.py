@@ -37,10 +37,14 @@ import os
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+import aiohttp
+from sanic import Sanic, response
+
 from bot.handoff.store import HandoffStore
 from bot.safety import emergency, sos
 from bot.zalo import signature
 from bot.zalo.accounts import Registry
+from bot.zalo.api import ZaloApi
 from bot.zalo.outbox import Outbox
 from bot.zalo.store import ZaloStore
 
@@ -199,8 +203,6 @@ class Replicas:
         self._home[user_id] = (self.urls.index(url), time.monotonic())
 
     async def notify(self, user_id: str) -> None:
-        import aiohttp
-
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5))
         for attempt, url in enumerate(self.for_user(user_id)):
@@ -220,23 +222,21 @@ class Replicas:
             await self._session.close()
 
 
-def create_app(registry: Registry, replicas: Replicas, store: Optional[ZaloStore] = None) -> Any:
-    from sanic import Sanic, response
-
-    from bot.zalo.api import ZaloApi
-
+def create_app(registry: Registry, replicas: Replicas, store: Optional[ZaloStore] = None) -> Sanic:
     store = store or ZaloStore()
-    outbox = Outbox(store, registry, ZaloApi(registry.api_base, registry.oauth_base))
+    api = ZaloApi(registry.api_base, registry.oauth_base)
+    outbox = Outbox(store, registry, api)
     app = Sanic("zalo_intake")
     intake = Intake(registry, store, outbox, lambda user_id: app.add_task(replicas.notify(user_id)))
 
     @app.listener("after_server_start")
     async def started(app, loop) -> None:
-        app.add_task(outbox.sweep_forever())  # emergency answers Zalo did not take at once
+        app.add_task(outbox.sweep_forever())  # emergency answers (and any other message) Zalo did not take at once
 
     @app.listener("before_server_stop")
     async def stopping(app, loop) -> None:
         await replicas.close()
+        await api.close()
 
     @app.get("/health")
     async def health(request):

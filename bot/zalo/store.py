@@ -111,7 +111,7 @@ class Outgoing:
 class ZaloStore:
     def __init__(self, engine: Optional[Engine] = None, worker_id: Optional[str] = None):
         self.engine = engine or db.engine()
-        # who claims: the same id after a restart (the launcher sets ZALO_WORKER_ID: "rasa-0", "intake"…)
+        # who claims: the same id after a restart (the launcher sets ZALO_WORKER_ID: "<host>:rasa-0"…)
         self.worker_id = worker_id or os.environ.get("ZALO_WORKER_ID") or f"{socket.gethostname()}:{os.getpid()}"
         db.create_tables(self.engine, inbox, outbox, tokens, users, rejected)
 
