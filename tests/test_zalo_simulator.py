@@ -346,3 +346,38 @@ def test_create_app_is_independent_per_call():
     first, second = create_app(config), create_app(config)
     assert first.name != second.name
     assert first.ctx.state is not second.ctx.state
+
+
+def test_two_processes_refreshing_the_token_at_once_both_get_the_new_one(sim, tmp_path):
+    """The intake server and a Rasa replica each send to Zalo: when the access
+    token expires, both may refresh with the same single-use refresh token.
+    The one Zalo refuses takes the token the other saved; none fails."""
+    import asyncio
+
+    from bot.db import engine
+    from bot.zalo.accounts import Account, Registry
+    from bot.zalo.api import ZaloApi
+    from bot.zalo.outbox import Outbox
+    from bot.zalo.store import ZaloStore
+
+    account = Account(OA, "phuong", "Công an phường", APP_ID, APP_SECRET, OA_KEY, TOKEN, REFRESH)
+    registry = Registry({OA: account}, sim.base_url, sim.base_url)
+    database = engine(f"sqlite:///{tmp_path / 'project.db'}")
+
+    async def both_refresh():
+        apis = [ZaloApi(sim.base_url, sim.base_url) for _ in range(2)]
+        outboxes = [Outbox(ZaloStore(database, worker), registry, api)
+                    for worker, api in zip(("intake", "rasa-0"), apis)]
+        try:
+            return await asyncio.gather(*(outbox._refresh(account, TOKEN) for outbox in outboxes))
+        finally:
+            for api in apis:
+                await api.close()
+
+    tokens = asyncio.run(both_refresh())
+    state = sim.state()
+    assert state["refresh_calls"][OA] == 2  # both asked: one was refused
+    assert tokens[0] == tokens[1] == ZaloStore(database).tokens(OA)["access_token"]
+    assert ZaloStore(database).tokens(OA)["refresh_token"] == state["refresh_tokens"][OA]
+    sim.register_user(OA, "9001")
+    assert cs(sim, text_to("9001"), token=tokens[0]).json()["error"] == 0  # and Zalo takes it

@@ -3,7 +3,9 @@ network fails, with the access token refreshed once when Zalo rejects it.
 
 * -216/-220: refresh the OA's token (one refresh at a time per OA; the
   rotated refresh token is saved before the new access token is used), then
-  retry the call once.
+  retry the call once. Another process refreshing at the same moment spends
+  the same single-use refresh token: the one whose refresh Zalo refuses
+  takes the token the other saved.
 * -32/-100, network errors, timeouts, 5xx: retry later with backoff.
 * window errors (-213, -230, -232…): not retried, marked "undeliverable" so
   an officer can see the reply did not reach the citizen.
@@ -17,7 +19,7 @@ import logging
 import mimetypes
 import time
 from collections import defaultdict
-from typing import Any, Awaitable, Callable, Dict, List
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 import aiohttp
 
@@ -31,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 BACKOFF_SECONDS = [1, 2, 5, 10, 30, 60, 120, 300]
 GIVE_UP_AFTER_SECONDS = 24 * 3600
+REFRESH_WAIT_SECONDS = 3.0  # for another process's refresh of the same token to be saved
 
 
 class TokenRefreshFailed(Exception):
@@ -130,9 +133,26 @@ class Outbox:
             try:
                 access, refresh = await self.api.refresh(account.app_id, account.app_secret, refresh_token)
             except (ZaloError, TransportError) as error:
+                # another process (replica, intake server) may have spent the same refresh token a
+                # moment ago: Zalo's refresh tokens are single-use, and its new token is ours too
+                rotated = await self._saved_by_another_process(account, rejected_token)
+                if rotated is not None:
+                    return rotated
                 logger.error("OA %s: access token refresh failed (%s): the OA may need re-consent",
                              account.oa_id, error)
                 raise TokenRefreshFailed(str(error)) from error
             self.store.save_tokens(account.oa_id, access, refresh)  # before the new token is used
             logger.info("OA %s: access token refreshed", account.oa_id)
             return access
+
+    async def _saved_by_another_process(self, account: Account, rejected_token: str,
+                                        wait: float = REFRESH_WAIT_SECONDS) -> Optional[str]:
+        """A newer access token saved by another process within ``wait`` seconds, or None."""
+        deadline = time.monotonic() + wait
+        while True:
+            current = self.access_token(account)
+            if current != rejected_token:
+                return current
+            if time.monotonic() >= deadline:
+                return None
+            await asyncio.sleep(0.1)
