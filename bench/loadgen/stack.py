@@ -17,7 +17,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,32 +28,13 @@ from typing import Dict, List, Optional
 
 import yaml
 
+from tests.conftest import free_port, free_ports  # the test suite's, for the same job
+
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = str(Path(sys.executable))
 RASA = str(Path(sys.executable).parent / "rasa")
 CACHE = ROOT / "bench" / ".cache"
 BASE_ENV = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def free_ports(count: int) -> int:
-    """The first of ``count`` consecutive free ports."""
-    while True:
-        first = free_port()
-        taken = False
-        for port in range(first + 1, first + count):
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", port))
-                except OSError:
-                    taken = True
-        if not taken:
-            return first
 
 
 def wait_http(url: str, process: subprocess.Popen, timeout: float, log: Optional[Path] = None) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Optional, Set, Tuple
+from typing import Any, Callable, Optional, Set, Tuple
 
 from sanic import response
 from sanic.request import Request
@@ -49,6 +49,20 @@ class Access:
         if state_changing and not secrets.compare_digest(request.headers.get("x-csrf-token", ""), session.csrf_token):
             return None, error("Yêu cầu không hợp lệ (thiếu mã chống giả mạo). Hãy tải lại trang.", 403)
         return session, None
+
+    def find(self, request: Request, load: Callable[[], Optional[Any]], visible: Callable[[Session, Any], bool],
+             not_found: str, state_changing: bool = False) -> Tuple[Optional[Session], Any, Optional[object]]:
+        """(session, the item ``load()`` gives, None), or (None, None, the error
+        response): no session, a state change without its CSRF token, or an
+        item that does not exist or that this officer may not see (404 with
+        ``not_found``: the same answer for both, so ids reveal nothing)."""
+        session, problem = self.check(request, state_changing)
+        if problem:
+            return None, None, problem
+        item = load()
+        if item is None or not visible(session, item):
+            return None, None, error(not_found, 404)
+        return session, item, None
 
     def page(self, request: Request, path: Path) -> object:
         """A console HTML page with the console's top bar (its own link marked

@@ -89,17 +89,10 @@ def create_announcements_console(access: Access, store: Optional[AnnouncementSto
     def one_json(session, a: Dict[str, Any]) -> Dict[str, Any]:
         return as_json(session, a, store.delivery_counts([a["id"]])[a["id"]], names())
 
-    async def authorised(request: Request, announcement_id: Optional[int] = None, state_changing: bool = False):
+    def authorised(request: Request, announcement_id: int, state_changing: bool = False):
         """(session, announcement, None) or (None, None, the error response)."""
-        session, problem = access.check(request, state_changing)
-        if problem:
-            return None, None, problem
-        announcement = None
-        if announcement_id is not None:
-            announcement = store.get(announcement_id)
-            if announcement is None or not visible(session, announcement):
-                return None, None, error("Không tìm thấy thông báo này.", 404)
-        return session, announcement, None
+        return access.find(request, lambda: store.get(announcement_id), visible,
+                           "Không tìm thấy thông báo này.", state_changing)
 
     # ---- page
     @bp.get("/announcements")
@@ -109,7 +102,7 @@ def create_announcements_console(access: Access, store: Optional[AnnouncementSto
     # ---- API
     @bp.get("/api/announcements")
     async def list_announcements(request: Request):
-        session, _, problem = await authorised(request)
+        session, problem = access.check(request)
         if problem:
             return problem
         found = [a for a in store.all() if visible(session, a)]
@@ -125,7 +118,7 @@ def create_announcements_console(access: Access, store: Optional[AnnouncementSto
 
     @bp.post("/api/announcements")
     async def create(request: Request):
-        session, _, problem = await authorised(request, state_changing=True)
+        session, problem = access.check(request, state_changing=True)
         if problem:
             return problem
         try:
@@ -146,12 +139,12 @@ def create_announcements_console(access: Access, store: Optional[AnnouncementSto
 
     @bp.get("/api/announcements/<announcement_id:int>")
     async def detail(request: Request, announcement_id: int):
-        session, announcement, problem = await authorised(request, announcement_id)
+        session, announcement, problem = authorised(request, announcement_id)
         return problem or response.json({"announcement": one_json(session, announcement)})
 
     @bp.get("/api/announcements/<announcement_id:int>/image")
     async def console_image(request: Request, announcement_id: int):
-        _, _, problem = await authorised(request, announcement_id)
+        _, _, problem = authorised(request, announcement_id)
         if problem:
             return problem
         found = store.image(announcement_id)
@@ -161,7 +154,7 @@ def create_announcements_console(access: Access, store: Optional[AnnouncementSto
 
     @bp.get("/api/announcements/<announcement_id:int>/audit")
     async def audit_trail(request: Request, announcement_id: int):
-        _, _, problem = await authorised(request, announcement_id)
+        _, _, problem = authorised(request, announcement_id)
         if problem:
             return problem
         officers = {**names(), "system": "Hệ thống"}
@@ -172,7 +165,7 @@ def create_announcements_console(access: Access, store: Optional[AnnouncementSto
         ]})
 
     async def review(request: Request, announcement_id: int, approve: bool):
-        session, announcement, problem = await authorised(request, announcement_id, state_changing=True)
+        session, announcement, problem = authorised(request, announcement_id, state_changing=True)
         if problem:
             return problem
         problem = review_problem(session, announcement)

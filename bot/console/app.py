@@ -89,17 +89,11 @@ def create_console(kb: KnowledgeBase, access: Optional[Access] = None,
             "last_message": preview.get("last_message"), "message_count": preview.get("message_count", 0),
         }
 
-    async def authorised(request: Request, handoff_id: Optional[int] = None, state_changing: bool = False):
-        """(session, handoff) or an error response."""
-        session, problem = access.check(request, state_changing)
-        if problem:
-            return None, None, problem
-        handoff = None
-        if handoff_id is not None:
-            handoff = handoffs.store.get(handoff_id)
-            if handoff is None or handoff["unit"] not in visible_units(session):
-                return None, None, _error("Không tìm thấy cuộc trò chuyện này.", 404)
-        return session, handoff, None
+    def authorised(request: Request, handoff_id: int, state_changing: bool = False):
+        """(session, handoff, None) or (None, None, the error response)."""
+        return access.find(request, lambda: handoffs.store.get(handoff_id),
+                           lambda session, h: h["unit"] in visible_units(session),
+                           "Không tìm thấy cuộc trò chuyện này.", state_changing)
 
     # ---- pages
     @console.get("/login")
@@ -126,7 +120,7 @@ def create_console(kb: KnowledgeBase, access: Optional[Access] = None,
 
     @console.post("/logout")
     async def logout(request: Request):
-        session, _, problem = await authorised(request, state_changing=True)
+        session, problem = access.check(request, state_changing=True)
         if problem:
             return problem
         accounts.logout(request.cookies.get(SESSION_COOKIE))
@@ -149,7 +143,7 @@ def create_console(kb: KnowledgeBase, access: Optional[Access] = None,
     # ---- API
     @console.get("/api/me")
     async def me(request: Request):
-        session, _, problem = await authorised(request)
+        session, problem = access.check(request)
         if problem:
             return problem
         o = session.officer
@@ -158,7 +152,7 @@ def create_console(kb: KnowledgeBase, access: Optional[Access] = None,
 
     @console.get("/api/queue")
     async def queue(request: Request):
-        session, _, problem = await authorised(request)
+        session, problem = access.check(request)
         if problem:
             return problem
         now = time.time()
@@ -167,7 +161,7 @@ def create_console(kb: KnowledgeBase, access: Optional[Access] = None,
 
     @console.get("/api/chats/<handoff_id:int>")
     async def chat(request: Request, handoff_id: int):
-        session, handoff, problem = await authorised(request, handoff_id)
+        session, handoff, problem = authorised(request, handoff_id)
         if problem:
             return problem
         tracker = await handoffs.rasa.tracker(handoff["conversation_id"])
@@ -207,12 +201,12 @@ def create_console(kb: KnowledgeBase, access: Optional[Access] = None,
 
     @console.get("/api/canned")
     async def canned(request: Request):
-        _, _, problem = await authorised(request)
+        _, problem = access.check(request)
         return problem or response.json(canned_replies())
 
     @console.get("/api/transfer-targets")
     async def transfer_targets(request: Request):
-        _, _, problem = await authorised(request)
+        _, problem = access.check(request)
         if problem:
             return problem
         targets = [{"id": f"unit:{u.id}", "name": f"Đơn vị: {u.name}"} for u in units.all()]
@@ -222,7 +216,7 @@ def create_console(kb: KnowledgeBase, access: Optional[Access] = None,
 
     @console.post("/api/chats/<handoff_id:int>/claim")
     async def claim(request: Request, handoff_id: int):
-        session, handoff, problem = await authorised(request, handoff_id, state_changing=True)
+        session, handoff, problem = authorised(request, handoff_id, state_changing=True)
         if problem:
             return problem
         if not handoffs.store.claim(handoff_id, session.officer.username):
@@ -234,7 +228,7 @@ def create_console(kb: KnowledgeBase, access: Optional[Access] = None,
         return response.json({"chat": chat_json(handoffs.store.get(handoff_id), time.time())})
 
     async def owned(request: Request, handoff_id: int):
-        session, handoff, problem = await authorised(request, handoff_id, state_changing=True)
+        session, handoff, problem = authorised(request, handoff_id, state_changing=True)
         if problem:
             return None, None, problem
         if handoff["status"] != "active" or handoff["claimed_by"] != session.officer.username:
@@ -256,7 +250,7 @@ def create_console(kb: KnowledgeBase, access: Optional[Access] = None,
 
     @console.post("/api/chats/<handoff_id:int>/transfer")
     async def transfer(request: Request, handoff_id: int):
-        session, handoff, problem = await authorised(request, handoff_id, state_changing=True)
+        session, handoff, problem = authorised(request, handoff_id, state_changing=True)
         if problem:
             return problem
         kind, _, target = str((request.json or {}).get("to") or "").partition(":")

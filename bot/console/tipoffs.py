@@ -38,13 +38,10 @@ def create_tipoffs_console(access: Access, store: TipoffStore = None) -> Bluepri
         }
 
     def visible(request: Request, code: str, state_changing: bool = False):
-        session, problem = access.check(request, state_changing)
-        if problem:
-            return None, None, problem
-        tipoff = store.get(code)
-        if tipoff is None or tipoff["unit"] not in access.visible_units(session):
-            return None, None, error("Không tìm thấy tin báo này.", 404)
-        return session, tipoff, None
+        """(session, tip-off, None) or (None, None, the error response)."""
+        return access.find(request, lambda: store.get(code),
+                           lambda session, tipoff: tipoff["unit"] in access.visible_units(session),
+                           "Không tìm thấy tin báo này.", state_changing)
 
     @console.get("/tipoffs")
     async def page(request: Request):
