@@ -39,7 +39,8 @@ def send(dispatcher: CollectingDispatcher, replies: List[answers.Reply]) -> None
 
 
 def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[EventType]]:
-    """Answer the latest message about a procedure; None if it is not about one."""
+    """Answer the latest message about a procedure (or ask back, or name the
+    agency that handles it); None if it was not understood."""
     kb, config = knowledge()
     latest = tracker.latest_message or {}
     slots = {name: tracker.get_slot(name) for name in ("procedure", "aspect", "clarifying")}
@@ -51,26 +52,29 @@ def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[
         latest.get("text") or "",
         slots,
     )
+    if decision.not_understood:
+        return None
     if decision.out_of_scope:
-        dispatcher.utter_message(text=config.out_of_scope)
+        dispatcher.utter_message(text=config.referrals.answer(decision.referral))
         return [SlotSet("clarifying", None)]
     if decision.topic is not None:
         send(dispatcher, [answers.render_topic_question(kb, decision.topic)])
         # the aspect asked for (if any) is answered once the case is known
         return [SlotSet("clarifying", decision.topic.id), SlotSet("procedure", None), SlotSet("aspect", decision.aspect)]
+    if decision.candidates:
+        send(dispatcher, [answers.render_candidates(kb, config, decision.candidates)])
+        return [SlotSet("clarifying", None), SlotSet("procedure", None), SlotSet("aspect", decision.aspect)]
     if decision.ask_which:
         dispatcher.utter_message(text=config.ask_which_procedure)
         return [SlotSet("procedure", None), SlotSet("aspect", decision.aspect)]
-    if decision.procedure is None:
-        return None
     procedure = kb.procedures[decision.procedure]
     aspect = decision.aspect
     if aspect is None and slots["procedure"] is None and slots["aspect"]:
         aspect = slots["aspect"]  # the question asked before we knew the procedure
     if aspect:
-        send(dispatcher, answers.render_aspect(kb, config, procedure, aspect))
+        send(dispatcher, answers.render_aspect(kb, config, procedure, aspect, also=decision.also))
     else:
-        send(dispatcher, answers.render_overview(kb, config, procedure))
+        send(dispatcher, answers.render_overview(kb, config, procedure, also=decision.also))
     return [
         SlotSet("procedure", procedure.id),
         SlotSet("aspect", aspect),
@@ -93,7 +97,10 @@ class ActionAnswerProcedure(Action):
 
 
 class ActionNotUnderstood(Action):
-    """Out of scope or not understood, unless it answers an open clarifying question."""
+    """Out of scope or not understood by the classifier: the words may still
+    name a procedure, a case of an open clarifying question, or another
+    agency's matter (``answers.resolve`` decides); otherwise "not understood",
+    and after two in a row, an officer."""
 
     def name(self) -> Text:
         return "action_not_understood"
@@ -101,16 +108,13 @@ class ActionNotUnderstood(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        if tracker.get_slot("clarifying"):
-            events = answer(dispatcher, tracker)
-            if events is not None:
-                return events
-        config = knowledge()[1]
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent != "out_of_scope" and failed_twice(tracker):
+        events = answer(dispatcher, tracker)
+        if events is not None:
+            return events
+        if failed_twice(tracker):
             dispatcher.utter_message(text=settings()["after_two_failures"])
             return [SlotSet("clarifying", None)] + hand_over(dispatcher, tracker, "failures")
-        dispatcher.utter_message(text=config.out_of_scope if intent == "out_of_scope" else config.not_understood)
+        dispatcher.utter_message(text=knowledge()[1].not_understood)
         return [SlotSet("clarifying", None)]
 
 

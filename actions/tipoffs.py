@@ -58,7 +58,12 @@ class ActionStartTipoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         dispatcher.utter_message(text=texts()["intro"])
-        return reset()
+        events = reset()
+        text = (tracker.latest_message or {}).get("text") or ""
+        if len(words(text).split()) >= texts()["describes_at_least_words"] and not text.startswith("/"):
+            # "nhà tôi bị trộm xe máy tối qua": the message already says what happened
+            events.append(SlotSet("tipoff_what", text.strip()))
+        return events
 
 
 class ValidateTipoffForm(FormValidationAction):

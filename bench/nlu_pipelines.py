@@ -1,14 +1,19 @@
-"""Which NLU pipeline, measured: accuracy on the held-out set vs. latency.
+"""Which NLU pipeline, measured: what the assistant does with held-out
+messages, against training time and parse latency.
 
-    .venv/bin/python bench/nlu_pipelines.py [--only NAME ...]
+    .venv/bin/python bench/nlu_pipelines.py [--only NAME ...] [--final]
 
 Trains each variant on the same data (the project's importers), evaluates
-it on tests/heldout/ with bot.evaluation, and prints one row per variant:
-held-out accuracy (all messages, and those typed without diacritics),
-out-of-scope messages given no procedure, training time, and parse latency.
+it on tests/heldout/ with bot.evaluation (the same decisions as the
+assistant: bot/knowledge/answers.py), and prints one row per variant: for
+each set, the share answered right and the share answered with a wrong
+procedure; training time; parse latency.
 
 Variants:
   ours            the project's config.yml
+  ours-no-words   the same model, deciding on the classifier alone: no
+                  procedure aliases, topic names and cases, or other
+                  agencies' matters found in the words
   no-normalise    same, tokenizer with normalize: false (plain underthesea tokens)
   ours-diet       same features, DIETClassifier (100 epochs) instead of logistic regression
   stock           Rasa's default pipeline (WhitespaceTokenizer, char n-grams, DIET)
@@ -30,8 +35,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.evaluation import agent_parser, evaluate  # noqa: E402
-from bot.nlu.text import fold  # noqa: E402
+from bot.evaluation import agent_parser, load_sets, parse_all, report_set  # noqa: E402
+from bot.knowledge.answers import AnswerConfig  # noqa: E402
+from bot.knowledge.referrals import Referral, Referrals  # noqa: E402
+from bot.knowledge.store import load  # noqa: E402
 
 STOCK_PIPELINE = [
     {"name": "WhitespaceTokenizer"},
@@ -59,18 +66,21 @@ def variants(base: dict) -> dict:
     return {"ours": base, "no-normalise": plain, "ours-diet": diet, "stock": stock}
 
 
-def measure(name: str, config: dict, workdir: Path) -> dict:
-    config_path = workdir / f"{name}.yml"
-    config_path.write_text(yaml.safe_dump(config, allow_unicode=True))
-    out = workdir / name
+def measure(name: str, config: dict, workdir: Path, sets, answer_config=None, model=None) -> dict:
+    """Train the variant (unless ``model`` is given) and score it on every set."""
     started = time.perf_counter()
-    subprocess.run(
-        [str(Path(sys.executable).parent / "rasa"), "train", "nlu", "--config", str(config_path),
-         "--out", str(out), "--nlu", "data"],
-        cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    if model is None:
+        config_path = workdir / f"{name}.yml"
+        config_path.write_text(yaml.safe_dump(config, allow_unicode=True))
+        out = workdir / name
+        subprocess.run(
+            [str(Path(sys.executable).parent / "rasa"), "train", "nlu", "--config", str(config_path),
+             "--out", str(out), "--nlu", "data"],
+            cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        model = next(out.glob("*.tar.gz"))
     train_seconds = time.perf_counter() - started
-    parse = agent_parser(next(out.glob("*.tar.gz")))
+    parse = agent_parser(model)
     timings = []
 
     def timed(text):
@@ -79,40 +89,57 @@ def measure(name: str, config: dict, workdir: Path) -> dict:
         timings.append(time.perf_counter() - t)
         return result
 
-    report = evaluate(timed)
-    bare = [(e, g) for text, e, g in report.results if fold(text) == text.lower()]
-    return {
-        "name": name,
-        "accuracy": report.accuracy,
-        "bare": sum(e == g for e, g in bare) / len(bare),
-        "bare_n": len(bare),
-        "oos": report.out_of_scope,
-        "ambiguous": report.ambiguous,
-        "train_s": train_seconds,
-        "p50_ms": statistics.median(timings) * 1000,
-        "p95_ms": sorted(timings)[int(len(timings) * 0.95)] * 1000,
-    }
+    kb = load(strict=True)
+    if answer_config is not None:  # the words-only variant: no topic cases either
+        for topic in kb.topics.values():
+            for option in topic.options:
+                option.cases = []
+    parsed, _ = parse_all(timed, sets)
+    reports = {r.label: r for r in (report_set(kb, answer_config or AnswerConfig.load(), s, parsed) for s in sets)}
+    return {"name": name, "reports": reports, "train_s": train_seconds, "model": model,
+            "p50_ms": statistics.median(timings) * 1000, "p95_ms": sorted(timings)[int(len(timings) * 0.95)] * 1000}
+
+
+def words_only(config: AnswerConfig) -> AnswerConfig:
+    """The same decisions without the evidence of the words (aliases, topics'
+    names and cases, other agencies' matters): the classifier alone."""
+    bare = copy.copy(config)
+    bare.confidence = {**config.confidence, "alias_bonus": 0.0, "topic_bonus": 0.0, "certain": 2.0}
+    bare.referrals = Referrals(config.referrals.general, [
+        Referral(r.id, r.matter, [], r.answer) for r in config.referrals.referrals])
+    return bare
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", nargs="*")
+    parser.add_argument("--final", action="store_true", help="also the final held-out sets")
     args = parser.parse_args()
     base = yaml.safe_load((ROOT / "config.yml").read_text())
+    sets = load_sets(args.final)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, config in variants(base).items():
             if args.only and name not in args.only:
                 continue
-            rows.append(measure(name, config, Path(tmp)))
+            rows.append(measure(name, config, Path(tmp), sets))
             print(f"  measured {name}", file=sys.stderr, flush=True)
-    print(f"{'variant':14s} {'held-out':>9s} {'no-diacr.':>10s} {'out-of-scope':>13s} {'ambiguous':>10s} "
-          f"{'train s':>8s} {'parse p50':>10s} {'p95':>7s}")
+            if name == "ours":
+                row = measure("ours-no-words", config, Path(tmp), sets, words_only(AnswerConfig.load()),
+                              model=rows[-1]["model"])
+                row["train_s"] = rows[-1]["train_s"]
+                rows.append(row)
+    labels = list(rows[0]["reports"])
+    print("right / wrong procedure per set (out_of_scope: right agency / answered with a procedure)")
+    print(f"{'variant':14s} " + " ".join(f"{label[:24]:>24s}" for label in labels)
+          + f" {'train s':>8s} {'parse p50':>10s} {'p95':>7s}")
     for r in rows:
-        print(f"{r['name']:14s} {r['accuracy']:9.1%} {r['bare']:10.1%} "
-              f"{r['oos'][0]:>7d}/{r['oos'][1]:<5d} {r['ambiguous'][0]:>5d}/{r['ambiguous'][1]:<4d} "
-              f"{r['train_s']:8.1f} {r['p50_ms']:8.1f}ms {r['p95_ms']:5.1f}ms")
-    print(f"(no-diacr.: the {rows[0]['bare_n']} held-out procedure messages typed without any diacritics)")
+        cells = []
+        for label in labels:
+            report = r["reports"][label]
+            cells.append(f"{report.share('right'):6.1%} / {report.share('wrong'):5.1%}".rjust(24))
+        print(f"{r['name']:14s} " + " ".join(cells)
+              + f" {r['train_s']:8.1f} {r['p50_ms']:8.1f}ms {r['p95_ms']:5.1f}ms")
 
 
 if __name__ == "__main__":

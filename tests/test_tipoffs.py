@@ -164,3 +164,18 @@ def test_the_crime_report_answer_offers_the_form_and_the_officer_never_reads_the
     assert citizen_said[0] == "làm sao để tố giác tội phạm" and citizen_said[-1] == "cho tôi gặp cán bộ"
     assert not any("lừa đảo bán hàng online" in text for text in citizen_said)
     assert citizen_said.count("(Nội dung tin báo tố giác được giữ kín: xem mục Tin báo)") == 5
+
+
+def test_a_crime_told_in_everyday_words_starts_the_intake_and_stays_confidential(assistant, officers):
+    citizen = user()
+    report = "nhà tôi bị trộm mất xe máy Wave tối qua ở hẻm 12"
+    assert "ở đâu" in say(assistant, citizen, report)  # what happened is already told
+    for answer in ["hẻm 12 đường Lũy Bán Bích, phường Tây Thạnh", "tối qua khoảng 23 giờ", "không có", "ẩn danh"]:
+        reply = say(assistant, citizen, answer)
+    code = CODE.search(reply).group(0)
+    detail = officers["tg.taythanh"].get(f"tipoffs/{code}").json()
+    assert detail["what"] == report and detail.get("reporter") is None
+    say(assistant, citizen, "cho tôi gặp cán bộ")
+    chat = officers["tg.taythanh"].chat_for(citizen)
+    transcript = officers["tg.taythanh"].get(f"chats/{chat['id']}").json()["transcript"]
+    assert not any("xe máy Wave" in t["text"] for t in transcript)

@@ -4,6 +4,7 @@ and the answers come back as Open API calls to the simulator."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import sqlite3
@@ -13,6 +14,7 @@ import urllib.request
 
 import pytest
 
+from bot.knowledge.store import load
 from bot.zalo_sim import SimClient
 from tests.conftest import AUTH_TOKEN, Assistant, texts, wait_for
 
@@ -72,6 +74,52 @@ def test_form_is_uploaded_and_sent_as_a_file(zalo, user, assistant):
     with urllib.request.urlopen(f"{zalo.base_url}/_sim/files/{token}", timeout=10) as response:
         assert response.read()[:2] == b"PK"  # a DOCX (zip) file
     assert any(r["path"] == "/v2.0/oa/upload/file" for r in zalo.requests_log())
+
+
+# One citizen question for each procedure of the domains catalogue v2 added.
+V2_QUESTIONS = {
+    "immigration.passport": "thủ tục làm hộ chiếu lần đầu",
+    "immigration.passport_loss_report": "trình báo mất hộ chiếu thế nào",
+    "driving_licence.renewal": "đổi bằng lái xe hết hạn",
+    "driving_licence.reissue": "bị mất bằng lái xe làm lại thế nào",
+    "driving_licence.international": "làm bằng lái quốc tế",
+    "records.criminal_record": "xin phiếu lý lịch tư pháp",
+}
+
+
+def test_catalogue_v2_procedures_are_answered_with_their_forms_sent_as_files(zalo, assistant):
+    import docx
+
+    kb = load(strict=True)
+    assert set(V2_QUESTIONS) == {p for p in kb.catalogue if p.split(".")[0] in ("immigration", "driving_licence",
+                                                                                 "records")}
+
+    def received(user, fragment):
+        """Everything the user got, once it holds ``fragment``."""
+        return wait_for(lambda: fragment in "\n".join(texts(zalo.messages(user_id=user)))
+                        and "\n".join(texts(zalo.messages(user_id=user))))
+
+    def files(user, after, count):
+        def found():
+            sent = [m for m in zalo.messages(user_id=user)[after:]
+                    if m["body"]["message"].get("attachment", {}).get("type") == "file"]
+            return sent if len(sent) >= count else None
+        return wait_for(found)
+
+    for number, (procedure_id, question) in enumerate(V2_QUESTIONS.items()):
+        procedure, user = kb.procedures[procedure_id], f"9100000000{number:06d}"
+        zalo.send(zalo.oa_id, user, text=question)
+        assert procedure.name.upper() in received(user, procedure.processing_time[:40])
+        assert assistant.tracker(user)["slots"]["procedure"] == procedure_id
+        before = len(zalo.messages(user_id=user))
+        zalo.send(zalo.oa_id, user, text="cho tôi mẫu tờ khai")
+        titles = set()
+        assert procedure.forms
+        for message in files(user, before, len(procedure.forms)):
+            token = message["body"]["message"]["attachment"]["payload"]["token"]
+            with urllib.request.urlopen(f"{zalo.base_url}/_sim/files/{token}", timeout=10) as response:
+                titles |= {p.text for p in docx.Document(io.BytesIO(response.read())).paragraphs}
+        assert {kb.forms[code].title.upper() for code in procedure.forms} <= titles
 
 
 @pytest.mark.parametrize("override", [

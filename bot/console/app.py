@@ -169,6 +169,10 @@ def create_console(kb: KnowledgeBase, access: Optional[Access] = None,
         for event in tracker.get("events") or []:
             if event.get("event") == "active_loop":
                 in_tipoff = event.get("name") == TIPOFF_FORM
+            elif (event.get("event") == "action" and event.get("name") == "action_start_tipoff" and transcript
+                  and transcript[-1]["from"] == "citizen" and not transcript[-1]["text"].startswith("/")):
+                # the message that started a tip-off may already tell what happened ("nhà tôi bị trộm xe")
+                transcript[-1]["text"] = TIPOFF_REDACTED
             elif event.get("event") == "user":
                 # a confidential report is read on the tip-offs page, by those it was routed to
                 text = TIPOFF_REDACTED if in_tipoff else citizen_text(event)

@@ -9,13 +9,15 @@ into chat messages of at most 2,000 characters (Zalo's limit).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from bot.content import read_texts
-from bot.knowledge.store import CHANNELS, KnowledgeBase, Procedure, Topic
+from bot.knowledge.referrals import Referral, Referrals
+from bot.knowledge.store import CHANNELS, DATA, KnowledgeBase, Procedure, Topic
 from bot.messages import split_text
-from bot.nlu.text import canonical, find_phrase
+from bot.nlu.text import canonical, find_phrase, find_phrases, fold
 
 # A procedure intent this confident is a new question, even while a
 # clarifying question is open.
@@ -24,6 +26,7 @@ NEW_QUESTION_CONFIDENCE = 0.5
 # out_of_scope is this likely, is about something else ("đăng ký kết hôn cần
 # giấy tờ gì"): answering for the current procedure would be a wrong answer.
 OUT_OF_SCOPE_DOUBT = 0.25
+_WORD = re.compile(r"\w+")
 
 
 def forms_base_url() -> str:
@@ -36,14 +39,38 @@ class AnswerConfig:
     follow_up_buttons: List[str]
     ellipsis_phrases: List[str]
     ask_which_procedure: str
+    ask_candidates: str
     not_understood: str
-    out_of_scope: str
     system_error: str
+    confidence: Dict[str, float]
     procedure_buttons: Dict[str, List[Dict[str, str]]] = field(default_factory=dict)
+    brief_overviews: Dict[str, str] = field(default_factory=dict)
+    brief_buttons: List[str] = field(default_factory=list)
+    referrals: Referrals = field(default_factory=lambda: Referrals("", []))
+    abbreviations: Dict[str, str] = field(default_factory=dict)  # folded key -> its one meaning
 
     @classmethod
     def load(cls) -> "AnswerConfig":
-        return cls(**read_texts("answers.yml"))
+        from bot.nlu.tokenizer import read_lexicon
+
+        lexicon = read_lexicon(DATA / "lexicon.yml")["abbreviations"]
+        return cls(**read_texts("answers.yml"), referrals=Referrals.load(), abbreviations={
+            fold(canonical(str(k))): str(v) for k, v in lexicon.items() if isinstance(v, str)})
+
+    def expand(self, text: str) -> str:
+        """The text with phone abbreviations spelled out (``mat cccd`` -> ``mat
+        can cuoc cong dan``), for matching phrases; typed without diacritics,
+        the meaning is inserted without them too."""
+        message = canonical(text)
+        plain = fold(message) == message
+
+        def spell(match: "re.Match[str]") -> str:
+            meaning = self.abbreviations.get(fold(match.group(0)))
+            if meaning is None:
+                return match.group(0)
+            return fold(meaning) if plain else meaning
+
+        return _WORD.sub(spell, message)
 
     def aspect_of_intent(self, intent: Optional[str]) -> Optional[str]:
         for name, aspect in self.aspects.items():
@@ -52,19 +79,30 @@ class AnswerConfig:
         return None
 
 
-def named_procedure(kb: KnowledgeBase, text: str) -> Tuple[Optional[str], str]:
-    """The procedure the text names by one of its aliases (longest wins), and
-    the text with that name removed."""
-    best: Optional[Tuple[int, int, str]] = None
-    owner = None
+def named_procedures(kb: KnowledgeBase, text: str) -> List[Tuple[str, int, int]]:
+    """Procedures the text names by one of their aliases: (id, start, end),
+    longest names first, never two overlapping names."""
+    found: List[Tuple[str, int, int]] = []
     for procedure in kb.procedures.values():
-        found = find_phrase(text, procedure.aliases + [procedure.name])
-        if found and (best is None or found[1] - found[0] > best[1] - best[0]):
-            best, owner = found, procedure.id
-    if best is None:
+        for start, end, _ in find_phrases(text, procedure.aliases + [procedure.name]):
+            found.append((procedure.id, start, end))
+    found.sort(key=lambda f: f[1] - f[2])
+    chosen: List[Tuple[str, int, int]] = []
+    for pid, start, end in found:
+        if all(end <= s or start >= e for _, s, e in chosen):
+            chosen.append((pid, start, end))
+    return chosen
+
+
+def named_procedure(kb: KnowledgeBase, text: str) -> Tuple[Optional[str], str]:
+    """The procedure the text names by its longest alias, and the text (in
+    canonical form) with that name removed."""
+    names = named_procedures(kb, text)
+    if not names:
         return None, text
+    owner, start, end = names[0]
     message = canonical(text)
-    return owner, message[: best[0]] + " " + message[best[1] :]
+    return owner, message[:start] + " " + message[end:]
 
 
 @dataclass
@@ -72,8 +110,43 @@ class Decision:
     procedure: Optional[str] = None
     aspect: Optional[str] = None
     topic: Optional[Topic] = None  # ask which procedure of this topic
+    candidates: List[str] = field(default_factory=list)  # ask which of these procedures
+    also: Optional[str] = None  # another procedure the same message asks about: offered as a button
     ask_which: bool = False  # a follow-up with no procedure to refer to
     out_of_scope: bool = False
+    referral: Optional[Referral] = None  # the agency that handles an out-of-scope matter
+    not_understood: bool = False
+
+
+def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[str, float],
+                     text: str, named: List[Tuple[str, int, int]]) -> Dict[str, float]:
+    """How likely each procedure is: the classifier's confidence, plus the
+    evidence of the words: a procedure named by one of its aliases, and the
+    case of a topic ("lần đầu", "bị mất") once the topic is clear."""
+    weights = config.confidence
+    scores = {p: confidence.get(p, 0.0) for p in kb.procedures}
+    for pid in {n[0] for n in named}:
+        scores[pid] += weights["alias_bonus"]
+    named_topics = {t.id for t in kb.topics.values() if find_phrase(text, t.names)}
+    named_ids = {n[0] for n in named}
+    for topic in kb.topics.values():
+        options = [o.procedure for o in topic.options]
+        named_topic = topic.id in named_topics
+        for option in set(options):
+            if named_topic:  # "hộ chiếu", "bằng lái": one of these...
+                scores[option] += weights["topic_bonus"]
+            elif named_topics and option not in named_ids:  # ...not another topic's case
+                scores[option] -= weights["topic_bonus"]
+        case = topic.case_named(text)
+        if case is None:
+            continue
+        mass = confidence.get(topic.intent, 0.0) + sum(confidence.get(o, 0.0) for o in set(options))
+        relevant = (named_topic
+                    or confidence.get(topic.intent, 0.0) >= max(scores.values())
+                    or max(options, key=scores.get) == max(scores, key=scores.get))
+        if relevant:
+            scores[case] = max(scores[case], mass + weights["alias_bonus"])
+    return scores
 
 
 def resolve(
@@ -84,47 +157,103 @@ def resolve(
     text: str,
     slots: Dict[str, Any],
 ) -> Decision:
-    """Which procedure and aspect the latest message asks about."""
-    named, rest = named_procedure(kb, text or "")
-    aspect_intent = config.aspect_of_intent(intent)
+    """Which procedure and aspect the latest message asks about; or a question
+    back, or out of scope. A wrong procedure costs the citizen more than a
+    question back, so a procedure is answered only when it is clearly ahead."""
+    text = config.expand(text or "")
+    weights = config.confidence
     confidence = {r["name"]: r.get("confidence", 0.0) for r in ranking}
+    if intent and intent not in confidence:
+        confidence[intent] = 1.0
+    named = named_procedures(kb, text)
+    named_ids = [n[0] for n in named]
+    aspect_intent = config.aspect_of_intent(intent)
     open_topic = kb.topics.get(slots.get("clarifying") or "")
+    scores = procedure_scores(kb, config, confidence, text, named)
+    ranked = sorted(scores, key=scores.get, reverse=True)
+    best, s1, s2 = ranked[0], scores[ranked[0]], scores[ranked[1]]
+    out_of_scope = confidence.get("out_of_scope", 0.0)
 
-    if aspect_intent and not named and confidence.get("out_of_scope", 0.0) >= OUT_OF_SCOPE_DOUBT:
-        return Decision(out_of_scope=True)
-
-    procedure = None
-    topic = kb.topic_for_intent(intent)
-    if intent in kb.procedures:
-        procedure = intent
-    elif aspect_intent:
-        procedure = named or slots.get("procedure")
-        if procedure is None:
-            topic = next((t for t in kb.topics.values() if find_phrase(text or "", t.names)), None)
-    elif topic is not None and named in [o.procedure for o in topic.options]:
-        procedure = named  # the message names the case after all ("đăng ký xe lần đầu")
+    def answer(procedure: str) -> Decision:
+        return Decision(procedure=procedure, aspect=aspect_of(config, kb, text, procedure, aspect_intent, slots),
+                        also=next((n for n in named_ids if n != procedure), None))
 
     if open_topic is not None:
         options = [o.procedure for o in open_topic.options]
-        new_question = procedure in kb.procedures and confidence.get(procedure, 0) >= NEW_QUESTION_CONFIDENCE
-        if procedure not in options and not new_question:
-            # the reply to the question: named outright, or the likeliest option
-            procedure = named if named in options else max(options, key=lambda o: confidence.get(o, 0.0))
-            topic = None
+        chosen = open_topic.case_named(text) or next((n for n in named_ids if n in options), None)
+        new_question = intent in kb.procedures and intent not in options and confidence[intent] >= NEW_QUESTION_CONFIDENCE
+        if chosen is None and intent in options:
+            chosen = intent
+        if chosen is None and not new_question and intent not in ("out_of_scope", "nlu_fallback"):
+            chosen = max(options, key=scores.get)  # the reply to the question: the likeliest option
+        if chosen is not None:
+            return answer(chosen)
 
-    if topic is not None and procedure is None:
-        return Decision(topic=topic, aspect=aspect_intent)
-    if procedure is None:
-        return Decision(aspect=aspect_intent, ask_which=aspect_intent is not None)
+    if aspect_intent:
+        if not named and out_of_scope >= OUT_OF_SCOPE_DOUBT:
+            return Decision(out_of_scope=True, referral=config.referrals.find(text))
+        if named or s1 >= weights["switch"]:
+            return answer(best)  # a procedure or case named in the new message wins over the context
+        current = slots.get("procedure")
+        if current:
+            topic = next((t for t in kb.topics.values() if current in [o.procedure for o in t.options]), None)
+            return answer((topic and topic.case_named(text)) or current)
+        topic = next((t for t in kb.topics.values() if find_phrase(text, t.names)), None)
+        if topic is not None:
+            return Decision(topic=topic, aspect=aspect_intent)
+        return Decision(aspect=aspect_intent, ask_which=True)
 
-    aspect = aspect_intent
-    if aspect is None:
-        found = find_phrase(rest, [p for a in config.aspects.values() for p in a["phrases"]])
-        if found:
-            aspect = next(n for n, a in config.aspects.items() if found[2] in a["phrases"])
-    if aspect is None and slots.get("aspect") and find_phrase(text, config.ellipsis_phrases):
-        aspect = slots["aspect"]
-    return Decision(procedure=procedure, aspect=aspect)
+    topic = max(kb.topics.values(), key=lambda t: confidence.get(t.intent, 0.0), default=None)
+    topic_confidence = confidence.get(topic.intent, 0.0) if topic else 0.0
+    topic_names = [(t.id, f[0], f[1]) for t in kb.topics.values() for f in find_phrases(text, t.names)]
+    referral, overrides_name = other_agency(config, text, named + topic_names)
+    unsure = intent == "nlu_fallback"  # the classifier has no opinion: only the words can tell "not ours"
+    if ((intent == "out_of_scope" or (not unsure and out_of_scope >= max(s1, topic_confidence)))
+            and not (named and s1 > out_of_scope)):
+        return Decision(out_of_scope=True, referral=referral)
+    if referral is not None and (overrides_name or s1 < weights["certain"]):
+        return Decision(out_of_scope=True, referral=referral)
+    if s1 >= weights["answer"] and s1 - s2 >= weights["margin"]:
+        return answer(best)
+    if topic is not None and topic_confidence >= s1 and topic_confidence >= weights["ask_back"]:
+        return Decision(topic=topic)
+    if s1 >= weights["ask_back"]:
+        candidates = [p for p in ranked[:3] if scores[p] >= max(weights["ask_back"], s1 * weights["candidate_ratio"])]
+        for t in kb.topics.values():  # all the likely ones are cases of one topic: ask its question
+            if set(candidates) <= {o.procedure for o in t.options} and len(candidates) > 1:
+                return Decision(topic=t)
+        return Decision(candidates=candidates)
+    return Decision(not_understood=True)
+
+
+def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, int]]) -> Tuple[Optional[Referral], bool]:
+    """Another agency's matter named in the text, and whether its phrase
+    reads better than every procedure name in the text because it is longer
+    and overlaps it ("hộ chiếu ngoại giao", "thẻ tạm trú"). Next to a
+    procedure name that it does not overlap, the matter does not count."""
+    found = config.referrals.match(text)
+    if found is None:
+        return None, False
+    referral, start, end = found
+    for _, s, e in named:
+        if e <= start or s >= end or e - s >= end - start:
+            return None, False
+    return referral, bool(named)
+
+
+def aspect_of(config: AnswerConfig, kb: KnowledgeBase, text: str, procedure: str,
+              aspect_intent: Optional[str], slots: Dict[str, Any]) -> Optional[str]:
+    """The part of the procedure asked about: the follow-up intent, or its
+    words inside the question (not inside the procedure's name)."""
+    if aspect_intent:
+        return aspect_intent
+    _, rest = named_procedure(kb, text)
+    found = find_phrase(rest, [p for a in config.aspects.values() for p in a["phrases"]])
+    if found:
+        return next(n for n, a in config.aspects.items() if found[2] in a["phrases"])
+    if slots.get("aspect") and find_phrase(text, config.ellipsis_phrases):
+        return slots["aspect"]
+    return None
 
 
 # ---------------------------------------------------------------- rendering
@@ -195,10 +324,21 @@ def aspect_text(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, aspect: s
     return f"{config.aspects[aspect]['title']} – {p.name}:\n{body}"
 
 
+def short_title(kb: KnowledgeBase, procedure: str) -> str:
+    """A button-sized name: the procedure's option title in a topic, or its name
+    without the part in brackets."""
+    for topic in kb.topics.values():
+        for option in topic.options:
+            if option.procedure == procedure:
+                return option.title
+    return kb.procedures[procedure].name.split(" (")[0]
+
+
 def follow_up_buttons(config: AnswerConfig, skip: Optional[str] = None,
-                      procedure: Optional[str] = None) -> List[Dict[str, str]]:
-    """The procedure's own buttons first ("Gửi tin báo ngay"), then the follow-ups; at most 5."""
-    return (list(config.procedure_buttons.get(procedure or "", [])) + [
+                      procedure: Optional[str] = None, also: Optional[Dict[str, str]] = None) -> List[Dict[str, str]]:
+    """The other procedure the citizen also asked about, the procedure's own
+    buttons ("Gửi tin báo ngay"), then the follow-ups; at most 5."""
+    return ([also] if also else []) + (list(config.procedure_buttons.get(procedure or "", [])) + [
         {"title": config.aspects[a]["button"], "payload": f"/{config.aspects[a]['intent']}"}
         for a in config.follow_up_buttons
         if a != skip
@@ -216,7 +356,16 @@ def form_attachments(kb: KnowledgeBase, p: Procedure) -> List[Reply]:
     ]
 
 
-def render_overview(kb: KnowledgeBase, config: AnswerConfig, p: Procedure) -> List[Reply]:
+def also_button(kb: KnowledgeBase, also: Optional[str]) -> Optional[Dict[str, str]]:
+    return {"title": short_title(kb, also), "payload": f"/{also}"} if also else None
+
+
+def render_overview(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, also: Optional[str] = None) -> List[Reply]:
+    if p.id in config.brief_overviews:
+        buttons = list(config.procedure_buttons.get(p.id, [])) + [
+            {"title": config.aspects[a]["button"], "payload": f"/{config.aspects[a]['intent']}"}
+            for a in config.brief_buttons]
+        return [Reply(" ".join(config.brief_overviews[p.id].split()), buttons=buttons[:5])]
     sections = [
         f"{p.name.upper()}\n{p.purpose}",
         f"{config.aspects['documents']['title']}:\n{documents_text(p)}",
@@ -227,15 +376,16 @@ def render_overview(kb: KnowledgeBase, config: AnswerConfig, p: Procedure) -> Li
         f"{config.aspects['legal_basis']['title']}:\n{legal_text(p)}",
     ]
     replies = [Reply(text) for text in split_text("\n\n".join(sections))]
-    replies[-1].buttons = follow_up_buttons(config, procedure=p.id)
+    replies[-1].buttons = follow_up_buttons(config, procedure=p.id, also=also_button(kb, also))[:5]
     return replies
 
 
-def render_aspect(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, aspect: str) -> List[Reply]:
+def render_aspect(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, aspect: str,
+                  also: Optional[str] = None) -> List[Reply]:
     replies = [Reply(text) for text in split_text(aspect_text(kb, config, p, aspect))]
     if aspect == "forms":
         replies += form_attachments(kb, p)
-    replies[-1].buttons = follow_up_buttons(config, skip=aspect, procedure=p.id)
+    replies[-1].buttons = follow_up_buttons(config, skip=aspect, procedure=p.id, also=also_button(kb, also))[:5]
     return replies
 
 
@@ -244,3 +394,9 @@ def render_topic_question(kb: KnowledgeBase, topic: Topic) -> Reply:
         text=topic.question,
         buttons=[{"title": o.title, "payload": f"/{o.procedure}"} for o in topic.options][:5],
     )
+
+
+def render_candidates(kb: KnowledgeBase, config: AnswerConfig, candidates: List[str]) -> Reply:
+    """A question back: which of the likely procedures the citizen means."""
+    return Reply(text=config.ask_candidates,
+                 buttons=[{"title": short_title(kb, p), "payload": f"/{p}"} for p in candidates][:5])

@@ -14,6 +14,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
+from bot.nlu.text import find_phrase
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 DATA = ROOT / "data"
 
@@ -106,6 +108,7 @@ class Form:
 class Option:
     procedure: str
     title: str
+    cases: List[str] = field(default_factory=list)  # words that name this case ("lần đầu", "bị mất")
 
 
 @dataclass
@@ -126,6 +129,13 @@ class Topic:
     @property
     def intent(self) -> str:
         return f"topic.{self.id}"
+
+    def case_named(self, text: str) -> Optional[str]:
+        """The option whose case the text names (the longest case phrase wins)."""
+        found = find_phrase(text, [c for o in self.options for c in o.cases])
+        if found is None:
+            return None
+        return next(o.procedure for o in self.options if found[2] in o.cases)
 
 
 @dataclass
@@ -221,7 +231,8 @@ def load(data_dir: Path = DATA, strict: bool = False) -> KnowledgeBase:
             kb.topics[entry["id"]] = Topic(
                 id=entry["id"],
                 question=_text(entry["question"]),
-                options=[Option(o["procedure"], _text(o["title"])) for o in entry["options"]],
+                options=[Option(o["procedure"], _text(o["title"]), [_text(c) for c in o.get("cases") or []])
+                         for o in entry["options"]],
                 examples=[str(e).strip() for e in entry.get("examples") or []],
                 names=[_text(n) for n in entry.get("names") or []],
                 source=topics_source,

@@ -164,8 +164,9 @@ def _whole_words(needle: str) -> "re.Pattern[str]":
     return re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
 
 
-def find_phrase(text: str, phrases: Iterable[str]) -> Optional[Tuple[int, int, str]]:
-    """Longest phrase found in ``text`` as whole words: (start, end, phrase).
+def find_phrases(text: str, phrases: Iterable[str]) -> List[Tuple[int, int, str]]:
+    """Every phrase found in ``text`` as whole words: (start, end, phrase), in
+    the canonical text's coordinates.
 
     Typed with diacritics, the phrase must match with its diacritics ("màu"
     is not "mẫu"); typed without, it matches without.
@@ -173,12 +174,18 @@ def find_phrase(text: str, phrases: Iterable[str]) -> Optional[Tuple[int, int, s
     message = canonical(text)
     accented = _has_diacritics(message)
     haystack = message if accented else fold(message)
-    best = None
+    found = []
     for phrase in phrases:
         needle = canonical(phrase) if accented else fold(canonical(phrase))
-        if not needle:
-            continue
-        for match in _whole_words(needle).finditer(haystack):
-            if best is None or len(needle) > best[1] - best[0]:
-                best = (match.start(), match.end(), phrase)
+        if needle:
+            found += [(m.start(), m.end(), phrase) for m in _whole_words(needle).finditer(haystack)]
+    return found
+
+
+def find_phrase(text: str, phrases: Iterable[str]) -> Optional[Tuple[int, int, str]]:
+    """The longest phrase found in ``text`` as whole words (see ``find_phrases``)."""
+    best = None
+    for found in find_phrases(text, phrases):
+        if best is None or found[1] - found[0] > best[1] - best[0]:
+            best = found
     return best

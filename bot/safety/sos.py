@@ -3,12 +3,16 @@ never waits for, or depends on, the language model."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any, Dict, List, Tuple
 
 from bot.content import read_texts
 from bot.nlu.text import canonical, find_phrase
 from bot.units import Unit
+
+
+_STRETCHED = re.compile(r"(\w)\1{2,}")
 
 
 @lru_cache(maxsize=1)
@@ -18,6 +22,7 @@ def settings() -> Dict[str, Any]:
 
 def is_emergency(text: str) -> bool:
     s = settings()
+    text = _STRETCHED.sub(r"\1\1", text)  # "cứuuuu", "cuuuuu" typed in panic
     words = len(canonical(text).split())
     if words == 0 or find_phrase(text, s["not_emergency"]):
         return False

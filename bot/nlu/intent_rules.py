@@ -1,0 +1,70 @@
+"""Intents decided by words, inside the NLU pipeline, after the classifier.
+
+* Emergencies: a message that data/sos.yml calls an emergency ("cứu",
+  "giúp", "SOS", "có cướp") gets the intent ``sos`` whatever the classifier
+  thought, so every channel (Zalo, REST, ``rasa shell``, the HTTP API)
+  answers it as one. The Zalo intake server answers before Rasa with the
+  same function, ``bot.safety.sos.is_emergency``.
+* Crime reports told in one's own words ("nhà tôi bị trộm xe máy tối qua"):
+  when the classifier is unsure and the message holds one of the report
+  phrases of data/tipoffs.yml, the intent is ``start_tipoff``, so the citizen
+  is offered the confidential tip-off intake rather than "not understood".
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.content import read_texts
+from bot.nlu.text import find_phrase
+from bot.safety.sos import is_emergency
+
+SOS_INTENT = "sos"
+TIPOFF_INTENT = "start_tipoff"
+# intents a report phrase never overrides: the citizen asked for something else
+KEPT_INTENTS = {SOS_INTENT, TIPOFF_INTENT, "request_human", "tipoff_status", "cancel", "security.crime_report"}
+
+
+@lru_cache(maxsize=1)
+def tipoff_settings() -> Dict[str, Any]:
+    return read_texts("tipoffs.yml")
+
+
+def is_crime_report(text: str, intent: str, confidence: float) -> bool:
+    s = tipoff_settings()
+    return (intent not in KEPT_INTENTS and confidence < s["report_unless_confidence"]
+            and find_phrase(text, s["report_phrases"]) is not None
+            and find_phrase(text, s["not_report"]) is None)
+
+
+def set_intent(message: Message, name: str) -> None:
+    chosen = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
+    message.set(INTENT, chosen, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [chosen] + ranking, add_to_output=True)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class IntentRules(GraphComponent):
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "IntentRules":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            intent = message.get(INTENT) or {}
+            if is_emergency(text):
+                set_intent(message, SOS_INTENT)
+            elif is_crime_report(text, intent.get(INTENT_NAME_KEY) or "", intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0):
+                set_intent(message, TIPOFF_INTENT)
+        return messages
