@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge.answers import AnswerConfig, render_aspect, render_overview, resolve
+from bot.knowledge.answers import AnswerConfig, render_aspect, render_candidates, render_overview, resolve
 from bot.knowledge.store import load
 from bot.messages import split_text
 
@@ -83,3 +83,61 @@ def test_a_follow_up_about_something_else_is_out_of_scope_even_mid_conversation(
     decision = resolve(kb, config, "ask_documents", confident, "cần mang gì",
                        {"procedure": "residence.temporary_registration"})
     assert (decision.procedure, decision.aspect) == ("residence.temporary_registration", "documents")
+
+
+def test_a_case_named_with_the_topic_needs_no_question_back(kb, config):
+    ranking = [{"name": "topic.id_card", "confidence": 0.55}, {"name": "id_card.first_issue", "confidence": 0.2}]
+    for text, expected in [("làm thẻ căn cước lần đầu", "id_card.first_issue"),
+                           ("mat cccd lam lai o dau", "id_card.reissue"),
+                           ("đổi căn cước hết hạn", "id_card.renewal")]:
+        assert resolve(kb, config, "topic.id_card", ranking, text, {}).procedure == expected, text
+    decision = resolve(kb, config, "topic.id_card", ranking, "làm căn cước", {})
+    assert decision.topic is kb.topics["id_card"] and decision.procedure is None
+
+
+def test_a_case_named_in_a_follow_up_wins_over_the_current_procedure(kb, config):
+    ranking = [{"name": "ask_where", "confidence": 0.7}, {"name": "id_card.reissue", "confidence": 0.1}]
+    decision = resolve(kb, config, "ask_where", ranking, "mat cccd lam lai o dau", {"procedure": "id_card.first_issue"})
+    assert (decision.procedure, decision.aspect) == ("id_card.reissue", "where")
+
+
+def test_no_procedure_clearly_ahead_is_asked_back_with_the_likely_ones(kb, config):
+    ranking = [{"name": "residence.stay_notice", "confidence": 0.4},
+               {"name": "security.crime_report", "confidence": 0.35}, {"name": "greet", "confidence": 0.05}]
+    decision = resolve(kb, config, "residence.stay_notice", ranking, "người nhà lên chơi có phải báo không", {})
+    assert decision.procedure is None
+    assert decision.candidates == ["residence.stay_notice", "security.crime_report"]
+    reply = render_candidates(kb, config, decision.candidates)
+    assert [b["payload"] for b in reply.buttons] == ["/residence.stay_notice", "/security.crime_report"]
+
+
+def test_another_agencys_matter_names_the_agency(kb, config):
+    unsure = [{"name": "residence.permanent_registration", "confidence": 0.45}]
+    decision = resolve(kb, config, "residence.permanent_registration", unsure, "làm giấy khai sinh muộn cho con", {})
+    assert decision.out_of_scope and decision.referral.id == "civil_status"
+    assert "Ủy ban nhân dân cấp xã" in config.referrals.answer(decision.referral)
+    # a longer phrase holding a procedure's or topic's name wins over that name
+    sure = [{"name": "immigration.passport", "confidence": 0.9}]
+    decision = resolve(kb, config, "immigration.passport", sure, "làm hộ chiếu ngoại giao ở đâu", {})
+    assert decision.out_of_scope and decision.referral.id == "diplomatic_passport"
+    # next to a procedure's own name, another agency's paper is only a document
+    decision = resolve(kb, config, "id_card.child_issue", [{"name": "id_card.child_issue", "confidence": 0.6}],
+                       "làm căn cước cho trẻ dưới 14 tuổi có cần giấy khai sinh không", {})
+    assert decision.procedure == "id_card.child_issue"
+
+
+def test_two_procedures_in_one_message_answer_one_and_offer_the_other(kb, config):
+    ranking = [{"name": "residence.permanent_registration", "confidence": 0.6},
+               {"name": "id_card.renewal", "confidence": 0.2}]
+    decision = resolve(kb, config, "residence.permanent_registration", ranking,
+                       "đăng ký thường trú cần giấy tờ gì, tiện thể đổi căn cước luôn được không", {})
+    assert (decision.procedure, decision.aspect, decision.also) == (
+        "residence.permanent_registration", "documents", "id_card.renewal")
+    replies = render_aspect(kb, config, kb.procedures[decision.procedure], decision.aspect, also=decision.also)
+    assert replies[-1].buttons[0] == {"title": "Đổi thẻ, hết hạn", "payload": "/id_card.renewal"}
+    assert len(replies[-1].buttons) <= 5
+
+
+def test_a_message_the_classifier_cannot_place_is_not_called_out_of_scope(kb, config):
+    ranking = [{"name": "nlu_fallback", "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.2}]
+    assert resolve(kb, config, "nlu_fallback", ranking, "xyz qwrt", {}).not_understood

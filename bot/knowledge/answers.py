@@ -47,7 +47,7 @@ class AnswerConfig:
     brief_overviews: Dict[str, str] = field(default_factory=dict)
     brief_buttons: List[str] = field(default_factory=list)
     referrals: Referrals = field(default_factory=lambda: Referrals("", []))
-    abbreviations: Dict[str, str] = field(default_factory=dict)  # folded key -> its one meaning
+    abbreviations: Dict[str, str] = field(default_factory=dict)  # key as written ("đk") -> its one meaning
 
     @classmethod
     def load(cls) -> "AnswerConfig":
@@ -55,7 +55,7 @@ class AnswerConfig:
 
         lexicon = read_lexicon(DATA / "lexicon.yml")["abbreviations"]
         return cls(**read_texts("answers.yml"), referrals=Referrals.load(), abbreviations={
-            fold(canonical(str(k))): str(v) for k, v in lexicon.items() if isinstance(v, str)})
+            canonical(str(k)): str(v) for k, v in lexicon.items() if isinstance(v, str)})
 
     def expand(self, text: str) -> str:
         """The text with phone abbreviations spelled out (``mat cccd`` -> ``mat
@@ -64,10 +64,15 @@ class AnswerConfig:
         message = canonical(text)
         plain = fold(message) == message
 
+        typed_plain = {fold(k): m for k, m in self.abbreviations.items()}
+
         def spell(match: "re.Match[str]") -> str:
-            meaning = self.abbreviations.get(fold(match.group(0)))
+            # an abbreviation as written ("đk") or typed without diacritics ("dk"); a word
+            # with a tone mark is a word ("ạ" is not "a" = anh)
+            word = match.group(0)
+            meaning = self.abbreviations.get(word) or (typed_plain.get(word) if fold(word) == word else None)
             if meaning is None:
-                return match.group(0)
+                return word
             return fold(meaning) if plain else meaning
 
         return _WORD.sub(spell, message)
@@ -118,15 +123,36 @@ class Decision:
     not_understood: bool = False
 
 
+_SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
+_QUESTION_WORDS = ["?", "không", "ko", "k", "chưa", "gì", "j", "nào", "sao", "đâu", "bao nhiêu", "bao lâu", "mấy",
+                   "thế nào", "như thế nào", "ra sao", "được không", "cho hỏi", "xin hỏi", "làm sao", "có phải"]
+
+
+def question_span(text: str) -> Tuple[int, int]:
+    """Where the question is in a message that tells a story first: the last
+    sentence with a question word (or mark), else the last sentence."""
+    message = canonical(text)
+    sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(message) if m.group(0).strip()]
+    if not sentences:
+        return 0, len(message)
+    asking = [s for s in sentences if "?" in message[s[0]:s[1]] or find_phrase(message[s[0]:s[1]], _QUESTION_WORDS)]
+    return (asking or sentences)[-1]
+
+
 def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[str, float],
                      text: str, named: List[Tuple[str, int, int]]) -> Dict[str, float]:
     """How likely each procedure is: the classifier's confidence, plus the
-    evidence of the words: a procedure named by one of its aliases, and the
-    case of a topic ("lần đầu", "bị mất") once the topic is clear."""
+    evidence of the words: a procedure named by one of its aliases (more so
+    inside the question when the message names several), and the case of a
+    topic ("lần đầu", "bị mất") once the topic is clear."""
     weights = config.confidence
     scores = {p: confidence.get(p, 0.0) for p in kb.procedures}
     for pid in {n[0] for n in named}:
         scores[pid] += weights["alias_bonus"]
+    if len({n[0] for n in named}) > 1:  # the story names one, the question asks about another
+        start, end = question_span(text)
+        for pid in {n[0] for n in named if start <= n[1] and n[2] <= end}:
+            scores[pid] += weights["question_bonus"]
     named_topics = {t.id for t in kb.topics.values() if find_phrase(text, t.names)}
     named_ids = {n[0] for n in named}
     for topic in kb.topics.values():
@@ -206,10 +232,13 @@ def resolve(
     topic = max(kb.topics.values(), key=lambda t: confidence.get(t.intent, 0.0), default=None)
     topic_confidence = confidence.get(topic.intent, 0.0) if topic else 0.0
     topic_names = [(t.id, f[0], f[1]) for t in kb.topics.values() for f in find_phrases(text, t.names)]
+    named_topics = {t[0] for t in topic_names}
     referral, overrides_name = other_agency(config, text, named + topic_names)
     unsure = intent == "nlu_fallback"  # the classifier has no opinion: only the words can tell "not ours"
     if ((intent == "out_of_scope" or (not unsure and out_of_scope >= max(s1, topic_confidence)))
             and not (named and s1 > out_of_scope)):
+        if referral is None and s1 >= weights["ask_back_not_ours"]:
+            return Decision(candidates=candidates_of(ranked, scores, weights))  # maybe ours after all: ask
         return Decision(out_of_scope=True, referral=referral)
     if referral is not None and (overrides_name or s1 < weights["certain"]):
         return Decision(out_of_scope=True, referral=referral)
@@ -218,12 +247,21 @@ def resolve(
     if topic is not None and topic_confidence >= s1 and topic_confidence >= weights["ask_back"]:
         return Decision(topic=topic)
     if s1 >= weights["ask_back"]:
-        candidates = [p for p in ranked[:3] if scores[p] >= max(weights["ask_back"], s1 * weights["candidate_ratio"])]
-        for t in kb.topics.values():  # all the likely ones are cases of one topic: ask its question
-            if set(candidates) <= {o.procedure for o in t.options} and len(candidates) > 1:
+        candidates = candidates_of(ranked, scores, weights)
+        for t in kb.topics.values():
+            options = {o.procedure for o in t.options}
+            if set(candidates) <= options and len(candidates) > 1:  # all cases of one topic: ask its question
+                return Decision(topic=t)
+            if t.id in named_topics and not set(candidates) & options:  # "hộ chiếu", but none of its cases
                 return Decision(topic=t)
         return Decision(candidates=candidates)
     return Decision(not_understood=True)
+
+
+def candidates_of(ranked: List[str], scores: Dict[str, float], weights: Dict[str, float]) -> List[str]:
+    """The likely procedures to offer in a question back (at most 3)."""
+    floor = max(weights["ask_back"], scores[ranked[0]] * weights["candidate_ratio"])
+    return [p for p in ranked[:3] if scores[p] >= floor]
 
 
 def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, int]]) -> Tuple[Optional[Referral], bool]:
@@ -334,15 +372,18 @@ def short_title(kb: KnowledgeBase, procedure: str) -> str:
     return kb.procedures[procedure].name.split(" (")[0]
 
 
-def follow_up_buttons(config: AnswerConfig, skip: Optional[str] = None,
-                      procedure: Optional[str] = None, also: Optional[Dict[str, str]] = None) -> List[Dict[str, str]]:
+def aspect_buttons(config: AnswerConfig, aspects: Iterable[str]) -> List[Dict[str, str]]:
+    return [{"title": config.aspects[a]["button"], "payload": f"/{config.aspects[a]['intent']}"} for a in aspects]
+
+
+def follow_up_buttons(config: AnswerConfig, skip: Optional[str] = None, procedure: Optional[str] = None,
+                      also: Optional[Dict[str, str]] = None, aspects: Optional[List[str]] = None) -> List[Dict[str, str]]:
     """The other procedure the citizen also asked about, the procedure's own
     buttons ("Gửi tin báo ngay"), then the follow-ups; at most 5."""
-    return ([also] if also else []) + (list(config.procedure_buttons.get(procedure or "", [])) + [
-        {"title": config.aspects[a]["button"], "payload": f"/{config.aspects[a]['intent']}"}
-        for a in config.follow_up_buttons
-        if a != skip
-    ])[:5]
+    buttons = [also] if also else []
+    buttons += config.procedure_buttons.get(procedure or "", [])
+    buttons += aspect_buttons(config, [a for a in (aspects or config.follow_up_buttons) if a != skip])
+    return buttons[:5]
 
 
 def form_attachments(kb: KnowledgeBase, p: Procedure) -> List[Reply]:
@@ -361,11 +402,10 @@ def also_button(kb: KnowledgeBase, also: Optional[str]) -> Optional[Dict[str, st
 
 
 def render_overview(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, also: Optional[str] = None) -> List[Reply]:
-    if p.id in config.brief_overviews:
-        buttons = list(config.procedure_buttons.get(p.id, [])) + [
-            {"title": config.aspects[a]["button"], "payload": f"/{config.aspects[a]['intent']}"}
-            for a in config.brief_buttons]
-        return [Reply(" ".join(config.brief_overviews[p.id].split()), buttons=buttons[:5])]
+    if p.id in config.brief_overviews:  # one short message; the details one button away
+        return [Reply(" ".join(config.brief_overviews[p.id].split()),
+                      buttons=follow_up_buttons(config, procedure=p.id, also=also_button(kb, also),
+                                                aspects=config.brief_buttons))]
     sections = [
         f"{p.name.upper()}\n{p.purpose}",
         f"{config.aspects['documents']['title']}:\n{documents_text(p)}",
@@ -376,7 +416,7 @@ def render_overview(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, also:
         f"{config.aspects['legal_basis']['title']}:\n{legal_text(p)}",
     ]
     replies = [Reply(text) for text in split_text("\n\n".join(sections))]
-    replies[-1].buttons = follow_up_buttons(config, procedure=p.id, also=also_button(kb, also))[:5]
+    replies[-1].buttons = follow_up_buttons(config, procedure=p.id, also=also_button(kb, also))
     return replies
 
 
@@ -385,7 +425,7 @@ def render_aspect(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, aspect:
     replies = [Reply(text) for text in split_text(aspect_text(kb, config, p, aspect))]
     if aspect == "forms":
         replies += form_attachments(kb, p)
-    replies[-1].buttons = follow_up_buttons(config, skip=aspect, procedure=p.id, also=also_button(kb, also))[:5]
+    replies[-1].buttons = follow_up_buttons(config, skip=aspect, procedure=p.id, also=also_button(kb, also))
     return replies
 
 
