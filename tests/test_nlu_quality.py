@@ -15,10 +15,10 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 # set name -> (at least this share right, at most this share answered with a wrong procedure)
 FLOORS = {
     "short_project": (0.93, 0.03),
-    "short_questions": (0.95, 0.02),
+    "short_questions": (0.92, 0.03),
     "real_questions": (0.87, 0.05),
-    "out_of_scope": (0.75, 0.08),
-    "behaviour": (0.75, 0.05),
+    "out_of_scope": (0.70, 0.09),
+    "behaviour": (0.80, 0.05),
 }
 
 
