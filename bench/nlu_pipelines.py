@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import List
 
 import yaml
 
@@ -110,6 +111,13 @@ def words_only(config: AnswerConfig) -> AnswerConfig:
     return bare
 
 
+def print_row(row: dict, labels: List[str]) -> None:
+    cells = [f"{row['reports'][label].share('right'):6.1%} / {row['reports'][label].share('wrong'):5.1%}".rjust(24)
+             for label in labels]
+    print(f"{row['name']:14s} " + " ".join(cells)
+          + f" {row['train_s']:8.1f} {row['p50_ms']:8.1f}ms {row['p95_ms']:5.1f}ms", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", nargs="*")
@@ -117,29 +125,20 @@ def main() -> None:
     args = parser.parse_args()
     base = yaml.safe_load((ROOT / "config.yml").read_text())
     sets = load_sets(args.final)
-    rows = []
+    labels = [s.label for s in sets]
+    print("right / wrong procedure per set (out_of_scope: right agency / answered with a procedure)")
+    print(f"{'variant':14s} " + " ".join(f"{label[:24]:>24s}" for label in labels)
+          + f" {'train s':>8s} {'parse p50':>10s} {'p95':>7s}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         for name, config in variants(base).items():
             if args.only and name not in args.only:
                 continue
-            rows.append(measure(name, config, Path(tmp), sets))
-            print(f"  measured {name}", file=sys.stderr, flush=True)
+            row = measure(name, config, Path(tmp), sets)
+            print_row(row, labels)  # each row as soon as it is measured
             if name == "ours":
-                row = measure("ours-no-words", config, Path(tmp), sets, words_only(AnswerConfig.load()),
-                              model=rows[-1]["model"])
-                row["train_s"] = rows[-1]["train_s"]
-                rows.append(row)
-    labels = list(rows[0]["reports"])
-    print("right / wrong procedure per set (out_of_scope: right agency / answered with a procedure)")
-    print(f"{'variant':14s} " + " ".join(f"{label[:24]:>24s}" for label in labels)
-          + f" {'train s':>8s} {'parse p50':>10s} {'p95':>7s}")
-    for r in rows:
-        cells = []
-        for label in labels:
-            report = r["reports"][label]
-            cells.append(f"{report.share('right'):6.1%} / {report.share('wrong'):5.1%}".rjust(24))
-        print(f"{r['name']:14s} " + " ".join(cells)
-              + f" {r['train_s']:8.1f} {r['p50_ms']:8.1f}ms {r['p95_ms']:5.1f}ms")
+                bare = measure("ours-no-words", config, Path(tmp), sets, words_only(AnswerConfig.load()),
+                               model=row["model"])
+                print_row({**bare, "train_s": row["train_s"]}, labels)
 
 
 if __name__ == "__main__":

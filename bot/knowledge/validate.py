@@ -17,7 +17,9 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from bot.knowledge.store import CHANNELS, DATA, KnowledgeBase, Problem, located_examples, load
+import yaml
+
+from bot.knowledge.store import CHANNELS, DATA, KnowledgeBase, Located, Problem, located_examples, load
 from bot.nlu.text import canonical, fold
 
 REVIEW_MAX_AGE_DAYS = 180
@@ -35,6 +37,31 @@ def _missing(data: dict, keys: Tuple[str, ...]) -> bool:
             return True
         value = value[key]
     return False
+
+
+def check_referrals(path: Path) -> List[Problem]:
+    """data/referrals.yml: every other agency's matter has an id, phrases and an answer."""
+    if not path.exists():
+        return [Problem(path, 1, "missing: the answers naming other agencies (see docs/knowledge_base.md)")]
+    try:
+        source = Located(path)
+    except yaml.YAMLError as error:
+        return [Problem(path, getattr(getattr(error, "problem_mark", None), "line", 0) + 1,
+                        f"cannot read this file: {error}")]
+    data = source.data if isinstance(source.data, dict) else {}
+    problems = [] if isinstance(data.get("general"), str) else [Problem(path, 1, "missing field 'general'")]
+    ids = set()
+    for i, entry in enumerate(data.get("referrals") or []):
+        entry = entry if isinstance(entry, dict) else {}
+        for key in ("id", "matter", "answer"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                problems.append(Problem(path, source.line("referrals", i), f"referral without '{key}'"))
+        if not entry.get("phrases") or not all(isinstance(p, str) for p in entry.get("phrases") or []):
+            problems.append(Problem(path, source.line("referrals", i), "referral needs a list of 'phrases'"))
+        if entry.get("id") in ids:
+            problems.append(Problem(path, source.line("referrals", i), f"referral id '{entry['id']}' twice"))
+        ids.add(entry.get("id"))
+    return problems
 
 
 def check(kb: KnowledgeBase, data_dir: Path = DATA, today: Optional[dt.date] = None) -> List[Problem]:
@@ -97,6 +124,13 @@ def check(kb: KnowledgeBase, data_dir: Path = DATA, today: Optional[dt.date] = N
         for option in topic.options:
             if option.procedure not in kb.catalogue:
                 problems.append(Problem(topic.source.path, 1, f"topic '{topic.id}': option '{option.procedure}' is not a catalogue id"))
+            for case in option.cases:
+                others = [o for o in topic.options if o.procedure != option.procedure and case in o.cases]
+                if others:
+                    problems.append(Problem(topic.source.path, topic.source.line("topics", topic.index), (
+                        f"topic '{topic.id}': case '{case}' names both '{option.procedure}' and '{others[0].procedure}'")))
+
+    problems += check_referrals(data_dir / "referrals.yml")
 
     seen: Dict[str, Tuple[str, Path, int]] = {}
     for text, intent, path, line in located_examples(kb):
