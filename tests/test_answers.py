@@ -141,3 +141,12 @@ def test_two_procedures_in_one_message_answer_one_and_offer_the_other(kb, config
 def test_a_message_the_classifier_cannot_place_is_not_called_out_of_scope(kb, config):
     ranking = [{"name": "nlu_fallback", "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.2}]
     assert resolve(kb, config, "nlu_fallback", ranking, "xyz qwrt", {}).not_understood
+
+
+def test_a_foreigners_passport_is_referred_to_their_embassy(kb, config):
+    ranking = [{"name": "immigration.passport", "confidence": 0.9}]
+    decision = resolve(kb, config, "immigration.passport", ranking,
+                       "Vợ tôi người Lào, hộ chiếu hết hạn rồi, làm hộ chiếu mới ở đâu", {})
+    assert decision.out_of_scope and decision.referral.id == "foreign_passport"
+    decision = resolve(kb, config, "immigration.passport", ranking, "làm hộ chiếu cho con đi du học Nhật", {})
+    assert decision.procedure == "immigration.passport"

@@ -274,6 +274,8 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
         return None, False
     referral, start, end = found
     for _, s, e in named:
+        if referral.paired_with and find_phrase(text[s:e], referral.paired_with):
+            continue  # "hộ chiếu" again, of the foreigner the message is about
         if e <= start or s >= end or e - s >= end - start:
             return None, False
     return referral, bool(named)

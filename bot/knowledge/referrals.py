@@ -4,7 +4,7 @@ answer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
 from bot.content import read_texts
@@ -17,6 +17,8 @@ class Referral:
     matter: str
     phrases: List[str]
     answer: str
+    paired: List[str] = field(default_factory=list)  # phrases that count only next to one of ``paired_with``
+    paired_with: List[str] = field(default_factory=list)
 
 
 @dataclass
@@ -30,7 +32,10 @@ class Referrals:
         return cls(
             general=data["general"],
             referrals=[Referral(r["id"], " ".join(r["matter"].split()), [str(p) for p in r["phrases"]],
-                                " ".join(r["answer"].split())) for r in data["referrals"]],
+                                " ".join(r["answer"].split()),
+                                [str(p) for p in (r.get("paired") or {}).get("phrases") or []],
+                                [str(w) for w in (r.get("paired") or {}).get("with") or []])
+                       for r in data["referrals"]],
         )
 
     def match(self, text: str) -> Optional[Tuple[Referral, int, int]]:
@@ -39,6 +44,10 @@ class Referrals:
         best, best_key = None, (0, 0)
         for referral in self.referrals:
             found = find_phrases(text, referral.phrases)
+            beside = find_phrases(text, referral.paired_with) if referral.paired else []
+            if beside:  # "chồng tôi người Hàn" ... "hộ chiếu": the matter spans both
+                found += [(min(f[0], beside[0][0]), max(f[1], beside[0][1]), f[2])
+                          for f in find_phrases(text, referral.paired)]
             if not found:
                 continue
             longest = max(found, key=lambda f: f[1] - f[0])
