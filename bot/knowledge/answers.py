@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from bot.content import read_texts
@@ -57,6 +58,10 @@ class AnswerConfig:
         return cls(**read_texts("answers.yml"), referrals=Referrals.load(), abbreviations={
             canonical(str(k)): str(v) for k, v in lexicon.items() if isinstance(v, str)})
 
+    @cached_property
+    def abbreviations_typed_plain(self) -> Dict[str, str]:
+        return {fold(k): m for k, m in self.abbreviations.items()}
+
     def expand(self, text: str) -> str:
         """The text with phone abbreviations spelled out (``mat cccd`` -> ``mat
         can cuoc cong dan``), for matching phrases; typed without diacritics,
@@ -64,7 +69,7 @@ class AnswerConfig:
         message = canonical(text)
         plain = fold(message) == message
 
-        typed_plain = {fold(k): m for k, m in self.abbreviations.items()}
+        typed_plain = self.abbreviations_typed_plain
 
         def spell(match: "re.Match[str]") -> str:
             # an abbreviation as written ("đk") or typed without diacritics ("dk"); a word
