@@ -150,3 +150,39 @@ def test_a_foreigners_passport_is_referred_to_their_embassy(kb, config):
     assert decision.out_of_scope and decision.referral.id == "foreign_passport"
     decision = resolve(kb, config, "immigration.passport", ranking, "làm hộ chiếu cho con đi du học Nhật", {})
     assert decision.procedure == "immigration.passport"
+
+
+def test_the_agency_is_found_however_the_matter_is_written(kb, config):
+    def refer(text, ranking=(("out_of_scope", 0.8),)):
+        decision = resolve(kb, config, ranking[0][0], [{"name": n, "confidence": c} for n, c in ranking], text, {})
+        assert decision.out_of_scope, text
+        return decision.referral.id if decision.referral else None
+
+    # one word typed without its diacritics ("tình trang") in a message typed with them
+    assert refer("xin giấy xác nhận tình trang hôn nhân để vay ngân hàng thì lên đâu làm") == "civil_status"
+    # "so hong" is a land title, not "sổ không"
+    assert refer("so hong chung cu ghi sai dien tich, muon dinh chinh thi lam the nao") == "land"
+    # a matter denied ("không tranh chấp") is not the one asked about
+    assert refer("Đất nhà tôi ở ổn định từ năm 1992, không tranh chấp, nhưng chưa có bìa đỏ. "
+                 "Cho tôi hỏi xin cấp giấy chứng nhận lần đầu thì nộp hồ sơ cho ai?") == "land"
+    # the matter of the question wins over one in the story
+    assert refer("Mẹ tôi mất, anh em đã làm xong văn bản khai nhận di sản ở phòng công chứng. "
+                 "Bây giờ sang tên sổ đỏ cho tôi thì nộp hồ sơ ở chỗ nào?") == "land"
+    # no phrase of any matter, but the words of one of them (its examples)
+    assert refer("Công ty nợ lương tôi 3 tháng rồi đóng cửa, hòa giải không được. Tôi có thể kiện ra tòa không?") == "court"
+    # and none for a matter of no agency
+    assert refer("giải giúp em phương trình bậc hai với") is None
+    # a follow-up question about another agency's matter, with no procedure named
+    assert refer("mat so do r, lam lai het bao lau a", (("ask_processing_time", 0.4), ("out_of_scope", 0.2))) == "land"
+
+
+def test_a_procedure_named_in_passing_does_not_hide_the_matter_asked_about(kb, config):
+    ranking = [{"name": "security.crime_report", "confidence": 0.6}, {"name": "out_of_scope", "confidence": 0.3}]
+    decision = resolve(kb, config, "security.crime_report", ranking,
+                       "tôi muốn hỏi nộp tiền phạt vi phạm giao thông trên Cổng dịch vụ công thế nào, "
+                       "tôi đã có tài khoản VNeID rồi", {})
+    assert decision.out_of_scope and decision.referral.id == "traffic_fines"
+    # but a procedure the classifier believes keeps its documents from being another matter
+    decision = resolve(kb, config, "id_card.child_issue", [{"name": "id_card.child_issue", "confidence": 0.6}],
+                       "làm căn cước cho trẻ dưới 14 tuổi có cần giấy khai sinh không", {})
+    assert decision.procedure == "id_card.child_issue"

@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from bot.content import read_texts
 from bot.knowledge.referrals import Referral, Referrals
@@ -27,6 +27,10 @@ NEW_QUESTION_CONFIDENCE = 0.5
 # out_of_scope is this likely, is about something else ("đăng ký kết hôn cần
 # giấy tờ gì"): answering for the current procedure would be a wrong answer.
 OUT_OF_SCOPE_DOUBT = 0.25
+# A procedure or topic named in the message that the classifier gives less
+# than this is a word in passing ("tôi đã có tài khoản VNeID rồi"): it does
+# not keep another agency's matter from being the question.
+BELIEVED = 0.01
 _WORD = re.compile(r"\w+")
 
 
@@ -221,8 +225,9 @@ def resolve(
             return answer(chosen)
 
     if aspect_intent:
-        if not named and out_of_scope >= OUT_OF_SCOPE_DOUBT:
-            return Decision(out_of_scope=True, referral=config.referrals.find(text))
+        referral = None if named else other_agency(config, text, [])[0]
+        if not named and (out_of_scope >= OUT_OF_SCOPE_DOUBT or (referral and s1 < weights["certain"])):
+            return not_ours(config, text, referral)  # "mất sổ đỏ làm lại bao lâu"
         if named or s1 >= weights["switch"]:
             return answer(best)  # a procedure or case named in the new message wins over the context
         current = slots.get("procedure")
@@ -238,13 +243,17 @@ def resolve(
     topic_confidence = confidence.get(topic.intent, 0.0) if topic else 0.0
     topic_names = [(t.id, f[0], f[1]) for t in kb.topics.values() for f in find_phrases(text, t.names)]
     named_topics = {t[0] for t in topic_names}
-    referral, overrides_name = other_agency(config, text, named + topic_names)
+    belief = {t.id: max([confidence.get(t.intent, 0.0)] + [confidence.get(p, 0.0) for p in kb.procedures
+                                                           if p.split(".")[0] == t.id or p in {o.procedure for o in t.options}])
+              for t in kb.topics.values()}
+    referral, overrides_name = other_agency(config, text, named + topic_names,
+                                            lambda name: belief.get(name, confidence.get(name, 0.0)) >= BELIEVED)
     unsure = intent == "nlu_fallback"  # the classifier has no opinion: only the words can tell "not ours"
     if ((intent == "out_of_scope" or (not unsure and out_of_scope >= max(s1, topic_confidence)))
             and not (named and s1 > out_of_scope)):
         if referral is None and s1 >= weights["ask_back_not_ours"]:
             return Decision(candidates=candidates_of(ranked, scores, weights))  # maybe ours after all: ask
-        return Decision(out_of_scope=True, referral=referral)
+        return not_ours(config, text, referral)
     if referral is not None and (overrides_name or s1 < weights["certain"]):
         return Decision(out_of_scope=True, referral=referral)
     if s1 >= weights["answer"] and s1 - s2 >= weights["margin"]:
@@ -263,27 +272,41 @@ def resolve(
     return Decision(not_understood=True)
 
 
+def not_ours(config: AnswerConfig, text: str, referral: Optional[Referral]) -> Decision:
+    """Out of scope, with the agency its phrase names, or else the agency whose
+    words the question shares most, if one clearly does."""
+    weights = config.confidence
+    return Decision(out_of_scope=True, referral=referral or config.referrals.nearest(
+        text, weights["agency_similarity"], weights["agency_lead"]))
+
+
 def candidates_of(ranked: List[str], scores: Dict[str, float], weights: Dict[str, float]) -> List[str]:
     """The likely procedures to offer in a question back (at most 3)."""
     floor = max(weights["ask_back"], scores[ranked[0]] * weights["candidate_ratio"])
     return [p for p in ranked[:3] if scores[p] >= floor]
 
 
-def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, int]]) -> Tuple[Optional[Referral], bool]:
+def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, int]],
+                 believed: Callable[[str], bool] = lambda name: True) -> Tuple[Optional[Referral], bool]:
     """Another agency's matter named in the text, and whether its phrase
-    reads better than every procedure name in the text because it is longer
-    and overlaps it ("hộ chiếu ngoại giao", "thẻ tạm trú"). Next to a
-    procedure name that it does not overlap, the matter does not count."""
-    found = config.referrals.match(text)
+    reads better than a procedure name in the text because it is longer and
+    overlaps it ("hộ chiếu ngoại giao", "thẻ tạm trú"). Next to a procedure
+    name that it does not overlap, the matter does not count, unless the
+    classifier does not ``believe`` that name at all (a word in passing)."""
+    found = config.referrals.match(text, question_span(text))
     if found is None:
         return None, False
     referral, start, end = found
-    for _, s, e in named:
+    overrides = False
+    for name, s, e in named:
         if referral.paired_with and find_phrase(text[s:e], referral.paired_with):
-            continue  # "hộ chiếu" again, of the foreigner the message is about
-        if e <= start or s >= end or e - s >= end - start:
-            return None, False
-    return referral, bool(named)
+            overrides = True  # "hộ chiếu" again, of the foreigner the message is about
+        elif e <= start or s >= end or e - s >= end - start:
+            if believed(name):
+                return None, False
+        else:
+            overrides = True
+    return referral, overrides
 
 
 def aspect_of(config: AnswerConfig, kb: KnowledgeBase, text: str, procedure: str,

@@ -4,11 +4,27 @@ answer."""
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from functools import cached_property
+from typing import Dict, List, Optional, Tuple
 
 from bot.content import read_texts
-from bot.nlu.text import find_phrases
+from bot.nlu.text import canonical, find_phrases, fold
+
+
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def _features(text: str) -> set:
+    """Words and word pairs of a text, folded (no diacritics, lower case)."""
+    words = _WORDS.findall(fold(canonical(text)))
+    return set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}
+
+
+# A phrase right after one of these words is denied, not asked about.
+_NEGATED = re.compile(r"(?<!\w)(?:khong|chua|chang|ko|k)\s*$")
 
 
 @dataclass
@@ -19,6 +35,7 @@ class Referral:
     answer: str
     paired: List[str] = field(default_factory=list)  # phrases that count only next to one of ``paired_with``
     paired_with: List[str] = field(default_factory=list)
+    examples: List[str] = field(default_factory=list)  # questions about the matter, as citizens ask them
 
 
 @dataclass
@@ -34,14 +51,21 @@ class Referrals:
             referrals=[Referral(r["id"], " ".join(r["matter"].split()), [str(p) for p in r["phrases"]],
                                 " ".join(r["answer"].split()),
                                 [str(p) for p in (r.get("paired") or {}).get("phrases") or []],
-                                [str(w) for w in (r.get("paired") or {}).get("with") or []])
+                                [str(w) for w in (r.get("paired") or {}).get("with") or []],
+                                [str(e) for e in r.get("examples") or []])
                        for r in data["referrals"]],
         )
 
-    def match(self, text: str) -> Optional[Tuple[Referral, int, int]]:
-        """The matter the text names, with the span of its longest phrase: the
-        matter with the most different phrases found wins, then the longest."""
-        best, best_key = None, (0, 0)
+    def match(self, text: str, question: Optional[Tuple[int, int]] = None) -> Optional[Tuple[Referral, int, int]]:
+        """The matter the text names, with the span of its longest phrase.
+
+        A matter named inside the question (``question``: its span in the
+        canonical text, when the message tells a story first) wins; then the
+        matter with the most different phrases found, not counting those
+        just after a negation ("không tranh chấp"); then the longest phrase.
+        """
+        message = fold(canonical(text))
+        best, best_key = None, (0, 0, 0, 0)
         for referral in self.referrals:
             found = find_phrases(text, referral.phrases)
             beside = find_phrases(text, referral.paired_with) if referral.paired else []
@@ -50,11 +74,41 @@ class Referrals:
                           for f in find_phrases(text, referral.paired)]
             if not found:
                 continue
+            places = {f[:2] for f in found}
             longest = max(found, key=lambda f: f[1] - f[0])
-            key = (len({f[:2] for f in found}), longest[1] - longest[0])  # different places in the text
+            asked = question is not None and any(question[0] <= s and e <= question[1] for s, e in places)
+            affirmed = [p for p in places if not _NEGATED.search(message[:p[0]])]
+            key = (int(asked), len(affirmed), len(places), longest[1] - longest[0])
             if key > best_key:
                 best, best_key = (referral, longest[0], longest[1]), key
         return best
+
+    @cached_property
+    def _vectors(self) -> Tuple[Dict[str, float], List[Dict[str, float]]]:
+        """Each matter's words (its name, phrases and examples) weighted by how
+        few matters share them, as unit vectors, and those weights."""
+        bags = [set().union(*(_features(t) for t in [r.matter, *r.phrases, *r.examples])) for r in self.referrals]
+        idf = {f: math.log(len(bags) / sum(f in b for b in bags)) for f in set().union(*bags)}
+        vectors = []
+        for bag in bags:
+            weights = {f: idf[f] for f in bag if idf[f] > 0}
+            norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+            vectors.append({f: w / norm for f, w in weights.items()})
+        return idf, vectors
+
+    def nearest(self, text: str, floor: float, lead: float) -> Optional[Referral]:
+        """The matter whose words the text shares most, when no phrase names
+        one: "kiện công ty nợ lương ra tòa" is the court's. None unless the
+        similarity reaches ``floor`` and beats the runner-up ``lead`` times."""
+        idf, vectors = self._vectors
+        words = {f: idf[f] for f in _features(text) if idf.get(f, 0) > 0}
+        norm = math.sqrt(sum(w * w for w in words.values()))
+        if not norm:
+            return None
+        ranked = sorted(((sum(w * v.get(f, 0.0) for f, w in words.items()) / norm, i) for i, v in enumerate(vectors)),
+                        reverse=True)
+        (best, i), (second, _) = ranked[0], ranked[1] if len(ranked) > 1 else (0.0, None)
+        return self.referrals[i] if best >= floor and best >= lead * second else None
 
     def find(self, text: str) -> Optional[Referral]:
         """The matter the text names, if any (see ``match``)."""

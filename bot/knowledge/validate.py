@@ -58,6 +58,8 @@ def check_referrals(path: Path) -> List[Problem]:
                 problems.append(Problem(path, source.line("referrals", i), f"referral without '{key}'"))
         if not entry.get("phrases") or not all(isinstance(p, str) for p in entry.get("phrases") or []):
             problems.append(Problem(path, source.line("referrals", i), "referral needs a list of 'phrases'"))
+        if not all(isinstance(e, str) for e in entry.get("examples") or []):
+            problems.append(Problem(path, source.line("referrals", i), "referral 'examples' must be a list of questions"))
         if entry.get("id") in ids:
             problems.append(Problem(path, source.line("referrals", i), f"referral id '{entry['id']}' twice"))
         ids.add(entry.get("id"))

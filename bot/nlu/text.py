@@ -169,17 +169,30 @@ def find_phrases(text: str, phrases: Iterable[str]) -> List[Tuple[int, int, str]
     the canonical text's coordinates.
 
     Typed with diacritics, the phrase must match with its diacritics ("màu"
-    is not "mẫu"); typed without, it matches without.
+    is not "mẫu"), except in the words typed without any ("tình trang hôn
+    nhân" is "tình trạng hôn nhân"); typed without, it matches without.
     """
     message = canonical(text)
     accented = _has_diacritics(message)
     haystack = message if accented else fold(message)
     found = []
     for phrase in phrases:
-        needle = canonical(phrase) if accented else fold(canonical(phrase))
-        if needle:
-            found += [(m.start(), m.end(), phrase) for m in _whole_words(needle).finditer(haystack)]
+        pattern = _phrase_pattern(canonical(phrase), accented)
+        if pattern is not None:
+            found += [(m.start(), m.end(), phrase) for m in pattern.finditer(haystack)]
     return found
+
+
+@lru_cache(maxsize=16384)
+def _phrase_pattern(phrase: str, accented: bool) -> "Optional[re.Pattern[str]]":
+    """A canonical phrase as a whole-word pattern; in a message typed with
+    diacritics each word also matches itself typed without them."""
+    if not phrase:
+        return None
+    if not accented:
+        return _whole_words(fold(phrase))
+    words = [re.escape(w) if fold(w) == w else f"(?:{re.escape(w)}|{re.escape(fold(w))})" for w in phrase.split(" ")]
+    return re.compile(r"(?<!\w)" + " ".join(words) + r"(?!\w)")
 
 
 def find_phrase(text: str, phrases: Iterable[str]) -> Optional[Tuple[int, int, str]]:
