@@ -30,6 +30,8 @@ from bot.safety.sos import is_emergency
 SOS_INTENT = "sos"
 TIPOFF_INTENT = "start_tipoff"
 # intents a report phrase never overrides: the citizen asked for something else
+# the classifier's answers that only say "none of mine": a report phrase wins over them
+GUESSES = {"out_of_scope", "nlu_fallback"}
 KEPT_INTENTS = {SOS_INTENT, TIPOFF_INTENT, "request_human", "tipoff_status", "cancel", "security.crime_report"}
 
 
@@ -40,7 +42,8 @@ def tipoff_settings() -> Dict[str, Any]:
 
 def is_crime_report(text: str, intent: str, confidence: float) -> bool:
     s = tipoff_settings()
-    return (intent not in KEPT_INTENTS and confidence < s["report_unless_confidence"]
+    return (intent not in KEPT_INTENTS
+            and (confidence < s["report_unless_confidence"] or intent in GUESSES)
             and find_phrase(text, s["report_phrases"]) is not None
             and find_phrase(text, s["not_report"]) is None)
 
