@@ -292,16 +292,21 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
     reads better than a procedure name in the text because it is longer and
     overlaps it ("hộ chiếu ngoại giao", "thẻ tạm trú"). Next to a procedure
     name that it does not overlap, the matter does not count, unless the
-    classifier does not ``believe`` that name at all (a word in passing)."""
-    found = config.referrals.match(text, question_span(text))
+    classifier does not ``believe`` that name at all (a word in passing), or
+    the matter is in the question and the name only in the story before it."""
+    question = question_span(text)
+    found = config.referrals.match(text, question)
     if found is None:
         return None, False
     referral, start, end = found
+    asked = question[0] <= start and end <= question[1]
     overrides = False
     for name, s, e in named:
         if referral.paired_with and find_phrase(text[s:e], referral.paired_with):
             overrides = True  # "hộ chiếu" again, of the foreigner the message is about
         elif e <= start or s >= end or e - s >= end - start:
+            if asked and not (question[0] <= s and e <= question[1]):
+                continue  # the story names the procedure, the question asks about the matter
             if believed(name):
                 return None, False
         else:
