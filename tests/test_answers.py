@@ -186,3 +186,16 @@ def test_a_procedure_named_in_passing_does_not_hide_the_matter_asked_about(kb, c
     decision = resolve(kb, config, "id_card.child_issue", [{"name": "id_card.child_issue", "confidence": 0.6}],
                        "làm căn cước cho trẻ dưới 14 tuổi có cần giấy khai sinh không", {})
     assert decision.procedure == "id_card.child_issue"
+
+
+def test_the_matter_asked_in_the_question_wins_over_a_procedure_told_in_the_story(kb, config):
+    ranking = [{"name": "residence.temporary_registration", "confidence": 0.6},
+               {"name": "out_of_scope", "confidence": 0.3}]
+    decision = resolve(kb, config, "residence.temporary_registration", ranking,
+                       "Tôi vừa đăng ký tạm trú xong ở phường mới. Cho hỏi giờ làm lại giấy khai sinh bị mất thì "
+                       "nộp ở đâu?", {})
+    assert decision.out_of_scope and decision.referral.id == "civil_status"
+    # the same words with the procedure asked in the question: the procedure
+    decision = resolve(kb, config, "residence.temporary_registration", ranking,
+                       "Tôi có giấy khai sinh bản sao rồi. Cho hỏi đăng ký tạm trú ở phường mới cần gì thêm?", {})
+    assert decision.procedure == "residence.temporary_registration"
