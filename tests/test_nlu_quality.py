@@ -19,6 +19,10 @@ FLOORS = {
     "real_questions": (0.87, 0.05),
     "out_of_scope": (0.70, 0.09),
     "behaviour": (0.80, 0.05),
+    # second sets by other writers, made after the first were tuned on (dev) and measured (final)
+    "short_questions_b": (0.93, 0.03),
+    "out_of_scope_b": (0.72, 0.12),
+    "behaviour_b": (0.72, 0.05),
 }
 
 
