@@ -75,7 +75,7 @@ def test_rasa_server_and_console_restart_during_a_handoff(zalo, assistant):
     wait_for(lambda: "xe máy của tôi bị mất trộm đêm qua" in [
         t["text"] for t in officer.get(f"chats/{chat['id']}").json()["transcript"]])
 
-    server, web = child(assistant, " run --enable-api"), child(assistant, "bot.web")
+    server, web = child(assistant, " run --enable-api"), child(assistant, "bot.apps.web")
     kill(server)
     kill(web)
     time.sleep(1)
