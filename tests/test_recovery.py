@@ -104,7 +104,7 @@ def test_zalo_is_acknowledged_and_an_emergency_answered_while_the_rasa_server_is
     import signal
 
     citizen, caller = "8" + str(uuid.uuid4().int)[:17], "8" + str(uuid.uuid4().int)[:17]
-    server = child(assistant, "rasa run")
+    server = child(assistant, "bot.server run")  # the Rasa server
     os.kill(server, signal.SIGSTOP)
     try:
         asked = zalo.send(zalo.oa_id, citizen, text="làm căn cước cho con cần gì")
