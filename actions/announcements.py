@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import unit_of
+from actions.citizen import unit_of
 from bot.announcements.chat import latest_messages
 
 

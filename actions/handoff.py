@@ -11,19 +11,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.citizen import unit_of
+from bot.core.units import load_units
 from bot.handoff.store import HandoffStore
 from bot.handoff.texts import settings
-from bot.units import directory
-
-
-def unit_of(tracker: Tracker) -> str:
-    """The unit whose OA the citizen wrote to (Zalo metadata), else the default."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            unit = (event.get("metadata") or {}).get("unit")
-            if unit in directory().units:
-                return unit
-    return directory().default_unit
 
 
 def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> List[EventType]:
@@ -35,7 +26,7 @@ def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -
         unit = unit_of(tracker)
         store.request(tracker.sender_id, unit, reason)
         dispatcher.utter_message(text=texts["connecting"].format(
-            unit=directory().get(unit).name, minutes=texts["expected_wait_minutes"]))
+            unit=load_units().get(unit).name, minutes=texts["expected_wait_minutes"]))
     return [ConversationPaused()]
 
 

@@ -19,13 +19,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.handoff import hand_over
 from bot.handoff.texts import settings
 from bot.knowledge import answers
-from bot.knowledge.store import KnowledgeBase, load
+from bot.knowledge.store import KnowledgeBase
+from bot.knowledge.validate import load_checked
 from bot.nlu.text import is_wordlike
 
 
 @lru_cache(maxsize=1)
 def knowledge() -> Tuple[KnowledgeBase, answers.AnswerConfig]:
-    return load(strict=True), answers.AnswerConfig.load()
+    return load_checked(), answers.AnswerConfig.load()
 
 
 def send(dispatcher: CollectingDispatcher, replies: List[answers.Reply]) -> None:

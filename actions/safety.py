@@ -10,9 +10,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import unit_of
-from bot.handoff.store import HandoffStore
-from bot.safety.emergency import raise_alarm
+from actions.citizen import unit_of
+from bot.safety.emergency import Alarms
 
 
 class ActionEmergency(Action):
@@ -22,7 +21,7 @@ class ActionEmergency(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         metadata = tracker.latest_message.get("metadata") or {}
         if "sos_text" not in metadata:  # not answered by the channel
-            text, buttons = raise_alarm(HandoffStore(), tracker.sender_id, unit_of(tracker),
-                                        tracker.latest_message.get("text") or "")
+            text, buttons = Alarms().raise_alarm(tracker.sender_id, unit_of(tracker),
+                                                 tracker.latest_message.get("text") or "")
             dispatcher.utter_message(text=text, buttons=buttons)
         return [ConversationPaused()]

@@ -7,7 +7,7 @@ Later "tra cứu TG-XXXXXX" shows its status, to the same Zalo user only."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
@@ -16,16 +16,16 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.handoff import unit_of
-from bot.content import read_texts
+from actions.citizen import unit_of
+from bot.core.content import read_texts
+from bot.core.units import load_units
+from bot.core.web import VIETNAM
 from bot.nlu.text import canonical, fold
 from bot.tipoffs.routing import route
 from bot.tipoffs.store import TipoffStore, find_code
-from bot.units import directory
 
 SLOTS = ["tipoff_what", "tipoff_where", "tipoff_when", "tipoff_evidence", "tipoff_anonymous", "tipoff_contact",
          "tipoff_latitude", "tipoff_longitude", "tipoff_attachments", "tipoff_cancelled"]
-VIETNAM = timezone(timedelta(hours=7))
 CANCEL = re.compile(r"^(huy|huy bo|huy tin bao|thoi|dung|dung lai|khong bao nua|thoi khong bao nua|cancel)"
                     r"( nhe| a| di| nua)?$")
 NO_EVIDENCE = {"khong", "khong co", "ko", "k", "ko co", "k co", "khong co gi", "chua co"}
@@ -181,7 +181,7 @@ class ActionSubmitTipoff(Action):
             attachments=slot("tipoff_attachments") or [],
         )
         note = t["received_anonymous"] if anonymous else t["received_named"]
-        dispatcher.utter_message(text=t["received"].format(code=report["code"], unit=directory().get(unit).name)
+        dispatcher.utter_message(text=t["received"].format(code=report["code"], unit=load_units().get(unit).name)
                                  + " " + note)
         return reset()
 
@@ -200,7 +200,7 @@ class ActionTipoffStatus(Action):
             dispatcher.utter_message(text=t["none_sent"])
         else:
             lines = [t["status"].format(code=r["code"], date=date(r["created_at"]), status=t["statuses"][r["status"]],
-                                        unit=directory().get(r["unit"]).name, updated=date(r["updated_at"]))
+                                        unit=load_units().get(r["unit"]).name, updated=date(r["updated_at"]))
                      for r in reports[:5]]
             dispatcher.utter_message(text="\n".join(lines if code else [t["list_heading"], *lines]))
         return []

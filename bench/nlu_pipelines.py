@@ -4,7 +4,7 @@ messages, against training time and parse latency.
     .venv/bin/python bench/nlu_pipelines.py [--only NAME ...] [--final]
 
 Trains each variant on the same data (the project's importers), evaluates
-it on tests/heldout/ with bot.evaluation (the same decisions as the
+it on tests/heldout/ with devtools.evaluation (the same decisions as the
 assistant: bot/knowledge/answers.py), and prints one row per variant: for
 each set, the share answered right and the share answered with a wrong
 procedure; training time; parse latency.
@@ -36,10 +36,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.evaluation import agent_parser, load_sets, parse_all, report_set  # noqa: E402
+from devtools.evaluation import agent_parser, load_sets, parse_all, report_set  # noqa: E402
 from bot.knowledge.answers import AnswerConfig  # noqa: E402
 from bot.knowledge.referrals import Referral, Referrals  # noqa: E402
-from bot.knowledge.store import load  # noqa: E402
+from bot.knowledge.validate import load_checked  # noqa: E402
 
 STOCK_PIPELINE = [
     {"name": "WhitespaceTokenizer"},
@@ -90,7 +90,7 @@ def measure(name: str, config: dict, workdir: Path, sets, answer_config=None, mo
         timings.append(time.perf_counter() - t)
         return result
 
-    kb = load(strict=True)
+    kb = load_checked()
     if answer_config is not None:  # the words-only variant: no topic cases either
         for topic in kb.topics.values():
             for option in topic.options:

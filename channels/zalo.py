@@ -18,8 +18,6 @@ Configuration: environment variables, see bot/zalo/accounts.py.
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import gc
 import json
 import logging
 import os
@@ -29,13 +27,14 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot import rasa_speedups
-from bot.content import read_texts
-from bot.safety import emergency
+from bot.core.content import read_texts
+from bot.safety.emergency import Alarms
+from bot.server.settings import watch_actions
 from bot.zalo import messages as zalo_messages
 from bot.zalo.accounts import Registry
 from bot.zalo.api import ZaloApi
-from bot.zalo.intake import Intake, json_object, rasa_text
+from bot.zalo.events import json_object, rasa_text
+from bot.zalo.intake import Intake
 from bot.zalo.outbox import Outbox
 from bot.zalo.store import ZaloStore
 from bot.zalo.workers import UserWorkers
@@ -46,23 +45,6 @@ logger = logging.getLogger(__name__)
 # server's event loop, so more at once does not answer faster; it only makes
 # everything else the server answers (its HTTP API, its own webhook) wait.
 PROCESSING_SLOTS = 2
-
-# The delivery being handed to Rasa in this task, to learn whether one of
-# its actions failed (the action server is down): Rasa only logs that, drops
-# the action's answer and goes on, so the citizen would get no answer at all.
-_turn: contextvars.ContextVar[Optional[Dict[str, bool]]] = contextvars.ContextVar("zalo_turn", default=None)
-
-
-class _ActionFailures(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        turn = _turn.get()
-        if turn is not None and record.levelno >= logging.ERROR and "while running action" in record.getMessage():
-            turn["action_failed"] = True
-
-
-logging.getLogger("rasa.core.processor").addHandler(_ActionFailures())
-rasa_speedups.install()  # the Rasa server loads this module: see bot/rasa_speedups.py
-
 
 class ZaloOutput(OutputChannel):
     """Answers to a Zalo user, through the outbox."""
@@ -128,9 +110,9 @@ class ZaloInput(InputChannel):
         self.outbox = Outbox(self.store, registry, self.api)
         self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
         self.inbox = UserWorkers(self._drain, self.store.users_with_pending_inbound, "Zalo inbox")
-        self.intake = Intake(registry, self.store, self.outbox, self.inbox.kick)
+        self.alarms = Alarms(self.store.engine)  # emergencies: answered at intake, their location routed here
+        self.intake = Intake(registry, self.store, self.outbox, self.inbox.kick, self.alarms)
         self._slots: Optional[asyncio.Semaphore] = None
-        self.handoffs = self.intake.handoffs
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return ZaloOutput(self.store, self.outbox)
@@ -141,11 +123,6 @@ class ZaloInput(InputChannel):
 
         @zalo.listener("after_server_start")
         async def resume(app, loop) -> None:
-            # The model, Rasa and its libraries are loaded: hundreds of MB of objects that live as
-            # long as the server. Out of the garbage collector's sight, a full collection no longer
-            # walks them all (it stopped the server for 0.3-0.8 s under load: bench/load.py).
-            gc.collect()
-            gc.freeze()
             self.store.release_claims()  # this replica's, from before it restarted
             app.add_task(self.outbox.sweep_forever())
             app.add_task(self.inbox.sweep_forever())  # deliveries nobody is handling
@@ -215,18 +192,14 @@ class ZaloInput(InputChannel):
             metadata["sos_text"], text = text, "/sos"
         elif event == "user_send_location" and text.startswith("/share_location"):
             location = json.loads(text[len("/share_location"):])
-            routed = emergency.route_location(self.handoffs, user_id, location["latitude"], location["longitude"],
-                                              metadata["unit"])
+            routed = self.alarms.route_location(user_id, location["latitude"], location["longitude"],
+                                                metadata["unit"])
             if routed:
                 await output.send_text_with_buttons(user_id, *routed)
-        turn = {"action_failed": False}
-        token = _turn.set(turn)
-        try:
+        with watch_actions() as turn:  # the server's settings (bot/server/settings.py) watch Rasa's log
             await self._on_new_message(UserMessage(
                 text, output, user_id,
                 input_channel=self.name(), message_id=message.get("msg_id"), metadata=metadata,
             ))
-        finally:
-            _turn.reset(token)
         if turn["action_failed"]:  # the message is in the tracker; the citizen is asked to send it again
             await output.send_text_message(user_id, read_texts("answers.yml")["system_error"])

@@ -119,7 +119,7 @@ class Assistant:
     def accounts(self):
         """Officer accounts in the project database this assistant uses."""
         from bot.console.auth import Accounts
-        from bot.db import engine
+        from bot.core.db import engine
 
         return Accounts(engine(self.database_url))
 
@@ -215,7 +215,7 @@ def zalo(assistant):
     """The Zalo simulator of the session's assistant; .oa_id is its OA."""
     import json
 
-    from bot.zalo_sim import SimClient
+    from devtools.zalo_sim import SimClient
 
     dev = json.loads((assistant.state / "zalo_dev.json").read_text())
     sim = SimClient(f"http://127.0.0.1:{assistant.sim_port}")

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from bot.announcements.publish import UNREACHABLE_NOTE, Publisher
-from bot.db import engine
+from bot.core.db import engine
 from bot.zalo.accounts import Registry
 from tests.conftest import OFFICER_PASSWORD, Console, texts, wait_for
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.split_text import split_text
 from bot.knowledge.answers import AnswerConfig, render_aspect, render_candidates, render_overview, resolve
-from bot.knowledge.store import load
-from bot.messages import split_text
+from bot.knowledge.validate import load_checked
 
 
 @pytest.fixture(scope="module")
 def kb():
-    return load(strict=True)
+    return load_checked()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.zalo_sim import SimClient
+from devtools.zalo_sim import SimClient
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "browser"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -11,7 +11,7 @@ import urllib.request
 import docx
 import pytest
 
-from bot.knowledge.store import load
+from bot.knowledge.validate import load_checked
 
 _ids = itertools.count()
 
@@ -34,7 +34,7 @@ def chat(assistant):
 
 @pytest.fixture(scope="module")
 def kb():
-    return load(strict=True)
+    return load_checked()
 
 
 def text_of(replies) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.directory import answer
+from bot.knowledge.units import answer
 
 
 @pytest.mark.parametrize("question", [

@@ -317,7 +317,7 @@ def _text_values():
 
 
 def base_event(event: str, text: str, latitude, longitude) -> dict:
-    """A well-formed event of this name (as bot/zalo_sim builds them), with placeholders."""
+    """A well-formed event of this name (as devtools/zalo_sim builds them), with placeholders."""
     app = "@app@"
     if event in ("follow", "unfollow"):
         return {"app_id": app, "oa_id": "@oa@", "follower": {"id": USER}, "user_id_by_app": "1" + "0" * 17,

@@ -13,10 +13,11 @@ import pytest
 import requests
 
 from bot.console.auth import Accounts
-from bot.db import engine
-from bot.zalo_sim import SimClient
-from tests.conftest import HANDOFF_TIMEOUT, Console, texts, wait_for
+from bot.core.db import engine
+from devtools.zalo_sim import SimClient
+from tests.conftest import HANDOFF_TIMEOUT
 from tests.conftest import OFFICER_PASSWORD as PASSWORD
+from tests.conftest import Console, texts, wait_for
 
 _ids = itertools.count()
 

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.knowledge.store import DATA, ROOT, load
-from bot.knowledge.validate import check
+from bot.core.paths import DATA, ROOT
+from bot.knowledge.store import load
+from bot.knowledge.validate import check, load_checked
 from bot.nlu.text import canonical, fold
 
 SHARED_CATALOGUE = ROOT.parent / "shared" / "procedure_catalogue.yml"
@@ -42,7 +43,7 @@ def test_the_knowledge_base_is_valid():
 
 
 def test_every_catalogue_id_has_a_complete_entry():
-    kb = load(strict=True)
+    kb = load_checked()
     assert set(kb.procedures) == set(kb.catalogue)
     for procedure in kb.procedures.values():
         assert procedure.documents and procedure.where["office"] and procedure.fee["amount"]
@@ -56,7 +57,7 @@ def test_catalogue_copy_matches_the_shared_contract():
 
 def test_no_answer_sends_citizens_to_district_police():
     # abolished on 01/3/2025; mentioning what it used to do is fine, sending people there is not
-    for procedure in load(strict=True).procedures.values():
+    for procedure in load_checked().procedures.values():
         office = procedure.where["office"]
         assert "huyện" not in office and "quận" not in office, procedure.id
 
@@ -128,10 +129,10 @@ def test_broken_yaml_is_reported_not_fatal(data_copy):
 
 
 def test_heldout_messages_are_not_training_examples():
-    from bot.evaluation import load_sets
     from bot.knowledge.store import located_examples
+    from devtools.evaluation import load_sets
 
-    kb = load(strict=True)
+    kb = load_checked()
     training = {fold(canonical(text)) for text, *_ in located_examples(kb)}
     messages = [item.text for s in load_sets(final=True) for item in s.items]
     assert len(messages) > 1000

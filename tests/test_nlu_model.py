@@ -49,9 +49,9 @@ def test_messages_with_no_known_word_are_not_understood(parse, message):
     ("bao mat ho chieu", "immigration.passport_loss_report"),
 ])
 def test_everyday_words_for_the_new_procedures(parse, message, move):
-    from bot.evaluation import first_move
     from bot.knowledge.answers import AnswerConfig
-    from bot.knowledge.store import load
+    from bot.knowledge.validate import load_checked
+    from devtools.evaluation import first_move
 
-    got = first_move(load(strict=True), AnswerConfig.load(), parse(message))
+    got = first_move(load_checked(), AnswerConfig.load(), parse(message))
     assert (got.kind == "ask_back" if move == "ask back" else got.procedure == move), str(got)

@@ -1,5 +1,5 @@
 """Measured quality on the held-out sets (tests/heldout/, never trained on),
-per set: what the assistant does with a citizen's first message (bot/evaluation.py).
+per set: what the assistant does with a citizen's first message (devtools/evaluation.py).
 The floors are the figures measured when the sets were made, less a small
 margin: a change that makes the assistant worse on real questions fails here."""
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation import evaluate, plot_confusion, print_reports
-from bot.knowledge.store import load
+from bot.knowledge.validate import load_checked
+from devtools.evaluation import evaluate, plot_confusion, print_reports
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
@@ -31,7 +31,7 @@ def reports(parse):
     result = evaluate(parse, final=True)
     print_reports(result, per_expected=True)
     ARTIFACTS.mkdir(exist_ok=True)
-    kb = load(strict=True)
+    kb = load_checked()
     for report in result:
         plot_confusion(report, kb, ARTIFACTS / f"confusion_{report.label.split()[0]}_{report.label[-6:-1]}.png")
     return result

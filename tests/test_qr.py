@@ -19,9 +19,9 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from bot import qr
-from bot.knowledge.store import load
-from bot.units import directory
+from bot.core.units import load_units
+from bot.knowledge.validate import load_checked
+from bot.qr import sheets as qr
 from tests.conftest import OFFICER_PASSWORD, ROOT, Console
 
 OA_ID = "2000000000000000002"
@@ -61,10 +61,10 @@ def zalo_env(monkeypatch):
 
 @pytest.fixture(scope="module")
 def kb():
-    return load(strict=True)
+    return load_checked()
 
 
-# ---------------------------------------------------------------- bot/qr.py
+# ---------------------------------------------------------------- bot/qr/sheets.py
 
 
 def test_unit_sheet_is_a4_and_its_code_opens_the_units_oa_chat(zalo_env):
@@ -147,7 +147,7 @@ def test_long_text_is_wrapped_without_losing_anything():
 def test_a_very_long_unit_name_and_address_still_fit_with_a_readable_code(zalo_env, monkeypatch):
     import dataclasses
 
-    units = directory()
+    units = load_units()
     long = dataclasses.replace(units.units["phuong-son-ky"], name="Công an phường Sơn Kỳ, quận Mẫu, " * 6,
                                address="Số 20 Đường Mẫu, khu phố 3, phường Sơn Kỳ, quận Mẫu, " * 5)
     monkeypatch.setitem(units.units, "phuong-son-ky", long)
@@ -164,7 +164,7 @@ def test_a_very_long_unit_name_and_address_still_fit_with_a_readable_code(zalo_e
 
 
 def run_qr(*args, env=None, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "bot.qr", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "bot.qr.sheets", *args], cwd=cwd, capture_output=True, text=True,
                           env=env if env is not None else clean_env(**ZALO_ENV), timeout=120)
 
 
@@ -190,7 +190,7 @@ def test_command_default_file_name_and_all_units(tmp_path):
     done = run_qr("--all", "--out-dir", str(tmp_path / "sheets"))
     assert done.returncode == 0, done.stderr
     written = sorted(p.name for p in (tmp_path / "sheets").iterdir())
-    assert written == sorted(f"qr-{u}.pdf" for u in directory().units)
+    assert written == sorted(f"qr-{u}.pdf" for u in load_units().units)
     assert decoded(pdf_image((tmp_path / "sheets" / "qr-doi-csgt.pdf").read_bytes())) == [f"https://zalo.me/{OA_ID}"]
 
 
@@ -198,7 +198,7 @@ def test_command_rejects_an_unknown_unit_or_procedure_with_the_valid_ids(tmp_pat
     done = run_qr("--unit", "phuong-khong-co", "--out", str(tmp_path / "x.pdf"))
     assert done.returncode == 2
     assert "unknown unit 'phuong-khong-co'" in done.stderr
-    assert all(unit in done.stderr for unit in directory().units)
+    assert all(unit in done.stderr for unit in load_units().units)
     done = run_qr("--unit", "phuong-tay-thanh", "--procedure", "nope", "--out", str(tmp_path / "x.pdf"))
     assert done.returncode == 2 and "unknown procedure 'nope'" in done.stderr and PROCEDURE in done.stderr
     assert not (tmp_path / "x.pdf").exists()
@@ -292,8 +292,8 @@ def test_district_commander_prints_every_units_sheet(assistant, officers, zalo):
     dung = Console(assistant, "qr.dung")
     options = dung.get("qr/options").json()
     assert [u["id"] for u in options["units"]][0] == "quan-mau"
-    assert {u["id"] for u in options["units"]} == set(directory().units)
-    for unit in directory().units:
+    assert {u["id"] for u in options["units"]} == set(load_units().units)
+    for unit in load_units().units:
         sheet = dung.get(f"qr?unit={unit}&format=png")
         assert sheet.status_code == 200, unit
         assert decoded(Image.open(io.BytesIO(sheet.content))) == [f"https://zalo.me/{zalo.oa_id}"]

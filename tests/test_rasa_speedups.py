@@ -1,4 +1,4 @@
-"""bot/rasa_speedups.py changes how fast Rasa works, not what it does."""
+"""bot/server/speedups.py changes how fast Rasa works, not what it does."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import rasa_speedups
+from bot.server import speedups as rasa_speedups
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -17,7 +17,7 @@ def installed():
 
 
 def test_action_server_answers_are_still_validated():
-    assert RemoteAction._validate_action_result.__module__ == "bot.rasa_speedups"
+    assert RemoteAction._validate_action_result.__module__ == "bot.server.speedups"
     action = RemoteAction("action_answer_procedure", EndpointConfig("http://localhost:1/webhook"))
     assert action._validate_action_result(
         {"events": [{"event": "slot", "name": "procedure", "value": "x"}], "responses": [{"text": "ok"}]})
@@ -65,7 +65,11 @@ def test_the_action_server_gets_the_recent_events_and_the_whole_state():
 
 def test_applied_events_are_the_same_as_rasa_finds():
     from rasa.shared.core.events import (
-        ActionReverted, ActiveLoop, Restarted, SessionStarted, UserUtteranceReverted,
+        ActionReverted,
+        ActiveLoop,
+        Restarted,
+        SessionStarted,
+        UserUtteranceReverted,
     )
     from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -98,8 +102,15 @@ def _conversation():
     """Events that move every part of a tracker's state: slots, pauses, a
     follow-up action, reverts, a form interrupted and rejected, a restart."""
     from rasa.shared.core.events import (
-        ActionExecutionRejected, ActiveLoop, BotUttered, ConversationPaused, ConversationResumed, FollowupAction,
-        LoopInterrupted, Restarted, UserUtteranceReverted,
+        ActionExecutionRejected,
+        ActiveLoop,
+        BotUttered,
+        ConversationPaused,
+        ConversationResumed,
+        FollowupAction,
+        LoopInterrupted,
+        Restarted,
+        UserUtteranceReverted,
     )
 
     def said(text, intent="ask"):

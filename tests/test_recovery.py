@@ -75,7 +75,7 @@ def test_rasa_server_and_console_restart_during_a_handoff(zalo, assistant):
     wait_for(lambda: "xe máy của tôi bị mất trộm đêm qua" in [
         t["text"] for t in officer.get(f"chats/{chat['id']}").json()["transcript"]])
 
-    server, web = child(assistant, " run --enable-api"), child(assistant, "bot.web")
+    server, web = child(assistant, " run --enable-api"), child(assistant, "bot.apps.web")
     kill(server)
     kill(web)
     time.sleep(1)
@@ -104,7 +104,7 @@ def test_zalo_is_acknowledged_and_an_emergency_answered_while_the_rasa_server_is
     import signal
 
     citizen, caller = "8" + str(uuid.uuid4().int)[:17], "8" + str(uuid.uuid4().int)[:17]
-    server = child(assistant, "rasa run")
+    server = child(assistant, "bot.server run")  # the Rasa server
     os.kill(server, signal.SIGSTOP)
     try:
         asked = zalo.send(zalo.oa_id, citizen, text="làm căn cước cho con cần gì")

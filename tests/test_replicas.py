@@ -53,7 +53,7 @@ def cluster(request, trained_model, models_dir, tmp_path_factory):
 def sim(cluster):
     import json
 
-    from bot.zalo_sim import SimClient
+    from devtools.zalo_sim import SimClient
 
     client = SimClient(f"http://127.0.0.1:{cluster.sim_port}")
     client.oa_id = json.loads((cluster.state / "zalo_dev.json").read_text())["ZALO_OA_ID"]

@@ -1,4 +1,4 @@
-"""bot/tracker_store.py: Rasa's SQL tracker store keeping the trackers it has
+"""bot/server/tracker_store.py: Rasa's SQL tracker store keeping the trackers it has
 just saved. What it hands out must always be what Rasa's own store reads."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 
-from bot.tracker_store import CachingSQLTrackerStore
+from bot.server.tracker_store import CachingSQLTrackerStore
 
 DOMAIN = Domain.from_yaml("slots:\n  procedure:\n    type: any\n    mappings: [{type: custom}]\n")
 

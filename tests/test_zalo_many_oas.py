@@ -22,9 +22,9 @@ import requests
 import yaml
 
 from bot.console.auth import Accounts
-from bot.db import engine
+from bot.core.db import engine
 from bot.zalo.signature import mac
-from bot.zalo_sim import SimClient
+from devtools.zalo_sim import SimClient
 from tests.conftest import OFFICER_PASSWORD as PASSWORD
 from tests.conftest import ROOT, Assistant, Console, free_port, texts, wait_for
 
@@ -76,7 +76,7 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 def _start_simulator(port: int, webhook_url: str, app_secret: str, log_path: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "bot.zalo_sim", "--host", "127.0.0.1", "--port", str(port),
+    command = [sys.executable, "-m", "devtools.zalo_sim", "--host", "127.0.0.1", "--port", str(port),
                "--webhook-url", webhook_url, "--app-id", APP_ID, "--app-secret", app_secret]
     for oa in OAS.values():
         command += ["--oa", f"{oa.oa_id}:{oa.secret_key}:{oa.access_token}:{oa.refresh_token}:{oa.name}"]

@@ -10,7 +10,7 @@ import pytest
 
 from bot.zalo import messages, signature
 from bot.zalo.accounts import ConfigurationError, Registry
-from bot.zalo.intake import dedup_key, event_parties, rasa_text
+from bot.zalo.events import dedup_key, event_parties, rasa_text
 
 APP, KEY = "360846524940903967", "oa-secret-key"
 NOW = 1_700_000_000_000
@@ -134,7 +134,7 @@ def test_many_oas_each_with_its_unit_and_secrets(tmp_path):
 def test_a_restarted_worker_releases_its_own_claims_and_no_one_else_s(tmp_path):
     """Each process claims under its worker id (the launcher's ZALO_WORKER_ID);
     coming back under the same id, it frees what it held before, at once."""
-    from bot.db import engine
+    from bot.core.db import engine
     from bot.zalo.store import ZaloStore
 
     database = engine(f"sqlite:///{tmp_path / 'project.db'}")

@@ -1,4 +1,4 @@
-"""Tests of the Zalo OA simulator itself (bot/zalo_sim), against the protocol
+"""Tests of the Zalo OA simulator itself (devtools/zalo_sim), against the protocol
 fact sheet: the simulator runs as a subprocess (its CLI) on a free local port
 and signs webhooks to a small local receiver that records what arrives."""
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.zalo_sim import SimAccount, SimClient, SimConfig, create_app
+from devtools.zalo_sim import SimAccount, SimClient, SimConfig, create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_ID, APP_SECRET = "360846524940903967", "app-secret-xyz"
@@ -82,7 +82,7 @@ def sim(receiver, tmp_path_factory):
     port = free_port()
     log = (tmp_path_factory.mktemp("zalo_sim") / "sim.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.zalo_sim", "--port", str(port), "--webhook-url", receiver.url,
+        [sys.executable, "-m", "devtools.zalo_sim", "--port", str(port), "--webhook-url", receiver.url,
          "--app-id", APP_ID, "--app-secret", APP_SECRET,
          "--oa", f"{OA}:{OA_KEY}:{TOKEN}:{REFRESH}:Công an phường", "--oa", f"{OA2}:{OA2_KEY}:{TOKEN2}:{REFRESH2}"],
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=subprocess.STDOUT,
@@ -354,7 +354,7 @@ def test_two_processes_refreshing_the_token_at_once_both_get_the_new_one(sim, tm
     The one Zalo refuses takes the token the other saved; none fails."""
     import asyncio
 
-    from bot.db import engine
+    from bot.core.db import engine
     from bot.zalo.accounts import Account, Registry
     from bot.zalo.api import ZaloApi
     from bot.zalo.outbox import Outbox

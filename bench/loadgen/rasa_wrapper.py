@@ -1,7 +1,8 @@
 """``rasa <args>``, optionally profiled, for bench/load.py.
 
-bench/load.py starts the launcher with its ``rasa`` executable replaced by
-this script (see stack.Ours), so only the Rasa server process changes.
+bench/load.py starts the launcher with its Rasa server command
+(``python -m bot.server``) replaced by this script (see stack.Ours), which
+applies the same server settings, so only the profiling changes.
 
 BENCH_PROFILE_OUT=<prefix>: pyinstrument ready; SIGUSR1 starts sampling,
 SIGUSR2 stops it and writes <prefix>.html (pyinstrument's page), <prefix>.txt
@@ -37,7 +38,7 @@ STRONG = [
     ("rasa/core/featurizers", "policies: featurisation"),
     ("rasa/core/policies", "policies"),
     ("rasa/core/tracker_store.py", "tracker store (SQL reads/writes)"),
-    ("bot/tracker_store.py", "tracker store (SQL reads/writes)"),
+    ("bot/server/tracker_store.py", "tracker store (SQL reads/writes)"),
     ("bot/dialogue/", "policies"),
     ("rasa/shared/core/trackers.py", "tracker (de)serialisation / event replay"),
     ("rasa/shared/core/events.py", "tracker (de)serialisation / event replay"),
@@ -135,6 +136,10 @@ def setup_profiler(out: Path) -> None:
 if __name__ == "__main__":
     if os.environ.get("BENCH_PROFILE_OUT"):
         setup_profiler(Path(os.environ["BENCH_PROFILE_OUT"]))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from bot.server import settings  # as `python -m bot.server` does
+
+    settings.configure()
     from rasa.__main__ import main
 
     sys.argv = ["rasa", *sys.argv[1:]]

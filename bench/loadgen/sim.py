@@ -1,4 +1,4 @@
-"""The project's Zalo simulator (bot/zalo_sim), instrumented for the load benchmark.
+"""The project's Zalo simulator (devtools/zalo_sim), instrumented for the load benchmark.
 
     python bench/loadgen/sim.py --port P --app-id A --app-secret S --oa OA:KEY:ACCESS:REFRESH
 
@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from sanic.request import Request  # noqa: E402
 
-from bot.zalo_sim.__main__ import parse_account  # noqa: E402
-from bot.zalo_sim.server import SimConfig, create_app  # noqa: E402
+from devtools.zalo_sim.__main__ import parse_account  # noqa: E402
+from devtools.zalo_sim.server import SimConfig, create_app  # noqa: E402
 
 QUERY_BUTTONS = {"oa.query.show", "oa.query.hide"}
 

@@ -127,8 +127,8 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-ROLES = {"rasa run": "rasa_server", "rasa_wrapper": "rasa_server", "rasa_sdk": "action_server",
-         "bot.zalo.intake": "intake_server", "bot.web": "web_server", "bot.launcher": "launcher", "loadgen/sim.py": "simulator"}
+ROLES = {"rasa run": "rasa_server", "bot.server run": "rasa_server", "rasa_wrapper": "rasa_server", "rasa_sdk": "action_server",
+         "bot.apps.intake": "intake_server", "bot.apps.web": "web_server", "bot.apps.launcher": "launcher", "loadgen/sim.py": "simulator"}
 
 
 def roles(root_pids: List[int]) -> Dict[str, List[int]]:
@@ -269,12 +269,12 @@ class Ours:
         if not wrapper_env:
             command = [str(ROOT / "scripts" / "run"), *args]
         else:
-            # the launcher as scripts/run starts it, with its `rasa` executable replaced by the wrapper
+            # the launcher as scripts/run starts it, with its Rasa server command replaced by the wrapper
             wrapper = state / "rasa-wrapper"
             wrapper.write_text(f'#!/bin/sh\nexec "{PYTHON}" "{ROOT / "bench/loadgen/rasa_wrapper.py"}" "$@"\n')
             wrapper.chmod(0o755)
             env.update(wrapper_env)
-            command = [PYTHON, "-c", "import sys, bot.launcher as launcher; launcher.RASA = sys.argv[1]; "
+            command = [PYTHON, "-c", "import sys, bot.apps.launcher as launcher; launcher.RASA_SERVER = [sys.argv[1]]; "
                        "sys.exit(launcher.main(sys.argv[2:]))", str(wrapper), *args]
         self.log = state / "run.log"
         self.launcher = start(command, self.log, env)
@@ -296,7 +296,7 @@ class Ours:
     def rasa_pid(self) -> Optional[int]:
         for pid in descendants(self.launcher.pid):
             line = cmdline(pid)
-            if "bin/rasa run " in line or "rasa_wrapper.py run " in line:
+            if "bot.server run " in line or "rasa_wrapper.py run " in line:
                 return pid
         return None
 

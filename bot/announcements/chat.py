@@ -5,26 +5,16 @@ announcement reaches its wards), newest first."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Dict, List, Optional
 
 from bot.announcements.publish import image_url
 from bot.announcements.store import AnnouncementStore
-from bot.messages import split_text
-from bot.units import Directory, directory
+from bot.core.split_text import split_text
+from bot.core.units import Units, load_units
+from bot.core.web import VIETNAM
 
-VIETNAM = timezone(timedelta(hours=7))  # no daylight saving time
 NEWEST = 3
-
-
-def units_above(unit_id: str, units: Directory) -> List[str]:
-    """The unit and every unit above it, nearest first."""
-    chain: List[str] = []
-    current: Optional[str] = unit_id
-    while current and current in units.units and current not in chain:
-        chain.append(current)
-        current = units.units[current].parent
-    return chain
 
 
 def date_of(timestamp: float) -> str:
@@ -32,10 +22,10 @@ def date_of(timestamp: float) -> str:
 
 
 def latest_messages(unit_id: str, store: Optional[AnnouncementStore] = None,
-                    units: Optional[Directory] = None, limit: int = NEWEST) -> List[Dict[str, Any]]:
+                    units: Optional[Units] = None, limit: int = NEWEST) -> List[Dict[str, Any]]:
     """Chat messages ({"text": …} or {"image": url}) listing the newest announcements."""
-    units = units or directory()
-    chain = units_above(units.get(unit_id).id, units)
+    units = units or load_units()
+    chain = units.above(units.get(unit_id).id)
     found = (store or AnnouncementStore()).published_for(set(chain), limit=limit)
     if not found:
         return [{"text": f"Hiện {units.get(chain[0]).name} chưa có thông báo mới nào. "

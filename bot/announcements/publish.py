@@ -19,7 +19,7 @@ time get the text (title and body, split at 2,000 characters) and the image
 if there is one; the others get a delivery record "không liên hệ được: quá 7
 ngày không tương tác" and Zalo is not called for them.
 
-Sending: the outbox rows are written here, in the same transaction that
+Sending: the messages are queued in the Zalo outbox (ZaloStore.enqueue), in the same transaction that
 marks the announcement published (so publishing twice never sends twice, and
 a crash leaves either everything queued or nothing); the outbox sweeper of
 the Rasa process sends them (token refresh, retries, -230 → "undeliverable").
@@ -38,27 +38,23 @@ import os
 import time
 from typing import Any, Dict, List, Optional, Set
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, insert, update
 from sqlalchemy.engine import Engine
 
-from bot import db
 from bot.announcements.store import AnnouncementStore, announcements, deliveries
-from bot.audit import AuditLog
-from bot.units import Directory, directory
+from bot.core import db
+from bot.core.audit import AuditLog
+from bot.core.units import Units, load_units
+from bot.core.web import public_url
 from bot.zalo.accounts import ConfigurationError, Registry
 from bot.zalo.messages import image_item, text_items
-from bot.zalo.store import outbox, users
+from bot.zalo.store import ZaloStore
 
 logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 7 * 24 * 3600  # consultation messages: last interaction within 7 days
 SEND_RATE = 40.0  # outbox messages a second (Zalo allows 4,000 requests a minute per app)
 UNREACHABLE_NOTE = "không liên hệ được: quá 7 ngày không tương tác"
-
-
-def public_url() -> str:
-    """Where Zalo (and citizens' phones) reach the web server."""
-    return (os.environ.get("PUBLIC_URL") or "http://localhost:5080").rstrip("/")
 
 
 def image_url(announcement_id: int) -> str:
@@ -87,11 +83,12 @@ def registry_from_env() -> Optional[Registry]:
 
 class Publisher:
     def __init__(self, engine: Optional[Engine] = None, registry: Optional[Registry] = None,
-                 units: Optional[Directory] = None, audit: Optional[AuditLog] = None):
+                 units: Optional[Units] = None, audit: Optional[AuditLog] = None):
         self.engine = engine or db.engine()
         self.store = AnnouncementStore(self.engine)
+        self.zalo = ZaloStore(self.engine)  # the outbox and the audience
         self.registry = registry if registry is not None else registry_from_env()
-        self.units = units or directory()
+        self.units = units or load_units()
         self.audit = audit or AuditLog(self.engine)
 
     def oa_unit(self, oa_id: str) -> Optional[str]:
@@ -111,7 +108,7 @@ class Publisher:
         announcement = self.store.get(announcement_id)
         if announcement is None or announcement["status"] != "approved":
             return None
-        items = [json.dumps(item, ensure_ascii=False) for item in message_items(announcement)]
+        items = message_items(announcement)
         now = time.time()
         queued = out_of_window = 0
         reached = self.reached_units(announcement["target_units"])
@@ -122,30 +119,23 @@ class Publisher:
             )).values(status="published", published_at=now))
             if claimed.rowcount != 1:
                 return None  # published meanwhile by another request or process
-            audience = c.execute(
-                select(users.c.user_id, users.c.oa_id, users.c.last_interaction_at)
-                .where(or_(users.c.follower.is_(None), users.c.follower.is_(True)))
-                .order_by(users.c.user_id)
-            ).fetchall()
             sent_messages = 0
-            for user in audience:
-                if user.oa_id not in oa_units:
-                    oa_units[user.oa_id] = self.oa_unit(user.oa_id)
-                if oa_units[user.oa_id] not in reached:
+            for user in self.zalo.audience(c):
+                if user["oa_id"] not in oa_units:
+                    oa_units[user["oa_id"]] = self.oa_unit(user["oa_id"])
+                if oa_units[user["oa_id"]] not in reached:
                     continue
                 send_at = now + sent_messages / SEND_RATE
-                if user.last_interaction_at is None or user.last_interaction_at + WINDOW_SECONDS <= send_at:
+                last = user["last_interaction_at"]
+                if last is None or last + WINDOW_SECONDS <= send_at:
                     c.execute(insert(deliveries).values(
-                        announcement_id=announcement_id, user_id=user.user_id, oa_id=user.oa_id,
+                        announcement_id=announcement_id, user_id=user["user_id"], oa_id=user["oa_id"],
                         outbox_ids=None, note=UNREACHABLE_NOTE, created_at=now))
                     out_of_window += 1
                     continue
-                ids = [c.execute(insert(outbox).values(
-                    oa_id=user.oa_id, user_id=user.user_id, body=body, status="pending", attempts=0,
-                    next_attempt_at=send_at, created_at=now,
-                )).inserted_primary_key[0] for body in items]
+                ids = self.zalo.enqueue(user["oa_id"], user["user_id"], items, not_before=send_at, connection=c)
                 c.execute(insert(deliveries).values(
-                    announcement_id=announcement_id, user_id=user.user_id, oa_id=user.oa_id,
+                    announcement_id=announcement_id, user_id=user["user_id"], oa_id=user["oa_id"],
                     outbox_ids=json.dumps(ids), note=None, created_at=now))
                 sent_messages += len(ids)
                 queued += 1

@@ -21,12 +21,23 @@ import time
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from sqlalchemy import (
-    Column, Float, Integer, LargeBinary, String, Table, Text, UniqueConstraint, and_, insert, select, update,
+    Column,
+    Float,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    insert,
+    select,
+    update,
 )
 from sqlalchemy.engine import Engine
 
-from bot import db
-from bot.zalo.store import ZaloStore, outbox
+from bot.core import db
+from bot.zalo.store import ZaloStore
 
 STATUSES = ("draft", "pending", "approved", "rejected", "published")
 STATUS_LABELS = {"draft": "Bản nháp", "pending": "Chờ duyệt", "approved": "Đã duyệt", "rejected": "Bị từ chối",
@@ -96,7 +107,7 @@ def _row(row: Any) -> Dict[str, Any]:
 class AnnouncementStore:
     def __init__(self, engine: Optional[Engine] = None):
         self.engine = engine or db.engine()
-        ZaloStore(self.engine)  # the outbox table deliveries refer to
+        self.zalo = ZaloStore(self.engine)  # the outbox messages deliveries refer to
         db.metadata.create_all(self.engine, tables=[announcements, deliveries])
 
     # ---- announcements
@@ -185,9 +196,7 @@ class AnnouncementStore:
             rows = [r for chunk in _chunks(ids) for r in c.execute(
                 select(deliveries.c.announcement_id, deliveries.c.outbox_ids)
                 .where(deliveries.c.announcement_id.in_(chunk)))]
-            wanted = sorted({i for r in rows for i in json.loads(r.outbox_ids or "[]")})
-            status = {r.id: r.status for chunk in _chunks(wanted) for r in c.execute(
-                select(outbox.c.id, outbox.c.status).where(outbox.c.id.in_(chunk)))}
+        status = self.zalo.outbox_status(sorted({i for r in rows for i in json.loads(r.outbox_ids or "[]")}))
         for row in rows:
             counts[row.announcement_id][_delivery_state(json.loads(row.outbox_ids or "[]"), status)] += 1
         return counts

@@ -6,6 +6,7 @@ that checks requests through one Access."""
 
 from __future__ import annotations
 
+import html
 import secrets
 from pathlib import Path
 from typing import Any, Callable, Optional, Set, Tuple
@@ -14,10 +15,26 @@ from sanic import response
 from sanic.request import Request
 
 from bot.console.auth import Accounts, Session
-from bot.units import Directory, directory
+from bot.core.units import Units, load_units
 
 SESSION_COOKIE = "console_session"
-TOPBAR = Path(__file__).parent / "static" / "topbar.html"  # shared by every console page
+STATIC = Path(__file__).parent / "static"
+CONSOLE_TITLE = "Bảng điều khiển cán bộ"
+
+
+def render_page(name: str, title: str, body_class: str = "console-page", scripts: bool = True,
+                **values: str) -> str:
+    """A console page: the one skeleton (static/page.html) around the page's
+    body (static/<name>.html), with the shared script (console_core.js) and
+    the page's own (static/<name>.js); ``values`` fill its {{placeholders}}."""
+    skeleton = (STATIC / "page.html").read_text(encoding="utf-8")
+    body = (STATIC / f"{name}.html").read_text(encoding="utf-8")
+    for key, value in values.items():
+        body = body.replace("{{" + key + "}}", value)
+    tags = "".join(f'<script src="/console/static/{script}" defer></script>\n'
+                   for script in ("console_core.js", f"{name}.js")) if scripts else ""
+    return (skeleton.replace("{{title}}", html.escape(f"{title} – {CONSOLE_TITLE}" if title else CONSOLE_TITLE))
+            .replace("{{body_class}}", body_class).replace("{{scripts}}\n", tags).replace("{{body}}", body))
 
 
 def error(message: str, status: int):
@@ -26,9 +43,9 @@ def error(message: str, status: int):
 
 
 class Access:
-    def __init__(self, accounts: Optional[Accounts] = None, units: Optional[Directory] = None):
+    def __init__(self, accounts: Optional[Accounts] = None, units: Optional[Units] = None):
         self.accounts = accounts or Accounts()
-        self.units = units or directory()
+        self.units = units or load_units()
 
     def session_of(self, request: Request) -> Optional[Session]:
         return self.accounts.session(request.cookies.get(SESSION_COOKIE))
@@ -64,11 +81,11 @@ class Access:
             return None, None, error(not_found, 404)
         return session, item, None
 
-    def page(self, request: Request, path: Path) -> object:
-        """A console HTML page with the console's top bar (its own link marked
-        current), or the login page for visitors without a session."""
+    def page(self, request: Request, name: str, title: str, body_class: str = "console-page") -> object:
+        """A console page (``render_page``) with the console's top bar (its own
+        link marked current), or the login page for visitors without a session."""
         if self.session_of(request) is None:
             return response.redirect("/console/login")
         link = f'<a href="{request.path.rstrip("/") or "/console"}">'
-        topbar = TOPBAR.read_text(encoding="utf-8").replace(link, link[:-1] + ' aria-current="page">')
-        return response.html(path.read_text(encoding="utf-8").replace("{{topbar}}", topbar.rstrip("\n")))
+        topbar = (STATIC / "topbar.html").read_text(encoding="utf-8").replace(link, link[:-1] + ' aria-current="page">')
+        return response.html(render_page(name, title, body_class, topbar=topbar.rstrip("\n")))

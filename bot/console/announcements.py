@@ -19,7 +19,6 @@ import asyncio
 import base64
 import binascii
 import logging
-from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from sanic import Blueprint, response
@@ -27,13 +26,16 @@ from sanic.request import Request
 
 from bot.announcements.publish import Publisher
 from bot.announcements.store import (
-    DELIVERY_LABELS, MAX_COMMENT, STATUS_LABELS, AnnouncementStore, InvalidAnnouncement,
+    DELIVERY_LABELS,
+    MAX_COMMENT,
+    STATUS_LABELS,
+    AnnouncementStore,
+    InvalidAnnouncement,
 )
-from bot.audit import AuditLog
 from bot.console.access import Access, error
+from bot.core.audit import AuditLog
 
 logger = logging.getLogger(__name__)
-STATIC = Path(__file__).parent / "static"
 ACTION_LABELS = {"created": "Soạn và gửi duyệt", "approved": "Duyệt", "rejected": "Từ chối",
                  "published": "Đăng và gửi qua Zalo"}
 
@@ -97,7 +99,7 @@ def create_announcements_console(access: Access, store: Optional[AnnouncementSto
     # ---- page
     @bp.get("/announcements")
     async def page(request: Request):
-        return access.page(request, STATIC / "announcements.html")
+        return access.page(request, "announcements", "Thông báo", "console-page ann-page")
 
     # ---- API
     @bp.get("/api/announcements")
@@ -202,11 +204,7 @@ def create_announcements_console(access: Access, store: Optional[AnnouncementSto
     async def reject(request: Request, announcement_id: int):
         return await review(request, announcement_id, False)
 
-    @bp.listener("after_server_start")
-    async def publish_leftovers(app, loop):
-        """Approved but not published: the server stopped between the two."""
-        await loop.run_in_executor(None, get_publisher().publish_approved)
-
+    bp.ctx.publisher = get_publisher  # its background job: publish_approved (bot/apps/web.py)
     return bp
 
 

@@ -20,7 +20,7 @@ from typing import Optional
 from sqlalchemy import Column, Float, Integer, String, Table, Text, delete, insert, select, update
 from sqlalchemy.engine import Engine
 
-from bot import db
+from bot.core import db
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT_SECONDS = 15 * 60

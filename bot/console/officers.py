@@ -13,7 +13,7 @@ import getpass
 import sys
 
 from bot.console.auth import ROLES, Accounts
-from bot.units import directory
+from bot.core.units import load_units
 
 
 def main(argv=None) -> int:
@@ -26,7 +26,7 @@ def main(argv=None) -> int:
     add.add_argument("--name", help="display name (default: the username)")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     args = parser.parse_args(argv)
-    units = directory().units
+    units = load_units().units
     if args.unit not in units:
         print(f"error: unknown unit '{args.unit}'; units: {', '.join(units)}", file=sys.stderr)
         return 2

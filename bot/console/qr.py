@@ -1,5 +1,5 @@
 """QR sheets in the officer console: officers print the sheets of the units
-they see (bot/qr.py).
+they see (bot/qr/sheets.py).
 
 GET /console/qr                 the page (static/qr.html, qr.js)
 GET /console/api/qr/options     the units the officer sees, the procedures by domain
@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
-from pathlib import Path
 
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot import qr
 from bot.console.access import Access, error
 from bot.knowledge.store import KnowledgeBase
+from bot.qr import sheets as qr
 
-STATIC = Path(__file__).parent / "static"
 
 
 def create_qr_console(access: Access, kb: KnowledgeBase) -> Blueprint:
@@ -29,7 +27,7 @@ def create_qr_console(access: Access, kb: KnowledgeBase) -> Blueprint:
 
     @bp.get("/qr")
     async def page(request: Request):
-        return access.page(request, STATIC / "qr.html")
+        return access.page(request, "qr", "Mã QR", "console-page qr-page")
 
     @bp.get("/api/qr/options")
     async def options(request: Request):

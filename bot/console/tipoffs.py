@@ -7,18 +7,16 @@ every view is audited."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Dict
 
 from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.console.access import Access, error
-from bot.content import read_texts
-from bot.safety.emergency import map_link
+from bot.core.content import read_texts
+from bot.core.web import map_link
 from bot.tipoffs.store import STATUSES, TipoffStore
 
-STATIC = Path(__file__).parent / "static"
 ACTIONS = {"tipoff_received": "Tiếp nhận tin báo", "tipoff_viewed": "Xem tin báo",
            "tipoff_status": "Cập nhật trạng thái", "tipoff_escalated": "Chuyển lên cấp trên"}
 
@@ -45,7 +43,7 @@ def create_tipoffs_console(access: Access, store: TipoffStore = None) -> Bluepri
 
     @console.get("/tipoffs")
     async def page(request: Request):
-        return access.page(request, STATIC / "tipoffs.html")
+        return access.page(request, "tipoffs", "Tin báo tố giác")
 
     @console.get("/api/tipoffs")
     async def listing(request: Request):

@@ -97,7 +97,7 @@ STATE_MEMO = "_recent_rule_policy_state"  # attribute of a tracker: (cut, event 
 def remembered_state_before(tracker: DialogueStateTracker, events: List[Any], cut: int
                             ) -> Tuple[Dict[Text, Any], Optional[int]]:
     """state_before, going on from what this tracker's last call found (the
-    same tracker object across turns: bot/tracker_store.py keeps it), so
+    same tracker object across turns: bot/server/tracker_store.py keeps it), so
     that the cost does not grow with the conversation."""
     memo = tracker.__dict__.get(STATE_MEMO)
     since: Tuple[int, Dict[Text, Any], Optional[int]] = (0, {}, None)

@@ -22,9 +22,9 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bot.core.units import load_units
 from bot.handoff.store import HandoffStore
 from bot.handoff.texts import settings
-from bot.units import directory
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class Handoffs:
         False if the chat had already ended."""
         if not self.store.end(handoff["id"], actor, status):
             return False
-        unit = directory().get(handoff["unit"])
+        unit = load_units().get(handoff["unit"])
         texts = settings()
         if status == "timed_out":
             message = bot_event(

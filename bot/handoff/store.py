@@ -1,5 +1,5 @@
 """Handoff state in the project database: the queue of chats waiting for an
-officer. Changes are written to the audit log (bot/audit.py). Every change is a
+officer. Changes are written to the audit log (bot/core/audit.py). Every change is a
 single SQL statement or transaction, so several processes (the action
 server, console replicas) can share it safely."""
 
@@ -12,8 +12,8 @@ from typing import Any, Dict, Iterable, List, Optional
 from sqlalchemy import Column, Float, Integer, String, Table, Text, and_, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
-from bot import db
-from bot.audit import AuditLog
+from bot.core import db
+from bot.core.audit import AuditLog
 
 OPEN = ("waiting", "active")
 PRIORITY = {"sos": 3, "tipoff": 2, "failures": 1, "requested": 1}

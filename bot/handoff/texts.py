@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from typing import Any, Dict
 
-from bot.content import read, read_texts
+from bot.core.content import read, read_texts
 
 
 @lru_cache(maxsize=1)

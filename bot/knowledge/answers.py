@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
-from bot.content import read_texts
+from bot.core.content import read_texts
+from bot.core.paths import DATA
+from bot.core.split_text import split_text
 from bot.knowledge.referrals import Referral, Referrals
-from bot.knowledge.store import CHANNELS, DATA, KnowledgeBase, Procedure, Topic
-from bot.messages import split_text
+from bot.knowledge.store import CHANNELS, KnowledgeBase, Procedure, Topic
 from bot.nlu.text import canonical, find_phrase, find_phrases, fold
 
 # A procedure intent this confident is a new question, even while a

@@ -21,7 +21,9 @@ from rasa.shared.importers.importer import TrainingDataImporter
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.knowledge.store import DATA, KnowledgeBase, load
+from bot.core.paths import DATA
+from bot.knowledge.store import KnowledgeBase
+from bot.knowledge.validate import load_checked
 
 ANSWER_ACTION = "action_answer_procedure"
 
@@ -34,7 +36,7 @@ class KnowledgeBaseImporter(TrainingDataImporter):
         training_data_paths: Optional[Text] = None,
         data_dir: Optional[Text] = None,
     ) -> None:
-        self.kb: KnowledgeBase = load(Path(data_dir) if data_dir else DATA, strict=True)
+        self.kb: KnowledgeBase = load_checked(Path(data_dir) if data_dir else DATA)
 
     def _intents(self) -> Dict[str, str]:
         """intent -> the action its rule runs."""

@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Dict, List, Optional, Tuple
 
-from bot.content import read_texts
+from bot.core.content import read_texts
 from bot.nlu.text import canonical, find_phrases, fold
-
 
 _WORDS = re.compile(r"[^\W\d_]+")
 

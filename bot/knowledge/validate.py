@@ -1,6 +1,6 @@
 """Check the knowledge base and report every problem with file and line.
 
-    .venv/bin/python -m bot.knowledge.validate        (scripts/validate-kb does the same)
+    .venv/bin/python -m bot.knowledge.validate
 
 Errors (exit status 1): catalogue ids without a file or files for unknown
 ids, missing fields, unknown channels, form codes that are not defined, form
@@ -19,7 +19,8 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
-from bot.knowledge.store import CHANNELS, DATA, KnowledgeBase, Located, Problem, located_examples, load
+from bot.core.paths import DATA
+from bot.knowledge.store import CHANNELS, KnowledgeBase, Located, Problem, load, located_examples
 from bot.nlu.text import canonical, fold
 
 REVIEW_MAX_AGE_DAYS = 180
@@ -144,6 +145,15 @@ def check(kb: KnowledgeBase, data_dir: Path = DATA, today: Optional[dt.date] = N
         else:
             seen[key] = (intent, path, line)
     return problems
+
+
+def load_checked(data_dir: Path = DATA) -> KnowledgeBase:
+    """The knowledge base of ``data_dir``; raises ValueError listing every error."""
+    kb = load(data_dir)
+    errors = [p for p in check(kb, data_dir) if p.severity == "error"]
+    if errors:
+        raise ValueError("knowledge base has errors:\n" + "\n".join(map(str, errors)))
+    return kb
 
 
 def main(argv: Optional[List[str]] = None) -> int:

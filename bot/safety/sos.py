@@ -7,10 +7,9 @@ import re
 from functools import lru_cache
 from typing import Any, Dict, List, Tuple
 
-from bot.content import read_texts
+from bot.core.content import read_texts
+from bot.core.units import Unit
 from bot.nlu.text import canonical, find_phrase
-from bot.units import Unit
-
 
 _STRETCHED = re.compile(r"(\w)\1{2,}")
 

@@ -6,7 +6,7 @@ import json
 from functools import lru_cache
 from typing import List, Optional, Sequence, Tuple
 
-from bot.knowledge.store import DATA
+from bot.core.paths import DATA
 
 Ring = Sequence[Sequence[float]]  # [[lon, lat], ...] as GeoJSON writes them
 

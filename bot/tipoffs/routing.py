@@ -6,18 +6,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from bot.directory import named_unit
+from bot.core.units import load_units
+from bot.knowledge.units import named_unit
 from bot.safety.wards import ward_at
-from bot.units import directory
-
-
-def district_of(unit_id: str) -> str:
-    """The district above a unit (the unit itself if it has none)."""
-    units = directory()
-    unit = units.get(unit_id)
-    while unit.kind != "district" and unit.parent in units.units:
-        unit = units.units[unit.parent]
-    return unit.id
 
 
 def route(home_unit: str, place: str = "", latitude: Optional[float] = None,
@@ -29,4 +20,4 @@ def route(home_unit: str, place: str = "", latitude: Optional[float] = None,
     named = named_unit(place) if place else None
     if named is not None and named.kind == "ward":
         return named.id
-    return district_of(home_unit)
+    return load_units().district_of(home_unit)

@@ -18,8 +18,8 @@ from sqlalchemy import Boolean, Column, Float, Integer, String, Table, Text, and
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot import db
-from bot.audit import AuditLog
+from bot.core import db
+from bot.core.audit import AuditLog
 
 STATUSES = ("received", "verifying", "transferred", "resolved")
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out over the phone

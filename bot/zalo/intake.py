@@ -1,4 +1,4 @@
-"""Receiving Zalo webhook deliveries, and the intake server that does only that.
+"""Receiving Zalo webhook deliveries, and telling a Rasa replica to take them.
 
 ``Intake.receive`` is what happens to a delivery before anyone answers it:
 
@@ -9,14 +9,15 @@
 3. store the delivery under its msg_id (a redelivery, even after a restart,
    is answered 200 and not processed again) and answer 200. An emergency
    ("cứu", "SOS") is answered here already, through the outbox, without
-   waiting for Rasa or anyone else's messages (bot/safety/);
+   waiting for Rasa or anyone else's messages (the ``emergencies`` hook:
+   bot/safety/emergency.py);
 4. ``on_pending(user_id)``: someone must hand the user's stored deliveries
    to Rasa (channels/zalo.py does, in order, one at a time per user).
 
 The Rasa server's channel (POST /webhooks/zalo/webhook on a Rasa server)
-runs it in the server's own process. The intake server (``python -m
-bot.zalo.intake``, started by the launcher on --intake-port, same path)
-runs it in a process of its own, so Zalo gets its 200 in milliseconds
+runs it in the server's own process. The intake server (bot/apps/intake.py,
+started by the launcher on --intake-port, same path) runs it in a process
+of its own, so Zalo gets its 200 in milliseconds
 however busy the Rasa servers are (NLU and policies run on a Rasa server's
 event loop and hold up anything else it has to answer). It then tells one
 Rasa replica to take the user's deliveries: POST
@@ -28,89 +29,41 @@ is never lost.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import logging
-import math
-import os
 import time
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 
 import aiohttp
-from sanic import Sanic, response
 
-from bot.handoff.store import HandoffStore
-from bot.safety import emergency, sos
 from bot.zalo import signature
 from bot.zalo.accounts import Registry
-from bot.zalo.api import ZaloApi
+from bot.zalo.events import dedup_key, event_parties, json_object, rasa_text
 from bot.zalo.outbox import Outbox
 from bot.zalo.store import ZaloStore
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1_000_000
-MEDIA_EVENTS = {
-    "user_send_image": "image", "user_send_gif": "image", "user_send_file": "file",
-    "user_send_sticker": "sticker", "user_send_audio": "audio", "user_send_video": "video",
-    "user_send_link": "link", "user_send_business_card": "business_card",
-}
+class Emergencies(Protocol):
+    """What the intake asks of the emergency feature (bot/safety/emergency.py
+    provides it; the processes wire it in: bot/apps/intake.py, channels/zalo.py)."""
 
+    def is_emergency(self, text: str) -> bool: ...
 
-def json_object(value: Any) -> Dict[str, Any]:
-    """A JSON object of the event; {} for anything else (a field of any type must not crash the channel)."""
-    return value if isinstance(value, dict) else {}
-
-
-def event_parties(payload: Dict[str, Any]) -> tuple:
-    """(oa_id, user_id) of a webhook event, whatever its shape."""
-    event = str(payload.get("event_name", ""))
-    sender = json_object(payload.get("sender")).get("id")
-    recipient = json_object(payload.get("recipient")).get("id")
-    if event in ("follow", "unfollow"):
-        return payload.get("oa_id"), json_object(payload.get("follower")).get("id")
-    if event.startswith("oa_send_"):
-        return sender, recipient
-    return recipient, sender
-
-
-def dedup_key(payload: Dict[str, Any], user_id: Optional[str]) -> str:
-    msg_id = json_object(payload.get("message")).get("msg_id")
-    if msg_id:
-        return f"msg:{msg_id}"
-    return f"{payload.get('event_name')}:{user_id}:{payload.get('timestamp')}"
-
-
-def rasa_text(event: str, message: Dict[str, Any]) -> Optional[str]:
-    """What Rasa receives for an event: the text, or an intent payload."""
-    if event == "user_send_text":
-        return str(message.get("text") or "")
-    if event == "user_send_location":
-        attachments = message.get("attachments")
-        for attachment in attachments if isinstance(attachments, list) else []:
-            coordinates = json_object(json_object(json_object(attachment).get("payload")).get("coordinates"))
-            try:
-                location = {"latitude": float(coordinates["latitude"]), "longitude": float(coordinates["longitude"])}
-            except (KeyError, TypeError, ValueError, OverflowError):
-                continue  # no usable coordinates
-            if math.isfinite(location["latitude"]) and math.isfinite(location["longitude"]):  # NaN is not JSON
-                return "/share_location" + json.dumps(location)
-        return "/send_media" + json.dumps({"media_type": "location"})
-    if event in MEDIA_EVENTS:
-        return "/send_media" + json.dumps({"media_type": MEDIA_EVENTS[event]})
-    if event == "follow":
-        return "/follow"
-    return None
+    def raise_alarm(self, user_id: str, unit_id: str, text: str) -> Tuple[str, List[Dict[str, str]]]:
+        """Alert the officers; the reply and its buttons."""
 
 
 class Intake:
-    def __init__(self, registry: Registry, store: ZaloStore, outbox: Outbox, on_pending: Callable[[str], None]):
+    def __init__(self, registry: Registry, store: ZaloStore, outbox: Outbox, on_pending: Callable[[str], None],
+                 emergencies: Optional[Emergencies] = None):
         self.registry = registry
         self.store = store
         self.outbox = outbox
         self.on_pending = on_pending
-        self.handoffs = HandoffStore(store.engine)
+        self.emergencies = emergencies
 
     def receive(self, body: bytes, signature_header: Optional[str]) -> Tuple[int, Dict[str, str]]:
         """Verify and store one delivery; the HTTP status and JSON body to answer Zalo with."""
@@ -148,7 +101,8 @@ class Intake:
         else:
             status = "ignored"
             logger.info("Zalo event %s not handled", event)
-        alarm = event == "user_send_text" and sos.is_emergency(str(message.get("text") or ""))
+        alarm = (event == "user_send_text" and self.emergencies is not None
+                 and self.emergencies.is_emergency(str(message.get("text") or "")))
         stored = self.store.accept(dedup_key(payload, user_id), str(oa_id or ""), str(user_id or ""), event,
                                    text, status, emergency=alarm)
         if stored is None:
@@ -156,16 +110,12 @@ class Intake:
         if alarm:
             # answered now, not behind other citizens' messages; Rasa later only records and pauses
             self.store.touch_user(str(user_id), str(oa_id))
-            reply, buttons = emergency.raise_alarm(self.handoffs, str(user_id), account.unit, str(message["text"]))
+            reply, buttons = self.emergencies.raise_alarm(str(user_id), account.unit, str(message["text"]))
             self.outbox.enqueue_with_buttons(str(oa_id), str(user_id), reply, buttons)
         if status == "pending":
             self.on_pending(str(user_id))
         return 200, {"status": "accepted"}
 
-
-# --------------------------------------------------------------------------- #
-# the intake server
-# --------------------------------------------------------------------------- #
 
 class Replicas:
     """The Rasa servers that hand deliveries to Rasa. A citizen stays with one
@@ -220,47 +170,3 @@ class Replicas:
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
-
-
-def create_app(registry: Registry, replicas: Replicas, store: Optional[ZaloStore] = None) -> Sanic:
-    store = store or ZaloStore()
-    api = ZaloApi(registry.api_base, registry.oauth_base)
-    outbox = Outbox(store, registry, api)
-    app = Sanic("zalo_intake")
-    intake = Intake(registry, store, outbox, lambda user_id: app.add_task(replicas.notify(user_id)))
-
-    @app.listener("after_server_start")
-    async def started(app, loop) -> None:
-        app.add_task(outbox.sweep_forever())  # emergency answers (and any other message) Zalo did not take at once
-
-    @app.listener("before_server_stop")
-    async def stopping(app, loop) -> None:
-        await replicas.close()
-        await api.close()
-
-    @app.get("/health")
-    async def health(request):
-        return response.json({"status": "ok"})
-
-    @app.post("/webhooks/zalo/webhook")
-    async def webhook(request):
-        status, body = intake.receive(request.body or b"", request.headers.get("X-ZEvent-Signature"))
-        return response.json(body, status=status)
-
-    return app
-
-
-def main(argv: Optional[List[str]] = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--host", default="0.0.0.0")
-    parser.add_argument("--port", type=int, default=5070)
-    parser.add_argument("--rasa-url", action="append", required=True,
-                        help="a Rasa server running the Zalo channel; repeat for each replica")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(Registry.from_env(os.environ), Replicas(args.rasa_url))
-    app.run(host=args.host, port=args.port, access_log=False, motd=False)
-
-
-if __name__ == "__main__":
-    main()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from bot.messages import split_text
+from bot.core.split_text import split_text
 
 MAX_BUTTONS = 5
 MAX_BUTTON_TITLE = 35  # not published by Zalo; community code uses 20-35

@@ -26,12 +26,23 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 from sqlalchemy import (
-    Boolean, Column, Float, Integer, String, Table, Text, and_, insert, or_, select, update,
+    Boolean,
+    Column,
+    Float,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    insert,
+    or_,
+    select,
+    update,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot import db
+from bot.core import db
 
 INBOX_LEASE_SECONDS = 300.0  # longer than Rasa takes for a turn, even with a slow action server
 OUTBOX_LEASE_SECONDS = 120.0  # longer than a send with its timeouts and a token refresh
@@ -174,19 +185,43 @@ class ZaloStore:
                 reason=reason, body=body[:65536].decode("utf-8", "replace"), received_at=time.time()))
 
     # ---- outbox
-    def enqueue(self, oa_id: str, user_id: str, bodies: List[Dict[str, Any]], menu: Any = KEEP_MENU) -> None:
-        """Queue messages to a user, in order, in one transaction; ``menu``: the
-        payloads of the numbered choices they now offer (None: no choices)."""
+    def enqueue(self, oa_id: str, user_id: str, bodies: List[Dict[str, Any]], menu: Any = KEEP_MENU,
+                not_before: Optional[float] = None, connection: Optional[Connection] = None) -> List[int]:
+        """Queue messages to a user, in order, in one transaction; their ids.
+        ``menu``: the payloads of the numbered choices they now offer (None: no
+        choices); ``not_before``: not sent before this time (a large
+        announcement is spread out); ``connection``: the caller's transaction,
+        to queue the messages together with what the caller writes."""
+        if connection is None:
+            with self.engine.begin() as c:
+                return self.enqueue(oa_id, user_id, bodies, menu, not_before, c)
         now = time.time()
-        with self.engine.begin() as c:
-            if menu is not KEEP_MENU:
-                c.execute(update(users).where(users.c.user_id == user_id).values(
-                    menu=json.dumps(menu) if menu else None))
-            if bodies:
-                c.execute(insert(outbox), [
-                    dict(oa_id=oa_id, user_id=user_id, body=json.dumps(body, ensure_ascii=False),
-                         status="pending", attempts=0, next_attempt_at=now, created_at=now)
-                    for body in bodies])
+        if menu is not KEEP_MENU:
+            connection.execute(update(users).where(users.c.user_id == user_id).values(
+                menu=json.dumps(menu) if menu else None))
+        return [connection.execute(insert(outbox).values(
+            oa_id=oa_id, user_id=user_id, body=json.dumps(body, ensure_ascii=False), status="pending",
+            attempts=0, next_attempt_at=not_before or now, created_at=now)).inserted_primary_key[0]
+            for body in bodies]
+
+    def audience(self, connection: Optional[Connection] = None) -> List[Dict[str, Any]]:
+        """Every citizen who has written to or follows an OA and has not
+        unfollowed it: user_id, oa_id, last_interaction_at (announcements)."""
+        query = (select(users.c.user_id, users.c.oa_id, users.c.last_interaction_at)
+                 .where(or_(users.c.follower.is_(None), users.c.follower.is_(True))).order_by(users.c.user_id))
+        if connection is None:
+            with self.engine.connect() as c:
+                return self.audience(c)
+        return [dict(r._mapping) for r in connection.execute(query)]
+
+    def outbox_status(self, ids: List[int]) -> Dict[int, str]:
+        """The status of these outbox messages (pending, sent, failed…)."""
+        found: Dict[int, str] = {}
+        with self.engine.connect() as c:
+            for start in range(0, len(ids), 500):
+                found.update((r.id, r.status) for r in c.execute(
+                    select(outbox.c.id, outbox.c.status).where(outbox.c.id.in_(ids[start:start + 500]))))
+        return found
 
     def claim_outgoing(self, user_id: str, lease: float = OUTBOX_LEASE_SECONDS) -> Optional[Outgoing]:
         """The user's oldest unsent message if it is due, now this process's to

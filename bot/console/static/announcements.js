@@ -1,49 +1,15 @@
-/* Announcements page: compose, list, approve or reject. Plain JS, no dependencies.
+/* Announcements page: compose, list, approve or reject. Plain JS on console_core.js.
  * All data is rendered with textContent; never innerHTML. */
 "use strict";
 
 (function () {
   const POLL_MS = 15000;
   const MAX_IMAGE = 1024 * 1024;
-  const state = { csrf: "", labels: {}, comments: new Map(), sig: "" };
-  const $ = (id) => document.getElementById(id);
-
-  function el(tag, cls, text) {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text != null) e.textContent = String(text);
-    return e;
-  }
-  const pad = (n) => (n < 10 ? "0" + n : String(n));
+  const { $, el, pad, api, showStatus } = window.ConsoleCore;
+  const state = { labels: {}, comments: new Map(), sig: "" };
   function fmtTime(t) {
     const d = new Date(Number(t) * 1000);
     return pad(d.getDate()) + "/" + pad(d.getMonth() + 1) + "/" + d.getFullYear() + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
-  }
-
-  function showStatus(msg, kind) {
-    $("status-text").textContent = msg;
-    $("status").className = "status status-" + (kind || "error");
-    $("status").hidden = false;
-  }
-  const hideStatus = () => { $("status").hidden = true; };
-
-  async function api(method, path, body) {
-    const opts = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
-    if (method !== "GET") opts.headers["X-CSRF-Token"] = state.csrf;
-    if (body instanceof FormData) opts.body = body;
-    else if (body !== undefined) {
-      opts.headers["Content-Type"] = "application/json";
-      opts.body = JSON.stringify(body);
-    }
-    const res = await fetch(path, opts).catch(() => { throw new Error("Không kết nối được máy chủ. Vui lòng thử lại."); });
-    if (res.status === 401 || (res.redirected && /\/console\/login/.test(res.url))) {
-      window.location.assign("/console/login");
-      throw new Error("Phiên đăng nhập đã kết thúc.");
-    }
-    let data = null;
-    try { data = await res.json(); } catch (e) { data = null; }
-    if (!res.ok) throw new Error(data && data.error ? data.error : "Lỗi máy chủ (" + res.status + ").");
-    return data;
   }
 
   // ---- list ------------------------------------------------------------------
@@ -187,12 +153,7 @@
 
   async function start() {
     try {
-      const me = await api("GET", "/console/api/me");
-      state.csrf = me.csrf_token || "";
-      let who = me.display_name || me.username;
-      if (me.unit_name) who += " – " + me.unit_name;
-      if (me.role === "commander") who += " (Chỉ huy)";
-      $("officer-name").textContent = who;
+      const me = await window.ConsoleCore.signIn();
       const data = await load(true);
       fillUnits(data.units, me.unit);
       setInterval(() => { load(false).catch((e) => showStatus(e.message)); }, POLL_MS);
@@ -203,14 +164,7 @@
 
   function init() {
     $("ann-form").addEventListener("submit", submit);
-    $("status-dismiss").addEventListener("click", hideStatus);
-    $("logout-button").addEventListener("click", async () => {
-      await fetch("/console/logout", { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": state.csrf } })
-        .catch(() => null);
-      window.location.assign("/console/login");
-    });
     start();
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
-  else init();
+  window.ConsoleCore.ready(init);
 })();

@@ -1,35 +1,27 @@
-/* Officer console: queue list, open chat, replies. Plain JS, no dependencies.
+/* Officer console: queue list, open chat, replies. Plain JS on console_core.js.
  * All data is rendered with textContent; never innerHTML. */
 "use strict";
 
 (function () {
+  const Core = window.ConsoleCore;
+  const { $, el, pad } = Core;
   const POLL_MS = 2000;
-  const CONN_MSG = "Không kết nối được máy chủ. Đang thử lại…";
+  const CONN_MSG = Core.CONN_MSG;
   const FROM_LABEL = { citizen: "Công dân", bot: "Trợ lý ảo", officer: "Cán bộ" };
 
   const state = {
-    me: null, csrf: "", selectedId: null, chat: null, canReply: false,
+    me: null, selectedId: null, chat: null, canReply: false,
     busy: false, stopped: false, connError: false, understoodSig: "",
     offset: 0, // server clock minus client clock, seconds
     items: new Map(), // chat id -> {li, parts, chat}
     tKeys: [], // keys of the rendered transcript messages
   };
 
-  const $ = (id) => document.getElementById(id);
-
-  function el(tag, cls, text) {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text != null) e.textContent = String(text);
-    return e;
-  }
-
   function setText(node, text) {
     const t = text == null ? "" : String(text);
     if (node.textContent !== t) node.textContent = t;
   }
 
-  const pad = (n) => (n < 10 ? "0" + n : String(n));
   const serverNow = () => Date.now() / 1000 + state.offset;
   function fmtDuration(sec) {
     const s = Math.max(0, Math.floor(Number(sec) || 0));
@@ -58,35 +50,10 @@
   }
 
   // ---- API ---------------------------------------------------------------
-  class ApiError extends Error {
-    constructor(message, status) { super(message); this.status = status; }
-  }
-
-  function goLogin() {
-    state.stopped = true;
-    window.location.assign("/console/login");
-  }
+  Core.onLeave(() => { state.stopped = true; });
 
   async function api(method, path, body) {
-    const opts = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
-    if (method !== "GET") {
-      opts.headers["X-CSRF-Token"] = state.csrf;
-      if (body !== undefined) {
-        opts.headers["Content-Type"] = "application/json";
-        opts.body = JSON.stringify(body);
-      }
-    }
-    const res = await fetch(path, opts).catch(() => { throw new ApiError(CONN_MSG, 0); });
-    if (res.status === 401 || (res.redirected && /\/console\/login/.test(res.url))) {
-      goLogin();
-      throw new ApiError("Phiên đăng nhập đã kết thúc.", 401);
-    }
-    let data = null;
-    try { data = await res.json(); } catch (e) { data = null; }
-    if (!res.ok) {
-      const msg = data && data.error ? data.error : "Lỗi máy chủ (" + res.status + ").";
-      throw new ApiError(msg, res.status);
-    }
+    const data = await Core.api(method, path, body);
     if (state.connError) { // connection recovered
       state.connError = false;
       if ($("status-text").textContent === CONN_MSG) hideStatus();
@@ -355,12 +322,6 @@
     if (id === state.selectedId) select(null);
   });
 
-  async function logout() {
-    const opts = { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": state.csrf } };
-    await fetch("/console/logout", opts).catch(() => null); // go to login regardless
-    goLogin();
-  }
-
   // ---- setup -------------------------------------------------------------------
   function fillSelect(sel, rows, value, label) {
     sel.replaceChildren(sel.options[0]); // keep the placeholder option
@@ -391,7 +352,6 @@
       }
     });
     $("status-dismiss").addEventListener("click", hideStatus);
-    $("logout-button").addEventListener("click", () => { logout().catch(goLogin); });
     $("claim-button").addEventListener("click", () => { claim(); });
     $("transfer-button").addEventListener("click", transfer);
     $("close-button").addEventListener("click", () => { closeChat(); });
@@ -426,13 +386,7 @@
 
   async function start() {
     try {
-      const me = (await api("GET", "/console/api/me")) || {};
-      state.me = me;
-      state.csrf = me.csrf_token || "";
-      let who = me.display_name || me.username;
-      if (me.unit_name) who += " – " + me.unit_name;
-      if (me.role === "commander") who += " (Chỉ huy)";
-      setText($("officer-name"), who);
+      state.me = await Core.signIn();
     } catch (e) {
       handleError(e);
       if (!state.stopped) setTimeout(() => { start().catch(handleError); }, 3000);
@@ -450,7 +404,5 @@
     poll();
   }
 
-  function init() { bindEvents(); start().catch(handleError); }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
-  else init();
+  Core.ready(() => { bindEvents(); start().catch(handleError); });
 })();

@@ -1,32 +1,11 @@
 /* Officer console, QR sheets page: pick a unit and what the code opens, preview, download.
- * Plain JS, no dependencies; text is rendered with textContent only. */
+ * Plain JS on console_core.js; text is rendered with textContent only. */
 "use strict";
 
 (function () {
-  const $ = (id) => document.getElementById(id);
-  let csrf = "";
+  const { $, api, showStatus, hideStatus } = window.ConsoleCore;
   let previewUrl = null;
   let request = 0; // the latest preview request; older answers are ignored
-
-  function showStatus(msg) {
-    $("status-text").textContent = msg;
-    $("status").className = "status status-error";
-    $("status").hidden = false;
-  }
-  function hideStatus() { $("status").hidden = true; $("status-text").textContent = ""; }
-  // fetch rejects with a TypeError when the server cannot be reached
-  const messageOf = (e) => (e instanceof TypeError ? "Không kết nối được máy chủ." : e.message);
-
-  async function getJson(path) {
-    const res = await fetch(path, { credentials: "same-origin", headers: { Accept: "application/json" } });
-    if (res.status === 401 || (res.redirected && /\/console\/login/.test(res.url))) {
-      window.location.assign("/console/login");
-      throw new Error("Phiên đăng nhập đã kết thúc.");
-    }
-    const data = await res.json().catch(() => null);
-    if (!res.ok) throw new Error(data && data.error ? data.error : "Lỗi máy chủ (" + res.status + ").");
-    return data;
-  }
 
   function sheetUrl(format) {
     const q = new URLSearchParams({ unit: $("qr-unit").value, format });
@@ -79,7 +58,7 @@
     } catch (e) {
       if (mine !== request) return;
       $("qr-image").hidden = true;
-      showStatus(messageOf(e));
+      showStatus(e instanceof TypeError ? "Không kết nối được máy chủ." : e.message);
     } finally {
       if (mine === request) $("qr-loading").hidden = true;
     }
@@ -98,32 +77,18 @@
     unitSel.disabled = procSel.disabled = false;
   }
 
-  async function logout() {
-    const opts = { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf } };
-    await fetch("/console/logout", opts).catch(() => null); // go to login regardless
-    window.location.assign("/console/login");
-  }
-
   async function start() {
-    $("status-dismiss").addEventListener("click", hideStatus);
-    $("logout-button").addEventListener("click", () => { logout(); });
     $("qr-unit").addEventListener("change", preview);
     $("qr-procedure").addEventListener("change", preview);
     try {
-      const me = await getJson("/console/api/me");
-      csrf = me.csrf_token || "";
-      let who = me.display_name || me.username;
-      if (me.unit_name) who += " – " + me.unit_name;
-      if (me.role === "commander") who += " (Chỉ huy)";
-      $("officer-name").textContent = who;
-      fill(await getJson("/console/api/qr/options"));
+      await window.ConsoleCore.signIn();
+      fill(await api("GET", "/console/api/qr/options"));
     } catch (e) {
-      showStatus(messageOf(e));
+      showStatus(e.message);
       return;
     }
     preview();
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  window.ConsoleCore.ready(start);
 })();

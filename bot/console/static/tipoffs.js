@@ -1,36 +1,10 @@
-/* Tip-offs page of the officer console. Plain JS; data rendered with textContent only. */
+/* Tip-offs page of the officer console. Plain JS on console_core.js; data rendered with textContent only. */
 "use strict";
 
 (function () {
-  const state = { csrf: "", selected: null, statuses: [] };
-  const $ = (id) => document.getElementById(id);
-  function el(tag, cls, text) {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text != null) e.textContent = String(text);
-    return e;
-  }
+  const { $, el, api, showStatus } = window.ConsoleCore;
+  const state = { selected: null, statuses: [] };
   const fmt = (t) => new Date(Number(t) * 1000).toLocaleString("vi-VN");
-
-  function showStatus(msg, kind) {
-    $("status").className = "status status-" + (kind || "error");
-    $("status-text").textContent = msg;
-    $("status").hidden = false;
-  }
-
-  async function api(method, path, body) {
-    const opts = { method, credentials: "same-origin", headers: {} };
-    if (method !== "GET") opts.headers["X-CSRF-Token"] = state.csrf;
-    if (body !== undefined) {
-      opts.headers["Content-Type"] = "application/json";
-      opts.body = JSON.stringify(body);
-    }
-    const res = await fetch(path, opts);
-    if (res.status === 401) { window.location.assign("/console/login"); throw new Error("401"); }
-    const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error(data.error || "Có lỗi xảy ra, vui lòng thử lại.");
-    return data;
-  }
 
   async function loadList() {
     const data = await api("GET", "/console/api/tipoffs");
@@ -121,19 +95,12 @@
   }
 
   async function start() {
-    const me = await api("GET", "/console/api/me");
-    state.csrf = me.csrf_token;
-    $("officer-name").textContent = me.display_name + " – " + me.unit_name + (me.role === "commander" ? " (Chỉ huy)" : "");
-    $("logout-button").addEventListener("click", async () => {
-      await fetch("/console/logout", { method: "POST", credentials: "same-origin",
-        headers: { "X-CSRF-Token": state.csrf } }).catch(() => null);
-      window.location.assign("/console/login");
-    });
+    await window.ConsoleCore.signIn();
     $("status-button").addEventListener("click", () => saveStatus().catch((e) => showStatus(e.message)));
     $("escalate-button").addEventListener("click", () => escalate().catch((e) => showStatus(e.message)));
     await loadList();
     setInterval(() => loadList().catch((e) => showStatus(e.message)), 5000);
   }
 
-  document.addEventListener("DOMContentLoaded", () => start().catch((e) => showStatus(e.message)));
+  window.ConsoleCore.ready(() => start().catch((e) => showStatus(e.message)));
 })();

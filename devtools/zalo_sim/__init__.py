@@ -3,10 +3,10 @@
 It serves the Open API endpoints the Zalo connector calls (send, upload,
 user detail, token refresh), plays Zalo's side of the webhook (signed user
 events), records everything and injects faults. See server.py for the
-endpoints, client.py for the test helper and `python -m bot.zalo_sim -h`.
+endpoints, client.py for the test helper and `python -m devtools.zalo_sim -h`.
 """
 
-from bot.zalo_sim.client import SimClient
-from bot.zalo_sim.server import SimAccount, SimConfig, create_app
+from devtools.zalo_sim.client import SimClient
+from devtools.zalo_sim.server import SimAccount, SimConfig, create_app
 
 __all__ = ["SimAccount", "SimClient", "SimConfig", "create_app"]

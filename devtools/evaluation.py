@@ -1,7 +1,7 @@
 """Evaluate what the assistant does with a citizen's first message, on the
 held-out sets under tests/heldout/ (never trained on).
 
-    .venv/bin/python -m bot.evaluation [--model models/x.tar.gz] [--final] [--curve] [--errors]
+    .venv/bin/python -m devtools.evaluation [--model models/x.tar.gz] [--final] [--curve] [--errors]
 
 Sets (each file says how it was written):
   nlu_heldout.yml           the project's own short set (same authors as the training data)
@@ -36,8 +36,10 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import yaml
 
+from bot.core.paths import ROOT
 from bot.knowledge.answers import AnswerConfig, resolve
-from bot.knowledge.store import ROOT, KnowledgeBase, load
+from bot.knowledge.store import KnowledgeBase
+from bot.knowledge.validate import load_checked
 
 HELDOUT = ROOT / "tests" / "heldout"
 CATEGORIES = ("right", "asked back", "wrong", "missed")
@@ -198,7 +200,7 @@ def report_set(kb: KnowledgeBase, config: AnswerConfig, s: EvalSet, parsed: Dict
 
 def evaluate(parse: Callable[[str], dict], final: bool = False, config: Optional[AnswerConfig] = None,
              directory: Path = HELDOUT) -> List[SetReport]:
-    kb, config = load(strict=True), config or AnswerConfig.load()
+    kb, config = load_checked(), config or AnswerConfig.load()
     sets = load_sets(final, directory)
     parsed, _ = parse_all(parse, sets)
     return [report_set(kb, config, s, parsed) for s in sets]
@@ -227,7 +229,7 @@ def print_reports(reports: List[SetReport], out=sys.stdout, per_expected: bool =
 def curve(parse: Callable[[str], dict], sets: List[EvalSet], answer_levels: List[float]) -> List[Tuple[float, float, float, float]]:
     """Wrong answers against questions asked back as the answer threshold
     moves: (threshold, right, asked back, wrong) over the procedure questions."""
-    kb, base = load(strict=True), AnswerConfig.load()
+    kb, base = load_checked(), AnswerConfig.load()
     parsed, _ = parse_all(parse, sets)
     points = []
     for level in answer_levels:
@@ -305,7 +307,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parse = agent_parser(model)
     sets = load_sets(args.final)
     parsed, per_parse = parse_all(parse, sets)
-    kb, config = load(strict=True), AnswerConfig.load()
+    kb, config = load_checked(), AnswerConfig.load()
     reports = [report_set(kb, config, s, parsed) for s in sets]
     print_reports(reports, per_expected=args.per_procedure, errors=args.errors)
     print(f"\nNLU parse: {per_parse * 1000:.1f} ms per message (mean)")

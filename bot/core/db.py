@@ -1,23 +1,47 @@
-"""The project's SQL database (not Rasa's tracker store): Zalo inbox and
-outbox, tokens, and later the handoff queue. SQLite by default; any
-SQLAlchemy URL (e.g. PostgreSQL) through DATABASE_URL."""
+"""The project's SQL database (not Rasa's tracker store): Zalo inbox,
+outbox and tokens, handoffs, tip-offs, announcements, officer accounts and
+the audit log. SQLite in the state folder by default; any SQLAlchemy URL
+(e.g. PostgreSQL) through DATABASE_URL.
+
+Every module that defines tables on ``metadata`` is named in
+``TABLE_MODULES``; ``all_tables()`` imports them, so the launcher creates
+every table (tests/test_layout.py fails when a module is missing there)."""
 
 from __future__ import annotations
 
+import importlib
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import List
 
 from sqlalchemy import MetaData, Table, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
-ROOT = Path(__file__).resolve().parent.parent
+from bot.core.paths import VAR
+
 metadata = MetaData()
+
+# the modules that define tables on ``metadata``
+TABLE_MODULES = ("bot.announcements.store", "bot.console.auth", "bot.core.audit", "bot.handoff.store",
+                 "bot.tipoffs.store", "bot.zalo.store")
+
+
+def default_database_url(state_dir: Path = VAR) -> str:
+    """The SQLite file in the state folder."""
+    return f"sqlite:///{state_dir.resolve() / 'project.db'}"
 
 
 def database_url() -> str:
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'project.db'}"
+    return os.environ.get("DATABASE_URL") or default_database_url()
+
+
+def all_tables() -> List[Table]:
+    """Every table of the project database, its modules imported."""
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
+    return list(metadata.sorted_tables)
 
 
 @lru_cache(maxsize=None)

@@ -1,6 +1,6 @@
 """Run the Zalo OA simulator.
 
-    python -m bot.zalo_sim --port 5090 --webhook-url http://127.0.0.1:5005/webhooks/zalo/webhook \
+    python -m devtools.zalo_sim --port 5090 --webhook-url http://127.0.0.1:5005/webhooks/zalo/webhook \
         --app-id APP --app-secret SECRET --oa OA_ID:OA_SECRET_KEY:ACCESS_TOKEN:REFRESH_TOKEN[:NAME]
 
 Every option also reads an environment variable: ZALO_SIM_PORT, ZALO_SIM_HOST,
@@ -14,7 +14,7 @@ import argparse
 import os
 import re
 
-from bot.zalo_sim.server import SimAccount, SimConfig, create_app
+from devtools.zalo_sim.server import SimAccount, SimConfig, create_app
 
 
 def parse_account(spec: str) -> SimAccount:
@@ -26,7 +26,7 @@ def parse_account(spec: str) -> SimAccount:
 
 def main(argv: list[str] | None = None) -> None:
     env = os.environ.get
-    parser = argparse.ArgumentParser(prog="python -m bot.zalo_sim", description="Zalo OA Open API simulator")
+    parser = argparse.ArgumentParser(prog="python -m devtools.zalo_sim", description="Zalo OA Open API simulator")
     parser.add_argument("--host", default=env("ZALO_SIM_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(env("ZALO_SIM_PORT", "5090")))
     parser.add_argument("--webhook-url", default=env("ZALO_SIM_WEBHOOK_URL"))

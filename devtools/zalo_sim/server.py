@@ -6,7 +6,7 @@ Open API (as on openapi.zalo.me / oauth.zaloapp.com, served at the root):
 Control API (simulator only): /_sim/send, /_sim/faults (optionally for one user_id), /_sim/expire_token,
 /_sim/messages, /_sim/requests, /_sim/reset, /_sim/state, /_sim/users,
 /_sim/conversation, /_sim/files/<token>, /_sim/media/<name>; GET / is the
-citizen chat page. Protocol: docs in /work/shared/reference/zalo_oa_protocol.md.
+citizen chat page. Protocol: docs/zalo_protocol.md.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import mimetypes
+import os
 import secrets
 import time
 from collections import deque

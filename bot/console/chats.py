@@ -1,4 +1,5 @@
-"""The officer console: pages and JSON API under /console (Sanic blueprint).
+"""The officer console's chats: page and JSON API under /console (Sanic
+blueprint; login and sessions: bot/console/login.py).
 
 Officers see the open chats of their unit (commanders: their unit and every
 unit below it), claim one (one officer at a time), read the transcript and
@@ -8,26 +9,20 @@ needs the session's CSRF token (header X-CSRF-Token) and is audited.
 
 from __future__ import annotations
 
-import html
 import json
-import secrets
 import time
-from pathlib import Path
 from typing import Any, Dict, Optional
 
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.console.access import SESSION_COOKIE, Access, error as _error
-from bot.console.auth import SESSION_SECONDS, LoginError
+from bot.console.access import Access, error as _error
 from bot.handoff.service import Handoffs
 from bot.handoff.texts import canned_replies, settings
 from bot.knowledge.store import KnowledgeBase
-from bot.safety.emergency import map_link
+from bot.core.web import map_link
 from bot.zalo.store import ZaloStore
 
-STATIC = Path(__file__).parent / "static"
-LOGIN_CSRF_COOKIE = "console_login_csrf"
 TIPOFF_FORM = "tipoff_form"
 TIPOFF_REDACTED = "(Nội dung tin báo tố giác được giữ kín: xem mục Tin báo)"
 REASON_LABELS = {"sos": "SOS khẩn cấp", "tipoff": "Tố giác", "failures": "Trợ lý ảo không hiểu",
@@ -45,19 +40,11 @@ def citizen_text(event: Dict[str, Any]) -> str:
     return event.get("text") or ""
 
 
-def _set_cookie(resp, request: Request, name: str, value: str, max_age: int) -> None:
-    resp.cookies[name] = value
-    cookie = resp.cookies[name]
-    cookie["httponly"] = True
-    cookie["samesite"] = "Strict"
-    cookie["path"] = "/console"
-    cookie["max-age"] = max_age
-    if request.scheme == "https" or request.headers.get("x-forwarded-proto") == "https":
-        cookie["secure"] = True
-
-
-def create_console(kb: KnowledgeBase, access: Optional[Access] = None,
-                   handoffs: Optional[Handoffs] = None) -> Blueprint:
+def create_chats_console(kb: KnowledgeBase, access: Optional[Access] = None,
+                         handoffs: Optional[Handoffs] = None) -> Blueprint:
+    """The chats blueprint; its background job (handing back chats nobody
+    took, previews of the queue) is ``ctx.handoffs.supervise(ctx.previews)``,
+    started by the web server (bot/apps/web.py)."""
     console = Blueprint("console", url_prefix="/console")
     access = access or Access()
     accounts = access.accounts
@@ -95,61 +82,12 @@ def create_console(kb: KnowledgeBase, access: Optional[Access] = None,
                            lambda session, h: h["unit"] in visible_units(session),
                            "Không tìm thấy cuộc trò chuyện này.", state_changing)
 
-    # ---- pages
-    @console.get("/login")
-    async def login_page(request: Request, error: str = ""):
-        token = secrets.token_urlsafe(24)
-        page = (STATIC / "login.html").read_text(encoding="utf-8")
-        page = page.replace("{{csrf_token}}", token).replace("{{error}}", html.escape(error))
-        resp = response.html(page, status=401 if error else 200)
-        _set_cookie(resp, request, LOGIN_CSRF_COOKIE, token, 3600)
-        return resp
-
-    @console.post("/login")
-    async def login(request: Request):
-        form_token = request.form.get("csrf_token", "")
-        if not form_token or not secrets.compare_digest(form_token, request.cookies.get(LOGIN_CSRF_COOKIE, "")):
-            return await login_page(request, "Phiên đăng nhập không hợp lệ, vui lòng thử lại.")
-        try:
-            token = accounts.login(request.form.get("username", ""), request.form.get("password", ""))
-        except LoginError as error:
-            return await login_page(request, str(error))
-        resp = response.redirect("/console")
-        _set_cookie(resp, request, SESSION_COOKIE, token, SESSION_SECONDS)
-        return resp
-
-    @console.post("/logout")
-    async def logout(request: Request):
-        session, problem = access.check(request, state_changing=True)
-        if problem:
-            return problem
-        accounts.logout(request.cookies.get(SESSION_COOKIE))
-        resp = response.json({"ok": True})
-        _set_cookie(resp, request, SESSION_COOKIE, "", 0)
-        return resp
-
+    # ---- page
     @console.get("/")
     async def app_page(request: Request):
-        return access.page(request, STATIC / "console.html")
-
-    @console.get("/static/<name>")
-    async def static(request: Request, name: str):
-        path = STATIC / name
-        if path.parent != STATIC or not path.is_file() or name == "login.html":
-            return _error("Không tìm thấy.", 404)
-        types = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".svg": "image/svg+xml"}
-        return response.text(path.read_text(encoding="utf-8"), content_type=types.get(path.suffix, "text/plain"))
+        return access.page(request, "console", "")
 
     # ---- API
-    @console.get("/api/me")
-    async def me(request: Request):
-        session, problem = access.check(request)
-        if problem:
-            return problem
-        o = session.officer
-        return response.json({"username": o.username, "display_name": o.display_name, "unit": o.unit,
-                              "unit_name": units.get(o.unit).name, "role": o.role, "csrf_token": session.csrf_token})
-
     @console.get("/api/queue")
     async def queue(request: Request):
         session, problem = access.check(request)
@@ -274,9 +212,5 @@ def create_console(kb: KnowledgeBase, access: Optional[Access] = None,
             return problem
         await handoffs.end(handoff, session.officer.username, "closed")
         return response.json({"ok": True})
-
-    @console.listener("after_server_start")
-    async def start_supervisor(app, loop):
-        app.add_task(handoffs.supervise(previews))
 
     return console

@@ -9,7 +9,7 @@ from typing import Dict, List, Optional, Set
 
 import yaml
 
-from bot.knowledge.store import DATA
+from bot.core.paths import DATA
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Unit:
 
 
 @dataclass
-class Directory:
+class Units:
     units: Dict[str, Unit]
     default_unit: str
 
@@ -42,6 +42,20 @@ class Directory:
                     queue.append(unit.id)
         return found
 
+    def above(self, unit_id: str) -> List[str]:
+        """The unit and every unit above it, nearest first."""
+        chain: List[str] = []
+        current: Optional[str] = unit_id
+        while current and current in self.units and current not in chain:
+            chain.append(current)
+            current = self.units[current].parent
+        return chain
+
+    def district_of(self, unit_id: str) -> str:
+        """The district above a unit (the unit itself if it is one or has none above)."""
+        chain = self.above(self.get(unit_id).id)
+        return next((u for u in chain if self.units[u].kind == "district"), chain[-1])
+
     def get(self, unit_id: Optional[str]) -> Unit:
         return self.units.get(unit_id or "") or self.units[self.default_unit]
 
@@ -50,7 +64,7 @@ class Directory:
 
 
 @lru_cache(maxsize=None)
-def directory(path: Path = DATA / "units.yml") -> Directory:
+def load_units(path: Path = DATA / "units.yml") -> Units:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     units = {
         u["id"]: Unit(
@@ -62,4 +76,4 @@ def directory(path: Path = DATA / "units.yml") -> Directory:
         )
         for u in data["units"]
     }
-    return Directory(units=units, default_unit=data.get("default_unit") or next(iter(units)))
+    return Units(units=units, default_unit=data.get("default_unit") or next(iter(units)))

@@ -8,8 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import unit_of
-from bot.directory import answer
+from actions.citizen import unit_of
+from bot.knowledge.units import answer
 
 
 class ActionAnswerDirectory(Action):

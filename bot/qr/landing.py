@@ -1,4 +1,4 @@
-"""Public page of one procedure, opened by a procedure's QR sheet (bot/qr.py).
+"""Public page of one procedure, opened by a procedure's QR sheet (bot/qr/sheets.py).
 
 GET /hoi/<procedure_id>: the procedure's short answer (the knowledge base's
 own answer texts, bot/knowledge/answers.py) and a button to continue on the
@@ -16,10 +16,10 @@ from typing import Optional
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.core.units import load_units
 from bot.knowledge.answers import AnswerConfig, documents_text, fee_text, form_url, where_text
 from bot.knowledge.store import KnowledgeBase, Procedure
-from bot.qr import ZALO_CHAT_URL, NoOfficialAccount, official_account
-from bot.units import directory
+from bot.qr.sheets import ZALO_CHAT_URL, NoOfficialAccount, official_account
 
 STYLE = """
 *{box-sizing:border-box}
@@ -102,7 +102,7 @@ def create_landing(kb: KnowledgeBase) -> Blueprint:
         """The chat of the OA of the unit whose sheet was scanned (?u=), else of the default unit."""
         unit = request.args.get("u")
         try:
-            account = official_account(unit if unit in directory().units else directory().default_unit, os.environ)
+            account = official_account(unit if unit in load_units().units else load_units().default_unit, os.environ)
         except NoOfficialAccount:
             return None
         return ZALO_CHAT_URL.format(oa_id=account.oa_id)

@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import Column, Float, Integer, String, Table, Text, insert, select
 from sqlalchemy.engine import Engine
 
-from bot import db
+from bot.core import db
 
 audit = Table(
     "audit_log", db.metadata,

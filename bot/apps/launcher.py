@@ -4,12 +4,17 @@
 
 1. trains a model when the data, config or NLU code changed since the last
    training (Rasa's own fingerprinting: ``rasa train --dry-run``);
-2. starts the action server, the Rasa server (HTTP API enabled and
-   token-protected, REST channel, SQLite tracker store in the state folder)
-   and the project's web server (downloadable forms); without real Zalo
-   credentials (ZALO_APP_ID unset) also the Zalo simulator, a local server
-   speaking Zalo's Open API with a chat page to talk to the assistant as a
-   citizen, and points the Zalo channel at it;
+2. creates the project database's tables (bot/core/db.py), then starts the
+   action server; the Rasa server through ``python -m bot.server`` (its
+   settings: bot/server/settings.py; HTTP API enabled and token-protected,
+   REST and Zalo channels, SQLite tracker store in the state folder), and
+   with --replicas N, N of them (PostgreSQL and Redis required); the
+   project's web server (forms, officer console; one per replica); the Zalo
+   intake server (bot/apps/intake.py), where Zalo's webhook points; and
+   without real Zalo credentials (ZALO_APP_ID unset) the Zalo simulator
+   (devtools/zalo_sim/), a local server speaking Zalo's Open API with a chat
+   page to talk to the assistant as a citizen, with the Zalo settings
+   pointed at it;
 3. waits until they answer, prints the URLs to use, starts again a process
    that dies (giving up if they keep dying), and stops every process it
    started on Ctrl-C.
@@ -34,9 +39,12 @@ from typing import List, Optional
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from bot.core.db import default_database_url
+from bot.core.paths import ROOT, VAR
+
 BIN = Path(sys.executable).parent
 RASA = str(BIN / "rasa")
+RASA_SERVER = [sys.executable, "-m", "bot.server"]  # Rasa's command line with the server settings applied
 
 
 def latest_model(models_dir: Path) -> Optional[Path]:
@@ -64,7 +72,7 @@ def train(models_dir: Path) -> Path:
     return model
 
 
-TRACKER_STORE = "bot.tracker_store.CachingSQLTrackerStore"  # Rasa's SQL store, keeping recent trackers
+TRACKER_STORE = "bot.server.tracker_store.CachingSQLTrackerStore"  # Rasa's SQL store, keeping recent trackers
 
 
 def write_endpoints(state_dir: Path, actions_port: int, tracker_store_url: Optional[str] = None,
@@ -106,15 +114,9 @@ def shown(url: Optional[str]) -> Optional[str]:
 def prepare_database(database_url: str) -> None:
     """Create the project database's tables once, before the processes that
     share it start (several creating them at once may fail on PostgreSQL)."""
-    import importlib
+    from bot.core import db
 
-    from bot import db
-
-    for module in ("bot.announcements.store", "bot.audit", "bot.console.auth", "bot.handoff.store",
-                   "bot.tipoffs.store", "bot.zalo.store"):
-        importlib.import_module(module)  # each defines its tables on bot.db.metadata
-
-    db.create_tables(db.engine(database_url), *db.metadata.sorted_tables)
+    db.create_tables(db.engine(database_url), *db.all_tables())
 
 
 def replica_problem(replicas: int, redis_url: Optional[str]) -> Optional[str]:
@@ -142,7 +144,7 @@ def dev_zalo_env(state_dir: Path, sim_url: str, database_url: str) -> dict:
             "ZALO_REFRESH_TOKEN": secrets.token_hex(24),
         }
         path.write_text(json.dumps(dev))
-    from bot.db import engine
+    from bot.core.db import engine
     from bot.zalo.store import ZaloStore
 
     saved = ZaloStore(engine(database_url)).tokens(dev["ZALO_OA_ID"])
@@ -239,7 +241,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--host", default="0.0.0.0", help="interface the servers listen on")
     parser.add_argument("--models-dir", type=Path, default=ROOT / "models", help="where models are kept")
     parser.add_argument("--model", type=Path, help="use this model file; no training check")
-    parser.add_argument("--state-dir", type=Path, default=ROOT / "var", help="SQLite files and runtime config")
+    parser.add_argument("--state-dir", type=Path, default=VAR, help="SQLite files and runtime config")
     parser.add_argument("--shell", action="store_true", help="chat in this terminal (rasa shell) instead")
     parser.add_argument("--replicas", type=int, default=1,
                         help="Rasa servers and web servers to run (on --port + i and --web-port + i); "
@@ -259,7 +261,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             model = latest_model(args.models_dir)
             print(f"==> Model is up to date: {model}", flush=True)
     token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24)
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{args.state_dir.resolve() / 'project.db'}"
+    database_url = os.environ.get("DATABASE_URL") or default_database_url(args.state_dir)
     tracker_store_url, redis_url = os.environ.get("TRACKER_STORE_URL"), os.environ.get("REDIS_URL")
     problem = replica_problem(args.replicas, redis_url)
     if problem:
@@ -292,20 +294,20 @@ def main(argv: Optional[List[str]] = None) -> int:
             account = ":".join(child_env[k] for k in (
                 "ZALO_OA_ID", "ZALO_OA_SECRET_KEY", "ZALO_ACCESS_TOKEN", "ZALO_REFRESH_TOKEN"))
             simulator = processes.start([
-                sys.executable, "-m", "bot.zalo_sim", "--host", args.host, "--port", str(args.sim_port),
+                sys.executable, "-m", "devtools.zalo_sim", "--host", args.host, "--port", str(args.sim_port),
                 "--webhook-url", f"http://127.0.0.1:{args.intake_port}/webhooks/zalo/webhook",
                 "--app-id", child_env["ZALO_APP_ID"], "--app-secret", child_env["ZALO_APP_SECRET"],
                 "--oa", account, "--users-file", str(args.state_dir / "zalo_sim_users.json"),
             ])
             wait_until_up(f"{sim_url}/_sim/state", simulator, timeout=120)
         webs = [  # web server i talks to Rasa replica i
-            processes.start([sys.executable, "-m", "bot.web", "--host", args.host, "--port", str(args.web_port + i)],
+            processes.start([sys.executable, "-m", "bot.apps.web", "--host", args.host, "--port", str(args.web_port + i)],
                             env={**child_env, "RASA_URL": f"http://127.0.0.1:{args.port + i}"})
             for i in range(args.replicas)
         ]
         # Zalo's webhook: verified, stored and acknowledged there, whatever the Rasa servers are doing
         intake = processes.start(
-            [sys.executable, "-m", "bot.zalo.intake", "--host", args.host, "--port", str(args.intake_port),
+            [sys.executable, "-m", "bot.apps.intake", "--host", args.host, "--port", str(args.intake_port),
              *[arg for i in range(args.replicas) for arg in ("--rasa-url", f"http://127.0.0.1:{args.port + i}")]],
             env={**child_env, "ZALO_WORKER_ID": f"{socket.gethostname()}:intake"},
         )
@@ -319,14 +321,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         wait_until_up(f"http://127.0.0.1:{args.intake_port}/health", intake, timeout=120)
         if args.shell:
             shell = subprocess.run(
-                [RASA, "shell", "--model", str(model), "--endpoints", str(endpoints)], cwd=ROOT
+                [*RASA_SERVER, "shell", "--model", str(model), "--endpoints", str(endpoints)],
+                cwd=ROOT,
             )
             return shell.returncode
         for i in range(args.replicas):  # one after the other: the first creates the tracker store's tables
             server = processes.start(
                 env={**child_env, "ZALO_WORKER_ID": f"{socket.gethostname()}:rasa-{i}"},  # same after a restart
-                command=[
-                    RASA, "run",
+                command=[  # Rasa with the project's server settings (bot/server/settings.py)
+                    *RASA_SERVER, "run",
                     "--enable-api",
                     "--auth-token", token,
                     "--interface", args.host,

@@ -6,7 +6,7 @@ from typing import Any, Dict
 
 import yaml
 
-from bot.knowledge.store import DATA
+from bot.core.paths import DATA
 
 
 def read(name: str) -> Any:

@@ -6,9 +6,9 @@ import re
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Tuple
 
-from bot.content import read_texts
+from bot.core.content import read_texts
+from bot.core.units import Unit, load_units
 from bot.nlu.text import canonical, find_phrase, fold
-from bot.units import Unit, directory
 
 
 @lru_cache(maxsize=1)
@@ -19,7 +19,7 @@ def settings() -> Dict[str, Any]:
 def named_unit(text: str) -> Optional[Unit]:
     """The unit the question names (longest name wins)."""
     best, best_len = None, 0
-    for unit in directory().all():
+    for unit in load_units().all():
         found = find_phrase(text, list(unit.names) + [unit.name])
         if found and found[1] - found[0] > best_len:
             best, best_len = unit, found[1] - found[0]
@@ -34,7 +34,7 @@ def residential_group(text: str) -> Optional[int]:
 def answer(text: str, default_unit: str) -> Tuple[str, List[Dict[str, str]]]:
     """The answer (text, call button) to a question about a unit."""
     s = settings()
-    unit = named_unit(text) or directory().get(default_unit)
+    unit = named_unit(text) or load_units().get(default_unit)
     group = residential_group(text)
     asked = [name for name, aspect in s["aspects"].items() if find_phrase(text, aspect["phrases"])]
     if group is not None and "area_officer" not in asked:

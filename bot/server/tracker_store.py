@@ -18,10 +18,10 @@ writes only the events added since the tracker was read or saved.
 A tracker that starts a new session is not kept: the next read then loads
 the new session from the database, as Rasa does.
 
-endpoints.yml: ``type: bot.tracker_store.CachingSQLTrackerStore`` with the
+endpoints.yml: ``type: bot.server.tracker_store.CachingSQLTrackerStore`` with the
 SQL store's settings; ``cache_size`` (default 256) conversations are kept,
 least recently saved dropped first. A SQLite file gets pooled connections in
-WAL mode, like the project database (bot/db.py).
+WAL mode, like the project database (bot/core/db.py).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot import db
+from bot.core import db
 
 logger = logging.getLogger(__name__)
 

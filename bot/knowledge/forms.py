@@ -15,7 +15,8 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
-from bot.knowledge.store import DATA, Form
+from bot.core.paths import DATA
+from bot.knowledge.store import Form
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

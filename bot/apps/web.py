@@ -1,13 +1,14 @@
 """The project's own web server (next to Rasa's): downloadable forms and the
 officer console.
 
-    .venv/bin/python -m bot.web --port 5080
+    .venv/bin/python -m bot.apps.web --port 5080
 
 GET /forms/<code>.docx serves form <code> of data/forms/forms.yml (the
 stable URL the answers link to); GET /forms lists them; /console is the
-officer console: chats (bot/console/app.py), tip-offs, announcements and QR
-sheets (bot/console/<feature>.py); GET /hoi/<procedure> is the public page a
-QR sheet opens (bot/landing.py); GET /announcements/<id>/image serves a
+officer console: login (bot/console/login.py), chats, tip-offs,
+announcements and QR sheets (bot/console/<feature>.py), their background jobs
+started here; GET /hoi/<procedure> is the public page a
+QR sheet opens (bot/qr/landing.py); GET /announcements/<id>/image serves a
 published announcement's image to Zalo; GET /health.
 """
 
@@ -22,27 +23,38 @@ from sanic.request import Request
 
 from bot.console.access import Access
 from bot.console.announcements import create_announcements_console, create_announcements_public
-from bot.console.app import create_console
+from bot.console.chats import create_chats_console
+from bot.console.login import create_login
 from bot.console.qr import create_qr_console
 from bot.console.tipoffs import create_tipoffs_console
-from bot.forms import form_file
-from bot.knowledge.store import load
-from bot.landing import create_landing
+from bot.knowledge.forms import form_file
+from bot.knowledge.validate import load_checked
+from bot.qr.landing import create_landing
 
 
 def create_app() -> Sanic:
     app = Sanic("cong_an_web")
-    kb = load(strict=True)  # once: the forms and the console's procedure names
+    kb = load_checked()  # once: the forms and the console's procedure names
     forms = kb.forms
     form_files = lru_cache(maxsize=None)(lambda code: form_file(forms[code]))
     access = Access()  # one login and permission check for every console page
-    app.blueprint(create_console(kb, access))
-    # further console features and public pages: one blueprint each, mounted here
-    app.blueprint(create_announcements_console(access))
+    app.blueprint(create_login(access))
+    # console features and public pages: one blueprint each, mounted here
+    chats = create_chats_console(kb, access)
+    app.blueprint(chats)
+    announcements = create_announcements_console(access)
+    app.blueprint(announcements)
     app.blueprint(create_announcements_public())
     app.blueprint(create_qr_console(access, kb))
     app.blueprint(create_landing(kb))
     app.blueprint(create_tipoffs_console(access))
+
+    @app.listener("after_server_start")
+    async def background_jobs(app, loop) -> None:
+        """Every background job of the web server, started here."""
+        app.add_task(chats.ctx.handoffs.supervise(chats.ctx.previews))  # chats nobody took, queue previews
+        # approved but not published: the server stopped between the two
+        await loop.run_in_executor(None, announcements.ctx.publisher().publish_approved)
 
     @app.get("/")
     async def home(request: Request):

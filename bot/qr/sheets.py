@@ -3,11 +3,11 @@
 A unit's sheet opens the chat of its Zalo Official Account
 (``https://zalo.me/<oa_id>``). Zalo documents no way to pre-fill a chat
 message, so a sheet about one procedure opens our own public page
-``<PUBLIC_URL>/hoi/<procedure_id>`` (bot/landing.py): the procedure's short
+``<PUBLIC_URL>/hoi/<procedure_id>`` (bot/qr/landing.py): the procedure's short
 answer and a button to continue on Zalo.
 
-    .venv/bin/python -m bot.qr --unit phuong-tay-thanh [--procedure residence.temporary_registration]
-    .venv/bin/python -m bot.qr --all --out-dir qr-sheets
+    .venv/bin/python -m bot.qr.sheets --unit phuong-tay-thanh [--procedure residence.temporary_registration]
+    .venv/bin/python -m bot.qr.sheets --all --out-dir qr-sheets
 
 The OA of a unit is the one configured for it (ZALO_OA_ID / ZALO_UNIT, or
 ZALO_ACCOUNTS_FILE; see bot/zalo/accounts.py), else the one of its nearest
@@ -28,11 +28,12 @@ from urllib.parse import quote
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
-from bot.knowledge.store import KnowledgeBase, load
-from bot.units import Directory, Unit, directory
+from bot.core.units import Unit, Units, load_units
+from bot.core.web import public_url
+from bot.knowledge.store import KnowledgeBase
+from bot.knowledge.validate import load_checked
 from bot.zalo.accounts import ANY_OA, Account, ConfigurationError, Registry
 
-DEFAULT_PUBLIC_URL = "http://localhost:5080"
 ZALO_CHAT_URL = "https://zalo.me/{oa_id}"
 EMERGENCY = "Khẩn cấp: 113 Công an · 114 Cứu hỏa · 115 Cấp cứu"
 
@@ -49,10 +50,6 @@ class NoOfficialAccount(Exception):
     """No Zalo Official Account is configured: there is nothing for a QR code to open."""
 
 
-def public_url(env: Mapping[str, str] = os.environ) -> str:
-    return (env.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/")
-
-
 def landing_url(procedure_id: str, unit_id: str, env: Mapping[str, str] = os.environ) -> str:
     """The procedure's public page; ``u`` names the unit whose OA its button opens."""
     return f"{public_url(env)}/hoi/{quote(procedure_id)}?u={quote(unit_id)}"
@@ -60,13 +57,13 @@ def landing_url(procedure_id: str, unit_id: str, env: Mapping[str, str] = os.env
 
 @lru_cache(maxsize=1)
 def _knowledge_base() -> KnowledgeBase:
-    return load(strict=True)
+    return load_checked()
 
 
 def official_account(unit_id: str, env: Mapping[str, str] = os.environ,
-                     units: Optional[Directory] = None) -> Account:
+                     units: Optional[Units] = None) -> Account:
     """The OA that speaks for the unit, else for its nearest ancestor, else the first OA."""
-    units = units or directory()
+    units = units or load_units()
     try:
         registry = Registry.from_env(env)
     except ConfigurationError as error:
@@ -77,19 +74,14 @@ def official_account(unit_id: str, env: Mapping[str, str] = os.environ,
     if not accounts:
         raise NoOfficialAccount(
             "the Zalo Official Account has no id: set ZALO_OA_ID (the OA id shown on oa.zalo.me)")
-    current: Optional[str] = unit_id
-    seen = set()
-    while current and current not in seen:
-        seen.add(current)
+    for current in units.above(unit_id):
         for account in accounts:
             if account.unit == current:
                 return account
-        parent = units.units.get(current)
-        current = parent.parent if parent else None
     return accounts[0]
 
 
-def _check(unit_id: str, procedure_id: Optional[str], kb: KnowledgeBase, units: Directory) -> Unit:
+def _check(unit_id: str, procedure_id: Optional[str], kb: KnowledgeBase, units: Units) -> Unit:
     if unit_id not in units.units:
         raise ValueError(f"unknown unit '{unit_id}'; units: {', '.join(units.units)}")
     if procedure_id is not None and procedure_id not in kb.procedures:
@@ -100,7 +92,7 @@ def _check(unit_id: str, procedure_id: Optional[str], kb: KnowledgeBase, units: 
 def link_for(unit_id: str, procedure_id: Optional[str] = None, *, kb: Optional[KnowledgeBase] = None,
              env: Mapping[str, str] = os.environ) -> str:
     """What the sheet's QR code opens: the unit's OA chat, or the procedure's public page."""
-    units = directory()
+    units = load_units()
     _check(unit_id, procedure_id, kb or _knowledge_base(), units)
     if procedure_id is not None:
         return landing_url(procedure_id, unit_id, env)
@@ -181,7 +173,7 @@ def sheet(unit_id: str, procedure_id: Optional[str] = None, *, kb: Optional[Know
           env: Mapping[str, str] = os.environ) -> Image.Image:
     """The A4 sheet (1240×1754 px, 150 dpi) of a unit, or of one of its procedures."""
     kb = kb or _knowledge_base()
-    units = directory()
+    units = load_units()
     unit = _check(unit_id, procedure_id, kb, units)
     account = official_account(unit_id, env, units)  # a procedure page leads to it too
     if procedure_id is None:
@@ -247,7 +239,7 @@ def sheet(unit_id: str, procedure_id: Optional[str] = None, *, kb: Optional[Know
 
 
 def _title(unit_id: str, procedure_id: Optional[str], kb: KnowledgeBase) -> str:
-    title = f"Mã QR – {directory().units[unit_id].name}"
+    title = f"Mã QR – {load_units().units[unit_id].name}"
     return title + (f" – {kb.procedures[procedure_id].name}" if procedure_id else "")
 
 
@@ -262,7 +254,7 @@ def sheet_pdf(unit_id: str, procedure_id: Optional[str] = None, **kwargs) -> byt
     image = sheet(unit_id, procedure_id, **kwargs)
     title = _title(unit_id, procedure_id, kwargs.get("kb") or _knowledge_base())
     out = io.BytesIO()
-    image.save(out, "PDF", resolution=DPI, title=title, author=directory().units[unit_id].name,
+    image.save(out, "PDF", resolution=DPI, title=title, author=load_units().units[unit_id].name,
                quality=95, subsampling=0)
     return out.getvalue()
 
@@ -275,7 +267,7 @@ def filename(unit_id: str, procedure_id: Optional[str], fmt: str) -> str:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.qr", description="Print QR sheets (A4) for the police units.")
+    parser = argparse.ArgumentParser(prog="python -m bot.qr.sheets", description="Print QR sheets (A4) for the police units.")
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--unit", help="unit id (data/units.yml)")
     which.add_argument("--all", action="store_true", help="one PDF per unit, into --out-dir")
@@ -295,7 +287,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     fmt = fmt or "pdf"
 
     kb = _knowledge_base()
-    units = directory()
+    units = load_units()
     unit_ids = list(units.units) if args.all else [args.unit]
     unknown_unit = next((u for u in unit_ids if u not in units.units), None)
     if unknown_unit is not None:

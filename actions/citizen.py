@@ -1,0 +1,17 @@
+"""What every action may need to know about the citizen it answers."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+
+from bot.core.units import load_units
+
+
+def unit_of(tracker: Tracker) -> str:
+    """The unit whose OA the citizen wrote to (Zalo metadata), else the default."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            unit = (event.get("metadata") or {}).get("unit")
+            if unit in load_units().units:
+                return unit
+    return load_units().default_unit

@@ -1,0 +1,1 @@
+"""Shared foundations: paths, the project database, content files, police units, URLs, time."""

@@ -1,0 +1,21 @@
+"""Addresses and time: where citizens' phones (and Zalo) reach the project's
+web server, map links of shared locations, and Vietnam's clock."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta, timezone
+from typing import Mapping
+
+DEFAULT_PUBLIC_URL = "http://localhost:5080"  # the web server of `scripts/run` on this machine
+VIETNAM = timezone(timedelta(hours=7))  # no daylight saving time
+
+
+def map_link(latitude: float, longitude: float) -> str:
+    """A map of a shared location, for officers."""
+    return f"https://www.openstreetmap.org/?mlat={latitude}&mlon={longitude}#map=18/{latitude}/{longitude}"
+
+
+def public_url(env: Mapping[str, str] = os.environ) -> str:
+    """Where Zalo and citizens' phones reach the web server (PUBLIC_URL)."""
+    return (env.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/")
