@@ -2,7 +2,8 @@
 
 Loading is tolerant: a broken file is recorded as a problem (with file and
 line) instead of stopping the load, so the validation command can report
-every problem at once. The assistant itself loads with ``strict=True``.
+every problem at once. The assistant itself loads with
+``bot.knowledge.validate.load_checked``, which raises on any error.
 """
 
 from __future__ import annotations
