@@ -440,7 +440,7 @@ def main() -> None:
         print("Top functions by own time:")
         for name, seconds, share in profile["functions"][:10]:
             print(f"  {share:6.1%}  {seconds:7.2f} s  {name}")
-    print(f"(results: {args.json.relative_to(ROOT)})")
+    print(f"(results: {args.json.relative_to(ROOT) if args.json.is_relative_to(ROOT) else args.json})")
 
 
 if __name__ == "__main__":

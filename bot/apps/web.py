@@ -15,18 +15,17 @@ published announcement's image to Zalo; GET /health.
 from __future__ import annotations
 
 import argparse
+import importlib
 from functools import lru_cache
 from urllib.parse import quote
 
 from sanic import Sanic, response
 from sanic.request import Request
 
+from bot.console import PAGES
 from bot.console.access import Access
-from bot.console.announcements import create_announcements_console, create_announcements_public
-from bot.console.chats import create_chats_console
+from bot.console.announcements import create_announcements_public
 from bot.console.login import create_login
-from bot.console.qr import create_qr_console
-from bot.console.tipoffs import create_tipoffs_console
 from bot.knowledge.forms import form_file
 from bot.knowledge.validate import load_checked
 from bot.qr.landing import create_landing
@@ -39,22 +38,19 @@ def create_app() -> Sanic:
     form_files = lru_cache(maxsize=None)(lambda code: form_file(forms[code]))
     access = Access()  # one login and permission check for every console page
     app.blueprint(create_login(access))
-    # console features and public pages: one blueprint each, mounted here
-    chats = create_chats_console(kb, access)
-    app.blueprint(chats)
-    announcements = create_announcements_console(access)
-    app.blueprint(announcements)
+    pages = [importlib.import_module(module).create(access, kb) for module, _, _ in PAGES]  # bot/console/__init__.py
+    for page in pages:
+        app.blueprint(page)
+    # public pages
     app.blueprint(create_announcements_public())
-    app.blueprint(create_qr_console(access, kb))
     app.blueprint(create_landing(kb))
-    app.blueprint(create_tipoffs_console(access))
 
     @app.listener("after_server_start")
     async def background_jobs(app, loop) -> None:
-        """Every background job of the web server, started here."""
-        app.add_task(chats.ctx.handoffs.supervise(chats.ctx.previews))  # chats nobody took, queue previews
-        # approved but not published: the server stopped between the two
-        await loop.run_in_executor(None, announcements.ctx.publisher().publish_approved)
+        """Every background job of the web server (the pages' ``ctx.jobs``), started here."""
+        for page in pages:
+            for job in getattr(page.ctx, "jobs", []):
+                await job(app, loop)
 
     @app.get("/")
     async def home(request: Request):

@@ -1,0 +1,17 @@
+"""The officer console: login (login.py) and one page per feature.
+
+``PAGES`` lists the pages in the order of the top bar: (module, address,
+label). Each page module has ``create(access, kb) -> Blueprint`` and its
+page's body and script, static/<page>.html and static/<page>.js; a blueprint
+that runs background jobs lists them in ``ctx.jobs`` (``async job(app,
+loop)``). The web server mounts every page and starts every job
+(bot/apps/web.py). Adding a page: its module, its two static files and one
+line here.
+"""
+
+PAGES = [
+    ("bot.console.chats", "/console", "Trò chuyện"),
+    ("bot.console.tipoffs", "/console/tipoffs", "Tin báo"),
+    ("bot.console.announcements", "/console/announcements", "Thông báo"),
+    ("bot.console.qr", "/console/qr", "Mã QR"),
+]

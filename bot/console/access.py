@@ -14,6 +14,7 @@ from typing import Any, Callable, Optional, Set, Tuple
 from sanic import response
 from sanic.request import Request
 
+from bot.console import PAGES
 from bot.console.auth import Accounts, Session
 from bot.core.units import Units, load_units
 
@@ -86,6 +87,9 @@ class Access:
         link marked current), or the login page for visitors without a session."""
         if self.session_of(request) is None:
             return response.redirect("/console/login")
-        link = f'<a href="{request.path.rstrip("/") or "/console"}">'
-        topbar = (STATIC / "topbar.html").read_text(encoding="utf-8").replace(link, link[:-1] + ' aria-current="page">')
+        here = request.path.rstrip("/") or "/console"
+        current = ' aria-current="page"'
+        links = "\n".join(f'    <a href="{path}"{current if path == here else ""}>{html.escape(label)}</a>'
+                          for _, path, label in PAGES)
+        topbar = (STATIC / "topbar.html").read_text(encoding="utf-8").replace("{{links}}", links)
         return response.html(render_page(name, title, body_class, topbar=topbar.rstrip("\n")))

@@ -34,14 +34,15 @@ from bot.announcements.store import (
 )
 from bot.console.access import Access, error
 from bot.core.audit import AuditLog
+from bot.knowledge.store import KnowledgeBase
 
 logger = logging.getLogger(__name__)
 ACTION_LABELS = {"created": "Soạn và gửi duyệt", "approved": "Duyệt", "rejected": "Từ chối",
                  "published": "Đăng và gửi qua Zalo"}
 
 
-def create_announcements_console(access: Access, store: Optional[AnnouncementStore] = None,
-                                 publisher: Optional[Publisher] = None) -> Blueprint:
+def create(access: Access, kb: Optional[KnowledgeBase] = None, store: Optional[AnnouncementStore] = None,
+           publisher: Optional[Publisher] = None) -> Blueprint:
     bp = Blueprint("console_announcements", url_prefix="/console")
     store = store or AnnouncementStore()
     audit = AuditLog(store.engine)
@@ -204,7 +205,11 @@ def create_announcements_console(access: Access, store: Optional[AnnouncementSto
     async def reject(request: Request, announcement_id: int):
         return await review(request, announcement_id, False)
 
-    bp.ctx.publisher = get_publisher  # its background job: publish_approved (bot/apps/web.py)
+    async def publish_leftovers(app, loop) -> None:
+        """Approved but not published: the server stopped between the two."""
+        await loop.run_in_executor(None, get_publisher().publish_approved)
+
+    bp.ctx.jobs = [publish_leftovers]
     return bp
 
 

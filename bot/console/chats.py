@@ -40,18 +40,18 @@ def citizen_text(event: Dict[str, Any]) -> str:
     return event.get("text") or ""
 
 
-def create_chats_console(kb: KnowledgeBase, access: Optional[Access] = None,
-                         handoffs: Optional[Handoffs] = None) -> Blueprint:
-    """The chats blueprint; its background job (handing back chats nobody
-    took, previews of the queue) is ``ctx.handoffs.supervise(ctx.previews)``,
-    started by the web server (bot/apps/web.py)."""
+def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = None) -> Blueprint:
+    """The chats page and API; its background job hands back the chats nobody
+    took and keeps the queue's previews."""
     console = Blueprint("console", url_prefix="/console")
-    access = access or Access()
     accounts = access.accounts
     handoffs = handoffs or Handoffs()
     previews: Dict[int, Dict[str, Any]] = {}
-    console.ctx.handoffs = handoffs
-    console.ctx.previews = previews
+
+    async def supervise(app, loop) -> None:
+        app.add_task(handoffs.supervise(previews))
+
+    console.ctx.jobs = [supervise]
     units = access.units
     zalo = ZaloStore()
 

@@ -21,7 +21,7 @@ from bot.qr import sheets as qr
 
 
 
-def create_qr_console(access: Access, kb: KnowledgeBase) -> Blueprint:
+def create(access: Access, kb: KnowledgeBase) -> Blueprint:
     bp = Blueprint("console_qr", url_prefix="/console")
     units = access.units
 

@@ -7,7 +7,7 @@ every view is audited."""
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -15,13 +15,14 @@ from sanic.request import Request
 from bot.console.access import Access, error
 from bot.core.content import read_texts
 from bot.core.web import map_link
+from bot.knowledge.store import KnowledgeBase
 from bot.tipoffs.store import STATUSES, TipoffStore
 
 ACTIONS = {"tipoff_received": "Tiếp nhận tin báo", "tipoff_viewed": "Xem tin báo",
            "tipoff_status": "Cập nhật trạng thái", "tipoff_escalated": "Chuyển lên cấp trên"}
 
 
-def create_tipoffs_console(access: Access, store: TipoffStore = None) -> Blueprint:
+def create(access: Access, kb: Optional[KnowledgeBase] = None, store: Optional[TipoffStore] = None) -> Blueprint:
     console = Blueprint("console_tipoffs", url_prefix="/console")
     store = store or TipoffStore()
     units = access.units
