@@ -22,10 +22,12 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.core.paths import DATA
+from bot.knowledge.referrals import Referrals
 from bot.knowledge.store import KnowledgeBase
 from bot.knowledge.validate import load_checked
 
 ANSWER_ACTION = "action_answer_procedure"
+OUT_OF_SCOPE = "out_of_scope"
 
 
 class KnowledgeBaseImporter(TrainingDataImporter):
@@ -76,4 +78,7 @@ class KnowledgeBaseImporter(TrainingDataImporter):
             for topic in self.kb.topics.values()
             for text in topic.examples
         ]
+        # other agencies' matters, as citizens ask them (data/referrals.yml): not ours
+        examples += [Message.build(text=text, intent=OUT_OF_SCOPE)
+                     for referral in Referrals.load().referrals for text in referral.examples]
         return TrainingData(training_examples=examples)
