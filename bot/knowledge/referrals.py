@@ -109,10 +109,5 @@ class Referrals:
         (best, i), (second, _) = ranked[0], ranked[1] if len(ranked) > 1 else (0.0, None)
         return self.referrals[i] if best >= floor and best >= lead * second else None
 
-    def find(self, text: str) -> Optional[Referral]:
-        """The matter the text names, if any (see ``match``)."""
-        found = self.match(text)
-        return found[0] if found else None
-
     def answer(self, referral: Optional[Referral]) -> str:
         return referral.answer if referral else self.general

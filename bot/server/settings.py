@@ -49,10 +49,6 @@ def configure() -> None:
     _configured = True
 
 
-def configured() -> bool:
-    return _configured
-
-
 def _freeze_after_start() -> None:
     import rasa.core.run
 
