@@ -8,9 +8,11 @@ from bot.core.units import load_units
 
 
 def unit_of(tracker: Tracker) -> str:
-    """The unit whose OA the citizen wrote to (Zalo metadata), else the default."""
+    """The unit whose OA the citizen wrote to (Zalo metadata), else the
+    default. Only the Zalo channel's metadata is taken: it comes from a
+    delivery Zalo signed (other channels' clients could claim any unit)."""
     for event in reversed(tracker.events):
-        if event.get("event") == "user":
+        if event.get("event") == "user" and event.get("input_channel") == "zalo":
             unit = (event.get("metadata") or {}).get("unit")
             if unit in load_units().units:
                 return unit

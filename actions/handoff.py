@@ -5,6 +5,7 @@ the citizen cancels, or nobody takes it in time (bot/handoff/service.py)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -13,8 +14,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.citizen import unit_of
 from bot.core.units import load_units
-from bot.handoff.store import HandoffStore
+from bot.handoff.store import Busy, HandoffStore
 from bot.handoff.texts import settings
+
+logger = logging.getLogger(__name__)
 
 
 def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> List[EventType]:
@@ -22,11 +25,16 @@ def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -
     texts = settings()
     if store.open_for(tracker.sender_id):
         dispatcher.utter_message(text=texts["already_waiting"])
-    else:
-        unit = unit_of(tracker)
-        store.request(tracker.sender_id, unit, reason)
-        dispatcher.utter_message(text=texts["connecting"].format(
-            unit=load_units().get(unit).name, minutes=texts["expected_wait_minutes"]))
+        return [ConversationPaused()]
+    unit = load_units().get(unit_of(tracker))
+    try:
+        store.request(tracker.sender_id, unit.id, reason, limits=texts["limits"])
+    except Busy as flood:
+        logger.warning("handoff not queued: %s", flood)
+        dispatcher.utter_message(text=texts["busy"].format(unit=unit.name, phone=unit.duty_phone),
+                                 buttons=[{"title": texts["call_button"], "payload": f"tel:{unit.duty_phone}"}])
+        return []
+    dispatcher.utter_message(text=texts["connecting"].format(unit=unit.name, minutes=texts["expected_wait_minutes"]))
     return [ConversationPaused()]
 
 

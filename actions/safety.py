@@ -20,8 +20,10 @@ class ActionEmergency(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         metadata = tracker.latest_message.get("metadata") or {}
+        alarms = Alarms()
         if "sos_text" not in metadata:  # not answered by the channel
-            text, buttons = Alarms().raise_alarm(tracker.sender_id, unit_of(tracker),
-                                                 tracker.latest_message.get("text") or "")
+            text, buttons = alarms.raise_alarm(tracker.sender_id, unit_of(tracker),
+                                               tracker.latest_message.get("text") or "")
             dispatcher.utter_message(text=text, buttons=buttons)
-        return [ConversationPaused()]
+        # paused for the officer; unless a flood kept the SOS out of the queue (nobody would resume it)
+        return [ConversationPaused()] if alarms.handoffs.open_for(tracker.sender_id) else []

@@ -66,6 +66,7 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 
 from bench.loadgen import stack  # noqa: E402
+from bot.core.internal_auth import rasa_headers  # noqa: E402
 from bench.loadgen.corpus import UNSAFE_INTENTS, Corpus, not_emergency  # noqa: E402
 from bench.loadgen.drivers import (  # noqa: E402
     ProjectDb, ReplyStream, RestDriver, ZaloDriver, closed_loop, percentile, summary,
@@ -90,7 +91,8 @@ async def screen(session: aiohttp.ClientSession, url: str, token: str, corpus: C
     gate = asyncio.Semaphore(4)
 
     async def parse(text: str) -> None:
-        async with gate, session.post(f"{url}/model/parse", params={"token": token}, json={"text": text}) as r:
+        async with gate, session.post(f"{url}/model/parse", headers=rasa_headers(token),
+                                     json={"text": text}) as r:
             intents[text] = (await r.json())["intent"]["name"]
 
     await asyncio.gather(*(parse(t) for t in corpus.texts()))

@@ -28,6 +28,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.core.content import read_texts
+from bot.core.internal_auth import is_rasa_jwt
+from bot.core.limits import MAX_MESSAGE_CHARS
 from bot.safety.emergency import Alarms
 from bot.server.settings import watch_actions
 from bot.zalo import messages as zalo_messages
@@ -139,7 +141,10 @@ class ZaloInput(InputChannel):
         @zalo.route("/kick", methods=["POST"])
         async def kick(request: Request):
             """The intake server stored deliveries of this user: hand them to Rasa
-            now rather than at the next sweep. Starts nothing else: no token needed."""
+            now rather than at the next sweep. Internal: the Rasa server's secret
+            (bot/core/internal_auth.py)."""
+            if not is_rasa_jwt(request.headers.get("Authorization")):
+                return response.json({"error": "unauthorized"}, status=401)
             user_id = json_object(request.json if isinstance(request.json, dict) else None).get("user_id")
             if not isinstance(user_id, str) or not user_id:
                 return response.json({"error": "user_id missing"}, status=400)
@@ -174,7 +179,7 @@ class ZaloInput(InputChannel):
             return
         self.store.touch_user(user_id, oa_id, follower=True if event == "follow" else None)
         message = json_object(payload.get("message"))
-        text = rasa_text(event, message)
+        text = rasa_text(event, message)[:MAX_MESSAGE_CHARS]
         menu = json.loads((self.store.user(user_id) or {}).get("menu") or "null")
         choice = text.strip()
         if event == "user_send_text" and menu and choice.isdecimal() and len(choice) <= 3 and 1 <= int(choice) <= len(menu):

@@ -79,7 +79,22 @@ def free_ports(count: int) -> int:
             continue
 
 
-AUTH_TOKEN = "test-token-123"
+AUTH_TOKEN = "test-token-123"  # the Rasa server's secret (RASA_AUTH_TOKEN)
+REST_TOKEN = "rest-token-456"  # the REST channel's (REST_CHANNEL_TOKEN)
+
+
+def rasa_headers() -> dict:
+    """What the assistant's own processes send to Rasa's HTTP API."""
+    from bot.core.internal_auth import rasa_headers
+
+    return rasa_headers(AUTH_TOKEN)
+
+
+def rest_id(sender: str) -> str:
+    """The conversation id of a REST channel sender."""
+    from bot.core.conversations import rest_conversation
+
+    return rest_conversation(sender)
 HANDOFF_TIMEOUT = 25  # seconds a chat may wait for an officer in the tests
 
 
@@ -105,7 +120,8 @@ class Assistant:
              "--intake-port", str(self.intake_port),
              "--state-dir", str(state), "--host", "127.0.0.1", *(["--replicas", str(replicas)] if replicas > 1 else [])],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, "RASA_AUTH_TOKEN": AUTH_TOKEN, "HANDOFF_TIMEOUT_SECONDS": str(HANDOFF_TIMEOUT),
+            env={**os.environ, "RASA_AUTH_TOKEN": AUTH_TOKEN, "REST_CHANNEL_TOKEN": REST_TOKEN,
+                 "HANDOFF_TIMEOUT_SECONDS": str(HANDOFF_TIMEOUT),
                  **(env or {})},
         )
         deadline = time.monotonic() + 300
@@ -137,25 +153,28 @@ class Assistant:
         return f"http://127.0.0.1:{self.intake_port}/webhooks/zalo/webhook"
 
     def say(self, sender: str, text: str) -> list:
-        """Send a message on the REST channel; the bot's replies."""
+        """Send a message on the REST channel; the bot's replies. The
+        conversation is ``rest_id(sender)``."""
         import json
         import urllib.request
 
         request = urllib.request.Request(
             f"{self.url}/webhooks/rest/webhook",
             data=json.dumps({"sender": sender, "message": text}).encode(),
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {REST_TOKEN}"},
         )
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())
 
-    def tracker(self, sender: str, replica: int = 0) -> dict:
+    def tracker(self, conversation_id: str, replica: int = 0) -> dict:
         import json
+        import urllib.parse
         import urllib.request
 
-        with urllib.request.urlopen(
-            f"http://127.0.0.1:{self.port + replica}/conversations/{sender}/tracker?token={AUTH_TOKEN}", timeout=30
-        ) as response:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port + replica}/conversations/{urllib.parse.quote(conversation_id, safe=':')}/tracker",
+            headers=rasa_headers())
+        with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read())
 
     def kill(self) -> None:

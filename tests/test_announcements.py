@@ -17,7 +17,7 @@ import requests
 from bot.announcements.publish import UNREACHABLE_NOTE, Publisher
 from bot.core.db import engine
 from bot.zalo.accounts import Registry
-from tests.conftest import OFFICER_PASSWORD, Console, texts, wait_for
+from tests.conftest import OFFICER_PASSWORD, Console, rest_id, texts, wait_for
 
 _ids = itertools.count()
 # a real 1x1 PNG
@@ -238,7 +238,7 @@ def test_publishing_is_never_repeated(assistant, zalo, citizens, published):
 def test_citizens_asking_get_the_published_announcement_only(assistant, published, question):
     sender = f"citizen-announcements-{next(_ids)}"
     answers = assistant.say(sender, question)
-    assert assistant.tracker(sender)["latest_message"]["intent"]["name"] == "ask_announcements"
+    assert assistant.tracker(rest_id(sender))["latest_message"]["intent"]["name"] == "ask_announcements"
     said = "\n".join(a.get("text") or "" for a in answers)
     assert APPROVED_TITLE in said and APPROVED_BODY in said
     assert REJECTED_TITLE not in said and "Lịch tiếp dân" not in said and "Thông báo toàn quận" not in said

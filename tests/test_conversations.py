@@ -12,6 +12,7 @@ import docx
 import pytest
 
 from bot.knowledge.validate import load_checked
+from tests.conftest import rest_id
 
 _ids = itertools.count()
 
@@ -28,7 +29,7 @@ def chat(assistant):
             assert len(reply.get("text", "")) <= 2000
         return replies
 
-    _chat.slot = lambda name: assistant.tracker(sender)["slots"].get(name)
+    _chat.slot = lambda name: assistant.tracker(rest_id(sender))["slots"].get(name)
     return _chat
 
 

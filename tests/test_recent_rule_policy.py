@@ -10,6 +10,7 @@ import pytest
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.dialogue.recent_rule_policy import recent
+from tests.conftest import rest_id
 
 QUESTIONS = [
     "xin chào", "đăng ký tạm trú cần giấy tờ gì", "lệ phí bao nhiêu", "còn thường trú thì sao",
@@ -26,7 +27,7 @@ def long_tracker(assistant, agent):
     citizen = "6" + str(uuid.uuid4().int)[:17]
     for text in QUESTIONS * 2 + TIPOFF:
         assistant.say(citizen, text)
-    data = assistant.tracker(citizen)
+    data = assistant.tracker(rest_id(citizen))
     tracker = DialogueStateTracker.from_dict(citizen, data["events"], agent.domain.slots)
     assert tracker.active_loop_name == "tipoff_form" and len(tracker.events) > 150
     return tracker
@@ -54,7 +55,7 @@ def test_default_intents_still_trigger_default_actions(assistant):
     citizen = "6" + str(uuid.uuid4().int)[:17]
     assistant.say(citizen, "đăng ký tạm trú cần giấy tờ gì")
     assistant.say(citizen, "/restart")
-    events = assistant.tracker(citizen)["events"]  # the conversation since the last restart
+    events = assistant.tracker(rest_id(citizen))["events"]  # the conversation since the last restart
     assert events[0]["event"] == "action" and events[0]["name"] == "action_session_start"
     assert not [e for e in events if e["event"] == "user"]  # the earlier question is behind the restart
 

@@ -43,7 +43,7 @@ def test_action_server_killed_mid_conversation(zalo, assistant):
     zalo.send(zalo.oa_id, citizen, text="đăng ký tạm trú cần giấy tờ gì")
     assert "Đăng ký tạm trú" in texts(zalo.wait_for_messages(citizen, 1))[0]
 
-    actions = child(assistant, "rasa_sdk")
+    actions = child(assistant, "bot.apps.actions")
     kill(actions)
     zalo.send(zalo.oa_id, citizen, text="lệ phí bao nhiêu")
     apology = wait_for(lambda: [t for t in texts(zalo.messages(user_id=citizen)) if "sự cố" in t])
@@ -53,7 +53,7 @@ def test_action_server_killed_mid_conversation(zalo, assistant):
 
     # the run command starts it again; the next turn is answered as usual
     wait_for(lambda: up(f"http://127.0.0.1:{assistant.actions_port}/health"), timeout=60)
-    assert child(assistant, "rasa_sdk") != actions
+    assert child(assistant, "bot.apps.actions") != actions
     before = len(zalo.messages(user_id=citizen))
     zalo.send(zalo.oa_id, citizen, text="lệ phí bao nhiêu")
     answer = wait_for(lambda: texts(zalo.messages(user_id=citizen)[before:]))

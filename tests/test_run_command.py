@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import AUTH_TOKEN, Assistant
+from tests.conftest import AUTH_TOKEN, Assistant, rasa_headers, rest_id
 
 
 def port_open(port: int) -> bool:
@@ -50,16 +50,18 @@ def test_contentless_message_gets_a_clear_answer(assistant, message):
 def test_conversation_is_kept_in_the_sqlite_tracker_store(assistant):
     assistant.say("citizen-db", "cảm ơn")
     with sqlite3.connect(assistant.state / "tracker.db") as db:
-        rows = db.execute("SELECT type_name FROM events WHERE sender_id = ?", ("citizen-db",)).fetchall()
+        rows = db.execute("SELECT type_name FROM events WHERE sender_id = ?", (rest_id("citizen-db"),)).fetchall()
     assert ("user",) in rows and ("bot",) in rows
 
 
-def test_http_api_requires_the_token(assistant):
-    with urllib.request.urlopen(f"{assistant.url}/status?token={AUTH_TOKEN}", timeout=10) as response:
+def test_http_api_requires_the_secret_in_a_header(assistant):
+    request = urllib.request.Request(f"{assistant.url}/status", headers=rasa_headers())
+    with urllib.request.urlopen(request, timeout=10) as response:
         assert json.loads(response.read())["model_file"]
-    with pytest.raises(urllib.error.HTTPError) as denied:
-        urllib.request.urlopen(f"{assistant.url}/status", timeout=10)
-    assert denied.value.code == 401
+    for url in (f"{assistant.url}/status", f"{assistant.url}/status?token={AUTH_TOKEN}"):  # never in a URL
+        with pytest.raises(urllib.error.HTTPError) as denied:
+            urllib.request.urlopen(url, timeout=10)
+        assert denied.value.code == 401
 
 
 def test_ctrl_c_stops_every_process(trained_model, tmp_path):

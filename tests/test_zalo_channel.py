@@ -16,7 +16,7 @@ import pytest
 
 from bot.knowledge.validate import load_checked
 from devtools.zalo_sim import SimClient
-from tests.conftest import AUTH_TOKEN, Assistant, texts, wait_for
+from tests.conftest import Assistant, rasa_headers, texts, wait_for
 
 _ids = itertools.count()
 
@@ -263,8 +263,8 @@ def test_http_api_can_send_to_a_zalo_user(zalo, user, assistant):
     zalo.send(zalo.oa_id, user, text="cảm ơn")
     zalo.wait_for_messages(user, 1)
     request = urllib.request.Request(
-        f"{assistant.url}/conversations/{user}/trigger_intent?output_channel=zalo&token={AUTH_TOKEN}",
-        data=json.dumps({"name": "greet"}).encode(), headers={"Content-Type": "application/json"},
+        f"{assistant.url}/conversations/{user}/trigger_intent?output_channel=zalo",
+        data=json.dumps({"name": "greet"}).encode(), headers={"Content-Type": "application/json", **rasa_headers()},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.status == 200

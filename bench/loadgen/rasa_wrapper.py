@@ -142,5 +142,5 @@ if __name__ == "__main__":
     settings.configure()
     from rasa.__main__ import main
 
-    sys.argv = ["rasa", *sys.argv[1:]]
+    sys.argv = ["rasa", *settings.rasa_arguments(sys.argv[1:])]
     main()

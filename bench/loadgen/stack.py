@@ -127,8 +127,8 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-ROLES = {"rasa run": "rasa_server", "bot.server run": "rasa_server", "rasa_wrapper": "rasa_server", "rasa_sdk": "action_server",
-         "bot.apps.intake": "intake_server", "bot.apps.web": "web_server", "bot.apps.launcher": "launcher", "loadgen/sim.py": "simulator"}
+ROLES = {"rasa run": "rasa_server", "bot.server run": "rasa_server", "rasa_wrapper": "rasa_server",
+         "rasa_sdk": "action_server", "bot.apps.actions": "action_server", "bot.apps.intake": "intake_server", "bot.apps.web": "web_server", "bot.apps.launcher": "launcher", "loadgen/sim.py": "simulator"}
 
 
 def roles(root_pids: List[int]) -> Dict[str, List[int]]:

@@ -6,7 +6,8 @@
    training (Rasa's own fingerprinting: ``rasa train --dry-run``);
 2. creates the project database's tables (bot/core/db.py), then starts the
    action server; the Rasa server through ``python -m bot.server`` (its
-   settings: bot/server/settings.py; HTTP API enabled and token-protected,
+   settings: bot/server/settings.py; HTTP API enabled and protected by
+   the internal secrets (bot/core/internal_auth.py),
    REST and Zalo channels, SQLite tracker store in the state folder), and
    with --replicas N, N of them (PostgreSQL and Redis required); the
    project's web server (forms, officer console; one per replica); the Zalo
@@ -40,7 +41,8 @@ from typing import List, Optional
 import yaml
 
 from bot.core.db import default_database_url
-from bot.core.paths import ROOT, VAR
+from bot.core.internal_auth import ACTIONS_SECRET, RASA_SECRET, REST_SECRET
+from bot.core.paths import ROOT, VAR, write_private
 
 BIN = Path(sys.executable).parent
 RASA = str(BIN / "rasa")
@@ -100,7 +102,7 @@ def write_endpoints(state_dir: Path, actions_port: int, tracker_store_url: Optio
         endpoints["lock_store"] = {"type": "redis", "url": url.host, "port": url.port or 6379,
                                    "db": int(url.database or 0), "password": url.password}
     path = state_dir / "endpoints.yml"
-    path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
+    write_private(path, yaml.safe_dump(endpoints, allow_unicode=True))  # may hold the tracker store's password
     return path
 
 
@@ -143,7 +145,7 @@ def dev_zalo_env(state_dir: Path, sim_url: str, database_url: str) -> dict:
             "ZALO_ACCESS_TOKEN": secrets.token_hex(24),
             "ZALO_REFRESH_TOKEN": secrets.token_hex(24),
         }
-        path.write_text(json.dumps(dev))
+        write_private(path, json.dumps(dev))
     from bot.core.db import engine
     from bot.zalo.store import ZaloStore
 
@@ -238,7 +240,12 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
                         help="Zalo webhook intake server port (default 5070): where Zalo's webhook points")
     parser.add_argument("--sim-port", type=int, default=5090,
                         help="Zalo simulator port, when ZALO_APP_ID is not set (default 5090)")
-    parser.add_argument("--host", default="0.0.0.0", help="interface the servers listen on")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="interface the internal servers listen on: Rasa (its HTTP API and REST channel), "
+                             "the action server, the Zalo simulator (default: localhost only)")
+    parser.add_argument("--public-host", default="0.0.0.0",
+                        help="interface the public servers listen on: the Zalo intake (Zalo's webhook) and the "
+                             "web server (forms, console) (default: every interface)")
     parser.add_argument("--models-dir", type=Path, default=ROOT / "models", help="where models are kept")
     parser.add_argument("--model", type=Path, help="use this model file; no training check")
     parser.add_argument("--state-dir", type=Path, default=VAR, help="SQLite files and runtime config")
@@ -260,7 +267,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         else:
             model = latest_model(args.models_dir)
             print(f"==> Model is up to date: {model}", flush=True)
-    token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24)
+    # the internal services' secrets (bot/core/internal_auth.py): from the environment, else made for this run
+    internal = {name: os.environ.get(name) or secrets.token_urlsafe(24) for name in (RASA_SECRET, ACTIONS_SECRET)}
     database_url = os.environ.get("DATABASE_URL") or default_database_url(args.state_dir)
     tracker_store_url, redis_url = os.environ.get("TRACKER_STORE_URL"), os.environ.get("REDIS_URL")
     problem = replica_problem(args.replicas, redis_url)
@@ -283,36 +291,42 @@ def main(argv: Optional[List[str]] = None) -> int:
     public_url = os.environ.get("PUBLIC_URL", f"http://localhost:{args.web_port}").rstrip("/")
     child_env = {
         **os.environ, "PUBLIC_URL": public_url, "FORMS_BASE_URL": f"{public_url}/forms", "DATABASE_URL": database_url,
-        "RASA_URL": f"http://127.0.0.1:{args.port}", "RASA_AUTH_TOKEN": token,
+        "RASA_URL": f"http://127.0.0.1:{args.port}", **internal,
     }
     simulated = not os.environ.get("ZALO_APP_ID")
     sim_url = f"http://127.0.0.1:{args.sim_port}"
+    rest_token_file = args.state_dir / "rest_channel.token"
     if simulated:
         child_env.update(dev_zalo_env(args.state_dir, sim_url, database_url))
+        # development: the REST channel is on, with a token kept in the state folder (production: off unless set)
+        child_env[REST_SECRET] = os.environ.get(REST_SECRET) or secrets.token_urlsafe(24)
+    if child_env.get(REST_SECRET):
+        write_private(rest_token_file, child_env[REST_SECRET])
     try:
         if simulated:
             account = ":".join(child_env[k] for k in (
                 "ZALO_OA_ID", "ZALO_OA_SECRET_KEY", "ZALO_ACCESS_TOKEN", "ZALO_REFRESH_TOKEN"))
-            simulator = processes.start([
+            simulator = processes.start([  # its secrets in the environment, not on the command line
                 sys.executable, "-m", "devtools.zalo_sim", "--host", args.host, "--port", str(args.sim_port),
                 "--webhook-url", f"http://127.0.0.1:{args.intake_port}/webhooks/zalo/webhook",
-                "--app-id", child_env["ZALO_APP_ID"], "--app-secret", child_env["ZALO_APP_SECRET"],
-                "--oa", account, "--users-file", str(args.state_dir / "zalo_sim_users.json"),
-            ])
+                "--users-file", str(args.state_dir / "zalo_sim_users.json"),
+            ], env={**os.environ, "ZALO_SIM_APP_ID": child_env["ZALO_APP_ID"],
+                    "ZALO_SIM_APP_SECRET": child_env["ZALO_APP_SECRET"], "ZALO_SIM_OA": account})
             wait_until_up(f"{sim_url}/_sim/state", simulator, timeout=120)
         webs = [  # web server i talks to Rasa replica i
-            processes.start([sys.executable, "-m", "bot.apps.web", "--host", args.host, "--port", str(args.web_port + i)],
+            processes.start([sys.executable, "-m", "bot.apps.web", "--host", args.public_host,
+                             "--port", str(args.web_port + i)],
                             env={**child_env, "RASA_URL": f"http://127.0.0.1:{args.port + i}"})
             for i in range(args.replicas)
         ]
         # Zalo's webhook: verified, stored and acknowledged there, whatever the Rasa servers are doing
         intake = processes.start(
-            [sys.executable, "-m", "bot.apps.intake", "--host", args.host, "--port", str(args.intake_port),
+            [sys.executable, "-m", "bot.apps.intake", "--host", args.public_host, "--port", str(args.intake_port),
              *[arg for i in range(args.replicas) for arg in ("--rasa-url", f"http://127.0.0.1:{args.port + i}")]],
             env={**child_env, "ZALO_WORKER_ID": f"{socket.gethostname()}:intake"},
         )
         actions = processes.start(
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(args.actions_port)],
+            [sys.executable, "-m", "bot.apps.actions", "--host", args.host, "--port", str(args.actions_port)],
             env=child_env,
         )
         for i, web in enumerate(webs):
@@ -322,7 +336,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.shell:
             shell = subprocess.run(
                 [*RASA_SERVER, "shell", "--model", str(model), "--endpoints", str(endpoints)],
-                cwd=ROOT,
+                cwd=ROOT, env=child_env,
             )
             return shell.returncode
         for i in range(args.replicas):  # one after the other: the first creates the tracker store's tables
@@ -330,8 +344,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 env={**child_env, "ZALO_WORKER_ID": f"{socket.gethostname()}:rasa-{i}"},  # same after a restart
                 command=[  # Rasa with the project's server settings (bot/server/settings.py)
                     *RASA_SERVER, "run",
-                    "--enable-api",
-                    "--auth-token", token,
+                    "--enable-api",  # JWT-protected with RASA_AUTH_TOKEN (bot/server/__main__.py)
                     "--interface", args.host,
                     "--port", str(args.port + i),
                     "--model", str(model),
@@ -344,10 +357,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         lines = [
             "",
             "The assistant is running.",
-            f"  Chat (REST channel): POST {base}/webhooks/rest/webhook",
-            f"      curl -s {base}/webhooks/rest/webhook -d '{{\"sender\": \"citizen-1\", \"message\": \"xin chào\"}}'",
-            f"  Rasa HTTP API:       {base}/status?token={token}",
-            "      (token from RASA_AUTH_TOKEN, or generated for this run)",
+            *([f"  Chat (REST channel): POST {base}/webhooks/rest/webhook",
+               f"      curl -s {base}/webhooks/rest/webhook -H \"Authorization: Bearer $(cat {rest_token_file})\" "
+               f"-d '{{\"sender\": \"citizen-1\", \"message\": \"xin chào\"}}'"]
+              if child_env.get(REST_SECRET) else [f"  REST channel:        off (set {REST_SECRET} to turn it on)"]),
+            f"  Rasa HTTP API:       {base}/status  (JWT signed with {RASA_SECRET}: "
+            "python -m bot.core.internal_auth prints the header)",
             f"  Action server:       http://localhost:{args.actions_port}/health",
             f"  Forms:               {public_url}/forms  (e.g. {public_url}/forms/CT01.docx)",
             f"  Officer console:     http://localhost:{args.web_port}/console",

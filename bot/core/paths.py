@@ -9,3 +9,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent.parent
 DATA = ROOT / "data"
 VAR = ROOT / "var"
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a state file only its owner may read (0600): secrets, passwords."""
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older file may have been made readable by all
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(text)

@@ -1,8 +1,10 @@
 """Handoff operations that reach the conversation, through Rasa's HTTP API.
 
 An officer's reply is appended to the conversation as a bot message with
-``output_channel=latest``: Rasa records it and sends it through the
-citizen's channel (Zalo: the outbox). Ending a handoff appends ``resume`` and
+the conversation's own channel as ``output_channel`` (bot/core/conversations.py;
+never "latest", which another channel's message could have changed): Rasa
+records it and sends it through that channel (Zalo: the outbox). Requests
+carry the Rasa server's secret in a header (bot/core/internal_auth.py). Ending a handoff appends ``resume`` and
 a message telling the citizen the assistant is back.
 
 The supervisor (``supervise``) runs in the console's web process: it ends
@@ -22,6 +24,8 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bot.core.conversations import channel_of
+from bot.core.internal_auth import RASA_SECRET, rasa_headers, secret
 from bot.core.units import load_units
 from bot.handoff.store import HandoffStore
 from bot.handoff.texts import settings
@@ -34,26 +38,25 @@ CANCEL_INTENT = "cancel"  # "hủy": also stops a tip-off form (actions/tipoffs.
 class RasaApi:
     def __init__(self, url: Optional[str] = None, token: Optional[str] = None):
         self.url = (url or os.environ.get("RASA_URL", "http://127.0.0.1:5005")).rstrip("/")
-        self.token = token or os.environ.get("RASA_AUTH_TOKEN", "")
+        self.headers = rasa_headers(token or secret(RASA_SECRET))
         self._session: Optional[aiohttp.ClientSession] = None
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15), headers=self.headers)
         return self._session
 
     async def tracker(self, conversation_id: str) -> Dict[str, Any]:
         async with self.session().get(
-            f"{self.url}/conversations/{quote(conversation_id, safe='')}/tracker",
-            params={"token": self.token},
+            f"{self.url}/conversations/{quote(conversation_id, safe=':')}/tracker",
         ) as response:
             response.raise_for_status()
             return await response.json()
 
     async def append(self, conversation_id: str, events: List[Dict[str, Any]]) -> None:
         async with self.session().post(
-            f"{self.url}/conversations/{quote(conversation_id, safe='')}/tracker/events",
-            params={"token": self.token, "output_channel": "latest", "execute_side_effects": "true"},
+            f"{self.url}/conversations/{quote(conversation_id, safe=':')}/tracker/events",
+            params={"output_channel": channel_of(conversation_id), "execute_side_effects": "true"},
             json=events,
         ) as response:
             response.raise_for_status()

@@ -9,7 +9,7 @@ import json
 import time
 from typing import Any, Dict, Iterable, List, Optional
 
-from sqlalchemy import Column, Float, Integer, String, Table, Text, and_, insert, or_, select, update
+from sqlalchemy import Column, Float, Integer, String, Table, Text, and_, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
 from bot.core import db
@@ -26,13 +26,17 @@ handoffs = Table(
     Column("reason", String(32), nullable=False),  # requested, failures, tipoff, sos
     Column("priority", Integer, nullable=False),
     Column("status", String(16), nullable=False, index=True),  # waiting, active, closed, cancelled, timed_out
-    Column("created_at", Float, nullable=False),
+    Column("created_at", Float, nullable=False, index=True),
     Column("claimed_by", String(64)),
     Column("claimed_at", Float),
     Column("first_reply_at", Float),
     Column("ended_at", Float),
     Column("detail", Text),  # JSON: what started it (e.g. a tip-off id)
 )
+
+
+class Busy(Exception):
+    """Too many chats were queued lately: by this conversation, or by all (a flood)."""
 
 
 class HandoffStore:
@@ -48,11 +52,15 @@ class HandoffStore:
                 handoffs.c.conversation_id == conversation_id, handoffs.c.status.in_(OPEN)))).first()
         return dict(row._mapping) if row else None
 
-    def request(self, conversation_id: str, unit: str, reason: str, detail: Optional[dict] = None) -> Dict[str, Any]:
-        """Queue the conversation (once: an open request is returned as it is)."""
+    def request(self, conversation_id: str, unit: str, reason: str, detail: Optional[dict] = None,
+                limits: Optional[Dict[str, int]] = None) -> Dict[str, Any]:
+        """Queue the conversation (once: an open request is returned as it is).
+        Raises Busy past the flood ``limits`` (data/handoff.yml)."""
         existing = self.open_for(conversation_id)
         if existing:
             return existing
+        if limits:
+            self._check_flood(conversation_id, limits)
         with self.engine.begin() as c:
             handoff_id = c.execute(insert(handoffs).values(
                 conversation_id=conversation_id, unit=unit, reason=reason, priority=PRIORITY.get(reason, 1),
@@ -60,6 +68,18 @@ class HandoffStore:
             )).inserted_primary_key[0]
         self.log("system", "requested", handoff_id, {"reason": reason, "unit": unit})
         return self.get(handoff_id)
+
+    def _check_flood(self, conversation_id: str, limits: Dict[str, int]) -> None:
+        now = time.time()
+        count = select(func.count()).select_from(handoffs)
+        with self.engine.connect() as c:
+            mine = c.execute(count.where(and_(handoffs.c.conversation_id == conversation_id,
+                                              handoffs.c.created_at > now - 3600))).scalar()
+            everyone = c.execute(count.where(handoffs.c.created_at > now - 60)).scalar()
+        if mine >= limits["per_conversation_per_hour"]:
+            raise Busy(f"{conversation_id} opened {mine} chats in the last hour")
+        if everyone >= limits["total_per_minute"]:
+            raise Busy(f"{everyone} chats were opened in the last minute")
 
     def escalate(self, handoff_id: int, reason: str) -> None:
         """Raise an open chat's urgency (a waiting request that turns into an SOS)."""

@@ -5,15 +5,19 @@ the processes wire it in (bot/apps/intake.py, channels/zalo.py)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Dict, List, Optional, Tuple
 
 from sqlalchemy.engine import Engine
 
 from bot.core.units import Unit, load_units
 from bot.core.web import map_link
-from bot.handoff.store import HandoffStore
+from bot.handoff.store import Busy, HandoffStore
+from bot.handoff.texts import settings as handoff_settings
 from bot.safety import sos
 from bot.safety.wards import ward_at
+
+logger = logging.getLogger(__name__)
 
 
 class Alarms:
@@ -26,9 +30,16 @@ class Alarms:
         return sos.is_emergency(text)
 
     def raise_alarm(self, conversation_id: str, unit_id: str, text: str) -> Tuple[str, List[Dict[str, str]]]:
-        """Queue the chat as an SOS (top of the unit's queue); the reply to send."""
+        """Queue the chat as an SOS (top of the unit's queue); the reply to send.
+        Past the flood limits (data/handoff.yml) the chat is not queued, and
+        the citizen still gets the emergency answer with the duty phone."""
         unit = load_units().get(unit_id)
-        handoff = self.handoffs.request(conversation_id, unit.id, "sos", {"text": text})
+        try:
+            handoff = self.handoffs.request(conversation_id, unit.id, "sos", {"text": text},
+                                            limits=handoff_settings()["limits"])
+        except Busy as flood:
+            logger.error("SOS from %s not queued: %s", conversation_id, flood)
+            return sos.reply(unit)
         if handoff["reason"] != "sos":
             self.handoffs.escalate(handoff["id"], "sos")
         return sos.reply(unit)

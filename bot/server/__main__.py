@@ -10,5 +10,5 @@ if __name__ == "__main__":
     settings.configure()
     from rasa.__main__ import main
 
-    sys.argv[0] = "rasa"
+    sys.argv = ["rasa", *settings.rasa_arguments(sys.argv[1:])]
     main()

@@ -4,6 +4,11 @@ bot.server`` (what the launcher starts instead of ``rasa``) calls
 by importing a module.
 
 * Speed-ups of Rasa's internals (bot/server/speedups.py).
+* A time limit on action calls (bot/server/action_calls.py).
+* With ``RASA_AUTH_TOKEN`` set, ``run`` protects the HTTP API with Rasa's
+  JWT authentication, signed with that secret (bot/core/internal_auth.py).
+  The secret joins the arguments inside the process (``rasa_arguments``):
+  it never appears on a command line that ``ps`` shows.
 * The action-failure watch: when an action fails (the action server is
   down), Rasa only logs it, drops the action's answer and goes on, so a
   citizen would get no answer at all. A channel wraps each message it hands
@@ -22,9 +27,10 @@ import contextvars
 import gc
 import logging
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
-from bot.server import speedups
+from bot.core.internal_auth import JWT_METHOD, RASA_SECRET, secret
+from bot.server import action_calls, speedups
 
 # The message being handed to Rasa in this task, and whether an action failed while it was.
 _turn: contextvars.ContextVar[Optional[Dict[str, bool]]] = contextvars.ContextVar("rasa_turn", default=None)
@@ -44,9 +50,17 @@ def configure() -> None:
     if _configured:
         return
     speedups.install()
+    action_calls.install()
     logging.getLogger("rasa.core.processor").addHandler(_ActionFailures())
     _freeze_after_start()
     _configured = True
+
+
+def rasa_arguments(args: List[str]) -> List[str]:
+    """Rasa's command line arguments, with the HTTP API's secret for ``run``."""
+    if args[:1] == ["run"] and secret(RASA_SECRET):
+        return [*args, "--jwt-secret", secret(RASA_SECRET), "--jwt-method", JWT_METHOD]
+    return list(args)
 
 
 def _freeze_after_start() -> None:

@@ -37,6 +37,7 @@ from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 
 import aiohttp
 
+from bot.core.internal_auth import rasa_headers
 from bot.zalo import signature
 from bot.zalo.accounts import Registry
 from bot.zalo.events import dedup_key, event_parties, json_object, rasa_text
@@ -157,7 +158,8 @@ class Replicas:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5))
         for attempt, url in enumerate(self.for_user(user_id)):
             try:
-                async with self._session.post(f"{url}/webhooks/zalo/kick", json={"user_id": user_id}) as answer:
+                async with self._session.post(f"{url}/webhooks/zalo/kick", json={"user_id": user_id},
+                                              headers=rasa_headers()) as answer:
                     if answer.status == 200:
                         if attempt:
                             self.moved(user_id, url)
