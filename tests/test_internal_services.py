@@ -164,7 +164,7 @@ def test_no_secret_on_any_command_line(assistant):
 
 
 def test_state_files_are_private(assistant):
-    for name in ("endpoints.yml", "zalo_dev.json", "rest_channel.token"):
+    for name in ("endpoints.yml", "zalo_dev.json", "rest_channel.token", "project.db", "tracker.db"):
         mode = (assistant.state / name).stat().st_mode & 0o777
         assert mode == 0o600, (name, oct(mode))
 

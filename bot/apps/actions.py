@@ -2,7 +2,9 @@
 localhost unless told otherwise, sends no CORS headers (no browser page may
 call it), and runs an action only for a request that carries
 ``Authorization: Bearer <ACTION_SERVER_TOKEN>`` (Rasa sends it:
-endpoints.yml). ``/health`` stays open, for the launcher's checks.
+endpoints.yml). ``/health`` stays open, for the launcher's checks. The
+actions' data is loaded before it listens (``actions.warm_up``): a turn may
+wait only a few seconds for an action (bot/server/action_calls.py).
 
     ACTION_SERVER_TOKEN=... .venv/bin/python -m bot.apps.actions --port 5055
 """
@@ -10,6 +12,7 @@ endpoints.yml). ``/health`` stays open, for the launcher's checks.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from typing import List, Optional
@@ -43,7 +46,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"error: set {ACTIONS_SECRET}: the action server runs nothing without it", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    create_app(token).run(host=args.host, port=args.port, access_log=False, motd=False)
+    app = create_app(token)
+    importlib.import_module("actions").warm_up()
+    app.run(host=args.host, port=args.port, access_log=False, motd=False)
     return 0
 
 

@@ -258,7 +258,11 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
+    os.umask(0o077)  # every file this run and its processes create is its owner's only (databases, logs, secrets)
     args.state_dir.mkdir(parents=True, exist_ok=True)
+    for path in args.state_dir.iterdir():  # and those an older version left readable by all
+        if path.is_file():
+            path.chmod(0o600)
     model = args.model
     if model is None:
         if needs_training(args.models_dir):
@@ -292,6 +296,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     child_env = {
         **os.environ, "PUBLIC_URL": public_url, "FORMS_BASE_URL": f"{public_url}/forms", "DATABASE_URL": database_url,
         "RASA_URL": f"http://127.0.0.1:{args.port}", **internal,
+        # the purge job and bot.privacy reach the conversations here (bot/privacy/retention.py)
+        "TRACKER_STORE_URL": tracker_store_url or f"sqlite:///{(args.state_dir / 'tracker.db').resolve()}",
     }
     simulated = not os.environ.get("ZALO_APP_ID")
     sim_url = f"http://127.0.0.1:{args.sim_port}"

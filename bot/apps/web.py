@@ -7,7 +7,8 @@ GET /forms/<code>.docx serves form <code> of data/forms/forms.yml (the
 stable URL the answers link to); GET /forms lists them; /console is the
 officer console: login (bot/console/login.py), chats, tip-offs,
 announcements and QR sheets (bot/console/<feature>.py), their background jobs
-started here; GET /hoi/<procedure> is the public page a
+started here, with the purge of personal data past its retention
+(bot/privacy/retention.py); GET /hoi/<procedure> is the public page a
 QR sheet opens (bot/qr/landing.py); GET /announcements/<id>/image serves a
 published announcement's image to Zalo; GET /health.
 """
@@ -15,7 +16,9 @@ published announcement's image to Zalo; GET /health.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib
+import logging
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -28,7 +31,11 @@ from bot.console.announcements import create_announcements_public
 from bot.console.login import create_login
 from bot.knowledge.forms import form_file
 from bot.knowledge.validate import load_checked
+from bot.privacy.retention import Retention
 from bot.qr.landing import create_landing
+
+logger = logging.getLogger(__name__)
+PURGE_EVERY_SECONDS = 6 * 3600
 
 
 def create_app() -> Sanic:
@@ -51,6 +58,17 @@ def create_app() -> Sanic:
         for page in pages:
             for job in getattr(page.ctx, "jobs", []):
                 await job(app, loop)
+        app.add_task(purge_forever())
+
+    async def purge_forever() -> None:
+        """Personal data past its retention is deleted (data/privacy.yml), now and every few hours."""
+        while True:
+            try:
+                deleted = await asyncio.get_running_loop().run_in_executor(None, Retention.from_env().purge)
+                logger.info("privacy purge: %s", deleted)
+            except Exception:  # the next round tries again
+                logger.exception("privacy purge failed")
+            await asyncio.sleep(PURGE_EVERY_SECONDS)
 
     @app.get("/")
     async def home(request: Request):

@@ -5,7 +5,7 @@ server, every turn that runs an action then holds one of the channel's
 processing slots for minutes, and other citizens, greetings included, got no
 answer at all. Here:
 
-* an action call gives up after ``ACTION_TIMEOUT_SECONDS`` (default 5);
+* an action call gives up after ``ACTION_TIMEOUT_SECONDS`` (default 8);
 * after a call timed out, the next calls fail at once for
   ``ACTION_PAUSE_SECONDS`` (default 10) instead of each waiting the full
   time again; then one call tries the action server again.
@@ -48,7 +48,7 @@ class ActionServerPause:
 def install() -> None:
     import rasa.core.actions.action as rasa_actions
 
-    timeout = float(os.environ.get("ACTION_TIMEOUT_SECONDS", "5"))
+    timeout = float(os.environ.get("ACTION_TIMEOUT_SECONDS", "8"))
     pause = ActionServerPause(float(os.environ.get("ACTION_PAUSE_SECONDS", "10")))
     rasa_actions.DEFAULT_REQUEST_TIMEOUT = timeout  # read by RemoteAction.run at each call
     run = rasa_actions.RemoteAction.run

@@ -1,0 +1,2 @@
+"""Personal data: retention, export and erasure (bot/privacy/retention.py),
+the privacy notice citizens see (data/privacy.yml), docs/privacy.md."""

@@ -1,0 +1,151 @@
+"""Personal data's lifecycle (docs/privacy.md): each class is kept for the
+days ``data/privacy.yml`` gives, then deleted (``purge``); one citizen's
+data can be exported (``export``) and erased (``erase``). Every purge,
+export and erasure is written to the audit log, without the citizen's id
+in clear (``subject`` holds a short hash of it)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+from sqlalchemy import and_, delete, inspect, or_, select, text
+from sqlalchemy.engine import Engine
+
+from bot.announcements.store import deliveries
+from bot.core import db
+from bot.core.audit import AuditLog, audit
+from bot.handoff.store import OPEN, handoffs
+from bot.privacy.notice import settings
+from bot.tipoffs.store import tipoffs
+from bot.zalo.store import inbox, outbox, rejected, users
+
+DAY = 86400.0
+TRACKER_EVENTS = "events"  # Rasa's SQL tracker store: one row per event, keyed by sender_id
+
+
+def pseudonym(conversation_id: str) -> str:
+    """How the audit log names a citizen whose data was exported or erased."""
+    return "citizen:" + hashlib.sha256(conversation_id.encode()).hexdigest()[:16]
+
+
+def tracker_database_url() -> str:
+    """Rasa's tracker store: TRACKER_STORE_URL, else the SQLite file beside the project database."""
+    if os.environ.get("TRACKER_STORE_URL"):
+        return os.environ["TRACKER_STORE_URL"]
+    project = db.database_url()
+    if project.startswith("sqlite:///"):
+        return project.rsplit("/", 1)[0] + "/tracker.db"
+    raise RuntimeError("set TRACKER_STORE_URL: the tracker store is not beside the project database")
+
+
+@dataclass
+class Retention:
+    engine: Engine
+    tracker_engine: Optional[Engine] = None  # None: conversations are left to Rasa's store (not reachable)
+
+    @classmethod
+    def from_env(cls) -> "Retention":
+        return cls(db.engine(), db.engine(tracker_database_url()))
+
+    # ---- the schedule
+
+    def purge(self, now: Optional[float] = None) -> Dict[str, int]:
+        """Delete what is older than its class's retention; rows deleted per class."""
+        now = time.time() if now is None else now
+        days = settings()["retention_days"]
+
+        def before(name: str) -> float:
+            return now - float(days[name]) * DAY
+
+        done: Dict[str, int] = {}
+        with self.engine.begin() as c:
+            done["zalo_messages"] = (
+                c.execute(delete(inbox).where(and_(inbox.c.status.in_(("done", "ignored", "failed")),
+                                                   inbox.c.received_at < before("zalo_messages")))).rowcount
+                + c.execute(delete(outbox).where(and_(outbox.c.status != "pending",
+                                                      outbox.c.created_at < before("zalo_messages")))).rowcount)
+            done["rejected_deliveries"] = c.execute(
+                delete(rejected).where(rejected.c.received_at < before("rejected_deliveries"))).rowcount
+            done["officer_chats"] = c.execute(delete(handoffs).where(and_(
+                handoffs.c.status.notin_(OPEN), handoffs.c.ended_at < before("officer_chats")))).rowcount
+            done["tipoffs"] = c.execute(delete(tipoffs).where(and_(
+                tipoffs.c.status == "resolved", tipoffs.c.updated_at < before("tipoffs")))).rowcount
+            done["announcement_deliveries"] = c.execute(delete(deliveries).where(
+                deliveries.c.created_at < before("announcement_deliveries"))).rowcount
+            done["inactive_users"] = c.execute(delete(users).where(and_(
+                or_(users.c.follower.is_(False), users.c.follower.is_(None)),
+                or_(users.c.last_interaction_at.is_(None),
+                    users.c.last_interaction_at < before("inactive_users"))))).rowcount
+            done["audit_log"] = c.execute(delete(audit).where(audit.c.time < before("audit_log"))).rowcount
+        done["conversations"] = self._purge_conversations(before("conversations"))
+        AuditLog(self.engine).log("system", "privacy_purge", detail=done)
+        return done
+
+    def _purge_conversations(self, cutoff: float) -> int:
+        """Whole conversations whose last event is older than ``cutoff``."""
+        if self.tracker_engine is None or not inspect(self.tracker_engine).has_table(TRACKER_EVENTS):
+            return 0
+        with self.tracker_engine.begin() as c:
+            return c.execute(text(
+                f"DELETE FROM {TRACKER_EVENTS} WHERE sender_id IN (SELECT sender_id FROM {TRACKER_EVENTS} "
+                "GROUP BY sender_id HAVING MAX(timestamp) < :cutoff)"), {"cutoff": cutoff}).rowcount
+
+    # ---- one citizen
+
+    def _citizen_rows(self, conversation_id: str) -> Dict[str, Any]:
+        """(table, condition) of every row about this citizen in the project database."""
+        return {
+            "zalo_inbox": (inbox, inbox.c.user_id == conversation_id),
+            "zalo_outbox": (outbox, outbox.c.user_id == conversation_id),
+            "zalo_users": (users, users.c.user_id == conversation_id),
+            "officer_chats": (handoffs, handoffs.c.conversation_id == conversation_id),
+            "tipoffs": (tipoffs, tipoffs.c.reporter_id == conversation_id),
+            "announcement_deliveries": (deliveries, deliveries.c.user_id == conversation_id),
+        }
+
+    def export(self, conversation_id: str, actor: str) -> Dict[str, List[Dict[str, Any]]]:
+        """Everything kept about this citizen, by class (tip-offs they made under their name only)."""
+        found: Dict[str, List[Dict[str, Any]]] = {}
+        with self.engine.connect() as c:
+            for name, (table, condition) in self._citizen_rows(conversation_id).items():
+                found[name] = [_plain(dict(r._mapping)) for r in c.execute(select(table).where(condition))]
+        found["conversation"] = self._conversation(conversation_id)
+        AuditLog(self.engine).log(actor, "privacy_export", subject=pseudonym(conversation_id),
+                                  detail={name: len(rows) for name, rows in found.items()})
+        return found
+
+    def erase(self, conversation_id: str, actor: str) -> Dict[str, int]:
+        """Delete everything kept about this citizen; rows deleted by class.
+        Open chats with officers are ended first by deleting them too: an
+        erasure request is handled by an officer, who closes the chat."""
+        done: Dict[str, int] = {}
+        with self.engine.begin() as c:
+            for name, (table, condition) in self._citizen_rows(conversation_id).items():
+                done[name] = c.execute(delete(table).where(condition)).rowcount
+        if self.tracker_engine is not None and inspect(self.tracker_engine).has_table(TRACKER_EVENTS):
+            with self.tracker_engine.begin() as c:
+                done["conversation"] = c.execute(text(f"DELETE FROM {TRACKER_EVENTS} WHERE sender_id = :id"),
+                                                 {"id": conversation_id}).rowcount
+        AuditLog(self.engine).log(actor, "privacy_erase", subject=pseudonym(conversation_id), detail=done)
+        return done
+
+    def _conversation(self, conversation_id: str) -> List[Dict[str, Any]]:
+        """The citizen's messages and the assistant's answers, oldest first."""
+        if self.tracker_engine is None or not inspect(self.tracker_engine).has_table(TRACKER_EVENTS):
+            return []
+        with self.tracker_engine.connect() as c:
+            rows = c.execute(text(f"SELECT type_name, timestamp, data FROM {TRACKER_EVENTS} "
+                                  "WHERE sender_id = :id AND type_name IN ('user', 'bot') ORDER BY id"),
+                             {"id": conversation_id})
+            return [{"from": "citizen" if r.type_name == "user" else "assistant", "time": r.timestamp,
+                     "text": json.loads(r.data).get("text")} for r in rows]
+
+
+def _plain(row: Dict[str, Any]) -> Dict[str, Any]:
+    """A row as JSON can hold it (bytes left out)."""
+    return {k: (None if isinstance(v, (bytes, bytearray, memoryview)) else v) for k, v in row.items()}

@@ -1,0 +1,152 @@
+"""Personal data has a lifecycle (docs/privacy.md): each class is deleted
+after its retention (data/privacy.yml), one citizen's data can be exported
+and erased, all of it audited without the citizen's id, and citizens are
+told what is kept."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import insert, select
+
+from bot.core import db
+from bot.core.audit import audit
+from bot.handoff.store import handoffs
+from bot.privacy.notice import notice, settings
+from bot.privacy.retention import Retention, pseudonym
+from bot.zalo.store import inbox, outbox, rejected, users
+from tests.conftest import ROOT
+
+DAY = 86400
+NOW = time.time()
+
+
+@pytest.fixture()
+def stores(tmp_path, monkeypatch):
+    """A project database and a Rasa SQL tracker store, as the assistant keeps them."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'project.db'}")
+    monkeypatch.delenv("TRACKER_STORE_URL", raising=False)
+    engine = db.engine(f"sqlite:///{tmp_path / 'project.db'}")
+    db.create_tables(engine, *db.all_tables())
+    tracker_store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    return engine, tracker_store
+
+
+def say(tracker_store, sender: str, text: str, at: float) -> None:
+    tracker = DialogueStateTracker.from_events(sender, [
+        UserUttered(text, timestamp=at), BotUttered("Dạ, tôi trả lời bạn.", timestamp=at + 1)])
+    asyncio.new_event_loop().run_until_complete(tracker_store.save(tracker))
+
+
+def add(engine, table, **values) -> None:
+    with engine.begin() as c:
+        c.execute(insert(table).values(**values))
+
+
+def count(engine, table, **where) -> int:
+    query = select(table)
+    for column, value in where.items():
+        query = query.where(table.c[column] == value)
+    with engine.connect() as c:
+        return len(c.execute(query).fetchall())
+
+
+def citizen_data(engine, tracker_store, user: str, at: float) -> None:
+    """A citizen who wrote on Zalo, got answers and talked to an officer at ``at``."""
+    say(tracker_store, user, f"tin nhắn của {user}", at)
+    add(engine, inbox, dedup_key=f"{user}-{at}", oa_id="oa", user_id=user, event_name="user_send_text",
+        payload=json.dumps({"message": {"text": f"tin nhắn của {user}"}}), status="done", received_at=at)
+    add(engine, outbox, oa_id="oa", user_id=user, body="{}", status="sent", attempts=1, next_attempt_at=at,
+        created_at=at)
+    add(engine, users, user_id=user, oa_id="oa", follower=False, last_interaction_at=at)
+    add(engine, handoffs, conversation_id=user, unit="phuong-tay-thanh", reason="requested", priority=1,
+        status="closed", created_at=at, ended_at=at + 60)
+
+
+def test_purge_deletes_each_class_after_its_retention_and_keeps_the_rest(stores):
+    engine, tracker_store = stores
+    days = settings()["retention_days"]
+    old = NOW - (max(days["conversations"], days["officer_chats"], days["zalo_messages"]) + 1) * DAY
+    citizen_data(engine, tracker_store, "old-citizen", old)
+    citizen_data(engine, tracker_store, "new-citizen", NOW - DAY)
+    add(engine, users, user_id="old-follower", oa_id="oa", follower=True, last_interaction_at=old)
+    add(engine, rejected, reason="bad signature", body="x", received_at=NOW - (days["rejected_deliveries"] + 1) * DAY)
+    add(engine, inbox, dedup_key="pending-old", oa_id="oa", user_id="slow", event_name="user_send_text",
+        payload="{}", status="pending", received_at=old)  # not handled yet: never purged
+
+    deleted = Retention(engine, db.engine(f"sqlite:///{tracker_store.engine.url.database}")).purge(now=NOW)
+
+    assert deleted["conversations"] == 2 and deleted["officer_chats"] == 1 and deleted["rejected_deliveries"] == 1
+    assert deleted["zalo_messages"] == 2 and deleted["inactive_users"] == 1
+    assert asyncio.new_event_loop().run_until_complete(tracker_store.retrieve("old-citizen")) is None
+    assert asyncio.new_event_loop().run_until_complete(tracker_store.retrieve("new-citizen")) is not None
+    for table, column in ((inbox, "user_id"), (outbox, "user_id"), (users, "user_id"), (handoffs, "conversation_id")):
+        assert count(engine, table, **{column: "old-citizen"}) == 0, table.name
+        assert count(engine, table, **{column: "new-citizen"}) == 1, table.name
+    assert count(engine, users, user_id="old-follower") == 1  # followers still get announcements
+    assert count(engine, inbox, user_id="slow") == 1
+    assert count(engine, audit, action="privacy_purge") == 1
+
+
+def test_one_citizens_data_is_exported_then_erased_and_only_theirs(stores):
+    engine, tracker_store = stores
+    retention = Retention(engine, db.engine(f"sqlite:///{tracker_store.engine.url.database}"))
+    citizen_data(engine, tracker_store, "8001", NOW - DAY)
+    citizen_data(engine, tracker_store, "8002", NOW - DAY)
+
+    exported = retention.export("8001", actor="an.nguyen")
+    assert [m["text"] for m in exported["conversation"]] == ["tin nhắn của 8001", "Dạ, tôi trả lời bạn."]
+    assert len(exported["zalo_inbox"]) == 1 and len(exported["officer_chats"]) == 1
+    assert "8002" not in json.dumps(exported)
+
+    erased = retention.erase("8001", actor="an.nguyen")
+    assert erased["conversation"] == 2 and erased["zalo_inbox"] == 1 and erased["officer_chats"] == 1
+    assert retention.export("8001", actor="an.nguyen")["conversation"] == []
+    assert count(engine, inbox, user_id="8002") == 1
+    assert asyncio.new_event_loop().run_until_complete(tracker_store.retrieve("8002")) is not None
+
+    with engine.connect() as c:
+        entries = c.execute(select(audit).where(audit.c.action.in_(("privacy_export", "privacy_erase")))).fetchall()
+    assert [e.actor for e in entries] == ["an.nguyen"] * 3
+    assert {e.subject for e in entries} == {pseudonym("8001")}
+    assert not [e for e in entries if "8001" in (e.detail or "") + (e.subject or "")]
+
+
+def test_the_command_line_writes_a_private_export_and_refuses_bad_use(stores, tmp_path):
+    engine, tracker_store = stores
+    citizen_data(engine, tracker_store, "8003", NOW - DAY)
+    out = tmp_path / "export.json"
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'project.db'}", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-m", "bot.privacy", "export", "8003", "--by", "an.nguyen",
+                           "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert json.loads(out.read_text())["conversation"][0]["text"] == "tin nhắn của 8003"
+    missing = subprocess.run([sys.executable, "-m", "bot.privacy", "erase", "8003"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and "--by" in missing.stderr  # who asks is required, for the audit log
+
+
+def test_the_notice_names_the_retention_it_enforces():
+    days = settings()["retention_days"]["conversations"]
+    assert f"{days} ngày" in notice() and "{" not in notice()
+
+
+@pytest.mark.parametrize("question", ["dữ liệu của tôi", "du lieu cua toi luu bao lau", "/ask_privacy"])
+def test_citizens_asking_what_is_kept_get_the_notice(assistant, question):
+    replies = assistant.say(f"privacy-{abs(hash(question)) % 10000}", question)
+    assert notice() in [r.get("text") for r in replies]
+
+
+def test_the_welcome_points_to_the_notice(assistant):
+    replies = assistant.say("privacy-follow", "/follow")
+    assert "/ask_privacy" in [b["payload"] for b in replies[0]["buttons"]]
