@@ -1,9 +1,10 @@
-"""Fault drills on the running assistant: a server process dies mid-conversation.
+"""Fault drills on the running assistant: a server process dies mid-conversation, or keeps dying.
 The run command starts it again; the citizen is told when an answer was lost,
 nothing they sent is lost, and the conversation goes on when it is back."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from pathlib import Path
@@ -122,3 +123,46 @@ def test_zalo_is_acknowledged_and_an_emergency_answered_while_the_rasa_server_is
     # Rasa records the emergency once it goes on, and does not answer it a second time
     wait_for(lambda: [e for e in assistant.tracker(caller)["events"] if e["event"] == "user"], timeout=60)
     assert len(zalo.messages(user_id=caller)) == len(answered)
+
+
+def test_a_crash_looping_action_server_takes_nothing_else_down(zalo, assistant):
+    """Issue 15: the action server killed again and again, as soon as it is
+    started again, more often than the old launcher tolerated before stopping
+    everything. The launcher keeps running and starts it again after growing
+    delays; no other process is restarted; the Zalo intake server answers an
+    SOS meanwhile; and the action server is up again at the end."""
+    actions_health = f"http://127.0.0.1:{assistant.actions_port}/health"
+    wait_for(lambda: up(actions_health), timeout=60)
+    others = {marker: child(assistant, marker) for marker in ("bot.apps.intake", "bot.apps.web", "bot.server run")}
+    log_start = len(assistant.log)
+
+    def new_action_server(killed):
+        for pid in descendants(assistant.process.pid):
+            try:
+                if pid not in killed and b"bot.apps.actions" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    return pid
+            except OSError:
+                continue
+        return None
+
+    killed = []
+    for _ in range(6):  # within about 16 s (0.5 + 1 + 2 + 4 + 8 s of delays)
+        pid = wait_for(lambda: new_action_server(killed), timeout=60)
+        kill(pid)
+        killed.append(pid)
+    assert assistant.process.poll() is None  # the launcher did not give up
+
+    caller = "8" + str(uuid.uuid4().int)[:17]
+    started = time.monotonic()
+    assert zalo.send(zalo.oa_id, caller, text="cứu")["status"] == 200
+    assert "113" in texts(zalo.wait_for_messages(caller, 1, timeout=15))[0]  # the intake server alone
+    assert not up(actions_health) and time.monotonic() - started < 15  # answered while it was down
+
+    wait_for(lambda: up(actions_health), timeout=120)  # started again after its last delay (16 s)
+    assert assistant.process.poll() is None
+    assert {marker: child(assistant, marker) for marker in others} == others  # nothing else restarted
+    log = assistant.log[log_start:]
+    delays = [float(d) for d in re.findall(
+        r"action server \(pid \d+\) exited with code -9 \(SIGKILL\); starting it again in ([\d.]+) s", log)]
+    assert len(delays) == 6 and all(later == min(2 * earlier, 30) for earlier, later in zip(delays, delays[1:]))
+    assert "action server started again" in log

@@ -16,9 +16,13 @@
    (devtools/zalo_sim/), a local server speaking Zalo's Open API with a chat
    page to talk to the assistant as a citizen, with the Zalo settings
    pointed at it;
-3. waits until they answer, prints the URLs to use, starts again a process
-   that dies (giving up if they keep dying), and stops every process it
-   started on Ctrl-C.
+3. waits until they answer (startup fails if one does not), prints the URLs
+   to use, and from then on keeps every process running on its own: one that
+   exits, or stops answering its health URL (hung: killed), is started again
+   after a delay growing from 0.5 s to 30 s while it keeps failing
+   (``Processes``), so a crash-looping action server never takes the Zalo
+   intake server or the others down; it stops every process it started on
+   Ctrl-C or SIGTERM, and only then exits.
 """
 
 from __future__ import annotations
@@ -32,8 +36,8 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import List, Optional
@@ -155,17 +159,22 @@ def dev_zalo_env(state_dir: Path, sim_url: str, database_url: str) -> dict:
     return {**dev, "ZALO_OA_NAME": "Công an phường (mô phỏng)", "ZALO_API_BASE": sim_url, "ZALO_OAUTH_BASE": sim_url}
 
 
+def answers(url: str, timeout: float) -> bool:
+    """Whether ``url`` answers 200 within ``timeout`` seconds."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status == 200
+    except Exception:  # refused, timed out, an HTTP error, a broken answer...: not up
+        return False
+
+
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"process exited with code {process.returncode} before {url} answered")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, OSError):
-            pass
+        if answers(url, timeout=2):
+            return
         time.sleep(0.5)
     raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
 
@@ -180,55 +189,151 @@ def _die_with_parent() -> None:
         pass
 
 
-class Processes:
-    """The child processes; each in its own process group so all of it stops.
-    One that dies is started again (a crashed action server must not take
-    the assistant down), unless they keep dying."""
+def _say(level: str, message: str) -> None:
+    """A line for operators on stderr."""
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} launcher {level}: {message}", file=sys.stderr, flush=True)
 
-    MAX_RESTARTS = 5  # within RESTART_WINDOW seconds, then give up
-    RESTART_WINDOW = 60.0
+
+def _exit_status(code: int) -> str:
+    if code < 0:
+        try:
+            return f"exited with code {code} ({signal.Signals(-code).name})"
+        except ValueError:
+            pass
+    return f"exited with code {code}"
+
+
+class Processes:
+    """The child processes, each in its own process group so all of it stops.
+
+    Each child has its own restart policy, like systemd's ``Restart=always``
+    with a growing ``RestartSec``: one that exits, or stops answering its
+    health URL (hung), is started again after a delay that doubles at each
+    restart (FIRST_DELAY up to MAX_DELAY) and goes back to FIRST_DELAY once it
+    stayed up STABLE_AFTER seconds. A crash-looping child never stops the
+    others: the launcher never gives up on its own.
+    """
+
+    FIRST_DELAY = 0.5  # seconds before the first restart
+    MAX_DELAY = 30.0
+    STABLE_AFTER = 60.0  # seconds up after which a death counts as a first one again
+    PROBE_EVERY = 5.0  # seconds between health checks of a child
+    PROBE_TIMEOUT = 3.0
+    # in a row (about 30 s without an answer): the child is hung, killed and started again. Not fewer: a
+    # busy child may not answer for a while (the action server's first action loads the knowledge base and
+    # Rasa's libraries, blocking it for 10-20 s on a loaded machine)
+    MAX_FAILED_PROBES = 6
+
+    class Child:
+        """One process kept running: how to start it, where it answers, its restart state."""
+
+        def __init__(self, name: str, command: List[str], kwargs: dict, health_url: Optional[str],
+                     start_timeout: float, first_delay: float) -> None:
+            self.name, self.command, self.kwargs = name, command, kwargs
+            self.health_url, self.start_timeout = health_url, start_timeout
+            self.delay = first_delay  # before the next restart
+            self.process: Optional[subprocess.Popen] = None  # None while waiting to be started again
+            self.started = 0.0  # time.monotonic() of the last start
+            self.restart_at = 0.0  # while down: when to start it again
+
+        def start(self) -> subprocess.Popen:
+            self.started = time.monotonic()
+            self.process = subprocess.Popen(self.command, cwd=ROOT, start_new_session=True,
+                                            preexec_fn=_die_with_parent, **self.kwargs)
+            self.answered = False  # its health URL answered since this start
+            self.failed_probes = 0  # in a row
+            self.probe: Optional[tuple] = None  # (thread, result, started) of the health check under way
+            self.next_probe = self.started
+            return self.process
+
+        def kill(self) -> None:
+            """SIGKILL to its whole process group (or to what is left of it)."""
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.process.wait()
+
+        def hung(self, now: float, every: float, timeout: float, limit: int) -> bool:
+            """Probe the health URL in a thread now and then, without waiting for it;
+            True after ``limit`` failed probes in a row (failures while it starts,
+            before it first answered, count only after ``start_timeout``)."""
+            if not self.health_url:
+                return False
+            if self.probe is None:
+                if now >= self.next_probe:
+                    result: list = []
+                    thread = threading.Thread(target=lambda: result.append(answers(self.health_url, timeout)),
+                                              name=f"probe {self.name}", daemon=True)
+                    thread.start()
+                    self.probe, self.next_probe = (thread, result, now), now + every
+                return False
+            thread, result, started = self.probe
+            if thread.is_alive() and now - started < every:
+                return False
+            self.probe = None  # done, or still going after `every` seconds: a failure
+            if result == [True]:
+                self.answered, self.failed_probes = True, 0
+            elif self.answered or now - self.started > self.start_timeout:
+                self.failed_probes += 1
+            return self.failed_probes >= limit
 
     def __init__(self) -> None:
-        self.children: List[subprocess.Popen] = []
-        self._how: List[tuple] = []  # (command, kwargs) of each child, to start it again
-        self._restarts: List[float] = []
+        self.children: List[Processes.Child] = []
 
-    def start(self, command: List[str], **kwargs) -> subprocess.Popen:
-        child = subprocess.Popen(command, cwd=ROOT, start_new_session=True, preexec_fn=_die_with_parent, **kwargs)
+    def start(self, command: List[str], name: Optional[str] = None, health_url: Optional[str] = None,
+              start_timeout: float = 120.0, **kwargs) -> subprocess.Popen:
+        """Start a child (Popen's ``kwargs``); ``health_url`` answers 200 while
+        it is well, from at most ``start_timeout`` seconds after it starts."""
+        child = self.Child(name or " ".join(command[:3]), command, kwargs, health_url, start_timeout,
+                           self.FIRST_DELAY)
         self.children.append(child)
-        self._how.append((command, kwargs))
-        return child
+        return child.start()
 
-    def revive(self) -> bool:
-        """Start again the children that exited; False once they die too often."""
-        for index, child in enumerate(self.children):
-            if child.poll() is None:
-                continue
-            now = time.monotonic()
-            self._restarts = [t for t in self._restarts if now - t < self.RESTART_WINDOW] + [now]
-            name = " ".join(child.args[:3]) if isinstance(child.args, list) else str(child.args)
-            if len(self._restarts) > self.MAX_RESTARTS:
-                print(f"error: {name} exited with code {child.returncode}; too many restarts, stopping",
-                      file=sys.stderr, flush=True)
-                return False
-            print(f"warning: {name} exited with code {child.returncode}; starting it again",
-                  file=sys.stderr, flush=True)
-            command, kwargs = self._how[index]
-            self.children[index] = subprocess.Popen(command, cwd=ROOT, start_new_session=True,
-                                                    preexec_fn=_die_with_parent, **kwargs)
-        return True
+    def revive(self) -> None:
+        """One supervision step: start again the children whose delay is over;
+        notice those that exited or are hung (and kill those)."""
+        now = time.monotonic()
+        for child in self.children:
+            if child.process is None:
+                if now >= child.restart_at:
+                    try:
+                        child.start()
+                        _say("info", f"{child.name} started again (pid {child.process.pid})")
+                    except OSError as error:
+                        self._down(child, now, f"could not be started ({error})")
+            elif child.process.poll() is not None:
+                child.kill()  # anything it left behind in its group, which might hold its port
+                self._down(child, now, _exit_status(child.process.returncode))
+            elif child.hung(now, self.PROBE_EVERY, self.PROBE_TIMEOUT, self.MAX_FAILED_PROBES):
+                child.kill()
+                self._down(child, now, f"did not answer {child.health_url} {child.failed_probes} times in a row "
+                                       f"(hung); killed it")
+
+    def _down(self, child: Processes.Child, now: float, why: str) -> None:
+        if now - child.started >= self.STABLE_AFTER:
+            child.delay = self.FIRST_DELAY
+        pid = f" (pid {child.process.pid})" if child.process else ""
+        child.process, child.restart_at = None, now + child.delay
+        at = time.strftime("%H:%M:%S", time.localtime(time.time() + child.delay))
+        _say("warning", f"{child.name}{pid} {why}; starting it again in {child.delay:.1f} s (at {at})")
+        child.delay = min(child.delay * 2, self.MAX_DELAY)
 
     def stop(self) -> None:
-        for child in self.children:
-            if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
+        running = [child.process for child in self.children if child.process is not None]
+        for process in running:
+            if process.poll() is None:
+                try:
+                    os.killpg(process.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
         deadline = time.monotonic() + 10
-        for child in self.children:
+        for process in running:
             try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
@@ -317,12 +422,14 @@ def main(argv: Optional[List[str]] = None) -> int:
                 "--webhook-url", f"http://127.0.0.1:{args.intake_port}/webhooks/zalo/webhook",
                 "--users-file", str(args.state_dir / "zalo_sim_users.json"),
             ], env={**os.environ, "ZALO_SIM_APP_ID": child_env["ZALO_APP_ID"],
-                    "ZALO_SIM_APP_SECRET": child_env["ZALO_APP_SECRET"], "ZALO_SIM_OA": account})
+                    "ZALO_SIM_APP_SECRET": child_env["ZALO_APP_SECRET"], "ZALO_SIM_OA": account},
+                name="Zalo simulator")
             wait_until_up(f"{sim_url}/_sim/state", simulator, timeout=120)
         webs = [  # web server i talks to Rasa replica i
             processes.start([sys.executable, "-m", "bot.apps.web", "--host", args.public_host,
                              "--port", str(args.web_port + i)],
-                            env={**child_env, "RASA_URL": f"http://127.0.0.1:{args.port + i}"})
+                            env={**child_env, "RASA_URL": f"http://127.0.0.1:{args.port + i}"},
+                            name=f"web server {i + 1}", health_url=f"http://127.0.0.1:{args.web_port + i}/health")
             for i in range(args.replicas)
         ]
         # Zalo's webhook: verified, stored and acknowledged there, whatever the Rasa servers are doing
@@ -330,10 +437,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             [sys.executable, "-m", "bot.apps.intake", "--host", args.public_host, "--port", str(args.intake_port),
              *[arg for i in range(args.replicas) for arg in ("--rasa-url", f"http://127.0.0.1:{args.port + i}")]],
             env={**child_env, "ZALO_WORKER_ID": f"{socket.gethostname()}:intake"},
+            name="Zalo intake server", health_url=f"http://127.0.0.1:{args.intake_port}/health",
         )
         actions = processes.start(
             [sys.executable, "-m", "bot.apps.actions", "--host", args.host, "--port", str(args.actions_port)],
-            env=child_env,
+            env=child_env, name="action server", health_url=f"http://127.0.0.1:{args.actions_port}/health",
         )
         for i, web in enumerate(webs):
             wait_until_up(f"http://127.0.0.1:{args.web_port + i}/health", web, timeout=120)
@@ -348,6 +456,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         for i in range(args.replicas):  # one after the other: the first creates the tracker store's tables
             server = processes.start(
                 env={**child_env, "ZALO_WORKER_ID": f"{socket.gethostname()}:rasa-{i}"},  # same after a restart
+                name=f"Rasa server {i + 1}", health_url=f"http://127.0.0.1:{args.port + i}/", start_timeout=300,
                 command=[  # Rasa with the project's server settings (bot/server/settings.py)
                     *RASA_SERVER, "run",
                     "--enable-api",  # JWT-protected with RASA_AUTH_TOKEN (bot/server/__main__.py)
@@ -386,10 +495,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             "",
         ]
         print("\n".join(lines), flush=True)
-        while not stopping:
-            if not processes.revive():
-                return 1
-            time.sleep(0.5)
+        while not stopping:  # only Ctrl-C or SIGTERM stops the launcher now
+            processes.revive()
+            time.sleep(0.2)
         return 0
     except RuntimeError as error:
         print(f"error: {error}", file=sys.stderr)
