@@ -2,7 +2,12 @@
 when, for photos or files, and whether the citizen stays anonymous; "hủy"
 stops it at any question. The report gets a tracking code, goes to the ward
 of its place (bot/tipoffs/routing.py) and appears in the officer console.
-Later "tra cứu TG-XXXXXX" shows its status, to the same Zalo user only."""
+Later "tra cứu TG-XXXXXX" shows its status, to the same Zalo user only.
+
+Confidential by data class (bot/tipoffs/redaction.py): every message these
+actions send is marked ``{"confidential": "tipoff"}`` (the console shows a
+placeholder, the Zalo outbox does not keep it once sent), and the Zalo
+delivery of each answer the form takes is blanked once handled."""
 
 from __future__ import annotations
 
@@ -21,11 +26,12 @@ from bot.core.content import read_texts
 from bot.core.units import load_units
 from bot.core.web import VIETNAM
 from bot.nlu.text import canonical, fold
+from bot.tipoffs.redaction import CONFIDENTIAL_SLOTS, MARK
 from bot.tipoffs.routing import route
 from bot.tipoffs.store import TipoffStore, find_code
+from bot.zalo.store import ZaloStore
 
-SLOTS = ["tipoff_what", "tipoff_where", "tipoff_when", "tipoff_evidence", "tipoff_anonymous", "tipoff_contact",
-         "tipoff_latitude", "tipoff_longitude", "tipoff_attachments", "tipoff_cancelled"]
+SLOTS = sorted(CONFIDENTIAL_SLOTS)  # the form's answers and draft: all cleared before and after a report
 CANCEL = re.compile(r"^(huy|huy bo|huy tin bao|thoi|dung|dung lai|khong bao nua|thoi khong bao nua|cancel)"
                     r"( nhe| a| di| nua)?$")
 NO_EVIDENCE = {"khong", "khong co", "ko", "k", "ko co", "k co", "khong co gi", "chua co"}
@@ -52,12 +58,29 @@ def reset() -> List[EventType]:
     return [SlotSet(slot, None) for slot in SLOTS]
 
 
+def tell(dispatcher: CollectingDispatcher, text: str) -> None:
+    """A message about a tip-off: marked, so officers never read it in chats."""
+    dispatcher.utter_message(text=text, confidential=MARK)
+
+
+@lru_cache(maxsize=1)
+def zalo_store() -> ZaloStore:
+    return ZaloStore()
+
+
+def forget_delivery(tracker: Tracker) -> None:
+    """The Zalo inbox keeps no copy of an answer to the form once it is handled."""
+    msg_id = ((tracker.latest_message or {}).get("metadata") or {}).get("msg_id")
+    if msg_id:
+        zalo_store().mark_inbound_confidential(str(msg_id))
+
+
 class ActionStartTipoff(Action):
     def name(self) -> Text:
         return "action_start_tipoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text=texts()["intro"])
+        tell(dispatcher, texts()["intro"])
         events = reset()
         text = (tracker.latest_message or {}).get("text") or ""
         if len(words(text).split()) >= texts()["describes_at_least_words"] and not text.startswith("/"):
@@ -85,6 +108,7 @@ class ValidateTipoffForm(FormValidationAction):
         """Cancellation, media or a location in place of an answer; None for a plain answer."""
         if value is None:  # a slot cleared (by action_start_tipoff), not an answer
             return {slot: None}
+        forget_delivery(tracker)
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
         said = words(message.get("text") or "")
@@ -97,7 +121,7 @@ class ValidateTipoffForm(FormValidationAction):
                 payload = item.get("payload") or {}
                 attachments.append({"type": item.get("type") or "file", "url": payload.get("url") or "",
                                     "name": payload.get("name") or ""})
-            dispatcher.utter_message(text=texts()["media_received"].format(count=len(attachments)))
+            tell(dispatcher, texts()["media_received"].format(count=len(attachments)))
             return {slot: None, "tipoff_attachments": attachments}
         if intent == "share_location":
             entities = {e.get("entity"): e.get("value") for e in message.get("entities") or []}
@@ -107,7 +131,7 @@ class ValidateTipoffForm(FormValidationAction):
                 if slot == "tipoff_where":
                     return {**located, slot: f"Vị trí đã chia sẻ ({located['tipoff_latitude']:.6f}, "
                                              f"{located['tipoff_longitude']:.6f})"}
-                dispatcher.utter_message(text=texts()["location_received"])
+                tell(dispatcher, texts()["location_received"])
                 return {**located, slot: None}
         return None
 
@@ -117,7 +141,7 @@ class ValidateTipoffForm(FormValidationAction):
         if common is not None:
             return common
         if len(str(value or "").strip()) < 8:
-            dispatcher.utter_message(text=texts()["too_short"])
+            tell(dispatcher, texts()["too_short"])
             return {"tipoff_what": None}
         return {"tipoff_what": str(value).strip()}
 
@@ -152,7 +176,7 @@ class ValidateTipoffForm(FormValidationAction):
             return {"tipoff_anonymous": True}
         if said in NAMED:
             return {"tipoff_anonymous": False}
-        dispatcher.utter_message(text=texts()["not_understood_yes_no"])
+        tell(dispatcher, texts()["not_understood_yes_no"])
         return {"tipoff_anonymous": None}
 
     async def validate_tipoff_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -168,7 +192,7 @@ class ActionSubmitTipoff(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         t = texts()
         if tracker.get_slot("tipoff_cancelled"):
-            dispatcher.utter_message(text=t["cancelled"])
+            tell(dispatcher, t["cancelled"])
             return reset()
         slot = tracker.get_slot
         latitude, longitude = slot("tipoff_latitude"), slot("tipoff_longitude")
@@ -181,7 +205,7 @@ class ActionSubmitTipoff(Action):
             attachments=slot("tipoff_attachments") or [],
         )
         note = t["received_anonymous"] if anonymous else t["received_named"]
-        dispatcher.utter_message(text=t["received"].format(code=report["code"], unit=load_units().get(unit).name)
+        tell(dispatcher, t["received"].format(code=report["code"], unit=load_units().get(unit).name)
                                  + " " + note)
         return reset()
 
@@ -195,12 +219,12 @@ class ActionTipoffStatus(Action):
         code = find_code(tracker.latest_message.get("text") or "")
         reports = TipoffStore().for_reporter(tracker.sender_id, code)
         if code and not reports:
-            dispatcher.utter_message(text=t["not_found"].format(code=code))
+            tell(dispatcher, t["not_found"].format(code=code))
         elif not reports:
-            dispatcher.utter_message(text=t["none_sent"])
+            tell(dispatcher, t["none_sent"])
         else:
             lines = [t["status"].format(code=r["code"], date=date(r["created_at"]), status=t["statuses"][r["status"]],
                                         unit=load_units().get(r["unit"]).name, updated=date(r["updated_at"]))
                      for r in reports[:5]]
-            dispatcher.utter_message(text="\n".join(lines if code else [t["list_heading"], *lines]))
+            tell(dispatcher, "\n".join(lines if code else [t["list_heading"], *lines]))
         return []

@@ -66,19 +66,21 @@ class ZaloOutput(OutputChannel):
             raise ValueError(f"Zalo user {recipient_id} is unknown: they never wrote to an OA served here")
         return oa_id
 
-    def _enqueue(self, recipient_id: Text, items: List[Dict[str, Any]]) -> None:
-        self.outbox.enqueue(self._oa_of(recipient_id), recipient_id, items)
+    def _enqueue(self, recipient_id: Text, items: List[Dict[str, Any]], confidential: bool = False) -> None:
+        self.outbox.enqueue(self._oa_of(recipient_id), recipient_id, items, confidential=confidential)
 
+    # a bot message marked confidential (metadata {"confidential": ...}: actions/tipoffs.py) is not kept once sent
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        self._enqueue(recipient_id, zalo_messages.text_items(text))
+        self._enqueue(recipient_id, zalo_messages.text_items(text), bool(kwargs.get("confidential")))
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
                                      **kwargs: Any) -> None:
-        self.outbox.enqueue_with_buttons(self._oa_of(recipient_id), recipient_id, text, buttons)
+        self.outbox.enqueue_with_buttons(self._oa_of(recipient_id), recipient_id, text, buttons,
+                                         bool(kwargs.get("confidential")))
 
     async def send_quick_replies(self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]],
                                  **kwargs: Any) -> None:
-        await self.send_text_with_buttons(recipient_id, text, quick_replies)
+        await self.send_text_with_buttons(recipient_id, text, quick_replies, **kwargs)
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
         self._enqueue(recipient_id, [zalo_messages.image_item(image)])

@@ -21,10 +21,9 @@ from bot.handoff.service import Handoffs
 from bot.handoff.texts import canned_replies, settings
 from bot.knowledge.store import KnowledgeBase
 from bot.core.web import map_link
+from bot.tipoffs import redaction
 from bot.zalo.store import ZaloStore
 
-TIPOFF_FORM = "tipoff_form"
-TIPOFF_REDACTED = "(Nội dung tin báo tố giác được giữ kín: xem mục Tin báo)"
 REASON_LABELS = {"sos": "SOS khẩn cấp", "tipoff": "Tố giác", "failures": "Trợ lý ảo không hiểu",
                  "requested": "Yêu cầu gặp cán bộ"}
 
@@ -57,7 +56,7 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
 
     def undelivered(conversation_id: str):
         rows = [r for r in zalo.outbox_rows(conversation_id) if r["status"] in ("undeliverable", "failed")]
-        return [{**r, "text": json.loads(r["body"]).get("message", {}).get("text") or "(tệp đính kèm)",
+        return [{**r, "text": redaction.outbox_text(json.loads(r["body"])) or "(tệp đính kèm)",
                  "error": r["last_error"]} for r in rows[-20:]]
 
     visible_units = access.visible_units
@@ -103,25 +102,21 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
         if problem:
             return problem
         tracker = await handoffs.rasa.tracker(handoff["conversation_id"])
-        transcript, in_tipoff = [], False
-        for event in tracker.get("events") or []:
-            if event.get("event") == "active_loop":
-                in_tipoff = event.get("name") == TIPOFF_FORM
-            elif (event.get("event") == "action" and event.get("name") == "action_start_tipoff" and transcript
-                  and transcript[-1]["from"] == "citizen" and not transcript[-1]["text"].startswith("/")):
-                # the message that started a tip-off may already tell what happened ("nhà tôi bị trộm xe")
-                transcript[-1]["text"] = TIPOFF_REDACTED
-            elif event.get("event") == "user":
-                # a confidential report is read on the tip-offs page, by those it was routed to
-                text = TIPOFF_REDACTED if in_tipoff else citizen_text(event)
+        events = tracker.get("events") or []
+        # a tip-off is read on the tip-offs page, by those it was routed to: bot/tipoffs/redaction.py
+        hidden, transcript = redaction.hidden_events(events), []
+        for index, event in enumerate(events):
+            if event.get("event") == "user":
+                text = redaction.shown(hidden, index, citizen_text(event))
                 transcript.append({"time": event.get("timestamp"), "from": "citizen", "text": text, "officer": None})
             elif event.get("event") == "bot" and event.get("text"):
                 username = (event.get("metadata") or {}).get("officer")
                 officer = accounts.officer(username) if username else None
                 transcript.append({"time": event.get("timestamp"), "from": "officer" if username else "bot",
-                                   "text": event["text"],
+                                   "text": redaction.shown(hidden, index, event["text"]),
                                    "officer": officer.display_name if officer else username})
-        slots = {k: v for k, v in (tracker.get("slots") or {}).items() if v not in (None, [], "") and k != "session_started_metadata"}
+        slots = {k: v for k, v in redaction.visible_slots(tracker.get("slots")).items()
+                 if v not in (None, [], "") and k != "session_started_metadata"}
         procedure = slots.get("procedure")
         latest = tracker.get("latest_message") or {}
         return response.json({

@@ -3,7 +3,9 @@ units (commanders: and every unit below), their attachments and history;
 officers update the status the citizen sees and escalate a report to the
 unit above. The reporter's identity is in the answer only when the citizen
 did not ask for anonymity, and only for those who can see the report;
-every view is audited."""
+every view is audited. An anonymous reporter's Zalo user is sealed
+(bot/tipoffs/sealed.py): only a commander of the handling unit may open it,
+giving a reason, and the opening is in the report's history."""
 
 from __future__ import annotations
 
@@ -19,7 +21,9 @@ from bot.knowledge.store import KnowledgeBase
 from bot.tipoffs.store import STATUSES, TipoffStore
 
 ACTIONS = {"tipoff_received": "Tiếp nhận tin báo", "tipoff_viewed": "Xem tin báo",
-           "tipoff_status": "Cập nhật trạng thái", "tipoff_escalated": "Chuyển lên cấp trên"}
+           "tipoff_status": "Cập nhật trạng thái", "tipoff_escalated": "Chuyển lên cấp trên",
+           "tipoff_unsealed": "Mở niêm phong danh tính người báo tin"}
+UNSEAL_REASON_MIN = 10
 
 
 def create(access: Access, kb: Optional[KnowledgeBase] = None, store: Optional[TipoffStore] = None) -> Blueprint:
@@ -74,6 +78,7 @@ def create(access: Access, kb: Optional[KnowledgeBase] = None, store: Optional[T
             "map": map_link(tipoff["latitude"], tipoff["longitude"]) if tipoff["latitude"] is not None else None,
             "attachments": tipoff["attachments"], "history": history,
             "escalate_to": {"id": parent, "name": units.get(parent).name} if parent in units.units else None,
+            "can_unseal": tipoff["anonymous"] and access.is_commander_of(session, tipoff["unit"]),
         }
         if not tipoff["anonymous"]:
             result["reporter"] = {"zalo_user_id": tipoff["reporter_id"], "contact": tipoff["contact"]}
@@ -102,5 +107,23 @@ def create(access: Access, kb: Optional[KnowledgeBase] = None, store: Optional[T
         if not store.escalate(code, tipoff["unit"], parent, session.officer.username, note):
             return error("Tin báo vừa được chuyển đi nơi khác. Hãy tải lại danh sách.", 409)
         return response.json({"ok": True, "unit": parent, "unit_name": units.get(parent).name})
+
+    @console.post("/api/tipoffs/<code>/unseal")
+    async def unseal(request: Request, code: str):
+        """Break-glass: who sent an anonymous report, for a commander of its unit, with a reason, audited."""
+        session, tipoff, problem = visible(request, code, state_changing=True)
+        if problem:
+            return problem
+        if not access.is_commander_of(session, tipoff["unit"]):
+            return error("Chỉ chỉ huy đơn vị xử lý tin báo mới được mở niêm phong danh tính người báo tin.", 403)
+        if not tipoff["anonymous"]:
+            return error("Tin báo này không ẩn danh: thông tin người báo tin đã có trong chi tiết.", 409)
+        reason = str((request.json or {}).get("reason") or "").strip()
+        if len(reason) < UNSEAL_REASON_MIN:
+            return error(f"Hãy ghi rõ lý do mở niêm phong (ít nhất {UNSEAL_REASON_MIN} ký tự).", 400)
+        reporter = store.unseal(code, session.officer.username, reason[:1000])
+        if not reporter:
+            return error("Không còn thông tin người báo tin của tin báo này.", 404)
+        return response.json({"zalo_user_id": reporter})
 
     return console

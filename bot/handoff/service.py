@@ -29,6 +29,7 @@ from bot.core.internal_auth import RASA_SECRET, rasa_headers, secret
 from bot.core.units import load_units
 from bot.handoff.store import HandoffStore
 from bot.handoff.texts import settings
+from bot.tipoffs.redaction import last_citizen_text
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ class Handoffs:
                     if tracker is not None:
                         messages = citizen_messages(tracker, since=handoff["created_at"])
                         previews[handoff["id"]] = {
-                            "last_message": messages[-1].get("text") if messages else None,
+                            "last_message": last_citizen_text(tracker.get("events") or [], handoff["created_at"]),
                             "message_count": len(messages),
                         }
                 except Exception:  # one broken chat must not stop the others

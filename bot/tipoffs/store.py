@@ -1,9 +1,11 @@
 """Tip-offs in the project database.
 
-The reporter is the Zalo user (conversation id) who sent the report: kept
-so that only they can look it up by its code, and shown to officers only
-when they did not ask for anonymity (bot/console/tipoffs.py). Nothing here
-logs; the audit log records codes, units and officers, never the reporter.
+A report's row names its reporter (the Zalo user, ``reporter_id``) only
+when they did not ask for anonymity; it is '' otherwise. Who sent each
+report is sealed apart (bot/tipoffs/sealed.py): the reporter's own look-up
+by code reads it, and a commander's audited break-glass (``unseal``).
+Nothing here logs; the audit log records codes, units and officers, never
+the reporter.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.core import db
 from bot.core.audit import AuditLog
+from bot.tipoffs import sealed
 
 STATUSES = ("received", "verifying", "transferred", "resolved")
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out over the phone
@@ -29,7 +32,7 @@ tipoffs = Table(
     "tipoffs", db.metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("code", String(16), unique=True, nullable=False),
-    Column("reporter_id", String(128), nullable=False, index=True),
+    Column("reporter_id", String(128), nullable=False, index=True),  # named reports only; '' when anonymous
     Column("anonymous", Boolean, nullable=False),
     Column("contact", Text),  # name and phone, only when not anonymous
     Column("what", Text, nullable=False),
@@ -58,16 +61,19 @@ def subject(code: str) -> str:
 class TipoffStore:
     def __init__(self, engine: Optional[Engine] = None):
         self.engine = engine or db.engine()
-        db.metadata.create_all(self.engine, tables=[tipoffs])
+        db.metadata.create_all(self.engine, tables=[tipoffs, sealed.reporters])
         self.audit = AuditLog(self.engine)
+        if self.engine.url not in _sealed_engines:
+            seal_older_reports(self.engine)
+            _sealed_engines.add(self.engine.url)
 
     def create(self, reporter_id: str, unit: str, what: str, place: str = "", occurred: str = "",
                anonymous: bool = True, contact: Optional[str] = None, latitude: Optional[float] = None,
                longitude: Optional[float] = None, attachments: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
         now = time.time()
         values = dict(
-            reporter_id=reporter_id, anonymous=anonymous, contact=None if anonymous else contact, what=what,
-            place=place, latitude=latitude, longitude=longitude, occurred=occurred,
+            reporter_id="" if anonymous else reporter_id, anonymous=anonymous,
+            contact=None if anonymous else contact, what=what, place=place, latitude=latitude, longitude=longitude, occurred=occurred,
             attachments=json.dumps(attachments or [], ensure_ascii=False), unit=unit, status="received",
             created_at=now, updated_at=now,
         )
@@ -76,6 +82,7 @@ class TipoffStore:
             try:
                 with self.engine.begin() as c:
                     c.execute(insert(tipoffs).values(code=code, **values))
+                    sealed.seal(c, code, reporter_id)
                 break
             except IntegrityError:  # the code is taken: draw another
                 continue
@@ -92,7 +99,7 @@ class TipoffStore:
 
     def for_reporter(self, reporter_id: str, code: Optional[str] = None) -> List[Dict[str, Any]]:
         """The reporter's own tip-offs (newest first), or the one with ``code`` if it is theirs."""
-        query = select(tipoffs).where(tipoffs.c.reporter_id == reporter_id)
+        query = select(tipoffs).where(tipoffs.c.code.in_(sealed.codes_of(reporter_id)))
         if code:
             query = query.where(tipoffs.c.code == code)
         with self.engine.connect() as c:
@@ -130,6 +137,31 @@ class TipoffStore:
 
     def history(self, code: str) -> List[Dict[str, Any]]:
         return self.audit.entries(subject=subject(code))
+
+    def unseal(self, code: str, officer: str, reason: str) -> Optional[str]:
+        """Break-glass: the Zalo user who sent report ``code``, once the audit
+        log holds who asked and why (the caller checks that they may)."""
+        self.audit.log(officer, "tipoff_unsealed", subject=subject(code), detail={"reason": reason})
+        with self.engine.connect() as c:
+            return sealed.reporter_of(c, code)
+
+
+_sealed_engines: set = set()  # the databases seal_older_reports ran on, in this process
+
+
+def seal_older_reports(engine: Engine) -> None:
+    """Databases from before the seal: every reporter into the sealed table,
+    and out of the rows of anonymous reports."""
+    try:
+        with engine.begin() as c:
+            c.execute(insert(sealed.reporters).from_select(
+                ["code", "reporter_id", "sealed_at"],
+                select(tipoffs.c.code, tipoffs.c.reporter_id, tipoffs.c.created_at).where(and_(
+                    tipoffs.c.reporter_id != "", tipoffs.c.code.not_in(select(sealed.reporters.c.code))))))
+            c.execute(update(tipoffs).where(and_(tipoffs.c.anonymous.is_(True), tipoffs.c.reporter_id != ""))
+                      .values(reporter_id=""))
+    except IntegrityError:  # another process sealed them at the same moment
+        pass
 
 
 def _as_dict(row) -> Optional[Dict[str, Any]]:

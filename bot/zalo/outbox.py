@@ -51,15 +51,18 @@ class Outbox:
         self.workers = UserWorkers(self._drain, store.users_with_due_messages, "Zalo outbox delivery")
         self.kick, self.sweep_forever = self.workers.kick, self.workers.sweep_forever
 
-    def enqueue(self, oa_id: str, user_id: str, items: List[Dict[str, Any]], menu: Any = KEEP_MENU) -> None:
-        """Queue messages to a user and make sure they are being delivered."""
-        self.store.enqueue(oa_id, user_id, items, menu)
+    def enqueue(self, oa_id: str, user_id: str, items: List[Dict[str, Any]], menu: Any = KEEP_MENU,
+                confidential: bool = False) -> None:
+        """Queue messages to a user and make sure they are being delivered
+        (``confidential``: their text is not kept once sent: ZaloStore)."""
+        self.store.enqueue(oa_id, user_id, items, menu, confidential=confidential)
         self.kick(user_id)
 
-    def enqueue_with_buttons(self, oa_id: str, user_id: str, text: str, buttons: List[Dict[str, Any]]) -> None:
+    def enqueue_with_buttons(self, oa_id: str, user_id: str, text: str, buttons: List[Dict[str, Any]],
+                             confidential: bool = False) -> None:
         """A text with choices: Zalo buttons, and numbers the citizen may answer with."""
         items, menu = zalo_messages.button_items(text, buttons)
-        self.enqueue(oa_id, user_id, items, menu)
+        self.enqueue(oa_id, user_id, items, menu, confidential)
 
     async def _drain(self, user_id: str) -> None:
         while True:

@@ -14,6 +14,11 @@ the process comes back under the same worker id (it releases its own).
 * tokens: the rotated access/refresh tokens of each OA.
 * users: which OA a user belongs to, follow state, last numbered menu.
 * rejected: deliveries refused (bad signature, malformed JSON…), for audit.
+
+A delivery or a message marked ``confidential`` (what a citizen confided,
+e.g. an answer to the tip-off form, or the bot's confirmation with a
+tracking code) keeps its text only while it is being handled: its payload or
+body is replaced by ``REDACTED`` once it is done, sent or given up.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    case,
     insert,
     or_,
     select,
@@ -47,6 +53,7 @@ from bot.core import db
 INBOX_LEASE_SECONDS = 300.0  # longer than Rasa takes for a turn, even with a slow action server
 OUTBOX_LEASE_SECONDS = 120.0  # longer than a send with its timeouts and a token refresh
 KEEP_MENU = object()  # enqueue(): messages that leave the user's numbered choices as they are
+REDACTED = json.dumps({"redacted": True})  # the payload or body of a confidential one, once handled
 
 inbox = Table(
     "zalo_inbox", db.metadata,
@@ -60,6 +67,7 @@ inbox = Table(
     Column("claimed_until", Float),
     Column("claimed_by", String(64)),  # the claiming process's worker id (ZALO_WORKER_ID)
     Column("emergency", Boolean),  # answered as an SOS on arrival (bot/safety)
+    Column("confidential", Boolean),  # the payload is blanked once handled (mark_inbound_confidential)
     Column("error", Text),
     Column("received_at", Float, nullable=False),
     Column("processed_at", Float),
@@ -81,6 +89,7 @@ outbox = Table(
     Column("created_at", Float, nullable=False),
     Column("sent_at", Float),
     Column("zalo_message_id", String(64)),
+    Column("confidential", Boolean),  # the body is blanked once sent or given up
 )
 
 tokens = Table(
@@ -177,7 +186,17 @@ class ZaloStore:
     def finish_inbound(self, row_id: int, status: str, error: Optional[str] = None) -> None:
         with self.engine.begin() as c:
             c.execute(update(inbox).where(inbox.c.id == row_id).values(
-                status=status, error=error, processed_at=time.time(), claimed_until=None, claimed_by=None))
+                status=status, error=error, processed_at=time.time(), claimed_until=None, claimed_by=None,
+                payload=case((inbox.c.confidential.is_(True), REDACTED), else_=inbox.c.payload)))
+
+    def mark_inbound_confidential(self, msg_id: str) -> None:
+        """The delivery of message ``msg_id`` holds what the citizen confided:
+        keep its payload only until it is handled (now, if it already was)."""
+        key = inbox.c.dedup_key == f"msg:{msg_id}"
+        with self.engine.begin() as c:
+            c.execute(update(inbox).where(key).values(confidential=True))
+            c.execute(update(inbox).where(and_(key, inbox.c.status.not_in(("pending", "processing"))))
+                      .values(payload=REDACTED))
 
     def reject(self, reason: str, body: bytes) -> None:
         with self.engine.begin() as c:
@@ -186,22 +205,25 @@ class ZaloStore:
 
     # ---- outbox
     def enqueue(self, oa_id: str, user_id: str, bodies: List[Dict[str, Any]], menu: Any = KEEP_MENU,
-                not_before: Optional[float] = None, connection: Optional[Connection] = None) -> List[int]:
+                not_before: Optional[float] = None, connection: Optional[Connection] = None,
+                confidential: bool = False) -> List[int]:
         """Queue messages to a user, in order, in one transaction; their ids.
         ``menu``: the payloads of the numbered choices they now offer (None: no
         choices); ``not_before``: not sent before this time (a large
         announcement is spread out); ``connection``: the caller's transaction,
-        to queue the messages together with what the caller writes."""
+        to queue the messages together with what the caller writes;
+        ``confidential``: their bodies are blanked once sent or given up."""
         if connection is None:
             with self.engine.begin() as c:
-                return self.enqueue(oa_id, user_id, bodies, menu, not_before, c)
+                return self.enqueue(oa_id, user_id, bodies, menu, not_before, c, confidential)
         now = time.time()
         if menu is not KEEP_MENU:
             connection.execute(update(users).where(users.c.user_id == user_id).values(
                 menu=json.dumps(menu) if menu else None))
         return [connection.execute(insert(outbox).values(
             oa_id=oa_id, user_id=user_id, body=json.dumps(body, ensure_ascii=False), status="pending",
-            attempts=0, next_attempt_at=not_before or now, created_at=now)).inserted_primary_key[0]
+            attempts=0, next_attempt_at=not_before or now, created_at=now,
+            confidential=confidential or None)).inserted_primary_key[0]
             for body in bodies]
 
     def audience(self, connection: Optional[Connection] = None) -> List[Dict[str, Any]]:
@@ -253,7 +275,7 @@ class ZaloStore:
 
     def mark_sent(self, row_id: int, message_id: Optional[str]) -> None:
         self._update_outbox(row_id, status="sent", sent_at=time.time(), zalo_message_id=message_id,
-                            attempts=outbox.c.attempts + 1)
+                            attempts=outbox.c.attempts + 1, body=_redacted_when_confidential())
 
     def mark_retry(self, row_id: int, delay: float, code: Optional[int], error: str) -> None:
         self._update_outbox(row_id, attempts=outbox.c.attempts + 1, next_attempt_at=time.time() + delay,
@@ -261,7 +283,7 @@ class ZaloStore:
 
     def mark_final(self, row_id: int, status: str, code: Optional[int], error: str) -> None:
         self._update_outbox(row_id, status=status, attempts=outbox.c.attempts + 1, error_code=code,
-                            last_error=error)
+                            last_error=error, body=_redacted_when_confidential())
 
     def _update_outbox(self, row_id: int, **values: Any) -> None:
         with self.engine.begin() as c:
@@ -302,3 +324,7 @@ class ZaloStore:
         with self.engine.connect() as c:
             row = c.execute(select(users).where(users.c.user_id == user_id)).first()
         return dict(row._mapping) if row else None
+
+
+def _redacted_when_confidential():
+    return case((outbox.c.confidential.is_(True), REDACTED), else_=outbox.c.body)

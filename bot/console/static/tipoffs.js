@@ -66,13 +66,15 @@
     const sel = $("status-select");
     sel.replaceChildren(...state.statuses.map((s) => Object.assign(el("option", null, s.label), { value: s.id })));
     sel.value = t.status;
+    $("unseal-box").hidden = !t.can_unseal;
     $("escalate-box").hidden = !t.escalate_to;
     if (t.escalate_to) $("escalate-button").textContent = "Chuyển lên " + t.escalate_to.name;
     const history = $("d-history");
     history.replaceChildren(...t.history.map((h) => el("li", null,
       fmt(h.time) + " – " + h.actor + ": " + h.action
       + (h.detail.status ? " (" + h.detail.status + ")" : "")
-      + (h.detail.note ? " – " + h.detail.note : ""))));
+      + (h.detail.note ? " – " + h.detail.note : "")
+      + (h.detail.reason ? " – Lý do: " + h.detail.reason : ""))));
     loadList().catch((e) => showStatus(e.message));
   }
 
@@ -94,10 +96,19 @@
     await loadList();
   }
 
+  async function unseal() {
+    const r = await api("POST", "/console/api/tipoffs/" + encodeURIComponent(state.selected) + "/unseal",
+      { reason: $("unseal-reason").value });
+    $("unseal-reason").value = "";
+    await open(state.selected);
+    $("d-reporter").textContent = "Zalo: " + r.zalo_user_id + " (đã mở niêm phong, đã ghi nhật ký)";
+  }
+
   async function start() {
     await window.ConsoleCore.signIn();
     $("status-button").addEventListener("click", () => saveStatus().catch((e) => showStatus(e.message)));
     $("escalate-button").addEventListener("click", () => escalate().catch((e) => showStatus(e.message)));
+    $("unseal-button").addEventListener("click", () => unseal().catch((e) => showStatus(e.message)));
     await loadList();
     setInterval(() => loadList().catch((e) => showStatus(e.message)), 5000);
   }
