@@ -218,6 +218,8 @@ def test_a_stopped_action_server_costs_an_apology_and_others_are_still_answered(
         except ProcessLookupError:  # the launcher replaced the hung process
             pass
     wait_for(lambda: up(f"http://127.0.0.1:{assistant.actions_port}/health"), timeout=60)
+    answer = rest(assistant, {"sender": "after-the-stop", "message": "đăng ký tạm trú cần giấy tờ gì"}).json()
+    assert "Đăng ký tạm trú" in answer[0]["text"]  # answered at once: the action server is back
 
 
 def test_the_action_server_refuses_to_start_without_its_secret():

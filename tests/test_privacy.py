@@ -23,6 +23,7 @@ from bot.core.audit import audit
 from bot.handoff.store import handoffs
 from bot.privacy.notice import notice, settings
 from bot.privacy.retention import Retention, pseudonym
+from bot.tipoffs.store import TipoffStore, tipoffs
 from bot.zalo.store import inbox, outbox, rejected, users
 from tests.conftest import ROOT
 
@@ -102,15 +103,26 @@ def test_one_citizens_data_is_exported_then_erased_and_only_theirs(stores):
     retention = Retention(engine, db.engine(f"sqlite:///{tracker_store.engine.url.database}"))
     citizen_data(engine, tracker_store, "8001", NOW - DAY)
     citizen_data(engine, tracker_store, "8002", NOW - DAY)
+    reports = TipoffStore(engine)
+    anonymous = reports.create("8001", "phuong-tay-thanh", "Có người bán ma túy ở hẻm 5")["code"]
+    named = reports.create("8001", "phuong-tay-thanh", "Trộm xe máy", anonymous=False,
+                           contact="Nguyễn Văn A, 0901234567")["code"]
 
     exported = retention.export("8001", actor="an.nguyen")
     assert [m["text"] for m in exported["conversation"]] == ["tin nhắn của 8001", "Dạ, tôi trả lời bạn."]
     assert len(exported["zalo_inbox"]) == 1 and len(exported["officer_chats"]) == 1
+    assert {link["code"] for link in exported["tipoff_links"]} == {anonymous, named}
+    assert [t["code"] for t in exported["tipoffs"]] == [named]  # the report under their name
     assert "8002" not in json.dumps(exported)
 
     erased = retention.erase("8001", actor="an.nguyen")
     assert erased["conversation"] == 2 and erased["zalo_inbox"] == 1 and erased["officer_chats"] == 1
-    assert retention.export("8001", actor="an.nguyen")["conversation"] == []
+    after = retention.export("8001", actor="an.nguyen")
+    assert after["conversation"] == [] and after["tipoff_links"] == [] and after["tipoffs"] == []
+    with engine.connect() as c:
+        kept = {r.code: r for r in c.execute(select(tipoffs))}
+    assert set(kept) == {anonymous, named}  # evidence in a case: kept, unlinked
+    assert kept[named].contact is None and kept[named].reporter_id == ""
     assert count(engine, inbox, user_id="8002") == 1
     assert asyncio.new_event_loop().run_until_complete(tracker_store.retrieve("8002")) is not None
 

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
-from sqlalchemy import and_, delete, inspect, or_, select, text
+from sqlalchemy import and_, delete, inspect, or_, select, text, update
 from sqlalchemy.engine import Engine
 
 from bot.announcements.store import deliveries
@@ -21,6 +21,7 @@ from bot.core import db
 from bot.core.audit import AuditLog, audit
 from bot.handoff.store import OPEN, handoffs
 from bot.privacy.notice import settings
+from bot.tipoffs.sealed import reporters
 from bot.tipoffs.store import tipoffs
 from bot.zalo.store import inbox, outbox, rejected, users
 
@@ -73,8 +74,9 @@ class Retention:
                 delete(rejected).where(rejected.c.received_at < before("rejected_deliveries"))).rowcount
             done["officer_chats"] = c.execute(delete(handoffs).where(and_(
                 handoffs.c.status.notin_(OPEN), handoffs.c.ended_at < before("officer_chats")))).rowcount
-            done["tipoffs"] = c.execute(delete(tipoffs).where(and_(
-                tipoffs.c.status == "resolved", tipoffs.c.updated_at < before("tipoffs")))).rowcount
+            expired = and_(tipoffs.c.status == "resolved", tipoffs.c.updated_at < before("tipoffs"))
+            c.execute(delete(reporters).where(reporters.c.code.in_(select(tipoffs.c.code).where(expired))))
+            done["tipoffs"] = c.execute(delete(tipoffs).where(expired)).rowcount
             done["announcement_deliveries"] = c.execute(delete(deliveries).where(
                 deliveries.c.created_at < before("announcement_deliveries"))).rowcount
             done["inactive_users"] = c.execute(delete(users).where(and_(
@@ -98,35 +100,41 @@ class Retention:
     # ---- one citizen
 
     def _citizen_rows(self, conversation_id: str) -> Dict[str, Any]:
-        """(table, condition) of every row about this citizen in the project database."""
+        """(table, condition) of every row about this citizen in the project
+        database that erasure deletes (tip-offs are kept: ``erase``)."""
         return {
             "zalo_inbox": (inbox, inbox.c.user_id == conversation_id),
             "zalo_outbox": (outbox, outbox.c.user_id == conversation_id),
             "zalo_users": (users, users.c.user_id == conversation_id),
             "officer_chats": (handoffs, handoffs.c.conversation_id == conversation_id),
-            "tipoffs": (tipoffs, tipoffs.c.reporter_id == conversation_id),
             "announcement_deliveries": (deliveries, deliveries.c.user_id == conversation_id),
+            "tipoff_links": (reporters, reporters.c.reporter_id == conversation_id),
         }
 
     def export(self, conversation_id: str, actor: str) -> Dict[str, List[Dict[str, Any]]]:
-        """Everything kept about this citizen, by class (tip-offs they made under their name only)."""
+        """Everything kept about this citizen, by class: with the codes of
+        every tip-off they sent, and the reports they made under their name."""
         found: Dict[str, List[Dict[str, Any]]] = {}
         with self.engine.connect() as c:
             for name, (table, condition) in self._citizen_rows(conversation_id).items():
                 found[name] = [_plain(dict(r._mapping)) for r in c.execute(select(table).where(condition))]
+            found["tipoffs"] = [_plain(dict(r._mapping)) for r in c.execute(
+                select(tipoffs).where(tipoffs.c.reporter_id == conversation_id))]
         found["conversation"] = self._conversation(conversation_id)
         AuditLog(self.engine).log(actor, "privacy_export", subject=pseudonym(conversation_id),
                                   detail={name: len(rows) for name, rows in found.items()})
         return found
 
     def erase(self, conversation_id: str, actor: str) -> Dict[str, int]:
-        """Delete everything kept about this citizen; rows deleted by class.
-        Open chats with officers are ended first by deleting them too: an
-        erasure request is handled by an officer, who closes the chat."""
+        """Delete everything kept about this citizen; rows by class. Tip-offs
+        are evidence in a case: they are kept, and lose every link to the
+        citizen (the sealed link; the name and contact of a named report)."""
         done: Dict[str, int] = {}
         with self.engine.begin() as c:
             for name, (table, condition) in self._citizen_rows(conversation_id).items():
                 done[name] = c.execute(delete(table).where(condition)).rowcount
+            done["tipoffs_unlinked"] = c.execute(update(tipoffs).where(tipoffs.c.reporter_id == conversation_id)
+                                                 .values(reporter_id="", contact=None)).rowcount
         if self.tracker_engine is not None and inspect(self.tracker_engine).has_table(TRACKER_EVENTS):
             with self.tracker_engine.begin() as c:
                 done["conversation"] = c.execute(text(f"DELETE FROM {TRACKER_EVENTS} WHERE sender_id = :id"),
