@@ -13,6 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# tip-off contents' key (bot/core/cipher.py), for the stacks the tests start and for the tests themselves
+os.environ.setdefault("TIPOFF_KEY", __import__("cryptography.fernet").fernet.Fernet.generate_key().decode())
 
 
 @pytest.fixture(scope="session")

@@ -162,3 +162,30 @@ def test_citizens_asking_what_is_kept_get_the_notice(assistant, question):
 def test_the_welcome_points_to_the_notice(assistant):
     replies = assistant.say("privacy-follow", "/follow")
     assert "/ask_privacy" in [b["payload"] for b in replies[0]["buttons"]]
+
+
+def test_tip_off_contents_are_encrypted_at_rest_with_a_key_outside_the_database(tmp_path, monkeypatch):
+    from cryptography.fernet import Fernet
+
+    from bot.core import cipher as ciphers
+
+    engine = db.engine(f"sqlite:///{tmp_path / 'project.db'}")
+    reports = TipoffStore(engine)
+    code = reports.create("8004", "phuong-tay-thanh", "Có người bán ma túy ở hẻm 5", place="hẻm 5 Tân Kỳ",
+                          occurred="tối qua", anonymous=False, contact="Trần Thị B, 0907654321",
+                          attachments=[{"type": "image", "url": "https://example.org/a.jpg"}])["code"]
+    raw = b"".join(path.read_bytes() for path in tmp_path.glob("project.db*"))  # with SQLite's WAL file
+    assert b"phuong-tay-thanh" in raw  # the routing stays readable
+    for clear in ("ma túy", "hẻm 5", "0907654321", "example.org"):
+        assert clear.encode() not in raw, clear
+    report = reports.get(code)
+    assert report["what"] == "Có người bán ma túy ở hẻm 5" and report["contact"] == "Trần Thị B, 0907654321"
+    assert report["attachments"] == [{"type": "image", "url": "https://example.org/a.jpg"}]
+
+    monkeypatch.setenv("TIPOFF_KEY", Fernet.generate_key().decode())  # the wrong key: unreadable, not a crash
+    assert reports.get(code)["what"] == ciphers.UNREADABLE and reports.get(code)["attachments"] == []
+
+    monkeypatch.delenv("TIPOFF_KEY")
+    monkeypatch.setenv("TIPOFF_KEY_FILE", str(tmp_path / "keys" / "tipoff.key"))
+    reports.create("8005", "phuong-tay-thanh", "Trộm xe")
+    assert (tmp_path / "keys" / "tipoff.key").stat().st_mode & 0o777 == 0o600  # made, private, outside the database

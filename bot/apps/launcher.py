@@ -44,6 +44,7 @@ from typing import List, Optional
 
 import yaml
 
+from bot.core.cipher import key_file, load_key
 from bot.core.db import default_database_url
 from bot.core.internal_auth import ACTIONS_SECRET, RASA_SECRET, REST_SECRET
 from bot.core.paths import ROOT, VAR, write_private
@@ -401,6 +402,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     child_env = {
         **os.environ, "PUBLIC_URL": public_url, "FORMS_BASE_URL": f"{public_url}/forms", "DATABASE_URL": database_url,
         "RASA_URL": f"http://127.0.0.1:{args.port}", **internal,
+        # tip-off contents are encrypted with this key, kept outside the database (bot/core/cipher.py)
+        "TIPOFF_KEY": load_key(key_file(args.state_dir)),
         # the purge job and bot.privacy reach the conversations here (bot/privacy/retention.py)
         "TRACKER_STORE_URL": tracker_store_url or f"sqlite:///{(args.state_dir / 'tracker.db').resolve()}",
     }

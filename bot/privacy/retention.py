@@ -22,7 +22,7 @@ from bot.core.audit import AuditLog, audit
 from bot.handoff.store import OPEN, handoffs
 from bot.privacy.notice import settings
 from bot.tipoffs.sealed import reporters
-from bot.tipoffs.store import tipoffs
+from bot.tipoffs.store import as_report, tipoffs
 from bot.zalo.store import inbox, outbox, rejected, users
 
 DAY = 86400.0
@@ -118,7 +118,7 @@ class Retention:
         with self.engine.connect() as c:
             for name, (table, condition) in self._citizen_rows(conversation_id).items():
                 found[name] = [_plain(dict(r._mapping)) for r in c.execute(select(table).where(condition))]
-            found["tipoffs"] = [_plain(dict(r._mapping)) for r in c.execute(
+            found["tipoffs"] = [_plain(as_report(r)) for r in c.execute(
                 select(tipoffs).where(tipoffs.c.reporter_id == conversation_id))]
         found["conversation"] = self._conversation(conversation_id)
         AuditLog(self.engine).log(actor, "privacy_export", subject=pseudonym(conversation_id),

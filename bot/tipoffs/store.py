@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.core import db
 from bot.core.audit import AuditLog
+from bot.core.cipher import cipher
 from bot.tipoffs import sealed
 
 STATUSES = ("received", "verifying", "transferred", "resolved")
@@ -71,10 +72,12 @@ class TipoffStore:
                anonymous: bool = True, contact: Optional[str] = None, latitude: Optional[float] = None,
                longitude: Optional[float] = None, attachments: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
         now = time.time()
+        secret = cipher().encrypt  # the contents, encrypted at rest (bot/core/cipher.py)
         values = dict(
             reporter_id="" if anonymous else reporter_id, anonymous=anonymous,
-            contact=None if anonymous else contact, what=what, place=place, latitude=latitude, longitude=longitude, occurred=occurred,
-            attachments=json.dumps(attachments or [], ensure_ascii=False), unit=unit, status="received",
+            contact=secret(None if anonymous else contact), what=secret(what), place=secret(place),
+            latitude=latitude, longitude=longitude, occurred=secret(occurred),
+            attachments=secret(json.dumps(attachments or [], ensure_ascii=False)), unit=unit, status="received",
             created_at=now, updated_at=now,
         )
         for _ in range(10):
@@ -95,7 +98,7 @@ class TipoffStore:
     def get(self, code: str) -> Optional[Dict[str, Any]]:
         with self.engine.connect() as c:
             row = c.execute(select(tipoffs).where(tipoffs.c.code == code)).first()
-        return _as_dict(row)
+        return as_report(row)
 
     def for_reporter(self, reporter_id: str, code: Optional[str] = None) -> List[Dict[str, Any]]:
         """The reporter's own tip-offs (newest first), or the one with ``code`` if it is theirs."""
@@ -103,14 +106,14 @@ class TipoffStore:
         if code:
             query = query.where(tipoffs.c.code == code)
         with self.engine.connect() as c:
-            return [_as_dict(r) for r in c.execute(query.order_by(tipoffs.c.created_at.desc()))]
+            return [as_report(r) for r in c.execute(query.order_by(tipoffs.c.created_at.desc()))]
 
     def for_units(self, units: Iterable[str]) -> List[Dict[str, Any]]:
         """Tip-offs routed to these units: open ones first, newest first."""
         with self.engine.connect() as c:
             rows = c.execute(select(tipoffs).where(tipoffs.c.unit.in_(list(units)))
                              .order_by((tipoffs.c.status == "resolved"), tipoffs.c.created_at.desc()))
-            return [_as_dict(r) for r in rows]
+            return [as_report(r) for r in rows]
 
     def set_status(self, code: str, status: str, officer: str) -> bool:
         if status not in STATUSES:
@@ -164,9 +167,18 @@ def seal_older_reports(engine: Engine) -> None:
         pass
 
 
-def _as_dict(row) -> Optional[Dict[str, Any]]:
+ENCRYPTED = ("contact", "what", "place", "occurred", "attachments")
+
+
+def as_report(row) -> Optional[Dict[str, Any]]:
+    """A tip-off row as the code uses it: contents decrypted, attachments a list."""
     if row is None:
         return None
     result = dict(row._mapping)
-    result["attachments"] = json.loads(result["attachments"] or "[]")
+    for field in ENCRYPTED:
+        result[field] = cipher().decrypt(result[field])
+    try:
+        result["attachments"] = json.loads(result["attachments"] or "[]")
+    except ValueError:  # not readable with this key
+        result["attachments"] = []
     return result
