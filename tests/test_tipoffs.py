@@ -17,7 +17,7 @@ import yaml
 from bot.tipoffs.redaction import CONFIDENTIAL_SLOTS, PLACEHOLDER, hidden_events, scrub_codes
 from bot.tipoffs.routing import route
 from bot.tipoffs.store import find_code
-from tests.conftest import ROOT, OFFICER_PASSWORD, Console, texts, wait_for
+from tests.conftest import OFFICER_PASSWORD, ROOT, Console, rest_id, texts, wait_for
 
 CODE = re.compile(r"TG-[0-9A-Z]{6}")
 
@@ -115,7 +115,7 @@ def test_named_tipoff_by_address_status_and_escalation(assistant, officers):
 
     ward = officers["tg.taythanh"]
     detail = ward.get(f"tipoffs/{code}").json()
-    assert detail["reporter"] == {"zalo_user_id": citizen, "contact": "Trần Thị Báo, 0909 555 123"}
+    assert detail["reporter"] == {"zalo_user_id": rest_id(citizen), "contact": "Trần Thị Báo, 0909 555 123"}
     assert detail["attachments"] == [] and detail["place"] == "số 5 đường Mẫu, phường Tây Thạnh"
     assert officers["tg.sonky"].get(f"tipoffs/{code}").status_code == 404
 
@@ -163,7 +163,7 @@ def test_the_crime_report_answer_offers_the_form_and_the_officer_never_reads_the
                    "không có", "ẩn danh"]:
         say(assistant, citizen, answer)
     say(assistant, citizen, "cho tôi gặp cán bộ")
-    chat = officers["tg.taythanh"].chat_for(citizen)
+    chat = officers["tg.taythanh"].chat_for(rest_id(citizen))
     detail = officers["tg.taythanh"].get(f"chats/{chat['id']}").json()
     citizen_said = [t["text"] for t in detail["transcript"] if t["from"] == "citizen"]
     assert citizen_said[0] == "làm sao để tố giác tội phạm" and citizen_said[-1] == "cho tôi gặp cán bộ"
@@ -181,7 +181,7 @@ def test_a_crime_told_in_everyday_words_starts_the_intake_and_stays_confidential
     detail = officers["tg.taythanh"].get(f"tipoffs/{code}").json()
     assert detail["what"] == report and detail.get("reporter") is None
     say(assistant, citizen, "cho tôi gặp cán bộ")
-    chat = officers["tg.taythanh"].chat_for(citizen)
+    chat = officers["tg.taythanh"].chat_for(rest_id(citizen))
     transcript = officers["tg.taythanh"].get(f"chats/{chat['id']}").json()["transcript"]
     assert not any("xe máy Wave" in t["text"] for t in transcript)
 
@@ -360,7 +360,7 @@ def test_an_anonymous_report_keeps_no_link_to_the_reporter_but_the_sealed_view(a
     assert district.post(f"tipoffs/{code}/unseal", {"reason": "xem"}).status_code == 400
     assert district.post(f"tipoffs/{code}/unseal", {"reason": reason}, csrf=False).status_code == 403
     opened = district.post(f"tipoffs/{code}/unseal", {"reason": reason})
-    assert opened.status_code == 200 and opened.json()["zalo_user_id"] == citizen
+    assert opened.status_code == 200 and opened.json()["zalo_user_id"] == rest_id(citizen)
     after = ward.get(f"tipoffs/{code}")
     assert citizen not in after.text  # the ward still does not see who
     unsealed = [h for h in after.json()["history"] if h["action"] == "Mở niêm phong danh tính người báo tin"]
