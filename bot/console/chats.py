@@ -192,17 +192,28 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
 
     @console.post("/api/chats/<handoff_id:int>/transfer")
     async def transfer(request: Request, handoff_id: int):
+        """Anyone of the unit hands on a waiting chat; a claimed one only the
+        officer who has it, or a commander of its unit (or of a unit above)."""
         session, handoff, problem = authorised(request, handoff_id, state_changing=True)
         if problem:
             return problem
+        holder = handoff["claimed_by"]
+        if (holder and holder != session.officer.username
+                and not access.is_commander_of(session, handoff["unit"])):
+            officer = accounts.officer(holder)
+            return _error(f"Cuộc trò chuyện đang do cán bộ {officer.display_name if officer else holder} xử lý. "
+                          "Chỉ cán bộ đó hoặc chỉ huy đơn vị mới chuyển được.", 409)
         kind, _, target = str((request.json or {}).get("to") or "").partition(":")
+        officer = accounts.officer(target) if kind == "officer" else None
         if kind == "unit" and target in units.units:
-            handoffs.store.transfer(handoff_id, session.officer.username, target)
-        elif kind == "officer" and accounts.officer(target):
-            officer = accounts.officer(target)
-            handoffs.store.transfer_to_officer(handoff_id, session.officer.username, officer.username, officer.unit)
+            done = handoffs.store.transfer(handoff_id, session.officer.username, target, claimed_by=holder)
+        elif officer:
+            done = handoffs.store.transfer_to_officer(handoff_id, session.officer.username, officer.username,
+                                                      officer.unit, claimed_by=holder)
         else:
             return _error("Nơi nhận không hợp lệ.", 400)
+        if not done:
+            return _error("Cuộc trò chuyện vừa thay đổi (đã kết thúc hoặc có người khác nhận). Hãy tải lại.", 409)
         return response.json({"ok": True})
 
     @console.post("/api/chats/<handoff_id:int>/close")

@@ -1,0 +1,164 @@
+"""The officer console's web server on its own, as an officer and an
+operator meet it: `python -m bot.apps.web` on a free port with a temporary
+project database and a stand-in Rasa server (no model, no training), driven
+over HTTP with the real login form, cookies and CSRF tokens."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot.console.auth import Accounts
+from bot.core.audit import AuditLog
+from bot.core.db import engine
+from bot.handoff.store import HandoffStore
+from tests.conftest import OFFICER_PASSWORD as PASSWORD
+from tests.conftest import Console, free_port, wait_for
+
+ROOT = Path(__file__).resolve().parent.parent
+_ids = itertools.count()
+
+
+class FakeRasa:
+    """Rasa's HTTP API as the console uses it (a tracker, appending events),
+    on a fixed port; started and stopped to play Rasa being up or down."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.server = None
+
+    def start(self):
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self, body):
+                raw = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def do_GET(self):
+                self._answer({"events": [], "slots": {}, "latest_message": {}})
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self._answer({})
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+
+class Web:
+    """The console's web server in a process of its own; its log in ``log``."""
+
+    def __init__(self, state: Path, rasa: FakeRasa, env: dict = None):
+        self.state, self.rasa, self.port = state, rasa, free_port()
+        self.database_url = f"sqlite:///{state / 'project.db'}"
+        self.engine = engine(self.database_url)
+        self.accounts = Accounts(self.engine)
+        self.handoffs = HandoffStore(self.engine)
+        self.log_path = state / "web.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot.apps.web", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=ROOT, stdout=self.log_path.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+            env={**os.environ, "DATABASE_URL": self.database_url, "RASA_URL": f"http://127.0.0.1:{rasa.port}",
+                 "RASA_AUTH_TOKEN": "token", "HANDOFF_TIMEOUT_SECONDS": "3600", **(env or {})})
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if requests.get(self.url("/health"), timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                pytest.fail("the web server did not come up:\n" + self.log[-3000:])
+            time.sleep(0.5)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def console(self, username: str, password: str = PASSWORD) -> Console:
+        return Console(None, username, password, web_port=self.port)
+
+    def chat(self, unit: str = "phuong-tay-thanh", reason: str = "requested"):
+        """A new chat waiting for an officer: (its id, its conversation id)."""
+        conversation = f"7000000000{next(_ids):08d}"
+        return self.handoffs.request(conversation, unit, reason)["id"], conversation
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture(scope="module")
+def rasa():
+    stand_in = FakeRasa()  # down until a test starts it
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory, rasa):
+    running = Web(tmp_path_factory.mktemp("console"), rasa)
+    accounts = running.accounts
+    accounts.add("an.nguyen", PASSWORD, "phuong-tay-thanh", "officer", "Nguyễn Văn An")
+    accounts.add("binh.tran", PASSWORD, "phuong-tay-thanh", "officer", "Trần Thị Bình")
+    accounts.add("chi.le", PASSWORD, "phuong-son-ky", "officer", "Lê Minh Chí")
+    accounts.add("dung.pham", PASSWORD, "quan-mau", "commander", "Phạm Quốc Dũng")
+    yield running
+    running.stop()
+
+
+# ---- chats: claims --------------------------------------------------------------------------------
+
+def test_only_the_officer_who_has_a_chat_or_a_commander_hands_it_on(web):
+    chat, conversation = web.chat()
+    an, binh, dung = web.console("an.nguyen"), web.console("binh.tran"), web.console("dung.pham")
+    assert an.post(f"chats/{chat}/claim").status_code == 200
+
+    for target in ("officer:binh.tran", "unit:phuong-son-ky"):  # a colleague of the ward
+        refused = binh.post(f"chats/{chat}/transfer", {"to": target})
+        assert refused.status_code == 409
+        assert refused.json()["error"] == ("Cuộc trò chuyện đang do cán bộ Nguyễn Văn An xử lý. "
+                                           "Chỉ cán bộ đó hoặc chỉ huy đơn vị mới chuyển được.")
+    assert binh.post(f"chats/{chat}/reply", {"text": "Tôi xử lý thay."}).status_code == 409
+    assert binh.chat_for(conversation)["claimed_by_name"] == "Nguyễn Văn An"
+
+    assert dung.post(f"chats/{chat}/transfer", {"to": "officer:binh.tran"}).status_code == 200  # the district commander
+    assert an.chat_for(conversation)["claimed_by_name"] == "Trần Thị Bình"
+    assert an.post(f"chats/{chat}/transfer", {"to": "officer:an.nguyen"}).status_code == 409
+    assert binh.post(f"chats/{chat}/transfer", {"to": "unit:phuong-son-ky"}).status_code == 200  # its officer
+    actions = [(e["actor"], e["action"], e["detail"]) for e in AuditLog(web.engine).entries(handoff_id=chat)]
+    assert actions[1:] == [("an.nguyen", "claimed", {}),
+                           ("dung.pham", "transferred", {"to_officer": "binh.tran", "to_unit": "phuong-tay-thanh"}),
+                           ("binh.tran", "transferred", {"to_unit": "phuong-son-ky"})]
+
+    waiting, _ = web.chat()  # nobody has it: anyone of the unit may send it on
+    assert binh.post(f"chats/{waiting}/transfer", {"to": "unit:phuong-son-ky"}).status_code == 200
