@@ -162,3 +162,33 @@ def test_only_the_officer_who_has_a_chat_or_a_commander_hands_it_on(web):
 
     waiting, _ = web.chat()  # nobody has it: anyone of the unit may send it on
     assert binh.post(f"chats/{waiting}/transfer", {"to": "unit:phuong-son-ky"}).status_code == 200
+
+
+# ---- chats: Rasa down, ids out of range -----------------------------------------------------------
+
+def test_while_the_assistant_is_down_officers_are_told_and_the_log_says_it_once(web, rasa):
+    """The stand-in Rasa has been down since the server started; the
+    supervisor checks every open chat every second meanwhile."""
+    chats = [web.chat()[0] for _ in range(5)]
+    an = web.console("an.nguyen")
+    for _ in range(10):
+        answer = an.get(f"chats/{chats[0]}")
+        assert answer.status_code == 503
+        assert answer.json() == {"error": "Không kết nối được trợ lý, thử lại sau."}
+    time.sleep(3)
+    log = web.log
+    assert "Traceback" not in log
+    assert len([line for line in log.splitlines() if "does not answer" in line]) == 1, log[-3000:]
+
+    rasa.start()
+    assert wait_for(lambda: an.get(f"chats/{chats[0]}").status_code == 200)
+    assert "answers again" in wait_for(lambda: "answers again" in web.log and web.log)
+
+
+def test_an_id_too_big_for_the_database_is_not_found(web):
+    an = web.console("an.nguyen")
+    huge = "99999999999999999999999"
+    assert an.get(f"chats/{huge}").status_code == 404
+    assert an.post(f"chats/{huge}/claim").status_code == 404
+    assert an.get(f"announcements/{huge}").status_code == 404
+    assert "OverflowError" not in web.log

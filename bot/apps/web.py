@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -31,8 +32,19 @@ from bot.knowledge.validate import load_checked
 from bot.qr.landing import create_landing
 
 
+def database_id(text: str) -> int:
+    """``<name:int>`` in this server's routes: an integer that fits the database's
+    64-bit integers (ValueError otherwise, so the route does not match)."""
+    value = int(text)
+    if not -2**63 <= value < 2**63:
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
 def create_app() -> Sanic:
     app = Sanic("cong_an_web")
+    # ids in URLs are database integers: a bigger number matches no route (404) instead of overflowing SQLite
+    app.router.register_pattern("int", database_id, r"^-?\d{1,18}$")
     kb = load_checked()  # once: the forms and the console's procedure names
     forms = kb.forms
     form_files = lru_cache(maxsize=None)(lambda code: form_file(forms[code]))
@@ -86,6 +98,12 @@ def main() -> None:
     parser.add_argument("--host", default="0.0.0.0")
     parser.add_argument("--port", type=int, default=5080)
     args = parser.parse_args()
+    handler = logging.StreamHandler()  # the project's own messages, once (Sanic configures its loggers itself)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    project = logging.getLogger("bot")
+    project.addHandler(handler)
+    project.setLevel(logging.INFO)
+    project.propagate = False
     create_app().run(host=args.host, port=args.port, access_log=False, motd=False)
 
 

@@ -17,7 +17,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.console.access import Access, error as _error
-from bot.handoff.service import Handoffs
+from bot.handoff.service import Handoffs, RasaUnavailable
 from bot.handoff.texts import canned_replies, settings
 from bot.knowledge.store import KnowledgeBase
 from bot.core.web import map_link
@@ -25,6 +25,7 @@ from bot.zalo.store import ZaloStore
 
 TIPOFF_FORM = "tipoff_form"
 TIPOFF_REDACTED = "(Nội dung tin báo tố giác được giữ kín: xem mục Tin báo)"
+RASA_UNAVAILABLE = "Không kết nối được trợ lý, thử lại sau."
 REASON_LABELS = {"sos": "SOS khẩn cấp", "tipoff": "Tố giác", "failures": "Trợ lý ảo không hiểu",
                  "requested": "Yêu cầu gặp cán bộ"}
 
@@ -81,6 +82,10 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
         return access.find(request, lambda: handoffs.store.get(handoff_id),
                            lambda session, h: h["unit"] in visible_units(session),
                            "Không tìm thấy cuộc trò chuyện này.", state_changing)
+
+    @console.exception(RasaUnavailable)
+    async def rasa_unavailable(request: Request, exception: RasaUnavailable):
+        return _error(RASA_UNAVAILABLE, 503)  # RasaApi has logged it, once
 
     # ---- page
     @console.get("/")

@@ -11,7 +11,7 @@
 
   const state = {
     me: null, selectedId: null, chat: null, canReply: false,
-    busy: false, stopped: false, connError: false, understoodSig: "",
+    busy: false, stopped: false, connError: false, unavailable: null, understoodSig: "",
     offset: 0, // server clock minus client clock, seconds
     items: new Map(), // chat id -> {li, parts, chat}
     tKeys: [], // keys of the rendered transcript messages
@@ -64,6 +64,7 @@
   function handleError(e) {
     if (!e || e.status === 401) return;
     if (e.status === 0) state.connError = true;
+    if (e.status === 503) state.unavailable = e.message; // the assistant (Rasa) is down
     showStatus(e.message || "Đã xảy ra lỗi.", "error");
   }
 
@@ -158,6 +159,10 @@
       if (e.status !== 404 && e.status !== 403) throw e;
       select(null);
       return showStatus(e.message, "error");
+    }
+    if (state.unavailable) { // the assistant answers again
+      if ($("status-text").textContent === state.unavailable) hideStatus();
+      state.unavailable = null;
     }
     if (id === state.selectedId && data && data.chat) renderChat(data);
   }
