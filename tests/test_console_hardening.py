@@ -192,3 +192,64 @@ def test_an_id_too_big_for_the_database_is_not_found(web):
     assert an.post(f"chats/{huge}/claim").status_code == 404
     assert an.get(f"announcements/{huge}").status_code == 404
     assert "OverflowError" not in web.log
+
+
+# ---- security headers, attachments ----------------------------------------------------------------
+
+def test_every_answer_carries_the_security_headers_and_the_apis_are_not_cached(web):
+    an = web.console("an.nguyen")
+    for path in ("/console/login", "/console", "/console/tipoffs", "/console/api/tipoffs", "/console/api/queue",
+                 "/console/static/console_core.js", "/health", "/forms", "/hoi/residence.temporary_registration",
+                 "/console/api/chats/99999999999999999999999"):
+        answer = an.http.get(web.url(path), allow_redirects=False, timeout=10)
+        csp = answer.headers.get("Content-Security-Policy", "")
+        assert "default-src 'self'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp, path
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, path
+        assert answer.headers.get("X-Frame-Options") == "DENY", path
+        assert answer.headers.get("X-Content-Type-Options") == "nosniff", path
+        assert answer.headers.get("Referrer-Policy") in ("same-origin", "no-referrer"), path
+    for path in ("/console/api/tipoffs", "/console/api/queue", "/console/api/me", "/console"):
+        assert an.http.get(web.url(path), timeout=10).headers.get("Cache-Control") == "no-store", path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from tests.test_console_browser import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is not installed: scripts/test installs Debian's 'chromium' package when run as root")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def test_a_tipoff_attachment_opens_only_https_addresses(web, browser):
+    from bot.tipoffs.store import TipoffStore
+
+    tipoff = TipoffStore(web.engine).create("800000000000000001", "phuong-tay-thanh", "Có người bán ma túy", attachments=[
+        {"type": "file", "url": "javascript:alert(document.cookie)", "name": "bang-chung.pdf"},
+        {"type": "image", "url": "http://example.org/anh.jpg", "name": ""},
+        {"type": "file", "url": " JavaScript:alert(1)", "name": "ghi-am.mp3"},
+        {"type": "file", "url": "https://zalo.example/files/video.mp4", "name": "video.mp4"},
+    ])
+    detail = web.console("an.nguyen").get(f"tipoffs/{tipoff['code']}").json()
+    assert [a["url"] for a in detail["attachments"]] == [None, None, None, "https://zalo.example/files/video.mp4"]
+
+    page = browser.new_context().new_page()
+    blocked = []  # what the Content-Security-Policy refused: nothing of the console's own
+    page.on("console", lambda message: "Content Security Policy" in message.text and blocked.append(message.text))
+    page.goto(web.url("/console/login"))
+    page.fill("#username", "an.nguyen")
+    page.fill("#password", PASSWORD)
+    page.click("#login-button")
+    page.locator("#officer-name").get_by_text("Nguyễn Văn An", exact=False).wait_for(timeout=15_000)
+    page.goto(web.url("/console/tipoffs"))
+    page.locator(".queue-item", has_text=tipoff["code"]).click()
+    files = page.locator("#d-attachments")
+    files.get_by_text("bang-chung.pdf (địa chỉ không an toàn, không mở)").wait_for(timeout=15_000)
+    assert page.eval_on_selector_all("#d-attachments a", "links => links.map(a => a.href)") == [
+        "https://zalo.example/files/video.mp4"]
+    assert files.get_by_text("ghi-am.mp3", exact=False).count() == 1
+    assert not blocked, blocked

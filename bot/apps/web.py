@@ -27,6 +27,7 @@ from bot.console import PAGES
 from bot.console.access import Access
 from bot.console.announcements import create_announcements_public
 from bot.console.login import create_login
+from bot.core import web_headers
 from bot.knowledge.forms import form_file
 from bot.knowledge.validate import load_checked
 from bot.qr.landing import create_landing
@@ -45,6 +46,7 @@ def create_app() -> Sanic:
     app = Sanic("cong_an_web")
     # ids in URLs are database integers: a bigger number matches no route (404) instead of overflowing SQLite
     app.router.register_pattern("int", database_id, r"^-?\d{1,18}$")
+    web_headers.install(app)  # CSP, no framing, nosniff, Referrer-Policy; no-store on the console
     kb = load_checked()  # once: the forms and the console's procedure names
     forms = kb.forms
     form_files = lru_cache(maxsize=None)(lambda code: form_file(forms[code]))

@@ -52,6 +52,11 @@
     files.replaceChildren();
     if (!t.attachments.length) files.textContent = "Không có";
     for (const f of t.attachments) {
+      const label = f.name || "Tệp " + f.type;
+      if (!/^https:\/\//i.test(f.url || "")) { // only https addresses are opened (never javascript:)
+        files.append(el("span", "tipoff-file", label + " (địa chỉ không an toàn, không mở)"));
+        continue;
+      }
       const a = el("a", "tipoff-file");
       a.href = f.url; a.target = "_blank"; a.rel = "noopener noreferrer";
       if (f.type === "image") {
@@ -59,7 +64,7 @@
         img.src = f.url; img.alt = "Ảnh đính kèm"; img.referrerPolicy = "no-referrer";
         a.append(img);
       } else {
-        a.textContent = f.name || "Tệp " + f.type;
+        a.textContent = label;
       }
       files.append(a);
     }
