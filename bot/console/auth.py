@@ -1,7 +1,8 @@
 """Officer accounts and console sessions.
 
-Passwords: scrypt (N=2^14, r=8, p=1, 16-byte salt), compared in constant
-time. Five wrong passwords in a row lock the account for 15 minutes.
+Passwords: scrypt, compared in constant time (bot/console/passwords.py; the
+web server checks them off its event loop). Five wrong passwords in a row
+lock the account for 15 minutes.
 Sessions: a random token in an HttpOnly, SameSite=Strict cookie; only its
 SHA-256 is stored. Each session has its own CSRF token, required on every
 state-changing request.
@@ -9,9 +10,7 @@ state-changing request.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import secrets
 import time
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Optional
 from sqlalchemy import Column, Float, Integer, String, Table, Text, delete, insert, select, update
 from sqlalchemy.engine import Engine
 
+from bot.console.passwords import hash_password, verify_password
 from bot.core import db
 
 MAX_FAILED_LOGINS = 5
@@ -45,23 +45,6 @@ sessions = Table(
     Column("csrf_token", String(64), nullable=False),
     Column("expires_at", Float, nullable=False),
 )
-
-
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    key = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
-    return "scrypt$16384$8$1$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(key).decode()
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        _, n, r, p, salt, key = stored.split("$")
-        expected = base64.b64decode(key)
-        actual = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p),
-                                dklen=len(expected))
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(actual, expected)
 
 
 @dataclass
@@ -112,7 +95,8 @@ class Accounts:
             return [Officer(r.username, r.display_name, r.unit, r.role) for r in rows]
 
     def login(self, username: str, password: str) -> str:
-        """A new session token, or LoginError."""
+        """A new session token, or LoginError. It checks a password: tens of
+        milliseconds of CPU, so servers call it off their event loop (HashPool)."""
         with self.engine.connect() as c:
             row = c.execute(select(officers).where(officers.c.username == username)).first()
         now = time.time()
