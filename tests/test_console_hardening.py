@@ -260,16 +260,27 @@ def test_a_tipoff_attachment_opens_only_https_addresses(web, browser):
 
 # ---- logins ---------------------------------------------------------------------------------------
 
+# how long the slowest of the pages asked for during ``seconds`` took, measured in a process of its own
+PROBE = """
+import sys, time, urllib.request
+url, seconds, slowest = sys.argv[1], float(sys.argv[2]), 0.0
+end = time.monotonic() + seconds
+while time.monotonic() < end:
+    started = time.monotonic()
+    urllib.request.urlopen(url, timeout=30).read()
+    slowest = max(slowest, time.monotonic() - started)
+    time.sleep(0.02)
+print(slowest)
+"""
+
+
 def test_failed_logins_do_not_hold_up_the_pages(web):
     """16 logins at once with names that have no account (the dearest case:
     a password check against a stand-in hash), from 16 addresses."""
-    slowest = 0.0
+    probe = subprocess.Popen([sys.executable, "-c", PROBE, web.url("/health"), "4"], stdout=subprocess.PIPE, text=True)
+    time.sleep(0.5)
     with ThreadPoolExecutor(16) as pool:
-        logins = [pool.submit(web.console, f"khong.co.{i}", "sai-mat-khau", f"198.51.100.{i}") for i in range(16)]
-        while not all(login.done() for login in logins):
-            started = time.monotonic()
-            assert requests.get(web.url("/health"), timeout=30).status_code == 200
-            slowest = max(slowest, time.monotonic() - started)
-            time.sleep(0.02)
-    assert all(login.result().csrf is None for login in logins)
+        logins = list(pool.map(lambda i: web.console(f"khong.co.{i}", "sai-mat-khau", f"198.51.100.{i}"), range(16)))
+    slowest = float(probe.communicate(timeout=60)[0])
+    assert all(login.csrf is None for login in logins)
     assert slowest < 0.3, f"a page waited {slowest:.2f} s for password checks"
