@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -284,3 +285,79 @@ def test_failed_logins_do_not_hold_up_the_pages(web):
     slowest = float(probe.communicate(timeout=60)[0])
     assert all(login.csrf is None for login in logins)
     assert slowest < 0.3, f"a page waited {slowest:.2f} s for password checks"
+
+
+def shown(console: Console):
+    """What a login attempt shows: its status and page, without the page's own form token."""
+    answer = console.login_response
+    return answer.status_code, re.sub(r'name="csrf_token" value="[^"]*"', "", answer.text)
+
+
+def test_names_without_an_account_answer_exactly_like_wrong_passwords(web):
+    known = [web.console("an.nguyen", "sai-mat-khau", "203.0.113.20") for _ in range(6)]
+    unknown = [web.console("khong.ton.tai", "sai-mat-khau", "203.0.113.21") for _ in range(6)]
+    assert [shown(c) for c in known] == [shown(c) for c in unknown]
+    assert "Tên đăng nhập hoặc mật khẩu không đúng." in shown(known[0])[1]
+    assert "Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Thử lại sau 15 phút." in shown(known[4])[1]
+
+
+def test_a_name_without_an_account_costs_one_password_check_like_a_wrong_password(tmp_path, monkeypatch):
+    import hashlib
+
+    accounts = Accounts(engine(f"sqlite:///{tmp_path / 'project.db'}"))
+    for i in range(7):
+        accounts.add(f"can.bo.{i}", PASSWORD, "phuong-tay-thanh", "officer", f"Cán bộ {i}")
+    scrypt, checks = hashlib.scrypt, []
+    monkeypatch.setattr(hashlib, "scrypt", lambda *a, **k: checks.append(1) or scrypt(*a, **k))
+
+    def attempt(username):
+        started = time.perf_counter()
+        with pytest.raises(Exception, match="không đúng"):
+            accounts.login(username, "sai-mat-khau")
+        return time.perf_counter() - started
+
+    attempt("khong.ton.tai")  # the stand-in hash is made once per process
+    known, unknown = [], []
+    for i in range(7):
+        checks.clear()
+        known.append(attempt(f"can.bo.{i}"))
+        assert len(checks) == 1
+        unknown.append(attempt(f"khong.ton.tai.{i}"))
+        assert len(checks) == 2
+    assert sorted(unknown)[3] < 1.5 * sorted(known)[3], (known, unknown)
+
+
+def test_a_flood_from_one_address_never_locks_the_officer_out_at_their_own_computer(web):
+    web.accounts.add("giang.ho", PASSWORD, "phuong-tay-thanh", "officer", "Hồ Thu Giang")
+    attacker, office = "203.0.113.66", "192.0.2.50"
+    answers = [shown(web.console("giang.ho", f"doan-mo-{i}", attacker))[1] for i in range(8)]
+    assert all("không đúng" in a for a in answers[:4]) and all("tạm khóa" in a for a in answers[4:])
+    assert web.console("giang.ho", PASSWORD, attacker).csrf is None  # from there, even the right password waits
+    assert web.console("giang.ho", PASSWORD, office).csrf  # the officer at the office logs in
+
+    for i in range(15):  # 20 wrong logins from one address, whatever the names: that address waits
+        web.console(f"ten.doan.{i}", "sai-mat-khau", attacker)
+    refused = web.console("an.nguyen", PASSWORD, attacker)
+    assert refused.csrf is None
+    assert "Có quá nhiều lần đăng nhập sai từ máy này. Thử lại sau 15 phút." in shown(refused)[1]
+    assert web.console("an.nguyen", PASSWORD, office).csrf
+    assert web.console("giang.ho", PASSWORD, office).csrf
+
+
+def test_guessing_one_name_from_many_addresses_locks_it_briefly_and_backs_off(tmp_path):
+    from bot.console.throttle import WINDOW, LoginThrottle
+
+    throttle, now, office = LoginThrottle(engine(f"sqlite:///{tmp_path / 'project.db'}")), 1_000_000.0, "192.0.2.9"
+    for i in range(10):
+        throttle.failed("an.nguyen", f"198.51.100.{i}", now)
+    assert "Thử lại sau 1 phút" in throttle.refusal("an.nguyen", office, now + 1)  # from everywhere: 30 s
+    assert throttle.refusal("an.nguyen", office, now + 31) is None
+    assert throttle.refusal("binh.tran", office, now + 1) is None
+    now += 31
+    for i, lock in enumerate((60, 120, 240, 300)):  # each further failure doubles the lock, up to 5 minutes
+        throttle.failed("An.Nguyen ", f"198.51.100.{10 + i}", now)  # names compare without case and spaces
+        assert "tạm khóa" in throttle.refusal("an.nguyen", office, now + lock - 1)
+        assert throttle.refusal("an.nguyen", office, now + lock + 1) is None
+        now += lock + 1
+    assert throttle.refusal("an.nguyen", office, now + WINDOW) is None  # forgotten after 15 minutes
+

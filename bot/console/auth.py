@@ -1,8 +1,12 @@
 """Officer accounts and console sessions.
 
 Passwords: scrypt, compared in constant time (bot/console/passwords.py; the
-web server checks them off its event loop). Five wrong passwords in a row
-lock the account for 15 minutes.
+web server checks them off its event loop). Logins are throttled per client
+address and per name (bot/console/throttle.py: five wrong passwords lock the
+name from that address for 15 minutes, not from the officer's own computer).
+A name without an account costs and answers exactly what a wrong password
+does (a check against a stand-in hash, the same message, the same
+throttling), so nothing tells which names exist.
 Sessions: a random token in an HttpOnly, SameSite=Strict cookie; only its
 SHA-256 is stored. Each session has its own CSRF token, required on every
 state-changing request.
@@ -16,16 +20,16 @@ import time
 from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import Column, Float, Integer, String, Table, Text, delete, insert, select, update
+from sqlalchemy import Column, Float, Integer, String, Table, Text, delete, insert, select
 from sqlalchemy.engine import Engine
 
-from bot.console.passwords import hash_password, verify_password
+from bot.console.passwords import dummy_hash, hash_password, verify_password
+from bot.console.throttle import LoginThrottle
 from bot.core import db
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT_SECONDS = 15 * 60
 SESSION_SECONDS = 12 * 3600
 ROLES = ("officer", "commander")
+WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
 
 officers = Table(
     "officers", db.metadata,
@@ -34,6 +38,7 @@ officers = Table(
     Column("unit", String(64), nullable=False),
     Column("role", String(16), nullable=False),
     Column("password_hash", Text, nullable=False),
+    # no longer used (throttling: bot/console/throttle.py); kept, as older databases require them
     Column("failed_logins", Integer, nullable=False, default=0),
     Column("locked_until", Float),
 )
@@ -73,6 +78,7 @@ class Accounts:
     def __init__(self, engine: Optional[Engine] = None):
         self.engine = engine or db.engine()
         db.metadata.create_all(self.engine, tables=[officers, sessions])
+        self.throttle = LoginThrottle(self.engine)
 
     def add(self, username: str, password: str, unit: str, role: str, display_name: str) -> None:
         if role not in ROLES:
@@ -94,30 +100,23 @@ class Accounts:
             rows = c.execute(select(officers).order_by(officers.c.unit, officers.c.display_name))
             return [Officer(r.username, r.display_name, r.unit, r.role) for r in rows]
 
-    def login(self, username: str, password: str) -> str:
-        """A new session token, or LoginError. It checks a password: tens of
-        milliseconds of CPU, so servers call it off their event loop (HashPool)."""
+    def login(self, username: str, password: str, address: str = "") -> str:
+        """A new session token, or LoginError. ``address``: the client's, for
+        throttling. It checks a password: tens of milliseconds of CPU, so
+        servers call it off their event loop (HashPool)."""
+        refusal = self.throttle.refusal(username, address)
+        if refusal:
+            raise LoginError(refusal)
         with self.engine.connect() as c:
             row = c.execute(select(officers).where(officers.c.username == username)).first()
+        # one check either way: a name without an account costs what a wrong password costs
+        if not verify_password(password, row.password_hash if row else dummy_hash()) or row is None:
+            self.throttle.failed(username, address)
+            raise LoginError(self.throttle.refusal(username, address) or WRONG)
+        self.throttle.succeeded(username, address)
         now = time.time()
-        if row is None:
-            verify_password(password, hash_password("timing-equaliser"))  # same cost as a real check
-            raise LoginError("Tên đăng nhập hoặc mật khẩu không đúng.")
-        if row.locked_until and row.locked_until > now:
-            minutes = int((row.locked_until - now) // 60) + 1
-            raise LoginError(f"Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Thử lại sau {minutes} phút.")
-        if not verify_password(password, row.password_hash):
-            failed = (row.failed_logins or 0) + 1
-            locked = now + LOCKOUT_SECONDS if failed >= MAX_FAILED_LOGINS else None
-            with self.engine.begin() as c:
-                c.execute(update(officers).where(officers.c.username == username).values(
-                    failed_logins=0 if locked else failed, locked_until=locked))
-            if locked:
-                raise LoginError("Tài khoản tạm khóa 15 phút do nhập sai mật khẩu nhiều lần.")
-            raise LoginError("Tên đăng nhập hoặc mật khẩu không đúng.")
         token = secrets.token_urlsafe(32)
         with self.engine.begin() as c:
-            c.execute(update(officers).where(officers.c.username == username).values(failed_logins=0, locked_until=None))
             c.execute(delete(sessions).where(sessions.c.expires_at < now))
             c.execute(insert(sessions).values(token_hash=_token_hash(token), username=username,
                                               csrf_token=secrets.token_urlsafe(24), expires_at=now + SESSION_SECONDS))

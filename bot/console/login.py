@@ -15,7 +15,7 @@ from sanic.request import Request
 
 from bot.console.access import SESSION_COOKIE, Access, error as _error, render_page
 from bot.console.auth import SESSION_SECONDS, LoginError
-from bot.console.passwords import Busy, HashPool
+from bot.console.passwords import Busy, HashPool, dummy_hash
 
 STATIC = Path(__file__).parent / "static"
 LOGIN_CSRF_COOKIE = "console_login_csrf"
@@ -38,6 +38,7 @@ def create_login(access: Access) -> Blueprint:
     accounts = access.accounts
     units = access.units
     pool = HashPool()
+    dummy_hash()  # now, not in the first login for a name without an account
 
     @console.get("/login")
     async def login_page(request: Request, error: str = "", status: int = 401):
@@ -54,7 +55,8 @@ def create_login(access: Access) -> Blueprint:
         if not form_token or not secrets.compare_digest(form_token, request.cookies.get(LOGIN_CSRF_COOKIE, "")):
             return await login_page(request, "Phiên đăng nhập không hợp lệ, vui lòng thử lại.")
         try:
-            token = await pool.run(accounts.login, request.form.get("username", ""), request.form.get("password", ""))
+            token = await pool.run(accounts.login, request.form.get("username", ""), request.form.get("password", ""),
+                                   request.remote_addr or request.ip or "")
         except LoginError as error:
             return await login_page(request, str(error))
         except Busy:
