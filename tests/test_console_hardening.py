@@ -361,3 +361,71 @@ def test_guessing_one_name_from_many_addresses_locks_it_briefly_and_backs_off(tm
         now += lock + 1
     assert throttle.refusal("an.nguyen", office, now + WINDOW) is None  # forgotten after 15 minutes
 
+
+
+# ---- sessions, officer accounts -------------------------------------------------------------------
+
+NEW_PASSWORD = "mật-khẩu-mới-đủ-dài-2"
+
+
+def officers_command(web, *args, password=None):
+    """The operators' command line (python -m bot.console.officers) on the web server's database."""
+    return subprocess.run([sys.executable, "-m", "bot.console.officers", *args], cwd=ROOT, capture_output=True,
+                          text=True, input=f"{password}\n" if password else None, timeout=120,
+                          env={**os.environ, "DATABASE_URL": web.database_url})
+
+
+def test_a_password_reset_or_disabling_ends_the_officers_sessions(web):
+    web.accounts.add("hai.do", PASSWORD, "phuong-tay-thanh", "officer", "Đỗ Văn Hải")
+    hai, an = web.console("hai.do"), web.console("an.nguyen")
+    assert hai.get("queue").status_code == 200
+
+    reset = officers_command(web, "add", "hai.do", "--unit", "phuong-tay-thanh", "--name", "Đỗ Văn Hải",
+                             "--password-stdin", password=NEW_PASSWORD)
+    assert reset.returncode == 0, reset.stderr
+    assert hai.get("queue").status_code == 401  # the session of before the reset has ended
+    hai = web.console("hai.do", NEW_PASSWORD)
+    assert officers_command(web, "password", "hai.do", "--password-stdin", password=PASSWORD).returncode == 0
+    assert hai.get("queue").status_code == 401
+    hai = web.console("hai.do", PASSWORD)
+    assert hai.get("queue").status_code == 200
+
+    assert officers_command(web, "disable", "hai.do").returncode == 0
+    assert hai.get("queue").status_code == 401
+    refused = web.console("hai.do", PASSWORD)
+    assert refused.csrf is None and "Tài khoản đã bị vô hiệu hóa" in refused.login_response.text
+    assert "officer:hai.do" not in [t["id"] for t in an.get("transfer-targets").json()]
+    assert "hai.do\tphuong-tay-thanh\tofficer\tĐỗ Văn Hải\t(disabled)" in officers_command(web, "list").stdout
+    assert officers_command(web, "enable", "hai.do").returncode == 0
+    hai = web.console("hai.do", PASSWORD)
+    assert hai.get("queue").status_code == 200
+
+    assert officers_command(web, "remove", "hai.do").returncode == 0
+    assert hai.get("queue").status_code == 401
+    assert "không đúng" in web.console("hai.do", PASSWORD).login_response.text
+    missing = officers_command(web, "disable", "khong.co.ai")
+    assert missing.returncode == 2 and "no officer 'khong.co.ai'" in missing.stderr
+
+    entries = AuditLog(web.engine).entries(subject="officer:hai.do")
+    assert [e["action"] for e in entries] == ["officer_created", "officer_updated", "officer_password_reset",
+                                              "officer_disabled", "officer_enabled", "officer_removed"]
+    assert all(e["actor"].startswith("operator") for e in entries)
+
+
+def test_a_session_ends_after_the_idle_time_however_long_the_page_polls(tmp_path_factory, rasa):
+    web = Web(tmp_path_factory.mktemp("idle"), rasa, env={"CONSOLE_IDLE_MINUTES": "0.05"})  # 3 seconds
+    try:
+        web.accounts.add("an.nguyen", PASSWORD, "phuong-tay-thanh", "officer", "Nguyễn Văn An")
+        an = web.console("an.nguyen")
+        for _ in range(5):  # the officer works: the session lasts beyond the idle time
+            time.sleep(1)
+            assert an.get("queue").status_code == 200
+        polls = []
+        for _ in range(10):  # the page polls on its own: it does not count
+            time.sleep(0.5)
+            polls.append(an.http.get(f"{an.base}/api/queue", headers={"X-Console-Background": "1"},
+                                     timeout=10).status_code)
+        assert polls[0] == 200 and polls[-1] == 401, polls
+        assert an.http.get(f"{an.base}", timeout=10).url.endswith("/console/login")
+    finally:
+        web.stop()

@@ -158,7 +158,7 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
             return problem
         targets = [{"id": f"unit:{u.id}", "name": f"Đơn vị: {u.name}"} for u in units.all()]
         targets += [{"id": f"officer:{o.username}", "name": f"Cán bộ: {o.display_name} ({units.get(o.unit).name})"}
-                    for o in accounts.all()]
+                    for o in accounts.all() if not o.disabled]
         return response.json(targets)
 
     @console.post("/api/chats/<handoff_id:int>/claim")
@@ -212,7 +212,7 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
         officer = accounts.officer(target) if kind == "officer" else None
         if kind == "unit" and target in units.units:
             done = handoffs.store.transfer(handoff_id, session.officer.username, target, claimed_by=holder)
-        elif officer:
+        elif officer and not officer.disabled:
             done = handoffs.store.transfer_to_officer(handoff_id, session.officer.username, officer.username,
                                                       officer.unit, claimed_by=holder)
         else:

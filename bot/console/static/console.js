@@ -52,8 +52,8 @@
   // ---- API ---------------------------------------------------------------
   Core.onLeave(() => { state.stopped = true; });
 
-  async function api(method, path, body) {
-    const data = await Core.api(method, path, body);
+  async function api(method, path, body, background) {
+    const data = await Core.api(method, path, body, background);
     if (state.connError) { // connection recovered
       state.connError = false;
       if ($("status-text").textContent === CONN_MSG) hideStatus();
@@ -123,8 +123,8 @@
     $("queue-empty").hidden = chats.length > 0;
   }
 
-  async function loadQueue() {
-    renderQueue((await api("GET", "/console/api/queue")) || {});
+  async function loadQueue(background) {
+    renderQueue((await api("GET", "/console/api/queue", undefined, background)) || {});
   }
 
   // ---- open chat -------------------------------------------------------------
@@ -148,12 +148,12 @@
     loadChat().catch(handleError);
   }
 
-  async function loadChat() {
+  async function loadChat(background) {
     const id = state.selectedId;
     if (id == null) return;
     let data;
     try {
-      data = await api("GET", "/console/api/chats/" + id);
+      data = await api("GET", "/console/api/chats/" + id, undefined, background);
     } catch (e) {
       if (id !== state.selectedId) return;
       if (e.status !== 404 && e.status !== 403) throw e;
@@ -288,7 +288,7 @@
     await fn(state.selectedId).catch(handleError);
     state.busy = false;
     applyButtons();
-    await Promise.all([loadQueue(), loadChat()]).catch(handleError);
+    await Promise.all([loadQueue(true), loadChat(true)]).catch(handleError);
   }
 
   const claim = () => act(async (id) => {
@@ -385,7 +385,7 @@
 
   async function poll() {
     if (state.stopped) return;
-    await Promise.all([loadQueue(), loadChat()]).catch(handleError);
+    await Promise.all([loadQueue(true), loadChat(true)]).catch(handleError);
     if (!state.stopped) setTimeout(poll, POLL_MS);
   }
 

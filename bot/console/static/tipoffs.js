@@ -6,8 +6,8 @@
   const state = { selected: null, statuses: [] };
   const fmt = (t) => new Date(Number(t) * 1000).toLocaleString("vi-VN");
 
-  async function loadList() {
-    const data = await api("GET", "/console/api/tipoffs");
+  async function loadList(background) {
+    const data = await api("GET", "/console/api/tipoffs", undefined, background);
     state.statuses = data.statuses;
     const list = $("tipoffs");
     list.replaceChildren();
@@ -104,7 +104,7 @@
     $("status-button").addEventListener("click", () => saveStatus().catch((e) => showStatus(e.message)));
     $("escalate-button").addEventListener("click", () => escalate().catch((e) => showStatus(e.message)));
     await loadList();
-    setInterval(() => loadList().catch((e) => showStatus(e.message)), 5000);
+    setInterval(() => loadList(true).catch((e) => showStatus(e.message)), 5000);
   }
 
   window.ConsoleCore.ready(() => start().catch((e) => showStatus(e.message)));
