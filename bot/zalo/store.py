@@ -13,7 +13,8 @@ by a process that died runs out and the work is taken up again; sooner if
 the process comes back under the same worker id (it releases its own).
 * tokens: the rotated access/refresh tokens of each OA.
 * users: which OA a user belongs to, follow state, last numbered menu.
-* rejected: deliveries refused (bad signature, malformed JSON…), for audit.
+* rejected: a bounded sample of the deliveries refused (bad signature,
+  malformed JSON…), for audit (bot/zalo/rejected.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    delete,
     insert,
     or_,
     select,
@@ -179,10 +181,14 @@ class ZaloStore:
             c.execute(update(inbox).where(inbox.c.id == row_id).values(
                 status=status, error=error, processed_at=time.time(), claimed_until=None, claimed_by=None))
 
-    def reject(self, reason: str, body: bytes) -> None:
+    def reject(self, reason: str, body: bytes, keep: int = 1000) -> None:
+        """Keep a refused delivery (bot/zalo/rejected.py decides which), and
+        only the newest ``keep`` of them."""
         with self.engine.begin() as c:
-            c.execute(insert(rejected).values(
-                reason=reason, body=body[:65536].decode("utf-8", "replace"), received_at=time.time()))
+            kept = c.execute(insert(rejected).values(
+                reason=reason[:200], body=body.decode("utf-8", "replace"), received_at=time.time(),
+            )).inserted_primary_key[0]
+            c.execute(delete(rejected).where(rejected.c.id <= kept - keep))
 
     # ---- outbox
     def enqueue(self, oa_id: str, user_id: str, bodies: List[Dict[str, Any]], menu: Any = KEEP_MENU,
