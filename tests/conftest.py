@@ -250,13 +250,15 @@ OFFICER_PASSWORD = "mật-khẩu-đủ-dài-1"
 class Console:
     """An officer's browser session on the console, over HTTP (real login form, cookies, CSRF)."""
 
-    def __init__(self, assistant, username: str, password: str = OFFICER_PASSWORD, web_port: int = None):
+    def __init__(self, assistant, username: str, password: str = OFFICER_PASSWORD, web_port: int = None,
+                 headers: dict = None):
         import re
 
         import requests
 
         self.base = f"http://127.0.0.1:{web_port or assistant.web_port}/console"
         self.http = requests.Session()
+        self.http.headers.update(headers or {})  # e.g. the address a reverse proxy would name
         page = self.http.get(f"{self.base}/login", timeout=10)
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"', page.text)
         self.login_response = self.http.post(f"{self.base}/login", data={

@@ -5,6 +5,7 @@ where the server is assembled (bot/server/settings.py)."""
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -60,3 +61,15 @@ def test_importing_the_zalo_channel_changes_nothing_in_rasa_until_the_server_is_
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.stdout.strip().endswith("ok"), result.stderr[-3000:]
+
+
+def test_the_web_server_does_not_load_rasa_or_tensorflow(tmp_path):
+    """Seconds of start-up and a heap whose garbage collection held up the
+    console's event loop, for nothing: the web server runs no NLU."""
+    probe = ("import sys\n"
+             "from bot.apps.web import create_app\n"
+             "create_app()\n"
+             "print(sorted(m for m in ('rasa', 'tensorflow') if m in sys.modules))\n")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'project.db'}"})
+    assert result.stdout.strip().endswith("[]"), result.stdout[-2000:] + result.stderr[-3000:]

@@ -164,3 +164,40 @@ def test_the_intake_spreads_citizens_over_the_replicas_and_keeps_each_with_one()
     # quiet for longer than ACTIVE_SECONDS: no longer counted, and may move
     later = 201.0 + Replicas.ACTIVE_SECONDS + 1
     assert [replicas.for_user(user, now=later)[0] for user in ("e", "f")] == ["http://rasa-0", "http://rasa-1"]
+
+
+def test_junk_deliveries_are_refused_as_before_and_only_a_small_sample_is_kept(tmp_path):
+    from sqlalchemy import select
+
+    from bot.core.db import engine
+    from bot.zalo.intake import Intake
+    from bot.zalo.rejected import RejectedSample
+    from bot.zalo.store import ZaloStore, rejected
+
+    store = ZaloStore(engine(f"sqlite:///{tmp_path / 'project.db'}"))
+    registry = Registry.from_env({"ZALO_APP_ID": APP, "ZALO_APP_SECRET": "s", "ZALO_OA_SECRET_KEY": KEY,
+                                  "ZALO_ACCESS_TOKEN": "t", "ZALO_REFRESH_TOKEN": "r"})
+    intake = Intake(registry, store, outbox=None, on_pending=lambda user_id: None)
+    junk = json.dumps({"event_name": "user_send_text", "timestamp": str(NOW), "sender": {"id": "U"},
+                       "recipient": {"id": "OA"}, "message": {"text": "x" * 65_000}}).encode()
+    answers = [intake.receive(junk, None) for _ in range(100)]  # unsigned, 64 KB each
+    assert answers == [(401, {"error": "missing signature"})] * 100
+    assert intake.receive(b"{" + b"x" * 65_000, None) == (400, {"error": "malformed JSON"})
+    assert intake.receive(b"x" * 1_000_001, None) == (413, {"error": "body too large"})
+
+    def kept():
+        with store.engine.connect() as c:
+            return c.execute(select(rejected.c.id, rejected.c.reason, rejected.c.body).order_by(rejected.c.id)).all()
+
+    assert len(kept()) == 10 and all(len(row.body) <= 4096 for row in kept())
+    assert kept()[0].reason == "missing signature" and kept()[0].body.startswith('{"event_name": "user_send_text"')
+
+    clock = [0.0]  # later minutes keep a few more each, and the newest MAX_KEPT stay
+    sample = RejectedSample(store, per_minute=10, keep=25, clock=lambda: clock[0])
+    for minute in range(5):
+        clock[0] = minute * 60.0
+        for _ in range(30):
+            sample.record(f"bad signature {minute}", junk)
+    rows = kept()
+    assert len(rows) == 25 and {r.reason for r in rows} >= {"bad signature 4", "bad signature 2"}
+    assert "bad signature 0" not in {r.reason for r in rows}

@@ -29,6 +29,7 @@ from bot.console import PAGES
 from bot.console.access import Access
 from bot.console.announcements import create_announcements_public
 from bot.console.login import create_login
+from bot.core import web_headers
 from bot.knowledge.forms import form_file
 from bot.knowledge.validate import load_checked
 from bot.privacy.retention import Retention
@@ -38,8 +39,20 @@ logger = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 6 * 3600
 
 
+def database_id(text: str) -> int:
+    """``<name:int>`` in this server's routes: an integer that fits the database's
+    64-bit integers (ValueError otherwise, so the route does not match)."""
+    value = int(text)
+    if not -2**63 <= value < 2**63:
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
 def create_app() -> Sanic:
     app = Sanic("cong_an_web")
+    # ids in URLs are database integers: a bigger number matches no route (404) instead of overflowing SQLite
+    app.router.register_pattern("int", database_id, r"^-?\d{1,18}$")
+    web_headers.install(app)  # CSP, no framing, nosniff, Referrer-Policy; no-store on the console
     kb = load_checked()  # once: the forms and the console's procedure names
     forms = kb.forms
     form_files = lru_cache(maxsize=None)(lambda code: form_file(forms[code]))
@@ -104,6 +117,12 @@ def main() -> None:
     parser.add_argument("--host", default="0.0.0.0")
     parser.add_argument("--port", type=int, default=5080)
     args = parser.parse_args()
+    handler = logging.StreamHandler()  # the project's own messages, once (Sanic configures its loggers itself)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    project = logging.getLogger("bot")
+    project.addHandler(handler)
+    project.setLevel(logging.INFO)
+    project.propagate = False
     create_app().run(host=args.host, port=args.port, access_log=False, motd=False)
 
 

@@ -19,6 +19,7 @@ from bot.console.auth import Accounts, Session
 from bot.core.units import Units, load_units
 
 SESSION_COOKIE = "console_session"
+BACKGROUND_HEADER = "x-console-background"
 STATIC = Path(__file__).parent / "static"
 CONSOLE_TITLE = "Bảng điều khiển cán bộ"
 
@@ -49,7 +50,9 @@ class Access:
         self.units = units or load_units()
 
     def session_of(self, request: Request) -> Optional[Session]:
-        return self.accounts.session(request.cookies.get(SESSION_COOKIE))
+        # the pages' polling (console_core.js marks it) does not keep an idle session alive
+        return self.accounts.session(request.cookies.get(SESSION_COOKIE),
+                                     active=request.headers.get(BACKGROUND_HEADER) != "1")
 
     def visible_units(self, session: Session) -> Set[str]:
         if session.officer.role == "commander":

@@ -17,13 +17,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.console.access import Access, error as _error
-from bot.handoff.service import Handoffs
+from bot.handoff.service import Handoffs, RasaUnavailable
 from bot.handoff.texts import canned_replies, settings
 from bot.knowledge.store import KnowledgeBase
 from bot.core.web import map_link
 from bot.tipoffs import redaction
 from bot.zalo.store import ZaloStore
 
+RASA_UNAVAILABLE = "Không kết nối được trợ lý, thử lại sau."
 REASON_LABELS = {"sos": "SOS khẩn cấp", "tipoff": "Tố giác", "failures": "Trợ lý ảo không hiểu",
                  "requested": "Yêu cầu gặp cán bộ"}
 
@@ -80,6 +81,10 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
         return access.find(request, lambda: handoffs.store.get(handoff_id),
                            lambda session, h: h["unit"] in visible_units(session),
                            "Không tìm thấy cuộc trò chuyện này.", state_changing)
+
+    @console.exception(RasaUnavailable)
+    async def rasa_unavailable(request: Request, exception: RasaUnavailable):
+        return _error(RASA_UNAVAILABLE, 503)  # RasaApi has logged it, once
 
     # ---- page
     @console.get("/")
@@ -148,7 +153,7 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
             return problem
         targets = [{"id": f"unit:{u.id}", "name": f"Đơn vị: {u.name}"} for u in units.all()]
         targets += [{"id": f"officer:{o.username}", "name": f"Cán bộ: {o.display_name} ({units.get(o.unit).name})"}
-                    for o in accounts.all()]
+                    for o in accounts.all() if not o.disabled]
         return response.json(targets)
 
     @console.post("/api/chats/<handoff_id:int>/claim")
@@ -187,17 +192,28 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
 
     @console.post("/api/chats/<handoff_id:int>/transfer")
     async def transfer(request: Request, handoff_id: int):
+        """Anyone of the unit hands on a waiting chat; a claimed one only the
+        officer who has it, or a commander of its unit (or of a unit above)."""
         session, handoff, problem = authorised(request, handoff_id, state_changing=True)
         if problem:
             return problem
+        holder = handoff["claimed_by"]
+        if (holder and holder != session.officer.username
+                and not access.is_commander_of(session, handoff["unit"])):
+            officer = accounts.officer(holder)
+            return _error(f"Cuộc trò chuyện đang do cán bộ {officer.display_name if officer else holder} xử lý. "
+                          "Chỉ cán bộ đó hoặc chỉ huy đơn vị mới chuyển được.", 409)
         kind, _, target = str((request.json or {}).get("to") or "").partition(":")
+        officer = accounts.officer(target) if kind == "officer" else None
         if kind == "unit" and target in units.units:
-            handoffs.store.transfer(handoff_id, session.officer.username, target)
-        elif kind == "officer" and accounts.officer(target):
-            officer = accounts.officer(target)
-            handoffs.store.transfer_to_officer(handoff_id, session.officer.username, officer.username, officer.unit)
+            done = handoffs.store.transfer(handoff_id, session.officer.username, target, claimed_by=holder)
+        elif officer and not officer.disabled:
+            done = handoffs.store.transfer_to_officer(handoff_id, session.officer.username, officer.username,
+                                                      officer.unit, claimed_by=holder)
         else:
             return _error("Nơi nhận không hợp lệ.", 400)
+        if not done:
+            return _error("Cuộc trò chuyện vừa thay đổi (đã kết thúc hoặc có người khác nhận). Hãy tải lại.", 409)
         return response.json({"ok": True})
 
     @console.post("/api/chats/<handoff_id:int>/close")

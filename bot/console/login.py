@@ -1,7 +1,8 @@
 """Logging in to the officer console, and what every console page shares:
 the login page, logout, the static files (one JS core, bot/console/static/
 console_core.js, and the pages' scripts) and "who am I" (GET /console/api/me).
-Sessions and passwords: bot/console/auth.py; permissions: access.py."""
+Sessions: bot/console/auth.py; passwords, checked in a small thread pool off
+the event loop: passwords.py; permissions: access.py."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from sanic.request import Request
 
 from bot.console.access import SESSION_COOKIE, Access, error as _error, render_page
 from bot.console.auth import SESSION_SECONDS, LoginError
+from bot.console.passwords import Busy, HashPool, dummy_hash
 
 STATIC = Path(__file__).parent / "static"
 LOGIN_CSRF_COOKIE = "console_login_csrf"
+BUSY = "Hệ thống đang bận, vui lòng thử lại sau ít phút."
 
 
 def _set_cookie(resp, request: Request, name: str, value: str, max_age: int) -> None:
@@ -34,13 +37,15 @@ def create_login(access: Access) -> Blueprint:
     console = Blueprint("console_login", url_prefix="/console")
     accounts = access.accounts
     units = access.units
+    pool = HashPool()
+    dummy_hash()  # now, not in the first login for a name without an account
 
     @console.get("/login")
-    async def login_page(request: Request, error: str = ""):
+    async def login_page(request: Request, error: str = "", status: int = 401):
         token = secrets.token_urlsafe(24)
         page = render_page("login", "Đăng nhập", "login-page", scripts=False, csrf_token=token,
                            error=html.escape(error))
-        resp = response.html(page, status=401 if error else 200)
+        resp = response.html(page, status=status if error else 200)
         _set_cookie(resp, request, LOGIN_CSRF_COOKIE, token, 3600)
         return resp
 
@@ -50,9 +55,12 @@ def create_login(access: Access) -> Blueprint:
         if not form_token or not secrets.compare_digest(form_token, request.cookies.get(LOGIN_CSRF_COOKIE, "")):
             return await login_page(request, "Phiên đăng nhập không hợp lệ, vui lòng thử lại.")
         try:
-            token = accounts.login(request.form.get("username", ""), request.form.get("password", ""))
+            token = await pool.run(accounts.login, request.form.get("username", ""), request.form.get("password", ""),
+                                   request.remote_addr or request.ip or "")
         except LoginError as error:
             return await login_page(request, str(error))
+        except Busy:
+            return await login_page(request, BUSY, 503)
         resp = response.redirect("/console")
         _set_cookie(resp, request, SESSION_COOKIE, token, SESSION_SECONDS)
         return resp

@@ -5,7 +5,9 @@ unit above. The reporter's identity is in the answer only when the citizen
 did not ask for anonymity, and only for those who can see the report;
 every view is audited. An anonymous reporter's Zalo user is sealed
 (bot/tipoffs/sealed.py): only a commander of the handling unit may open it,
-giving a reason, and the opening is in the report's history."""
+giving a reason, and the opening is in the report's history. An attachment's
+address is given only if it is https (the page links nothing else: never
+javascript:)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from sanic.request import Request
 
 from bot.console.access import Access, error
 from bot.core.content import read_texts
-from bot.core.web import map_link
+from bot.core.web import https_only, map_link
 from bot.knowledge.store import KnowledgeBase
 from bot.tipoffs.store import STATUSES, TipoffStore
 
@@ -76,7 +78,9 @@ def create(access: Access, kb: Optional[KnowledgeBase] = None, store: Optional[T
         result = {
             **summary(tipoff), "what": tipoff["what"], "occurred": tipoff["occurred"],
             "map": map_link(tipoff["latitude"], tipoff["longitude"]) if tipoff["latitude"] is not None else None,
-            "attachments": tipoff["attachments"], "history": history,
+            # an address the citizen's message carried: a link only if it is https (never javascript:)
+            "attachments": [{**a, "url": https_only(a.get("url"))} for a in tipoff["attachments"]],
+            "history": history,
             "escalate_to": {"id": parent, "name": units.get(parent).name} if parent in units.units else None,
             "can_unseal": tipoff["anonymous"] and access.is_commander_of(session, tipoff["unit"]),
         }

@@ -24,8 +24,8 @@ from bot.core.paths import VAR
 metadata = MetaData()
 
 # the modules that define tables on ``metadata``
-TABLE_MODULES = ("bot.announcements.store", "bot.console.auth", "bot.core.audit", "bot.handoff.store",
-                 "bot.tipoffs.sealed", "bot.tipoffs.store", "bot.zalo.store")
+TABLE_MODULES = ("bot.announcements.store", "bot.console.auth", "bot.console.throttle", "bot.core.audit",
+                 "bot.handoff.store", "bot.tipoffs.sealed", "bot.tipoffs.store", "bot.zalo.store")
 
 
 def default_database_url(state_dir: Path = VAR) -> str:

@@ -4,8 +4,9 @@ web server, map links of shared locations, and Vietnam's clock."""
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta, timezone
-from typing import Mapping
+from typing import Mapping, Optional
 
 DEFAULT_PUBLIC_URL = "http://localhost:5080"  # the web server of `scripts/run` on this machine
 VIETNAM = timezone(timedelta(hours=7))  # no daylight saving time
@@ -14,6 +15,14 @@ VIETNAM = timezone(timedelta(hours=7))  # no daylight saving time
 def map_link(latitude: float, longitude: float) -> str:
     """A map of a shared location, for officers."""
     return f"https://www.openstreetmap.org/?mlat={latitude}&mlon={longitude}#map=18/{latitude}/{longitude}"
+
+
+def https_only(url: object) -> Optional[str]:
+    """The address if it is a plain https one, else None: what officers'
+    pages may link to or load from a citizen's message (never javascript:,
+    data: or http:)."""
+    text = str(url or "")
+    return text if re.fullmatch(r"https://[^\x00-\x20\x7f]+", text, re.IGNORECASE) else None
 
 
 def public_url(env: Mapping[str, str] = os.environ) -> str:

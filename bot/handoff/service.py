@@ -36,31 +36,60 @@ logger = logging.getLogger(__name__)
 CANCEL_INTENT = "cancel"  # "hủy": also stops a tip-off form (actions/tipoffs.py)
 
 
+class RasaUnavailable(Exception):
+    """Rasa's HTTP API did not answer (down, restarting, or answering an error)."""
+
+
 class RasaApi:
+    """Rasa's HTTP API. While it does not answer, every call raises
+    RasaUnavailable and the log says so once (again every WARN_EVERY seconds
+    while it lasts, and once when Rasa answers again), not once per call."""
+
+    WARN_EVERY = 300.0
+
     def __init__(self, url: Optional[str] = None, token: Optional[str] = None):
         self.url = (url or os.environ.get("RASA_URL", "http://127.0.0.1:5005")).rstrip("/")
         self.headers = rasa_headers(token or secret(RASA_SECRET))
         self._session: Optional[aiohttp.ClientSession] = None
+        self._down_since: Optional[float] = None
+        self._warned_at = 0.0
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15), headers=self.headers)
         return self._session
 
+    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            async with self.session().request(method, f"{self.url}{path}", **kwargs) as response:
+                response.raise_for_status()
+                body = await response.json() if method == "GET" else None
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            self._failed(error)
+            raise RasaUnavailable(str(error) or type(error).__name__) from None
+        if self._down_since is not None:
+            logger.info("Rasa at %s answers again (after %.0f s)", self.url, time.monotonic() - self._down_since)
+            self._down_since = None
+        return body
+
+    def _failed(self, error: BaseException) -> None:
+        now = time.monotonic()
+        if self._down_since is None:
+            self._down_since = self._warned_at = now
+            logger.warning("Rasa at %s does not answer (%s): the console shows chats again when it does",
+                           self.url, str(error) or type(error).__name__)
+        elif now - self._warned_at >= self.WARN_EVERY:
+            self._warned_at = now
+            logger.warning("Rasa at %s still does not answer, for %.0f s (%s)", self.url, now - self._down_since,
+                           str(error) or type(error).__name__)
+
     async def tracker(self, conversation_id: str) -> Dict[str, Any]:
-        async with self.session().get(
-            f"{self.url}/conversations/{quote(conversation_id, safe=':')}/tracker",
-        ) as response:
-            response.raise_for_status()
-            return await response.json()
+        return await self._call("GET", f"/conversations/{quote(conversation_id, safe=':')}/tracker")
 
     async def append(self, conversation_id: str, events: List[Dict[str, Any]]) -> None:
-        async with self.session().post(
-            f"{self.url}/conversations/{quote(conversation_id, safe=':')}/tracker/events",
-            params={"output_channel": channel_of(conversation_id), "execute_side_effects": "true"},
-            json=events,
-        ) as response:
-            response.raise_for_status()
+        await self._call("POST", f"/conversations/{quote(conversation_id, safe=':')}/tracker/events",
+                         params={"output_channel": channel_of(conversation_id), "execute_side_effects": "true"},
+                         json=events)
 
 
 def bot_event(text: str, buttons: Optional[List[Dict[str, str]]] = None, officer: Optional[str] = None) -> Dict[str, Any]:
@@ -126,6 +155,8 @@ class Handoffs:
                             "last_message": last_citizen_text(tracker.get("events") or [], handoff["created_at"]),
                             "message_count": len(messages),
                         }
+                except RasaUnavailable:
+                    break  # said once by RasaApi; every chat waits for Rasa
                 except Exception:  # one broken chat must not stop the others
                     logger.exception("handoff %s check failed", handoff["id"])
             await asyncio.sleep(interval)

@@ -131,18 +131,28 @@ class HandoffStore:
                       .values(first_reply_at=time.time()))
         self.log(username, "replied", handoff_id, {"length": len(text)})
 
-    def transfer(self, handoff_id: int, username: str, unit: str) -> bool:
+    @staticmethod
+    def _still(handoff_id: int, claimed_by: Optional[str]):
+        """The chat is open and still held by ``claimed_by`` (None: by nobody)."""
+        holder = handoffs.c.claimed_by.is_(None) if claimed_by is None else handoffs.c.claimed_by == claimed_by
+        return and_(handoffs.c.id == handoff_id, handoffs.c.status.in_(OPEN), holder)
+
+    def transfer(self, handoff_id: int, username: str, unit: str, claimed_by: Optional[str] = None) -> bool:
+        """Send the chat to a unit's queue; False if it ended, or if someone
+        other than ``claimed_by`` (who the caller checked may hand it on) holds it now."""
         with self.engine.begin() as c:
-            done = c.execute(update(handoffs).where(and_(handoffs.c.id == handoff_id, handoffs.c.status.in_(OPEN)))
+            done = c.execute(update(handoffs).where(self._still(handoff_id, claimed_by))
                              .values(unit=unit, status="waiting", claimed_by=None, claimed_at=None))
         if done.rowcount:
             self.log(username, "transferred", handoff_id, {"to_unit": unit})
         return bool(done.rowcount)
 
-    def transfer_to_officer(self, handoff_id: int, username: str, officer: str, unit: str) -> bool:
-        """Hand the chat to another officer (and their unit): they have it at once."""
+    def transfer_to_officer(self, handoff_id: int, username: str, officer: str, unit: str,
+                            claimed_by: Optional[str] = None) -> bool:
+        """Hand the chat to another officer (and their unit): they have it at
+        once. False as for ``transfer``."""
         with self.engine.begin() as c:
-            done = c.execute(update(handoffs).where(and_(handoffs.c.id == handoff_id, handoffs.c.status.in_(OPEN)))
+            done = c.execute(update(handoffs).where(self._still(handoff_id, claimed_by))
                              .values(unit=unit, status="active", claimed_by=officer, claimed_at=time.time()))
         if done.rowcount:
             self.log(username, "transferred", handoff_id, {"to_officer": officer, "to_unit": unit})

@@ -19,6 +19,7 @@ from bot.core.paths import DATA
 from bot.core.split_text import split_text
 from bot.knowledge.referrals import Referral, Referrals
 from bot.knowledge.store import CHANNELS, KnowledgeBase, Procedure, Topic
+from bot.nlu.lexicon import read_lexicon
 from bot.nlu.text import canonical, find_phrase, find_phrases, fold
 
 # A procedure intent this confident is a new question, even while a
@@ -57,8 +58,6 @@ class AnswerConfig:
 
     @classmethod
     def load(cls) -> "AnswerConfig":
-        from bot.nlu.tokenizer import read_lexicon
-
         lexicon = read_lexicon(DATA / "lexicon.yml")["abbreviations"]
         return cls(**read_texts("answers.yml"), referrals=Referrals.load(), abbreviations={
             canonical(str(k)): str(v) for k, v in lexicon.items() if isinstance(v, str)})

@@ -28,7 +28,6 @@ import logging
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Set, Text, Tuple
 
-import yaml
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -39,7 +38,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from underthesea import word_tokenize
 
+from bot.nlu import lexicon
 from bot.nlu import text as vn
+from bot.nlu.lexicon import read_lexicon
 
 logger = logging.getLogger(__name__)
 
@@ -50,17 +51,6 @@ KNOWN_WORDS = "known_word_count"
 
 # (start, end, folded syllable) in composed-text coordinates
 Syllable = Tuple[int, int, str]
-
-
-def read_lexicon(path: Path) -> Dict[str, Any]:
-    """The raw lexicon file: ``abbreviations`` (word -> meaning(s)) and ``compounds``."""
-    if not path.exists():
-        return {"abbreviations": {}, "compounds": []}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {
-        "abbreviations": data.get("abbreviations") or {},
-        "compounds": data.get("compounds") or [],
-    }
 
 
 def segment_words(text: str) -> List[List[Syllable]]:
@@ -234,6 +224,7 @@ class VietnameseTokenizer(Tokenizer):
         if path.exists():
             digest.update(path.read_bytes())
         digest.update(inspect.getsource(vn).encode())
+        digest.update(inspect.getsource(lexicon).encode())
         digest.update(inspect.getsource(inspect.getmodule(cls)).encode())
         return digest.hexdigest()
 

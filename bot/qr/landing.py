@@ -4,7 +4,8 @@ GET /hoi/<procedure_id>: the procedure's short answer (the knowledge base's
 own answer texts, bot/knowledge/answers.py) and a button to continue on the
 unit's Zalo Official Account. Zalo documents no way to pre-fill a chat
 message, so this page is what ties a sheet to one procedure. Self-contained
-HTML: no external resources.
+HTML: no external resources; its Content-Security-Policy allows its own inline
+style only.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.core.units import load_units
+from bot.core.web_headers import policy, style_source
 from bot.knowledge.answers import AnswerConfig, documents_text, fee_text, form_url, where_text
 from bot.knowledge.store import KnowledgeBase, Procedure
 from bot.qr.sheets import ZALO_CHAT_URL, NoOfficialAccount, official_account
@@ -42,6 +44,8 @@ a{color:#1d4f91}
 .button:focus-visible{outline:3px solid #f79009;outline-offset:2px}
 """
 
+POLICY = policy(styles=[style_source(STYLE)])  # the page's one inline style, and nothing else inline
+
 
 def _page(title: str, kicker: str, body: str, zalo_link: Optional[str], status: int = 200):
     button = (f'<a class="button" href="{html.escape(zalo_link)}">Hỏi tiếp trên Zalo</a>' if zalo_link
@@ -65,7 +69,7 @@ def _page(title: str, kicker: str, body: str, zalo_link: Optional[str], status: 
 </body>
 </html>
 """
-    return response.html(page, status=status)
+    return response.html(page, status=status, headers={"Content-Security-Policy": POLICY})
 
 
 def _section(title: str, text: str) -> str:

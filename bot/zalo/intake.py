@@ -5,7 +5,8 @@
 1. read the raw body (400 if not JSON, 413 if too large);
 2. find the OA (recipient.id, or sender.id for echoes, oa_id for follows)
    and verify X-ZEvent-Signature with its secret (401 if forged, missing or
-   stale; nothing is processed);
+   stale; nothing is processed). Of refused deliveries, only a bounded
+   sample is kept (bot/zalo/rejected.py);
 3. store the delivery under its msg_id (a redelivery, even after a restart,
    is answered 200 and not processed again) and answer 200. An emergency
    ("cứu", "SOS") is answered here already, through the outbox, without
@@ -42,6 +43,7 @@ from bot.zalo import signature
 from bot.zalo.accounts import Registry
 from bot.zalo.events import dedup_key, event_parties, json_object, rasa_text
 from bot.zalo.outbox import Outbox
+from bot.zalo.rejected import RejectedSample
 from bot.zalo.store import ZaloStore
 
 logger = logging.getLogger(__name__)
@@ -65,11 +67,12 @@ class Intake:
         self.outbox = outbox
         self.on_pending = on_pending
         self.emergencies = emergencies
+        self.rejected = RejectedSample(store)  # refused deliveries: a bounded sample is kept
 
     def receive(self, body: bytes, signature_header: Optional[str]) -> Tuple[int, Dict[str, str]]:
         """Verify and store one delivery; the HTTP status and JSON body to answer Zalo with."""
         if len(body) > MAX_BODY_BYTES:
-            self.store.reject("body too large", body)
+            self.rejected.record("body too large", body)
             return 413, {"error": "body too large"}
         try:
             text = body.decode("utf-8")  # what the inbox keeps, and the channel parses again
@@ -78,19 +81,18 @@ class Intake:
                 raise ValueError("not an object")
             json.dumps(payload, ensure_ascii=False).encode("utf-8")  # lone surrogates ("\ud800") are not text
         except (ValueError, RecursionError):  # RecursionError: nested too deeply
-            self.store.reject("malformed JSON", body)
+            self.rejected.record("malformed JSON", body)
             return 400, {"error": "malformed JSON"}
 
         oa_id, user_id = event_parties(payload)
         account = self.registry.for_oa(str(oa_id) if oa_id else None)
         if account is None:
-            self.store.reject(f"unknown OA {oa_id}", body)
+            self.rejected.record(f"unknown OA {oa_id}", body)
             return 401, {"error": "unknown OA"}
         problem = signature.check(signature_header, account.app_id, body, payload.get("timestamp"),
                                   account.oa_secret_key)
         if problem:
-            self.store.reject(problem, body)
-            logger.warning("Zalo webhook rejected: %s", problem)
+            self.rejected.record(problem, body)
             return 401, {"error": problem}
 
         event = str(payload.get("event_name", ""))

@@ -13,7 +13,8 @@ by a process that died runs out and the work is taken up again; sooner if
 the process comes back under the same worker id (it releases its own).
 * tokens: the rotated access/refresh tokens of each OA.
 * users: which OA a user belongs to, follow state, last numbered menu.
-* rejected: deliveries refused (bad signature, malformed JSON…), for audit.
+* rejected: a bounded sample of the deliveries refused (bad signature,
+  malformed JSON…), for audit (bot/zalo/rejected.py).
 
 A delivery or a message marked ``confidential`` (what a citizen confided,
 e.g. an answer to the tip-off form, or the bot's confirmation with a
@@ -40,6 +41,7 @@ from sqlalchemy import (
     Text,
     and_,
     case,
+    delete,
     insert,
     or_,
     select,
@@ -198,10 +200,14 @@ class ZaloStore:
             c.execute(update(inbox).where(and_(key, inbox.c.status.not_in(("pending", "processing"))))
                       .values(payload=REDACTED))
 
-    def reject(self, reason: str, body: bytes) -> None:
+    def reject(self, reason: str, body: bytes, keep: int = 1000) -> None:
+        """Keep a refused delivery (bot/zalo/rejected.py decides which), and
+        only the newest ``keep`` of them."""
         with self.engine.begin() as c:
-            c.execute(insert(rejected).values(
-                reason=reason, body=body[:65536].decode("utf-8", "replace"), received_at=time.time()))
+            kept = c.execute(insert(rejected).values(
+                reason=reason[:200], body=body.decode("utf-8", "replace"), received_at=time.time(),
+            )).inserted_primary_key[0]
+            c.execute(delete(rejected).where(rejected.c.id <= kept - keep))
 
     # ---- outbox
     def enqueue(self, oa_id: str, user_id: str, bodies: List[Dict[str, Any]], menu: Any = KEEP_MENU,

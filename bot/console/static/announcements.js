@@ -85,8 +85,8 @@
     return li;
   }
 
-  async function load(force) {
-    const data = await api("GET", "/console/api/announcements");
+  async function load(force, background) {
+    const data = await api("GET", "/console/api/announcements", undefined, background);
     state.labels = data.delivery_labels || {};
     const sig = JSON.stringify(data.announcements);
     const typing = document.activeElement && $("ann-items").contains(document.activeElement);
@@ -156,7 +156,7 @@
       const me = await window.ConsoleCore.signIn();
       const data = await load(true);
       fillUnits(data.units, me.unit);
-      setInterval(() => { load(false).catch((e) => showStatus(e.message)); }, POLL_MS);
+      setInterval(() => { load(false, true).catch((e) => showStatus(e.message)); }, POLL_MS);
     } catch (e) {
       showStatus(e.message);
     }

@@ -11,7 +11,7 @@
 
   const state = {
     me: null, selectedId: null, chat: null, canReply: false,
-    busy: false, stopped: false, connError: false, understoodSig: "",
+    busy: false, stopped: false, connError: false, unavailable: null, understoodSig: "",
     offset: 0, // server clock minus client clock, seconds
     items: new Map(), // chat id -> {li, parts, chat}
     tKeys: [], // keys of the rendered transcript messages
@@ -52,8 +52,8 @@
   // ---- API ---------------------------------------------------------------
   Core.onLeave(() => { state.stopped = true; });
 
-  async function api(method, path, body) {
-    const data = await Core.api(method, path, body);
+  async function api(method, path, body, background) {
+    const data = await Core.api(method, path, body, background);
     if (state.connError) { // connection recovered
       state.connError = false;
       if ($("status-text").textContent === CONN_MSG) hideStatus();
@@ -64,6 +64,7 @@
   function handleError(e) {
     if (!e || e.status === 401) return;
     if (e.status === 0) state.connError = true;
+    if (e.status === 503) state.unavailable = e.message; // the assistant (Rasa) is down
     showStatus(e.message || "Đã xảy ra lỗi.", "error");
   }
 
@@ -122,8 +123,8 @@
     $("queue-empty").hidden = chats.length > 0;
   }
 
-  async function loadQueue() {
-    renderQueue((await api("GET", "/console/api/queue")) || {});
+  async function loadQueue(background) {
+    renderQueue((await api("GET", "/console/api/queue", undefined, background)) || {});
   }
 
   // ---- open chat -------------------------------------------------------------
@@ -147,17 +148,21 @@
     loadChat().catch(handleError);
   }
 
-  async function loadChat() {
+  async function loadChat(background) {
     const id = state.selectedId;
     if (id == null) return;
     let data;
     try {
-      data = await api("GET", "/console/api/chats/" + id);
+      data = await api("GET", "/console/api/chats/" + id, undefined, background);
     } catch (e) {
       if (id !== state.selectedId) return;
       if (e.status !== 404 && e.status !== 403) throw e;
       select(null);
       return showStatus(e.message, "error");
+    }
+    if (state.unavailable) { // the assistant answers again
+      if ($("status-text").textContent === state.unavailable) hideStatus();
+      state.unavailable = null;
     }
     if (id === state.selectedId && data && data.chat) renderChat(data);
   }
@@ -283,7 +288,7 @@
     await fn(state.selectedId).catch(handleError);
     state.busy = false;
     applyButtons();
-    await Promise.all([loadQueue(), loadChat()]).catch(handleError);
+    await Promise.all([loadQueue(true), loadChat(true)]).catch(handleError);
   }
 
   const claim = () => act(async (id) => {
@@ -380,7 +385,7 @@
 
   async function poll() {
     if (state.stopped) return;
-    await Promise.all([loadQueue(), loadChat()]).catch(handleError);
+    await Promise.all([loadQueue(true), loadChat(true)]).catch(handleError);
     if (!state.stopped) setTimeout(poll, POLL_MS);
   }
 

@@ -32,9 +32,11 @@ window.ConsoleCore = (function () {
 
   // JSON in and out; a FormData body is sent as it is. Throws ApiError
   // (status 0: the server could not be reached) with the server's message.
-  async function api(method, path, body) {
+  // background: a page's own polling, which does not keep an idle session alive.
+  async function api(method, path, body, background) {
     const opts = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
     if (method !== "GET") opts.headers["X-CSRF-Token"] = csrf;
+    if (background) opts.headers["X-Console-Background"] = "1";
     if (body instanceof FormData) opts.body = body;
     else if (body !== undefined) {
       opts.headers["Content-Type"] = "application/json";

@@ -6,8 +6,8 @@
   const state = { selected: null, statuses: [] };
   const fmt = (t) => new Date(Number(t) * 1000).toLocaleString("vi-VN");
 
-  async function loadList() {
-    const data = await api("GET", "/console/api/tipoffs");
+  async function loadList(background) {
+    const data = await api("GET", "/console/api/tipoffs", undefined, background);
     state.statuses = data.statuses;
     const list = $("tipoffs");
     list.replaceChildren();
@@ -52,6 +52,11 @@
     files.replaceChildren();
     if (!t.attachments.length) files.textContent = "Không có";
     for (const f of t.attachments) {
+      const label = f.name || "Tệp " + f.type;
+      if (!/^https:\/\//i.test(f.url || "")) { // only https addresses are opened (never javascript:)
+        files.append(el("span", "tipoff-file", label + " (địa chỉ không an toàn, không mở)"));
+        continue;
+      }
       const a = el("a", "tipoff-file");
       a.href = f.url; a.target = "_blank"; a.rel = "noopener noreferrer";
       if (f.type === "image") {
@@ -59,7 +64,7 @@
         img.src = f.url; img.alt = "Ảnh đính kèm"; img.referrerPolicy = "no-referrer";
         a.append(img);
       } else {
-        a.textContent = f.name || "Tệp " + f.type;
+        a.textContent = label;
       }
       files.append(a);
     }
@@ -110,7 +115,7 @@
     $("escalate-button").addEventListener("click", () => escalate().catch((e) => showStatus(e.message)));
     $("unseal-button").addEventListener("click", () => unseal().catch((e) => showStatus(e.message)));
     await loadList();
-    setInterval(() => loadList().catch((e) => showStatus(e.message)), 5000);
+    setInterval(() => loadList(true).catch((e) => showStatus(e.message)), 5000);
   }
 
   window.ConsoleCore.ready(() => start().catch((e) => showStatus(e.message)));

@@ -1,0 +1,431 @@
+"""The officer console's web server on its own, as an officer and an
+operator meet it: `python -m bot.apps.web` on a free port with a temporary
+project database and a stand-in Rasa server (no model, no training), driven
+over HTTP with the real login form, cookies and CSRF tokens."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot.console.auth import Accounts
+from bot.core.audit import AuditLog
+from bot.core.db import engine
+from bot.handoff.store import HandoffStore
+from tests.conftest import OFFICER_PASSWORD as PASSWORD
+from tests.conftest import Console, free_port, wait_for
+
+ROOT = Path(__file__).resolve().parent.parent
+_ids = itertools.count()
+
+
+class FakeRasa:
+    """Rasa's HTTP API as the console uses it (a tracker, appending events),
+    on a fixed port; started and stopped to play Rasa being up or down."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.server = None
+
+    def start(self):
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self, body):
+                raw = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def do_GET(self):
+                self._answer({"events": [], "slots": {}, "latest_message": {}})
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self._answer({})
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+
+class Web:
+    """The console's web server in a process of its own; its log in ``log``."""
+
+    def __init__(self, state: Path, rasa: FakeRasa, env: dict = None):
+        self.state, self.rasa, self.port = state, rasa, free_port()
+        self.database_url = f"sqlite:///{state / 'project.db'}"
+        self.engine = engine(self.database_url)
+        self.accounts = Accounts(self.engine)
+        self.handoffs = HandoffStore(self.engine)
+        self.log_path = state / "web.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot.apps.web", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=ROOT, stdout=self.log_path.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+            env={**os.environ, "DATABASE_URL": self.database_url, "RASA_URL": f"http://127.0.0.1:{rasa.port}",
+                 "RASA_AUTH_TOKEN": "token", "HANDOFF_TIMEOUT_SECONDS": "3600", "SANIC_REAL_IP_HEADER": "X-Real-IP",
+                 **(env or {})})
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if requests.get(self.url("/health"), timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                pytest.fail("the web server did not come up:\n" + self.log[-3000:])
+            time.sleep(0.5)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def console(self, username: str, password: str = PASSWORD, address: str = "192.0.2.1") -> Console:
+        """An officer's browser at ``address`` (the server trusts X-Real-IP, as behind a reverse proxy)."""
+        return Console(None, username, password, web_port=self.port, headers={"X-Real-IP": address})
+
+    def chat(self, unit: str = "phuong-tay-thanh", reason: str = "requested"):
+        """A new chat waiting for an officer: (its id, its conversation id)."""
+        conversation = f"7000000000{next(_ids):08d}"
+        return self.handoffs.request(conversation, unit, reason)["id"], conversation
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture(scope="module")
+def rasa():
+    stand_in = FakeRasa()  # down until a test starts it
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory, rasa):
+    running = Web(tmp_path_factory.mktemp("console"), rasa)
+    accounts = running.accounts
+    accounts.add("an.nguyen", PASSWORD, "phuong-tay-thanh", "officer", "Nguyễn Văn An")
+    accounts.add("binh.tran", PASSWORD, "phuong-tay-thanh", "officer", "Trần Thị Bình")
+    accounts.add("chi.le", PASSWORD, "phuong-son-ky", "officer", "Lê Minh Chí")
+    accounts.add("dung.pham", PASSWORD, "quan-mau", "commander", "Phạm Quốc Dũng")
+    yield running
+    running.stop()
+
+
+# ---- chats: claims --------------------------------------------------------------------------------
+
+def test_only_the_officer_who_has_a_chat_or_a_commander_hands_it_on(web):
+    chat, conversation = web.chat()
+    an, binh, dung = web.console("an.nguyen"), web.console("binh.tran"), web.console("dung.pham")
+    assert an.post(f"chats/{chat}/claim").status_code == 200
+
+    for target in ("officer:binh.tran", "unit:phuong-son-ky"):  # a colleague of the ward
+        refused = binh.post(f"chats/{chat}/transfer", {"to": target})
+        assert refused.status_code == 409
+        assert refused.json()["error"] == ("Cuộc trò chuyện đang do cán bộ Nguyễn Văn An xử lý. "
+                                           "Chỉ cán bộ đó hoặc chỉ huy đơn vị mới chuyển được.")
+    assert binh.post(f"chats/{chat}/reply", {"text": "Tôi xử lý thay."}).status_code == 409
+    assert binh.chat_for(conversation)["claimed_by_name"] == "Nguyễn Văn An"
+
+    assert dung.post(f"chats/{chat}/transfer", {"to": "officer:binh.tran"}).status_code == 200  # the district commander
+    assert an.chat_for(conversation)["claimed_by_name"] == "Trần Thị Bình"
+    assert an.post(f"chats/{chat}/transfer", {"to": "officer:an.nguyen"}).status_code == 409
+    assert binh.post(f"chats/{chat}/transfer", {"to": "unit:phuong-son-ky"}).status_code == 200  # its officer
+    actions = [(e["actor"], e["action"], e["detail"]) for e in AuditLog(web.engine).entries(handoff_id=chat)]
+    assert actions[1:] == [("an.nguyen", "claimed", {}),
+                           ("dung.pham", "transferred", {"to_officer": "binh.tran", "to_unit": "phuong-tay-thanh"}),
+                           ("binh.tran", "transferred", {"to_unit": "phuong-son-ky"})]
+
+    waiting, _ = web.chat()  # nobody has it: anyone of the unit may send it on
+    assert binh.post(f"chats/{waiting}/transfer", {"to": "unit:phuong-son-ky"}).status_code == 200
+
+
+# ---- chats: Rasa down, ids out of range -----------------------------------------------------------
+
+def test_while_the_assistant_is_down_officers_are_told_and_the_log_says_it_once(web, rasa):
+    """The stand-in Rasa has been down since the server started; the
+    supervisor checks every open chat every second meanwhile."""
+    chats = [web.chat()[0] for _ in range(5)]
+    an = web.console("an.nguyen")
+    for _ in range(10):
+        answer = an.get(f"chats/{chats[0]}")
+        assert answer.status_code == 503
+        assert answer.json() == {"error": "Không kết nối được trợ lý, thử lại sau."}
+    time.sleep(3)
+    log = web.log
+    assert "Traceback" not in log
+    assert len([line for line in log.splitlines() if "does not answer" in line]) == 1, log[-3000:]
+
+    rasa.start()
+    assert wait_for(lambda: an.get(f"chats/{chats[0]}").status_code == 200)
+    assert "answers again" in wait_for(lambda: "answers again" in web.log and web.log)
+
+
+def test_an_id_too_big_for_the_database_is_not_found(web):
+    an = web.console("an.nguyen")
+    huge = "99999999999999999999999"
+    assert an.get(f"chats/{huge}").status_code == 404
+    assert an.post(f"chats/{huge}/claim").status_code == 404
+    assert an.get(f"announcements/{huge}").status_code == 404
+    assert "OverflowError" not in web.log
+
+
+# ---- security headers, attachments ----------------------------------------------------------------
+
+def test_every_answer_carries_the_security_headers_and_the_apis_are_not_cached(web):
+    an = web.console("an.nguyen")
+    for path in ("/console/login", "/console", "/console/tipoffs", "/console/api/tipoffs", "/console/api/queue",
+                 "/console/static/console_core.js", "/health", "/forms", "/hoi/residence.temporary_registration",
+                 "/console/api/chats/99999999999999999999999"):
+        answer = an.http.get(web.url(path), allow_redirects=False, timeout=10)
+        csp = answer.headers.get("Content-Security-Policy", "")
+        assert "default-src 'self'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp, path
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, path
+        assert answer.headers.get("X-Frame-Options") == "DENY", path
+        assert answer.headers.get("X-Content-Type-Options") == "nosniff", path
+        assert answer.headers.get("Referrer-Policy") in ("same-origin", "no-referrer"), path
+    for path in ("/console/api/tipoffs", "/console/api/queue", "/console/api/me", "/console"):
+        assert an.http.get(web.url(path), timeout=10).headers.get("Cache-Control") == "no-store", path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from tests.test_console_browser import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is not installed: scripts/test installs Debian's 'chromium' package when run as root")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def test_a_tipoff_attachment_opens_only_https_addresses(web, browser):
+    from bot.tipoffs.store import TipoffStore
+
+    tipoff = TipoffStore(web.engine).create("800000000000000001", "phuong-tay-thanh", "Có người bán ma túy", attachments=[
+        {"type": "file", "url": "javascript:alert(document.cookie)", "name": "bang-chung.pdf"},
+        {"type": "image", "url": "http://example.org/anh.jpg", "name": ""},
+        {"type": "file", "url": " JavaScript:alert(1)", "name": "ghi-am.mp3"},
+        {"type": "file", "url": "https://zalo.example/files/video.mp4", "name": "video.mp4"},
+    ])
+    detail = web.console("an.nguyen").get(f"tipoffs/{tipoff['code']}").json()
+    assert [a["url"] for a in detail["attachments"]] == [None, None, None, "https://zalo.example/files/video.mp4"]
+
+    page = browser.new_context().new_page()
+    blocked = []  # what the Content-Security-Policy refused: nothing of the console's own
+    page.on("console", lambda message: "Content Security Policy" in message.text and blocked.append(message.text))
+    page.goto(web.url("/console/login"))
+    page.fill("#username", "an.nguyen")
+    page.fill("#password", PASSWORD)
+    page.click("#login-button")
+    page.locator("#officer-name").get_by_text("Nguyễn Văn An", exact=False).wait_for(timeout=15_000)
+    page.goto(web.url("/console/tipoffs"))
+    page.locator(".queue-item", has_text=tipoff["code"]).click()
+    files = page.locator("#d-attachments")
+    files.get_by_text("bang-chung.pdf (địa chỉ không an toàn, không mở)").wait_for(timeout=15_000)
+    assert page.eval_on_selector_all("#d-attachments a", "links => links.map(a => a.href)") == [
+        "https://zalo.example/files/video.mp4"]
+    assert files.get_by_text("ghi-am.mp3", exact=False).count() == 1
+    assert not blocked, blocked
+
+
+# ---- logins ---------------------------------------------------------------------------------------
+
+# how long the slowest of the pages asked for during ``seconds`` took, measured in a process of its own
+PROBE = """
+import sys, time, urllib.request
+url, seconds, slowest = sys.argv[1], float(sys.argv[2]), 0.0
+end = time.monotonic() + seconds
+while time.monotonic() < end:
+    started = time.monotonic()
+    urllib.request.urlopen(url, timeout=30).read()
+    slowest = max(slowest, time.monotonic() - started)
+    time.sleep(0.02)
+print(slowest)
+"""
+
+
+def test_failed_logins_do_not_hold_up_the_pages(web):
+    """16 logins at once with names that have no account (the dearest case:
+    a password check against a stand-in hash), from 16 addresses."""
+    probe = subprocess.Popen([sys.executable, "-c", PROBE, web.url("/health"), "4"], stdout=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    with ThreadPoolExecutor(16) as pool:
+        logins = list(pool.map(lambda i: web.console(f"khong.co.{i}", "sai-mat-khau", f"198.51.100.{i}"), range(16)))
+    slowest = float(probe.communicate(timeout=60)[0])
+    assert all(login.csrf is None for login in logins)
+    assert slowest < 0.3, f"a page waited {slowest:.2f} s for password checks"
+
+
+def shown(console: Console):
+    """What a login attempt shows: its status and page, without the page's own form token."""
+    answer = console.login_response
+    return answer.status_code, re.sub(r'name="csrf_token" value="[^"]*"', "", answer.text)
+
+
+def test_names_without_an_account_answer_exactly_like_wrong_passwords(web):
+    known = [web.console("an.nguyen", "sai-mat-khau", "203.0.113.20") for _ in range(6)]
+    unknown = [web.console("khong.ton.tai", "sai-mat-khau", "203.0.113.21") for _ in range(6)]
+    assert [shown(c) for c in known] == [shown(c) for c in unknown]
+    assert "Tên đăng nhập hoặc mật khẩu không đúng." in shown(known[0])[1]
+    assert "Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Thử lại sau 15 phút." in shown(known[4])[1]
+
+
+def test_a_name_without_an_account_costs_one_password_check_like_a_wrong_password(tmp_path, monkeypatch):
+    import hashlib
+
+    accounts = Accounts(engine(f"sqlite:///{tmp_path / 'project.db'}"))
+    for i in range(7):
+        accounts.add(f"can.bo.{i}", PASSWORD, "phuong-tay-thanh", "officer", f"Cán bộ {i}")
+    scrypt, checks = hashlib.scrypt, []
+    monkeypatch.setattr(hashlib, "scrypt", lambda *a, **k: checks.append(1) or scrypt(*a, **k))
+
+    def attempt(username):
+        started = time.perf_counter()
+        with pytest.raises(Exception, match="không đúng"):
+            accounts.login(username, "sai-mat-khau")
+        return time.perf_counter() - started
+
+    attempt("khong.ton.tai")  # the stand-in hash is made once per process
+    known, unknown = [], []
+    for i in range(7):
+        checks.clear()
+        known.append(attempt(f"can.bo.{i}"))
+        assert len(checks) == 1
+        unknown.append(attempt(f"khong.ton.tai.{i}"))
+        assert len(checks) == 2
+    assert sorted(unknown)[3] < 1.5 * sorted(known)[3], (known, unknown)
+
+
+def test_a_flood_from_one_address_never_locks_the_officer_out_at_their_own_computer(web):
+    web.accounts.add("giang.ho", PASSWORD, "phuong-tay-thanh", "officer", "Hồ Thu Giang")
+    attacker, office = "203.0.113.66", "192.0.2.50"
+    answers = [shown(web.console("giang.ho", f"doan-mo-{i}", attacker))[1] for i in range(8)]
+    assert all("không đúng" in a for a in answers[:4]) and all("tạm khóa" in a for a in answers[4:])
+    assert web.console("giang.ho", PASSWORD, attacker).csrf is None  # from there, even the right password waits
+    assert web.console("giang.ho", PASSWORD, office).csrf  # the officer at the office logs in
+
+    for i in range(15):  # 20 wrong logins from one address, whatever the names: that address waits
+        web.console(f"ten.doan.{i}", "sai-mat-khau", attacker)
+    refused = web.console("an.nguyen", PASSWORD, attacker)
+    assert refused.csrf is None
+    assert "Có quá nhiều lần đăng nhập sai từ máy này. Thử lại sau 15 phút." in shown(refused)[1]
+    assert web.console("an.nguyen", PASSWORD, office).csrf
+    assert web.console("giang.ho", PASSWORD, office).csrf
+
+
+def test_guessing_one_name_from_many_addresses_locks_it_briefly_and_backs_off(tmp_path):
+    from bot.console.throttle import WINDOW, LoginThrottle
+
+    throttle, now, office = LoginThrottle(engine(f"sqlite:///{tmp_path / 'project.db'}")), 1_000_000.0, "192.0.2.9"
+    for i in range(10):
+        throttle.failed("an.nguyen", f"198.51.100.{i}", now)
+    assert "Thử lại sau 1 phút" in throttle.refusal("an.nguyen", office, now + 1)  # from everywhere: 30 s
+    assert throttle.refusal("an.nguyen", office, now + 31) is None
+    assert throttle.refusal("binh.tran", office, now + 1) is None
+    now += 31
+    for i, lock in enumerate((60, 120, 240, 300)):  # each further failure doubles the lock, up to 5 minutes
+        throttle.failed("An.Nguyen ", f"198.51.100.{10 + i}", now)  # names compare without case and spaces
+        assert "tạm khóa" in throttle.refusal("an.nguyen", office, now + lock - 1)
+        assert throttle.refusal("an.nguyen", office, now + lock + 1) is None
+        now += lock + 1
+    assert throttle.refusal("an.nguyen", office, now + WINDOW) is None  # forgotten after 15 minutes
+
+
+
+# ---- sessions, officer accounts -------------------------------------------------------------------
+
+NEW_PASSWORD = "mật-khẩu-mới-đủ-dài-2"
+
+
+def officers_command(web, *args, password=None):
+    """The operators' command line (python -m bot.console.officers) on the web server's database."""
+    return subprocess.run([sys.executable, "-m", "bot.console.officers", *args], cwd=ROOT, capture_output=True,
+                          text=True, input=f"{password}\n" if password else None, timeout=120,
+                          env={**os.environ, "DATABASE_URL": web.database_url})
+
+
+def test_a_password_reset_or_disabling_ends_the_officers_sessions(web):
+    web.accounts.add("hai.do", PASSWORD, "phuong-tay-thanh", "officer", "Đỗ Văn Hải")
+    hai, an = web.console("hai.do"), web.console("an.nguyen")
+    assert hai.get("queue").status_code == 200
+
+    reset = officers_command(web, "add", "hai.do", "--unit", "phuong-tay-thanh", "--name", "Đỗ Văn Hải",
+                             "--password-stdin", password=NEW_PASSWORD)
+    assert reset.returncode == 0, reset.stderr
+    assert hai.get("queue").status_code == 401  # the session of before the reset has ended
+    hai = web.console("hai.do", NEW_PASSWORD)
+    assert officers_command(web, "password", "hai.do", "--password-stdin", password=PASSWORD).returncode == 0
+    assert hai.get("queue").status_code == 401
+    hai = web.console("hai.do", PASSWORD)
+    assert hai.get("queue").status_code == 200
+
+    assert officers_command(web, "disable", "hai.do").returncode == 0
+    assert hai.get("queue").status_code == 401
+    refused = web.console("hai.do", PASSWORD)
+    assert refused.csrf is None and "Tài khoản đã bị vô hiệu hóa" in refused.login_response.text
+    assert "officer:hai.do" not in [t["id"] for t in an.get("transfer-targets").json()]
+    assert "hai.do\tphuong-tay-thanh\tofficer\tĐỗ Văn Hải\t(disabled)" in officers_command(web, "list").stdout
+    assert officers_command(web, "enable", "hai.do").returncode == 0
+    hai = web.console("hai.do", PASSWORD)
+    assert hai.get("queue").status_code == 200
+
+    assert officers_command(web, "remove", "hai.do").returncode == 0
+    assert hai.get("queue").status_code == 401
+    assert "không đúng" in web.console("hai.do", PASSWORD).login_response.text
+    missing = officers_command(web, "disable", "khong.co.ai")
+    assert missing.returncode == 2 and "no officer 'khong.co.ai'" in missing.stderr
+
+    entries = AuditLog(web.engine).entries(subject="officer:hai.do")
+    assert [e["action"] for e in entries] == ["officer_created", "officer_updated", "officer_password_reset",
+                                              "officer_disabled", "officer_enabled", "officer_removed"]
+    assert all(e["actor"].startswith("operator") for e in entries)
+
+
+def test_a_session_ends_after_the_idle_time_however_long_the_page_polls(tmp_path_factory, rasa):
+    web = Web(tmp_path_factory.mktemp("idle"), rasa, env={"CONSOLE_IDLE_MINUTES": "0.05"})  # 3 seconds
+    try:
+        web.accounts.add("an.nguyen", PASSWORD, "phuong-tay-thanh", "officer", "Nguyễn Văn An")
+        an = web.console("an.nguyen")
+        for _ in range(5):  # the officer works: the session lasts beyond the idle time
+            time.sleep(1)
+            assert an.get("queue").status_code == 200
+        polls = []
+        for _ in range(10):  # the page polls on its own: it does not count
+            time.sleep(0.5)
+            polls.append(an.http.get(f"{an.base}/api/queue", headers={"X-Console-Background": "1"},
+                                     timeout=10).status_code)
+        assert polls[0] == 200 and polls[-1] == 401, polls
+        assert an.http.get(f"{an.base}", timeout=10).url.endswith("/console/login")
+    finally:
+        web.stop()
