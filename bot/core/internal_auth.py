@@ -43,7 +43,9 @@ def rasa_jwt(key: Optional[str] = None) -> str:
 
 
 def rasa_headers(key: Optional[str] = None) -> Dict[str, str]:
-    return {"Authorization": f"Bearer {rasa_jwt(key)}"}
+    """The header for Rasa's HTTP API; none when no secret is set (an unprotected API)."""
+    key = key or secret(RASA_SECRET)
+    return {"Authorization": f"Bearer {rasa_jwt(key)}"} if key else {}
 
 
 def bearer(header: Optional[str]) -> str:
