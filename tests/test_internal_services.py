@@ -197,19 +197,30 @@ def test_a_flood_of_chats_is_bounded_and_an_sos_still_gets_its_answer(tmp_path):
 
 
 def test_a_stopped_action_server_costs_an_apology_and_others_are_still_answered(zalo, assistant):
+    """A drill: the action server stopped (SIGSTOP) while eight citizens write."""
     wait_for(lambda: up(f"http://127.0.0.1:{assistant.actions_port}/health"), timeout=60)
-    asking, greeting = zalo_citizen(), zalo_citizen()
+    asking, others = zalo_citizen(), [zalo_citizen() for _ in range(3)]
+    greeting, later = [zalo_citizen() for _ in range(4)], zalo_citizen()
     actions = child(assistant, "bot.apps.actions")
     os.kill(actions, signal.SIGSTOP)
     try:
         started = time.monotonic()
         zalo.send(zalo.oa_id, asking, text="đăng ký tạm trú cần giấy tờ gì")
+        for citizen in others:
+            zalo.send(zalo.oa_id, citizen, text="thủ tục làm căn cước lần đầu")
         time.sleep(0.5)
-        zalo.send(zalo.oa_id, greeting, text="xin chào")
-        hello = wait_for(lambda: texts(zalo.messages(user_id=greeting)), timeout=20)
-        assert "Xin chào" in hello[0]
-        apology = wait_for(lambda: [t for t in texts(zalo.messages(user_id=asking)) if "sự cố" in t], timeout=20)
-        assert "gửi lại" in apology[0] and time.monotonic() - started < 15
+        for citizen in greeting:  # under load: every one of them is answered
+            zalo.send(zalo.oa_id, citizen, text="xin chào")
+        for citizen in greeting:
+            assert "Xin chào" in wait_for(lambda: texts(zalo.messages(user_id=citizen)), timeout=20)[0]
+        for citizen in [asking, *others]:
+            apology = wait_for(lambda: [t for t in texts(zalo.messages(user_id=citizen)) if "sự cố" in t], timeout=20)
+            assert "gửi lại" in apology[0]
+        assert time.monotonic() - started < 20
+        sent = time.monotonic()  # after the timeout, action calls fail at once while it stays stopped
+        zalo.send(zalo.oa_id, later, text="lệ phí đăng ký xe máy bao nhiêu")
+        wait_for(lambda: [t for t in texts(zalo.messages(user_id=later)) if "sự cố" in t], timeout=10)
+        assert time.monotonic() - sent < 5
         events = assistant.tracker(asking)["events"]
         assert "đăng ký tạm trú cần giấy tờ gì" in [e.get("text") for e in events if e["event"] == "user"]
     finally:

@@ -239,7 +239,7 @@ class Ours:
     launcher (started as scripts/run starts it) runs the Rasa server through
     bench/loadgen/rasa_wrapper.py with these variables (profiling, patches)."""
 
-    TOKEN = "bench-" + secrets.token_hex(8)
+    TOKEN = "bench-" + secrets.token_hex(16)
 
     def __init__(self, model: Path, state: Path, wrapper_env: Optional[Dict[str, str]] = None,
                  replicas: int = 1, redis_url: Optional[str] = None):
