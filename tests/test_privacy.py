@@ -19,7 +19,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import insert, select
 
 from bot.core import db
-from bot.core.audit import audit
+from bot.core.audit import AuditLog, audit
 from bot.handoff.store import handoffs
 from bot.privacy.notice import notice, settings
 from bot.privacy.retention import Retention, pseudonym
@@ -189,3 +189,37 @@ def test_tip_off_contents_are_encrypted_at_rest_with_a_key_outside_the_database(
     monkeypatch.setenv("TIPOFF_KEY_FILE", str(tmp_path / "keys" / "tipoff.key"))
     reports.create("8005", "phuong-tay-thanh", "Trộm xe")
     assert (tmp_path / "keys" / "tipoff.key").stat().st_mode & 0o777 == 0o600  # made, private, outside the database
+
+
+def test_the_console_exports_and_erases_for_the_top_commander_only(tmp_path_factory):
+    from tests.conftest import OFFICER_PASSWORD
+    from tests.test_console_hardening import FakeRasa, Web
+
+    rasa = FakeRasa()
+    web = Web(tmp_path_factory.mktemp("privacy"), rasa)
+    try:
+        tracker_store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(web.state / "tracker.db"))
+        citizen_data(web.engine, tracker_store, "8006", NOW - DAY)
+        web.accounts.add("chi.huy.quan", OFFICER_PASSWORD, "quan-mau", "commander", "Chỉ huy quận")
+        web.accounts.add("chi.huy.phuong", OFFICER_PASSWORD, "phuong-tay-thanh", "commander", "Chỉ huy phường")
+        district, ward = web.console("chi.huy.quan"), web.console("chi.huy.phuong")
+        assert district.http.get(web.url("/console/privacy"), timeout=10).status_code == 200
+
+        refused = ward.post("privacy/export", {"conversation_id": "8006"})
+        assert refused.status_code == 403 and "chỉ huy" in refused.json()["error"].lower()
+        assert district.post("privacy/export", {"conversation_id": "8006"}, csrf=False).status_code == 403
+
+        exported = district.post("privacy/export", {"conversation_id": "8006"})
+        assert exported.status_code == 200 and exported.headers["Cache-Control"] == "no-store"
+        assert exported.json()["conversation"][0]["text"] == "tin nhắn của 8006"
+
+        unconfirmed = district.post("privacy/erase", {"conversation_id": "8006", "confirm": "8007"})
+        assert unconfirmed.status_code == 400 and count(web.engine, inbox, user_id="8006") == 1
+        erased = district.post("privacy/erase", {"conversation_id": "8006", "confirm": "8006"})
+        assert erased.status_code == 200 and erased.json()["deleted"]["conversation"] == 2
+        assert count(web.engine, inbox, user_id="8006") == 0
+        actors = [(e["actor"], e["action"]) for e in AuditLog(web.engine).entries(subject=pseudonym("8006"))]
+        assert ("chi.huy.quan", "privacy_export") in actors and ("chi.huy.quan", "privacy_erase") in actors
+    finally:
+        web.stop()
+        rasa.stop()

@@ -14,4 +14,5 @@ PAGES = [
     ("bot.console.tipoffs", "/console/tipoffs", "Tin báo"),
     ("bot.console.announcements", "/console/announcements", "Thông báo"),
     ("bot.console.qr", "/console/qr", "Mã QR"),
+    ("bot.console.privacy", "/console/privacy", "Dữ liệu cá nhân"),
 ]
