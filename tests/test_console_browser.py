@@ -6,32 +6,13 @@ question is answered by the bot again. Screenshots: tests/artifacts/browser/."""
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from pathlib import Path
-
-import pytest
 
 from devtools.zalo_sim import SimClient
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "browser"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# what the machine needs to run Chromium offline and as root, without phoning home
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PASSWORD = "mật-khẩu-trình-duyệt-1"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is not installed: scripts/test installs Debian's 'chromium' package when run as root")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 def shot(page, name):

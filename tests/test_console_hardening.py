@@ -216,19 +216,6 @@ def test_every_answer_carries_the_security_headers_and_the_apis_are_not_cached(w
         assert an.http.get(web.url(path), timeout=10).headers.get("Cache-Control") == "no-store", path
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from tests.test_console_browser import CHROMIUM, CHROMIUM_ARGS
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is not installed: scripts/test installs Debian's 'chromium' package when run as root")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
 def test_a_tipoff_attachment_opens_only_https_addresses(web, browser):
     from bot.tipoffs.store import TipoffStore
 

@@ -21,6 +21,7 @@ import requests
 from bot.apps.launcher import parse_args
 from bot.core.units import load_units
 from bot.handoff.store import Busy, HandoffStore
+from bot.server.action_calls import ActionServerPause
 from tests.conftest import REST_TOKEN, Console, descendants, rest_id, texts, wait_for
 from tests.test_recovery import child, up
 
@@ -229,6 +230,7 @@ def test_a_stopped_action_server_costs_an_apology_and_others_are_still_answered(
         except ProcessLookupError:  # the launcher replaced the hung process
             pass
     wait_for(lambda: up(f"http://127.0.0.1:{assistant.actions_port}/health"), timeout=60)
+    time.sleep(ActionServerPause.PROBE_EVERY)  # Rasa asks the action server's health at most this often
     answer = rest(assistant, {"sender": "after-the-stop", "message": "đăng ký tạm trú cần giấy tờ gì"}).json()
     assert "Đăng ký tạm trú" in answer[0]["text"]  # answered at once: the action server is back
 

@@ -221,8 +221,8 @@ class Processes:
     PROBE_EVERY = 5.0  # seconds between health checks of a child
     PROBE_TIMEOUT = 3.0
     # in a row (about 30 s without an answer): the child is hung, killed and started again. Not fewer: a
-    # busy child may not answer for a while (the action server's first action loads the knowledge base and
-    # Rasa's libraries, blocking it for 10-20 s on a loaded machine)
+    # busy child on a loaded 2-core machine may not answer for a while (a Rasa server loading a model, a
+    # long action), and killing a slow but working process costs every citizen on it their answers
     MAX_FAILED_PROBES = 6
 
     class Child:

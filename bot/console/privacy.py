@@ -29,17 +29,19 @@ def create(access: Access, kb: KnowledgeBase) -> Blueprint:
     every_unit = {u.id for u in access.units.all()}
 
     def allowed(request: Request):
-        """(session, conversation id, body) or (None, None, the error to answer)."""
+        """(session, the citizen's conversation id, the error to answer or None)."""
         session, problem = access.check(request, state_changing=True)
         if problem:
-            return None, None, problem
+            return None, "", problem
         if session.officer.role != "commander" or access.visible_units(session) != every_unit:
-            return None, None, error(NOT_ALLOWED, 403)
-        body = request.json if isinstance(request.json, dict) else {}
-        conversation_id = str(body.get("conversation_id") or "").strip()
+            return None, "", error(NOT_ALLOWED, 403)
+        conversation_id = str(body(request).get("conversation_id") or "").strip()
         if not conversation_id or len(conversation_id) > 128:
-            return None, None, error("Hãy nhập mã người dùng Zalo của người dân.", 400)
-        return session, conversation_id, body
+            return None, "", error("Hãy nhập mã người dùng Zalo của người dân.", 400)
+        return session, conversation_id, None
+
+    def body(request: Request) -> dict:
+        return request.json if isinstance(request.json, dict) else {}
 
     async def run(call, *args):
         return await asyncio.get_running_loop().run_in_executor(None, partial(call, *args))
@@ -50,9 +52,9 @@ def create(access: Access, kb: KnowledgeBase) -> Blueprint:
 
     @bp.post("/api/privacy/export")
     async def export(request: Request):
-        session, conversation_id, body = allowed(request)
-        if session is None:
-            return body
+        session, conversation_id, problem = allowed(request)
+        if problem:
+            return problem
         data = await run(Retention.from_env().export, conversation_id, session.officer.username)
         return response.raw(json.dumps(data, ensure_ascii=False, indent=1).encode(), content_type="application/json",
                             headers={"Content-Disposition": 'attachment; filename="du-lieu-ca-nhan.json"',
@@ -60,10 +62,10 @@ def create(access: Access, kb: KnowledgeBase) -> Blueprint:
 
     @bp.post("/api/privacy/erase")
     async def erase(request: Request):
-        session, conversation_id, body = allowed(request)
-        if session is None:
-            return body
-        if str(body.get("confirm") or "").strip() != conversation_id:
+        session, conversation_id, problem = allowed(request)
+        if problem:
+            return problem
+        if str(body(request).get("confirm") or "").strip() != conversation_id:
             return error("Nhập lại đúng mã người dùng để xác nhận xóa.", 400)
         deleted = await run(Retention.from_env().erase, conversation_id, session.officer.username)
         return response.json({"deleted": deleted})

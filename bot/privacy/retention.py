@@ -88,11 +88,18 @@ class Retention:
         AuditLog(self.engine).log("system", "privacy_purge", detail=done)
         return done
 
+    def _tracker(self) -> Optional[Engine]:
+        """The tracker store's database, when it holds conversations."""
+        if self.tracker_engine is None or not inspect(self.tracker_engine).has_table(TRACKER_EVENTS):
+            return None
+        return self.tracker_engine
+
     def _purge_conversations(self, cutoff: float) -> int:
         """Whole conversations whose last event is older than ``cutoff``."""
-        if self.tracker_engine is None or not inspect(self.tracker_engine).has_table(TRACKER_EVENTS):
+        tracker = self._tracker()
+        if tracker is None:
             return 0
-        with self.tracker_engine.begin() as c:
+        with tracker.begin() as c:
             return c.execute(text(
                 f"DELETE FROM {TRACKER_EVENTS} WHERE sender_id IN (SELECT sender_id FROM {TRACKER_EVENTS} "
                 "GROUP BY sender_id HAVING MAX(timestamp) < :cutoff)"), {"cutoff": cutoff}).rowcount
@@ -135,8 +142,9 @@ class Retention:
                 done[name] = c.execute(delete(table).where(condition)).rowcount
             done["tipoffs_unlinked"] = c.execute(update(tipoffs).where(tipoffs.c.reporter_id == conversation_id)
                                                  .values(reporter_id="", contact=None)).rowcount
-        if self.tracker_engine is not None and inspect(self.tracker_engine).has_table(TRACKER_EVENTS):
-            with self.tracker_engine.begin() as c:
+        tracker = self._tracker()
+        if tracker is not None:
+            with tracker.begin() as c:
                 done["conversation"] = c.execute(text(f"DELETE FROM {TRACKER_EVENTS} WHERE sender_id = :id"),
                                                  {"id": conversation_id}).rowcount
         AuditLog(self.engine).log(actor, "privacy_erase", subject=pseudonym(conversation_id), detail=done)
@@ -144,9 +152,10 @@ class Retention:
 
     def _conversation(self, conversation_id: str) -> List[Dict[str, Any]]:
         """The citizen's messages and the assistant's answers, oldest first."""
-        if self.tracker_engine is None or not inspect(self.tracker_engine).has_table(TRACKER_EVENTS):
+        tracker = self._tracker()
+        if tracker is None:
             return []
-        with self.tracker_engine.connect() as c:
+        with tracker.connect() as c:
             rows = c.execute(text(f"SELECT type_name, timestamp, data FROM {TRACKER_EVENTS} "
                                   "WHERE sender_id = :id AND type_name IN ('user', 'bot') ORDER BY id"),
                              {"id": conversation_id})

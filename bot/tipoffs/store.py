@@ -174,9 +174,9 @@ def as_report(row) -> Optional[Dict[str, Any]]:
     """A tip-off row as the code uses it: contents decrypted, attachments a list."""
     if row is None:
         return None
-    result = dict(row._mapping)
+    result, fields = dict(row._mapping), cipher()
     for field in ENCRYPTED:
-        result[field] = cipher().decrypt(result[field])
+        result[field] = fields.decrypt(result[field])
     try:
         result["attachments"] = json.loads(result["attachments"] or "[]")
     except ValueError:  # not readable with this key

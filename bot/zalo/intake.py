@@ -133,6 +133,7 @@ class Replicas:
         self._home: Dict[str, Tuple[int, float]] = {}  # user -> (replica index, last delivery)
         self._pruned = time.monotonic()
         self._session: Any = None
+        self._headers = rasa_headers()  # the Rasa secret's token: signed once, sent with every kick
 
     def for_user(self, user_id: str, now: Optional[float] = None) -> List[str]:
         """The replicas to tell, in order: the citizen's own first."""
@@ -161,7 +162,7 @@ class Replicas:
         for attempt, url in enumerate(self.for_user(user_id)):
             try:
                 async with self._session.post(f"{url}/webhooks/zalo/kick", json={"user_id": user_id},
-                                              headers=rasa_headers()) as answer:
+                                              headers=self._headers) as answer:
                     if answer.status == 200:
                         if attempt:
                             self.moved(user_id, url)
