@@ -199,3 +199,37 @@ def test_the_matter_asked_in_the_question_wins_over_a_procedure_told_in_the_stor
     decision = resolve(kb, config, "residence.temporary_registration", ranking,
                        "Tôi có giấy khai sinh bản sao rồi. Cho hỏi đăng ký tạm trú ở phường mới cần gì thêm?", {})
     assert decision.procedure == "residence.temporary_registration"
+
+
+# Notes for content staff about points not confirmed against the current texts.
+INTERNAL_PHRASES = ["chưa được xác nhận", "chưa xác nhận", "chưa được trợ lý", "trợ lý chưa", "chưa đối chiếu",
+                    "đối chiếu lại", "đối chiếu với văn bản hợp nhất", "chưa thống nhất"]
+
+
+def every_answer_text(kb, config, procedure):
+    replies = render_overview(kb, config, procedure)
+    for aspect in config.aspects:
+        replies += render_aspect(kb, config, procedure, aspect)
+    return [r.text for r in replies]
+
+
+def test_no_citizen_answer_shows_notes_meant_for_content_staff(kb, config):
+    for procedure in kb.procedures.values():
+        for text in every_answer_text(kb, config, procedure):
+            assert not [p for p in INTERNAL_PHRASES if p in text.lower()], (procedure.id, text)
+
+
+def test_an_unverified_point_tells_the_citizen_where_to_check_again_with_a_link(kb, config):
+    reissue = kb.procedures["id_card.reissue"]  # the 2026 fee reductions are not confirmed
+    fee = "\n".join(r.text for r in render_aspect(kb, config, reissue, "fee"))
+    assert "70.000 đồng" in fee
+    assert "kiểm tra lại tại Cổng dịch vụ công Bộ Công an (https://dichvucong.bocongan.gov.vn)" in fee
+    assert "hoặc hỏi cán bộ" in fee
+    overview = "\n".join(r.text for r in render_overview(kb, config, reissue))
+    assert "https://dichvucong.bocongan.gov.vn" in overview and "hỏi cán bộ" in overview
+    crime = kb.procedures["security.crime_report"]  # no portal of its own: the national one
+    time = "\n".join(r.text for r in render_aspect(kb, config, crime, "processing_time"))
+    assert "kiểm tra lại tại Cổng dịch vụ công quốc gia (https://dichvucong.gov.vn)" in time
+    # a confirmed point gets no such line
+    documents = "\n".join(r.text for r in render_aspect(kb, config, reissue, "documents"))
+    assert "kiểm tra lại" not in documents

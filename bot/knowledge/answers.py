@@ -50,6 +50,8 @@ class AnswerConfig:
     not_understood: str
     system_error: str
     confidence: Dict[str, float]
+    check_again: str = ""
+    default_portal: Dict[str, str] = field(default_factory=dict)
     procedure_buttons: Dict[str, List[Dict[str, str]]] = field(default_factory=dict)
     brief_overviews: Dict[str, str] = field(default_factory=dict)
     brief_buttons: List[str] = field(default_factory=list)
@@ -385,6 +387,13 @@ def legal_text(p: Procedure) -> str:
     return _bullets(line(b) for b in p.legal_basis)
 
 
+def check_again_text(config: AnswerConfig, p: Procedure) -> str:
+    """What a citizen reads instead of an internal "not confirmed" note: where
+    to check again (the procedure's portal, else the national one), with a link."""
+    portal = p.portal or config.default_portal
+    return " ".join(config.check_again.format(portal=portal["name"], url=portal["url"]).split())
+
+
 def aspect_text(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, aspect: str) -> str:
     body = {
         "documents": lambda: documents_text(p),
@@ -394,6 +403,8 @@ def aspect_text(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, aspect: s
         "fee": lambda: fee_text(p),
         "legal_basis": lambda: legal_text(p),
     }[aspect]()
+    if aspect in p.unverified:
+        body += f"\n{check_again_text(config, p)}"
     return f"{config.aspects[aspect]['title']} – {p.name}:\n{body}"
 
 
@@ -450,6 +461,8 @@ def render_overview(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, also:
         f"{config.aspects['fee']['title']}: {fee_text(p)}",
         f"{config.aspects['legal_basis']['title']}:\n{legal_text(p)}",
     ]
+    if p.unverified:
+        sections.append(check_again_text(config, p))
     replies = [Reply(text) for text in split_text("\n\n".join(sections))]
     replies[-1].buttons = follow_up_buttons(config, procedure=p.id, also=also_button(kb, also))
     return replies

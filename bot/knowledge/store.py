@@ -87,6 +87,10 @@ class Procedure:
     legal_basis: List[Dict[str, Any]]
     examples: List[str]
     source: Optional[Located] = None
+    # Points not confirmed (aspect or "purpose" -> a note for content staff, never
+    # shown to citizens) and the portal where citizens check them again.
+    unverified: Dict[str, str] = field(default_factory=dict)
+    portal: Dict[str, str] = field(default_factory=dict)
 
     @property
     def domain(self) -> str:
@@ -185,6 +189,8 @@ def _procedure(source: Located) -> Procedure:
         ],
         examples=[str(e).strip() for e in d.get("examples") or []],
         source=source,
+        unverified={str(k): _text(v) for k, v in (d.get("unverified") or {}).items()},
+        portal={str(k): _text(v) for k, v in (d.get("portal") or {}).items()},
     )
 
 
