@@ -233,3 +233,31 @@ def test_an_unverified_point_tells_the_citizen_where_to_check_again_with_a_link(
     # a confirmed point gets no such line
     documents = "\n".join(r.text for r in render_aspect(kb, config, reissue, "documents"))
     assert "kiểm tra lại" not in documents
+
+
+@pytest.mark.parametrize("message", ["đk xe máy mới mua lệ phí bn", "dang ky xe may moi mua le phi bao nhieu",
+                                     "lệ phí đăng ký xe mô tô mới", "bam bien xe mo to moi het bao nhieu tien"])
+def test_the_fee_answers_for_the_vehicle_the_citizen_named(kb, config, message):
+    decision = resolve(kb, config, "vehicle.first_registration", [], message, {})
+    assert (decision.procedure, decision.aspect) == ("vehicle.first_registration", "fee")
+    fee = "\n".join(r.text for r in render_aspect(kb, config, kb.procedures[decision.procedure], "fee", text=message))
+    assert "Xe máy" in fee
+    assert "14.000.000" not in fee and "Ô tô" not in fee  # not the car's fee
+    assert "kiểm tra lại tại Cổng dịch vụ công Bộ Công an (https://dichvucong.bocongan.gov.vn)" in fee  # unconfirmed
+
+
+@pytest.mark.parametrize("message", ["lệ phí đăng ký ô tô mới mua", "le phi dang ky oto moi", "đăng ký xe hơi mới phí bao nhiêu"])
+def test_the_fee_of_a_car_is_the_cars(kb, config, message):
+    p = kb.procedures["vehicle.first_registration"]
+    fee = "\n".join(r.text for r in render_aspect(kb, config, p, "fee", text=message))
+    assert "14.000.000 đồng ở Khu vực I" in fee and "140.000 đồng ở Khu vực II" in fee
+    assert "Xe máy" not in fee and "kiểm tra lại" not in fee  # the car's fee is confirmed
+
+
+def test_a_fee_with_cases_and_no_case_named_lists_every_case(kb, config):
+    p = kb.procedures["vehicle.first_registration"]
+    for text in ["/ask_fee", "lệ phí đăng ký xe lần đầu"]:
+        fee = "\n".join(r.text for r in render_aspect(kb, config, p, "fee", text=text))
+        assert "Ô tô" in fee and "Xe máy" in fee and "Xe khác" in fee and "14.000.000" in fee
+    overview = "\n".join(r.text for r in render_overview(kb, config, p, text="đăng ký xe máy mới mua"))
+    assert "Xe máy" in overview and "14.000.000" not in overview

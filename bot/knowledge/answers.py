@@ -18,7 +18,7 @@ from bot.core.content import read_texts
 from bot.core.paths import DATA
 from bot.core.split_text import split_text
 from bot.knowledge.referrals import Referral, Referrals
-from bot.knowledge.store import CHANNELS, KnowledgeBase, Procedure, Topic
+from bot.knowledge.store import CHANNELS, FeeCase, KnowledgeBase, Procedure, Topic
 from bot.nlu.lexicon import read_lexicon
 from bot.nlu.text import canonical, find_phrase, find_phrases, fold
 
@@ -369,8 +369,22 @@ def where_text(p: Procedure) -> str:
     return text
 
 
-def fee_text(p: Procedure) -> str:
-    text = p.fee.get("amount", "")
+def fee_cases(p: Procedure, text: str = "") -> List[FeeCase]:
+    """The fee cases to answer: the one the message names, else all of them."""
+    named = p.fee_case_named(text) if text else None
+    return [named] if named else p.fee_cases
+
+
+def fee_text(p: Procedure, text: str = "") -> str:
+    """The fee; when it depends on the case (vehicle type, age, place), only the
+    case the message names, else every case."""
+    cases = fee_cases(p, text)
+    if len(cases) == 1 and len(p.fee_cases) > 1:
+        text = f"{cases[0].case}: {cases[0].amount}"
+    elif cases:
+        text = p.fee.get("amount", "") + "\n" + _bullets(f"{c.case}: {c.amount}" for c in cases)
+    else:
+        text = p.fee.get("amount", "")
     if p.fee.get("exemptions"):
         text += f"\nMiễn, giảm: {p.fee['exemptions']}"
     if p.fee.get("note"):
@@ -394,16 +408,25 @@ def check_again_text(config: AnswerConfig, p: Procedure) -> str:
     return " ".join(config.check_again.format(portal=portal["name"], url=portal["url"]).split())
 
 
-def aspect_text(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, aspect: str) -> str:
+def unverified(p: Procedure, aspect: str, text: str = "") -> bool:
+    """Whether the answer about ``aspect`` (for the case the text names) has a
+    point that is not confirmed."""
+    return aspect in p.unverified or (aspect == "fee" and any(c.unverified for c in fee_cases(p, text)))
+
+
+def aspect_text(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, aspect: str, text: str = "") -> str:
+    """The answer about one part of a procedure; ``text``, the citizen's message,
+    picks the case of a fee that depends on it."""
+    text = config.expand(text)
     body = {
         "documents": lambda: documents_text(p),
         "forms": lambda: forms_text(kb, p),
         "where": lambda: where_text(p),
         "processing_time": lambda: p.processing_time,
-        "fee": lambda: fee_text(p),
+        "fee": lambda: fee_text(p, text),
         "legal_basis": lambda: legal_text(p),
     }[aspect]()
-    if aspect in p.unverified:
+    if unverified(p, aspect, text):
         body += f"\n{check_again_text(config, p)}"
     return f"{config.aspects[aspect]['title']} – {p.name}:\n{body}"
 
@@ -447,7 +470,8 @@ def also_button(kb: KnowledgeBase, also: Optional[str]) -> Optional[Dict[str, st
     return {"title": short_title(kb, also), "payload": f"/{also}"} if also else None
 
 
-def render_overview(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, also: Optional[str] = None) -> List[Reply]:
+def render_overview(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, also: Optional[str] = None,
+                    text: str = "") -> List[Reply]:
     if p.id in config.brief_overviews:  # one short message; the details one button away
         return [Reply(" ".join(config.brief_overviews[p.id].split()),
                       buttons=follow_up_buttons(config, procedure=p.id, also=also_button(kb, also),
@@ -458,10 +482,10 @@ def render_overview(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, also:
         f"{config.aspects['forms']['title']}:\n{forms_text(kb, p)}",
         f"{config.aspects['where']['title']}: {where_text(p)}",
         f"{config.aspects['processing_time']['title']}: {p.processing_time}",
-        f"{config.aspects['fee']['title']}: {fee_text(p)}",
+        f"{config.aspects['fee']['title']}: {fee_text(p, config.expand(text))}",
         f"{config.aspects['legal_basis']['title']}:\n{legal_text(p)}",
     ]
-    if p.unverified:
+    if any(unverified(p, a, config.expand(text)) for a in ["purpose", *config.aspects]):
         sections.append(check_again_text(config, p))
     replies = [Reply(text) for text in split_text("\n\n".join(sections))]
     replies[-1].buttons = follow_up_buttons(config, procedure=p.id, also=also_button(kb, also))
@@ -469,8 +493,8 @@ def render_overview(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, also:
 
 
 def render_aspect(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, aspect: str,
-                  also: Optional[str] = None) -> List[Reply]:
-    replies = [Reply(text) for text in split_text(aspect_text(kb, config, p, aspect))]
+                  also: Optional[str] = None, text: str = "") -> List[Reply]:
+    replies = [Reply(piece) for piece in split_text(aspect_text(kb, config, p, aspect, text))]
     if aspect == "forms":
         replies += form_attachments(kb, p)
     replies[-1].buttons = follow_up_buttons(config, skip=aspect, procedure=p.id, also=also_button(kb, also))

@@ -107,6 +107,9 @@ def check(kb: KnowledgeBase, data_dir: Path = DATA, today: Optional[dt.date] = N
         for i, basis in enumerate(procedure.legal_basis):
             if not basis["title"]:
                 problems.append(Problem(src.path, src.line("legal_basis", i), "legal basis without 'title'"))
+        for i, case in enumerate(procedure.fee_cases):
+            if not (case.case and case.words and case.amount):
+                problems.append(Problem(src.path, src.line("fee", "cases", i), "fee case needs 'case', 'words' and 'amount'"))
         for part in procedure.unverified:
             if part not in UNVERIFIABLE:
                 problems.append(Problem(src.path, src.line("unverified", part),

@@ -91,7 +91,7 @@ def procedure_body(kb: KnowledgeBase, config: AnswerConfig, p: Procedure) -> str
         _section(titles["where"], where_text(p)),
         _section(titles["processing_time"], p.processing_time),
         _section(titles["fee"], fee_text(p)),
-        f'<p class="note">{html.escape(check_again_text(config, p))}</p>' if p.unverified else "",
+        f'<p class="note">{html.escape(check_again_text(config, p))}</p>' if p.unverified or any(c.unverified for c in p.fee_cases) else "",
     ]
     if p.reviewed:
         parts.append(f'<p class="note">Thông tin được rà soát ngày {p.reviewed:%d/%m/%Y}. '
