@@ -31,7 +31,7 @@ def knowledge() -> Tuple[KnowledgeBase, answers.AnswerConfig]:
 
 def send(dispatcher: CollectingDispatcher, replies: List[answers.Reply]) -> None:
     for reply in replies:
-        kwargs: Dict[str, Any] = {"text": reply.text}
+        kwargs: Dict[str, Any] = {"text": reply.text} if reply.text else {}  # a file alone has no text
         if reply.buttons:
             kwargs["buttons"] = reply.buttons
         if reply.custom:

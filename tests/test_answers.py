@@ -34,7 +34,7 @@ def test_every_answer_fits_in_zalo_messages_with_at_most_five_buttons(kb, config
         for aspect in config.aspects:
             replies += render_aspect(kb, config, procedure, aspect)
         for reply in replies:
-            assert 0 < len(reply.text) <= 2000, procedure.id
+            assert 0 < len(reply.text) <= 2000 or (reply.custom and not reply.text), procedure.id
             assert len(reply.buttons) <= 5
 
 
@@ -261,3 +261,18 @@ def test_a_fee_with_cases_and_no_case_named_lists_every_case(kb, config):
         assert "Ô tô" in fee and "Xe máy" in fee and "Xe khác" in fee and "14.000.000" in fee
     overview = "\n".join(r.text for r in render_overview(kb, config, p, text="đăng ký xe máy mới mua"))
     assert "Xe máy" in overview and "14.000.000" not in overview
+
+
+def test_a_form_is_sent_once_as_its_file_with_one_line_saying_what_it_is(kb, config):
+    p = kb.procedures["residence.temporary_registration"]
+    replies = render_aspect(kb, config, p, "forms")
+    files = [r for r in replies if r.custom]
+    assert [f.custom["file"]["name"] for f in files] == ["CT01.docx"] and all(not f.text for f in files)
+    lines = [r.text for r in replies if r.text]
+    assert len(lines) == 1 and "Mẫu CT01" in lines[0] and "/forms/" not in lines[0]  # no link besides the file
+    assert replies[-1].text == lines[0] and replies[-1].buttons  # the line, with the follow-ups, comes last
+    several = render_aspect(kb, config, kb.procedures["residence.permanent_registration"], "forms")
+    assert [r.custom["file"]["name"] for r in several if r.custom] == ["CT01.docx", "CT02.docx", "ND154_02.docx"]
+    assert len([r for r in several if r.text]) == 1
+    none = render_aspect(kb, config, kb.procedures["security.crime_report"], "forms")
+    assert len(none) == 1 and "không có biểu mẫu" in none[0].text and not none[0].custom

@@ -51,6 +51,7 @@ class AnswerConfig:
     system_error: str
     confidence: Dict[str, float]
     check_again: str = ""
+    forms_sent: str = "{forms}"
     default_portal: Dict[str, str] = field(default_factory=dict)
     procedure_buttons: Dict[str, List[Dict[str, str]]] = field(default_factory=dict)
     brief_overviews: Dict[str, str] = field(default_factory=dict)
@@ -456,14 +457,23 @@ def follow_up_buttons(config: AnswerConfig, skip: Optional[str] = None, procedur
 
 
 def form_attachments(kb: KnowledgeBase, p: Procedure) -> List[Reply]:
-    """One message per form carrying the file, for channels that send files."""
+    """One message per form carrying only the file (no text: the line after the
+    files says what they are)."""
     return [
-        Reply(
-            text=f"{kb.forms[c].label}: {kb.forms[c].title}",
-            custom={"file": {"url": form_url(c), "name": f"{c}.docx", "title": kb.forms[c].title}},
-        )
+        Reply(text="", custom={"file": {"url": form_url(c), "name": f"{c}.docx", "title": kb.forms[c].title}})
         for c in p.forms
     ]
+
+
+def render_forms(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, also: Optional[str] = None) -> List[Reply]:
+    """The forms, each sent once as its file, then one line naming them (with
+    the follow-up buttons); a procedure without forms says so."""
+    buttons = follow_up_buttons(config, skip="forms", procedure=p.id, also=also_button(kb, also))
+    if not p.forms:
+        return [Reply(aspect_text(kb, config, p, "forms"), buttons=buttons)]
+    names = "; ".join(f"{kb.forms[c].label} – {kb.forms[c].title}" for c in p.forms)
+    line = " ".join(config.forms_sent.format(procedure=p.name, forms=names).split())
+    return form_attachments(kb, p) + [Reply(line, buttons=buttons)]
 
 
 def also_button(kb: KnowledgeBase, also: Optional[str]) -> Optional[Dict[str, str]]:
@@ -494,9 +504,9 @@ def render_overview(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, also:
 
 def render_aspect(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, aspect: str,
                   also: Optional[str] = None, text: str = "") -> List[Reply]:
-    replies = [Reply(piece) for piece in split_text(aspect_text(kb, config, p, aspect, text))]
     if aspect == "forms":
-        replies += form_attachments(kb, p)
+        return render_forms(kb, config, p, also)
+    replies = [Reply(piece) for piece in split_text(aspect_text(kb, config, p, aspect, text))]
     replies[-1].buttons = follow_up_buttons(config, skip=aspect, procedure=p.id, also=also_button(kb, also))
     return replies
 
