@@ -31,7 +31,7 @@ def knowledge() -> Tuple[KnowledgeBase, answers.AnswerConfig]:
 
 def send(dispatcher: CollectingDispatcher, replies: List[answers.Reply]) -> None:
     for reply in replies:
-        kwargs: Dict[str, Any] = {"text": reply.text}
+        kwargs: Dict[str, Any] = {"text": reply.text} if reply.text else {}  # a file alone has no text
         if reply.buttons:
             kwargs["buttons"] = reply.buttons
         if reply.custom:
@@ -73,9 +73,11 @@ def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[
     if aspect is None and slots["procedure"] is None and slots["aspect"]:
         aspect = slots["aspect"]  # the question asked before we knew the procedure
     if aspect:
-        send(dispatcher, answers.render_aspect(kb, config, procedure, aspect, also=decision.also))
+        send(dispatcher, answers.render_aspect(kb, config, procedure, aspect, also=decision.also,
+                                               text=latest.get("text") or ""))
     else:
-        send(dispatcher, answers.render_overview(kb, config, procedure, also=decision.also))
+        send(dispatcher, answers.render_overview(kb, config, procedure, also=decision.also,
+                                                 text=latest.get("text") or ""))
     return [
         SlotSet("procedure", procedure.id),
         SlotSet("aspect", aspect),

@@ -158,7 +158,9 @@ def test_only_the_officer_who_has_a_chat_or_a_commander_hands_it_on(web):
     assert dung.post(f"chats/{chat}/transfer", {"to": "officer:binh.tran"}).status_code == 200  # the district commander
     assert an.chat_for(conversation)["claimed_by_name"] == "Trần Thị Bình"
     assert an.post(f"chats/{chat}/transfer", {"to": "officer:an.nguyen"}).status_code == 409
-    assert binh.post(f"chats/{chat}/transfer", {"to": "unit:phuong-son-ky"}).status_code == 200  # its officer
+    moved = binh.post(f"chats/{chat}/transfer", {"to": "unit:phuong-son-ky"})  # its officer
+    assert moved.status_code == 200
+    assert "người dân chưa được báo" in moved.json()["warning"]  # no assistant here to tell the citizen
     actions = [(e["actor"], e["action"], e["detail"]) for e in AuditLog(web.engine).entries(handoff_id=chat)]
     assert actions[1:] == [("an.nguyen", "claimed", {}),
                            ("dung.pham", "transferred", {"to_officer": "binh.tran", "to_unit": "phuong-tay-thanh"}),

@@ -68,6 +68,13 @@ def test_follow_ups_answer_for_the_current_procedure(chat, kb):
     assert chat.slot("procedure") == "residence.temporary_registration"
 
 
+def test_the_fee_of_a_new_motorbike_is_not_the_cars(chat):
+    answer = text_of(chat("đk xe máy mới mua lệ phí bn"))
+    assert "Lệ phí" in answer and "Xe máy" in answer
+    assert "14.000.000" not in answer  # the fee of a car in Hà Nội
+    assert "kiểm tra lại tại Cổng dịch vụ công Bộ Công an (https://dichvucong.bocongan.gov.vn)" in answer
+
+
 def test_form_request_links_and_attaches_a_real_file(chat, assistant):
     chat("thủ tục đăng ký thường trú")
     replies = chat("cho tôi mẫu tờ khai")

@@ -128,6 +128,19 @@ def test_officers_see_only_their_unit_and_commanders_the_units_below(zalo, assis
     assert chi.post(f"chats/{chat['id']}/transfer", {"to": "unit:nowhere"}).status_code == 400
 
 
+def test_the_citizen_is_told_which_unit_their_chat_was_transferred_to(zalo, assistant, accounts):
+    user = ask_for_officer(zalo)
+    an, chi = Console(assistant, "an.nguyen"), Console(assistant, "chi.le")
+    chat = wait_for(lambda: an.chat_for(user))
+    assert an.post(f"chats/{chat['id']}/claim").status_code == 200
+    assert an.post(f"chats/{chat['id']}/transfer", {"to": "unit:phuong-son-ky"}).status_code == 200
+    told = texts(zalo.wait_for_messages(user, 2))[1]
+    assert told == ("Cuộc trò chuyện của bạn đã được chuyển cho Công an phường Sơn Kỳ (dữ liệu mẫu). "
+                    "Cán bộ sẽ trả lời bạn sớm.")
+    assert chi.post(f"chats/{chat['id']}/transfer", {"to": "officer:an.nguyen"}).status_code == 200  # back
+    assert "chuyển cho Công an phường Tây Thạnh" in texts(zalo.wait_for_messages(user, 3))[2]
+
+
 def test_transfer_to_another_officer_hands_them_the_chat(zalo, assistant, accounts):
     user = ask_for_officer(zalo)
     an, binh = Console(assistant, "an.nguyen"), Console(assistant, "binh.tran")

@@ -76,6 +76,28 @@ def test_form_is_uploaded_and_sent_as_a_file(zalo, user, assistant):
     assert any(r["path"] == "/v2.0/oa/upload/file" for r in zalo.requests_log())
 
 
+def test_a_form_comes_once_as_its_file_with_one_short_line(zalo, user, assistant):
+    zalo.send(zalo.oa_id, user, text="thủ tục đăng ký tạm trú")
+    zalo.wait_for_messages(user, 1)
+    time.sleep(3)  # the whole overview
+    first = len(zalo.messages(user_id=user))
+    zalo.send(zalo.oa_id, user, text="mẫu tờ khai đâu?")
+
+    def is_file(m):
+        return m["body"]["message"].get("attachment", {}).get("type") == "file"
+
+    def answered():  # the file, and after it the line naming it
+        sent = zalo.messages(user_id=user)[first:]
+        return sent if any(is_file(m) for m in sent) and not is_file(sent[-1]) else None
+    wait_for(answered)
+    time.sleep(3)  # anything else the answer would send has arrived by now
+    sent = zalo.messages(user_id=user)[first:]
+    files = [m for m in sent if is_file(m)]
+    lines = texts([m for m in sent if not is_file(m)])
+    assert len(files) == 1 and len(lines) == 1, sent
+    assert "Mẫu CT01" in lines[0] and len(lines[0]) <= 200 and "http" not in lines[0]
+
+
 # One citizen question for each procedure of the domains catalogue v2 added.
 V2_QUESTIONS = {
     "immigration.passport": "thủ tục làm hộ chiếu lần đầu",

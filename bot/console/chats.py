@@ -25,6 +25,8 @@ from bot.tipoffs import redaction
 from bot.zalo.store import ZaloStore
 
 RASA_UNAVAILABLE = "Không kết nối được trợ lý, thử lại sau."
+CITIZEN_NOT_TOLD = ("Đã chuyển. Trợ lý ảo đang gián đoạn nên người dân chưa được báo "
+                    "về việc chuyển; đơn vị nhận nên báo lại khi trả lời.")
 REASON_LABELS = {"sos": "SOS khẩn cấp", "tipoff": "Tố giác", "failures": "Trợ lý ảo không hiểu",
                  "requested": "Yêu cầu gặp cán bộ"}
 
@@ -206,14 +208,21 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
         kind, _, target = str((request.json or {}).get("to") or "").partition(":")
         officer = accounts.officer(target) if kind == "officer" else None
         if kind == "unit" and target in units.units:
+            unit = target
             done = handoffs.store.transfer(handoff_id, session.officer.username, target, claimed_by=holder)
         elif officer and not officer.disabled:
+            unit = officer.unit
             done = handoffs.store.transfer_to_officer(handoff_id, session.officer.username, officer.username,
                                                       officer.unit, claimed_by=holder)
         else:
             return _error("Nơi nhận không hợp lệ.", 400)
         if not done:
             return _error("Cuộc trò chuyện vừa thay đổi (đã kết thúc hoặc có người khác nhận). Hãy tải lại.", 409)
+        if unit != handoff["unit"]:  # within the unit, the citizen's chat stays where it was
+            try:
+                await handoffs.transferred(handoff, unit)
+            except RasaUnavailable:  # the chat has moved all the same; the officer is told the citizen is not
+                return response.json({"ok": True, "warning": CITIZEN_NOT_TOLD})
         return response.json({"ok": True})
 
     @console.post("/api/chats/<handoff_id:int>/close")

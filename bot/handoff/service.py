@@ -110,6 +110,12 @@ class Handoffs:
         await self.rasa.append(handoff["conversation_id"], [bot_event(text, officer=officer)])
         self.store.replied(handoff["id"], officer, text)
 
+    async def transferred(self, handoff: Dict[str, Any], unit_id: str) -> None:
+        """Tell the citizen which unit now has their chat (after a transfer to
+        another unit, or to an officer of another unit)."""
+        unit = load_units().get(unit_id)
+        await self.rasa.append(handoff["conversation_id"], [bot_event(settings()["transferred"].format(unit=unit.name))])
+
     async def end(self, handoff: Dict[str, Any], actor: str, status: str) -> bool:
         """Close ("closed"), cancel ("cancelled") or time out ("timed_out");
         False if the chat had already ended."""

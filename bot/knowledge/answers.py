@@ -18,7 +18,7 @@ from bot.core.content import read_texts
 from bot.core.paths import DATA
 from bot.core.split_text import split_text
 from bot.knowledge.referrals import Referral, Referrals
-from bot.knowledge.store import CHANNELS, KnowledgeBase, Procedure, Topic
+from bot.knowledge.store import CHANNELS, FeeCase, KnowledgeBase, Procedure, Topic
 from bot.nlu.lexicon import read_lexicon
 from bot.nlu.text import canonical, find_phrase, find_phrases, fold
 
@@ -50,6 +50,9 @@ class AnswerConfig:
     not_understood: str
     system_error: str
     confidence: Dict[str, float]
+    check_again: str = ""
+    forms_sent: str = "{forms}"
+    default_portal: Dict[str, str] = field(default_factory=dict)
     procedure_buttons: Dict[str, List[Dict[str, str]]] = field(default_factory=dict)
     brief_overviews: Dict[str, str] = field(default_factory=dict)
     brief_buttons: List[str] = field(default_factory=list)
@@ -367,8 +370,22 @@ def where_text(p: Procedure) -> str:
     return text
 
 
-def fee_text(p: Procedure) -> str:
-    text = p.fee.get("amount", "")
+def fee_cases(p: Procedure, text: str = "") -> List[FeeCase]:
+    """The fee cases to answer: the one the message names, else all of them."""
+    named = p.fee_case_named(text) if text else None
+    return [named] if named else p.fee_cases
+
+
+def fee_text(p: Procedure, text: str = "") -> str:
+    """The fee; when it depends on the case (vehicle type, age, place), only the
+    case the message names, else every case."""
+    cases = fee_cases(p, text)
+    if len(cases) == 1 and len(p.fee_cases) > 1:
+        text = f"{cases[0].case}: {cases[0].amount}"
+    elif cases:
+        text = p.fee.get("amount", "") + "\n" + _bullets(f"{c.case}: {c.amount}" for c in cases)
+    else:
+        text = p.fee.get("amount", "")
     if p.fee.get("exemptions"):
         text += f"\nMiễn, giảm: {p.fee['exemptions']}"
     if p.fee.get("note"):
@@ -385,15 +402,33 @@ def legal_text(p: Procedure) -> str:
     return _bullets(line(b) for b in p.legal_basis)
 
 
-def aspect_text(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, aspect: str) -> str:
+def check_again_text(config: AnswerConfig, p: Procedure) -> str:
+    """What a citizen reads instead of an internal "not confirmed" note: where
+    to check again (the procedure's portal, else the national one), with a link."""
+    portal = p.portal or config.default_portal
+    return " ".join(config.check_again.format(portal=portal["name"], url=portal["url"]).split())
+
+
+def unverified(p: Procedure, aspect: str, text: str = "") -> bool:
+    """Whether the answer about ``aspect`` (for the case the text names) has a
+    point that is not confirmed."""
+    return aspect in p.unverified or (aspect == "fee" and any(c.unverified for c in fee_cases(p, text)))
+
+
+def aspect_text(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, aspect: str, text: str = "") -> str:
+    """The answer about one part of a procedure; ``text``, the citizen's message,
+    picks the case of a fee that depends on it."""
+    text = config.expand(text)
     body = {
         "documents": lambda: documents_text(p),
         "forms": lambda: forms_text(kb, p),
         "where": lambda: where_text(p),
         "processing_time": lambda: p.processing_time,
-        "fee": lambda: fee_text(p),
+        "fee": lambda: fee_text(p, text),
         "legal_basis": lambda: legal_text(p),
     }[aspect]()
+    if unverified(p, aspect, text):
+        body += f"\n{check_again_text(config, p)}"
     return f"{config.aspects[aspect]['title']} – {p.name}:\n{body}"
 
 
@@ -422,21 +457,31 @@ def follow_up_buttons(config: AnswerConfig, skip: Optional[str] = None, procedur
 
 
 def form_attachments(kb: KnowledgeBase, p: Procedure) -> List[Reply]:
-    """One message per form carrying the file, for channels that send files."""
+    """One message per form carrying only the file (no text: the line after the
+    files says what they are)."""
     return [
-        Reply(
-            text=f"{kb.forms[c].label}: {kb.forms[c].title}",
-            custom={"file": {"url": form_url(c), "name": f"{c}.docx", "title": kb.forms[c].title}},
-        )
+        Reply(text="", custom={"file": {"url": form_url(c), "name": f"{c}.docx", "title": kb.forms[c].title}})
         for c in p.forms
     ]
+
+
+def render_forms(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, also: Optional[str] = None) -> List[Reply]:
+    """The forms, each sent once as its file, then one line naming them (with
+    the follow-up buttons); a procedure without forms says so."""
+    buttons = follow_up_buttons(config, skip="forms", procedure=p.id, also=also_button(kb, also))
+    if not p.forms:
+        return [Reply(aspect_text(kb, config, p, "forms"), buttons=buttons)]
+    names = "; ".join(f"{kb.forms[c].label} – {kb.forms[c].title}" for c in p.forms)
+    line = " ".join(config.forms_sent.format(procedure=p.name, forms=names).split())
+    return form_attachments(kb, p) + [Reply(line, buttons=buttons)]
 
 
 def also_button(kb: KnowledgeBase, also: Optional[str]) -> Optional[Dict[str, str]]:
     return {"title": short_title(kb, also), "payload": f"/{also}"} if also else None
 
 
-def render_overview(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, also: Optional[str] = None) -> List[Reply]:
+def render_overview(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, also: Optional[str] = None,
+                    text: str = "") -> List[Reply]:
     if p.id in config.brief_overviews:  # one short message; the details one button away
         return [Reply(" ".join(config.brief_overviews[p.id].split()),
                       buttons=follow_up_buttons(config, procedure=p.id, also=also_button(kb, also),
@@ -447,19 +492,21 @@ def render_overview(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, also:
         f"{config.aspects['forms']['title']}:\n{forms_text(kb, p)}",
         f"{config.aspects['where']['title']}: {where_text(p)}",
         f"{config.aspects['processing_time']['title']}: {p.processing_time}",
-        f"{config.aspects['fee']['title']}: {fee_text(p)}",
+        f"{config.aspects['fee']['title']}: {fee_text(p, config.expand(text))}",
         f"{config.aspects['legal_basis']['title']}:\n{legal_text(p)}",
     ]
+    if any(unverified(p, a, config.expand(text)) for a in ["purpose", *config.aspects]):
+        sections.append(check_again_text(config, p))
     replies = [Reply(text) for text in split_text("\n\n".join(sections))]
     replies[-1].buttons = follow_up_buttons(config, procedure=p.id, also=also_button(kb, also))
     return replies
 
 
 def render_aspect(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, aspect: str,
-                  also: Optional[str] = None) -> List[Reply]:
-    replies = [Reply(text) for text in split_text(aspect_text(kb, config, p, aspect))]
+                  also: Optional[str] = None, text: str = "") -> List[Reply]:
     if aspect == "forms":
-        replies += form_attachments(kb, p)
+        return render_forms(kb, config, p, also)
+    replies = [Reply(piece) for piece in split_text(aspect_text(kb, config, p, aspect, text))]
     replies[-1].buttons = follow_up_buttons(config, skip=aspect, procedure=p.id, also=also_button(kb, also))
     return replies
 

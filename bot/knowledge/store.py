@@ -73,6 +73,16 @@ class Located:
 
 
 @dataclass
+class FeeCase:
+    """A fee that depends on the citizen's case (vehicle type, age, place)."""
+
+    case: str  # how the case is named to citizens ("Xe máy")
+    words: List[str]  # words that name this case in a message ("xe máy", "mô tô")
+    amount: str
+    unverified: str = ""  # a note for content staff: this amount is not confirmed
+
+
+@dataclass
 class Procedure:
     id: str
     name: str
@@ -87,10 +97,22 @@ class Procedure:
     legal_basis: List[Dict[str, Any]]
     examples: List[str]
     source: Optional[Located] = None
+    # Points not confirmed (aspect or "purpose" -> a note for content staff, never
+    # shown to citizens) and the portal where citizens check them again.
+    unverified: Dict[str, str] = field(default_factory=dict)
+    portal: Dict[str, str] = field(default_factory=dict)
+    fee_cases: List[FeeCase] = field(default_factory=list)  # fee.cases
 
     @property
     def domain(self) -> str:
         return self.id.split(".", 1)[0]
+
+    def fee_case_named(self, text: str) -> Optional[FeeCase]:
+        """The fee case the text names (the longest of its words wins)."""
+        found = find_phrase(text, [w for c in self.fee_cases for w in c.words])
+        if found is None:
+            return None
+        return next(c for c in self.fee_cases if found[2] in c.words)
 
 
 @dataclass
@@ -177,7 +199,13 @@ def _procedure(source: Located) -> Procedure:
         where={**(d.get("where") or {}), "office": _text((d.get("where") or {}).get("office")),
                "note": _text((d.get("where") or {}).get("note"))},
         processing_time=_text(d.get("processing_time")),
-        fee={k: _text(v) for k, v in (d.get("fee") or {}).items()},
+        fee={k: _text(v) for k, v in (d.get("fee") or {}).items() if k != "cases"},
+        fee_cases=[
+            FeeCase(case=_text(c.get("case")), words=[_text(w) for w in c.get("words") or []],
+                    amount=_text(c.get("amount")), unverified=_text(c.get("unverified")))
+            for c in (d.get("fee") or {}).get("cases") or []
+            if isinstance(c, dict)
+        ],
         legal_basis=[
             {"title": _text(b.get("title")), "date": b.get("date"), "note": _text(b.get("note"))}
             for b in d.get("legal_basis") or []
@@ -185,6 +213,8 @@ def _procedure(source: Located) -> Procedure:
         ],
         examples=[str(e).strip() for e in d.get("examples") or []],
         source=source,
+        unverified={str(k): _text(v) for k, v in (d.get("unverified") or {}).items()},
+        portal={str(k): _text(v) for k, v in (d.get("portal") or {}).items()},
     )
 
 

@@ -30,6 +30,9 @@ REQUIRED = [
     ("where", "channels"), ("processing_time",), ("fee", "amount"), ("legal_basis",), ("examples",),
 ]
 
+# The parts of an answer a procedure's `unverified:` notes may be about.
+UNVERIFIABLE = ["purpose", "documents", "where", "processing_time", "fee", "legal_basis"]
+
 
 def _missing(data: dict, keys: Tuple[str, ...]) -> bool:
     value = data
@@ -104,6 +107,15 @@ def check(kb: KnowledgeBase, data_dir: Path = DATA, today: Optional[dt.date] = N
         for i, basis in enumerate(procedure.legal_basis):
             if not basis["title"]:
                 problems.append(Problem(src.path, src.line("legal_basis", i), "legal basis without 'title'"))
+        for i, case in enumerate(procedure.fee_cases):
+            if not (case.case and case.words and case.amount):
+                problems.append(Problem(src.path, src.line("fee", "cases", i), "fee case needs 'case', 'words' and 'amount'"))
+        for part in procedure.unverified:
+            if part not in UNVERIFIABLE:
+                problems.append(Problem(src.path, src.line("unverified", part),
+                                        f"unverified '{part}' is not a part of an answer (one of: {', '.join(UNVERIFIABLE)})"))
+        if procedure.portal and not (procedure.portal.get("name") and procedure.portal.get("url", "").startswith("https://")):
+            problems.append(Problem(src.path, src.line("portal"), "portal needs a 'name' and an https:// 'url'"))
         if procedure.reviewed and (today - procedure.reviewed).days > REVIEW_MAX_AGE_DAYS:
             problems.append(Problem(
                 src.path, src.line("reviewed"),

@@ -19,7 +19,7 @@ from sanic.request import Request
 
 from bot.core.units import load_units
 from bot.core.web_headers import policy, style_source
-from bot.knowledge.answers import AnswerConfig, documents_text, fee_text, form_url, where_text
+from bot.knowledge.answers import AnswerConfig, check_again_text, documents_text, fee_text, form_url, where_text
 from bot.knowledge.store import KnowledgeBase, Procedure
 from bot.qr.sheets import ZALO_CHAT_URL, NoOfficialAccount, official_account
 
@@ -91,6 +91,7 @@ def procedure_body(kb: KnowledgeBase, config: AnswerConfig, p: Procedure) -> str
         _section(titles["where"], where_text(p)),
         _section(titles["processing_time"], p.processing_time),
         _section(titles["fee"], fee_text(p)),
+        f'<p class="note">{html.escape(check_again_text(config, p))}</p>' if p.unverified or any(c.unverified for c in p.fee_cases) else "",
     ]
     if p.reviewed:
         parts.append(f'<p class="note">Thông tin được rà soát ngày {p.reviewed:%d/%m/%Y}. '

@@ -314,10 +314,11 @@
     if (!sel.value) { showStatus("Vui lòng chọn đơn vị cần chuyển đến.", "error"); sel.focus(); return; }
     const name = sel.options[sel.selectedIndex].textContent;
     act(async (id) => {
-      await api("POST", "/console/api/chats/" + id + "/transfer", { to: sel.value });
+      const result = await api("POST", "/console/api/chats/" + id + "/transfer", { to: sel.value });
       sel.value = "";
       if (id === state.selectedId) select(null); // the chat has left this officer's hands
-      showStatus("Đã chuyển cuộc trò chuyện đến " + name + ".", "info");
+      if (result && result.warning) showStatus(result.warning, "error"); // moved, but the citizen was not told
+      else showStatus("Đã chuyển cuộc trò chuyện đến " + name + ".", "info");
     });
   };
 
