@@ -82,6 +82,7 @@ def test_citizen_reaches_an_officer_and_back_to_the_bot(browser, assistant):
     assert "Chào bạn, tôi là cán bộ Hòa. Bạn mất xe lúc mấy giờ, ở đâu?" in delivered
     shot(citizen, "04-citizen-gets-the-reply")
 
+    officer.once("dialog", lambda dialog: dialog.accept())  # "Kết thúc cuộc trò chuyện …?"
     officer.click("#close-button")
     citizen.locator("#chat").get_by_text("kết thúc cuộc trò chuyện", exact=False).wait_for(timeout=30_000)
     citizen_says("đăng ký tạm trú cần giấy tờ gì")

@@ -329,6 +329,7 @@
     const sel = $("transfer-unit");
     if (!sel.value) { showStatus("Vui lòng chọn đơn vị cần chuyển đến.", "error"); sel.focus(); return; }
     const name = sel.options[sel.selectedIndex].textContent;
+    if (!window.confirm("Chuyển cuộc trò chuyện này đến " + name + "?")) return;
     act(async (id) => {
       await api("POST", "/console/api/chats/" + id + "/transfer", { to: sel.value });
       sel.value = "";
@@ -337,11 +338,17 @@
     });
   };
 
-  const closeChat = () => act(async (id) => {
-    await api("POST", "/console/api/chats/" + id + "/close");
-    showStatus("Đã kết thúc cuộc trò chuyện.", "info");
-    if (id === state.selectedId) select(null);
-  });
+  const closeChat = () => {
+    const c = state.chat;
+    const what = c ? (c.reason_label || c.reason || "") + " · " + (c.unit_name || c.unit || "") : "";
+    if (!window.confirm("Kết thúc cuộc trò chuyện " + (what ? "“" + what + "” " : "") +
+      "và trả công dân về trợ lý ảo?")) return;
+    act(async (id) => {
+      await api("POST", "/console/api/chats/" + id + "/close");
+      showStatus("Đã kết thúc cuộc trò chuyện.", "info");
+      if (id === state.selectedId) select(null);
+    });
+  };
 
   // ---- setup -------------------------------------------------------------------
   function fillSelect(sel, rows, value, label) {
