@@ -202,6 +202,14 @@ def test_an_id_too_big_for_the_database_is_not_found(web):
     assert "OverflowError" not in web.log
 
 
+def test_an_officer_cannot_transfer_to_himself_or_his_own_unit(web):
+    targets = web.console("an.nguyen").get("transfer-targets").json()
+    ids, names = [t["id"] for t in targets], [t["name"] for t in targets]
+    assert "officer:an.nguyen" not in ids and "unit:phuong-tay-thanh" not in ids
+    assert not [n for n in names if "Nguyễn Văn An" in n]
+    assert "officer:binh.tran" in ids and "unit:phuong-son-ky" in ids and "unit:quan-mau" in ids
+
+
 # ---- chats: what the officer reads ----------------------------------------------------------------
 
 def user(text, at, intent, entities=(), metadata=None):

@@ -161,12 +161,13 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
 
     @console.get("/api/transfer-targets")
     async def transfer_targets(request: Request):
-        _, problem = access.check(request)
+        session, problem = access.check(request)
         if problem:
             return problem
-        targets = [{"id": f"unit:{u.id}", "name": f"Đơn vị: {u.name}"} for u in units.all()]
+        me = session.officer  # handing a chat to oneself or to one's own unit hands it nowhere
+        targets = [{"id": f"unit:{u.id}", "name": f"Đơn vị: {u.name}"} for u in units.all() if u.id != me.unit]
         targets += [{"id": f"officer:{o.username}", "name": f"Cán bộ: {o.display_name} ({units.get(o.unit).name})"}
-                    for o in accounts.all() if not o.disabled]
+                    for o in accounts.all() if not o.disabled and o.username != me.username]
         return response.json(targets)
 
     @console.post("/api/chats/<handoff_id:int>/claim")
