@@ -286,6 +286,16 @@ def test_every_answer_carries_the_security_headers_and_the_apis_are_not_cached(w
         assert an.http.get(web.url(path), timeout=10).headers.get("Cache-Control") == "no-store", path
 
 
+def test_the_pages_have_an_icon(web):
+    an = web.console("an.nguyen")
+    for path in ("/console", "/console/login"):
+        assert '<link rel="icon" href="/console/static/favicon.svg"' in an.http.get(web.url(path), timeout=10).text
+    for path in ("/console/static/favicon.svg", "/favicon.ico"):  # /favicon.ico: pages without the link
+        icon = an.http.get(web.url(path), timeout=10)
+        assert icon.status_code == 200 and icon.headers["Content-Type"].startswith("image/svg+xml"), path
+        assert icon.text.startswith("<svg") and "<script" not in icon.text, path
+
+
 @pytest.fixture(scope="module")
 def browser():
     from tests.test_console_browser import CHROMIUM, CHROMIUM_ARGS
