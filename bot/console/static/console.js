@@ -15,6 +15,7 @@
     offset: 0, // server clock minus client clock, seconds
     items: new Map(), // chat id -> {li, parts, chat}
     tKeys: [], // keys of the rendered transcript messages
+    stick: true, // the transcript shows its newest message (the officer has not scrolled up)
   };
 
   function setText(node, text) {
@@ -145,7 +146,7 @@
   // ---- open chat -------------------------------------------------------------
   function select(id) {
     if (state.selectedId === id) return;
-    Object.assign(state, { selectedId: id, chat: null, canReply: false, tKeys: [], understoodSig: "" });
+    Object.assign(state, { selectedId: id, chat: null, canReply: false, tKeys: [], understoodSig: "", stick: true });
     for (const [cid, entry] of state.items) {
       entry.li.classList.toggle("selected", cid === id);
       entry.li.setAttribute("aria-current", cid === id ? "true" : "false");
@@ -293,7 +294,15 @@
     for (let i = start; i < list.length; i++) frag.append(buildMessage(list[i]));
     box.append(frag);
     state.tKeys = keys;
-    box.scrollTop = box.scrollHeight;
+    if (state.stick) toNewest();
+  }
+
+  // the newest message stays in view (new messages, the reply box appearing) unless the officer scrolled up
+  function toNewest() { const box = $("transcript"); box.scrollTop = box.scrollHeight; }
+  function keepNewestInView() {
+    const box = $("transcript");
+    box.addEventListener("scroll", () => { state.stick = box.scrollHeight - box.scrollTop - box.clientHeight < 40; });
+    if (window.ResizeObserver) new ResizeObserver(() => { if (state.stick) toNewest(); }).observe(box);
   }
 
   // ---- actions ---------------------------------------------------------------
@@ -362,6 +371,7 @@
   }
 
   function bindEvents() {
+    keepNewestInView();
     const queue = $("queue");
     queue.addEventListener("click", (ev) => {
       const li = queueItemFrom(ev.target);
