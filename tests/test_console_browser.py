@@ -63,6 +63,7 @@ def test_citizen_reaches_an_officer_and_back_to_the_bot(browser, assistant):
     assert "Chào bạn, tôi là cán bộ Hòa. Bạn mất xe lúc mấy giờ, ở đâu?" in delivered
     shot(citizen, "04-citizen-gets-the-reply")
 
+    officer.once("dialog", lambda dialog: dialog.accept())  # "Kết thúc cuộc trò chuyện …?"
     officer.click("#close-button")
     citizen.locator("#chat").get_by_text("kết thúc cuộc trò chuyện", exact=False).wait_for(timeout=30_000)
     citizen_says("đăng ký tạm trú cần giấy tờ gì")
@@ -70,3 +71,84 @@ def test_citizen_reaches_an_officer_and_back_to_the_bot(browser, assistant):
     shot(citizen, "05-bot-answers-again")
     officer.locator(".queue-item", has_text="nhà tôi bị mất trộm xe máy").wait_for(state="detached", timeout=15_000)
     shot(officer, "06-console-after-close")
+
+
+def test_the_console_asks_before_acting_keeps_the_newest_message_in_view_and_has_an_icon(browser, assistant, zalo):
+    import time
+
+    import requests
+
+    from bot.core.units import load_units
+    from tests.conftest import Console, rasa_headers, wait_for
+
+    assistant.accounts.add("lan.ngo", PASSWORD, "phuong-tay-thanh", "officer", "Ngô Thị Lan")
+    user = "5" + uuid.uuid4().int.__str__()[:17]
+    zalo.send(zalo.oa_id, user, text="cho tôi gặp cán bộ")
+    zalo.wait_for_messages(user, 1)
+
+    def bot_lines(*texts):  # a long conversation, told to Rasa as it stores it
+        answer = requests.post(f"{assistant.url}/conversations/{user}/tracker/events", headers=rasa_headers(),
+                               json=[{"event": "bot", "text": t, "timestamp": time.time()} for t in texts], timeout=30)
+        assert answer.status_code == 200, answer.text
+
+    bot_lines(*[f"Tin nhắn thử số {i}" for i in range(1, 41)])
+    chat = wait_for(lambda: Console(assistant, "lan.ngo", PASSWORD).chat_for(user))
+    item = f'.queue-item[data-chat-id="{chat["id"]}"]'
+
+    officer = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    missing = []  # every address the pages asked for and did not get (the icon was one)
+    officer.on("response", lambda r: r.status == 404 and missing.append(r.url))
+    officer.goto(f"http://127.0.0.1:{assistant.web_port}/console/login")
+    officer.fill("#username", "lan.ngo")
+    officer.fill("#password", PASSWORD)
+    officer.click("#login-button")
+    officer.locator("#officer-name").get_by_text("Ngô Thị Lan", exact=False).wait_for(timeout=15_000)
+    officer.locator(item).click()
+    officer.locator("#transcript").get_by_text("Tin nhắn thử số 40", exact=True).wait_for(timeout=15_000)
+    officer.click("#claim-button")
+    officer.locator("#reply-text").wait_for(state="visible", timeout=15_000)
+
+    # the newest message is in view, above the reply box
+    newest_in_view = """() => {
+        const box = document.getElementById("transcript"), last = box.lastElementChild;
+        const b = box.getBoundingClientRect(), l = last.getBoundingClientRect();
+        const composer = document.getElementById("composer").getBoundingClientRect();
+        return l.bottom <= b.bottom + 1 && l.top >= b.top - 1 && b.bottom <= composer.top + 1;
+    }"""
+    officer.wait_for_function(newest_in_view, timeout=5_000)
+    shot(officer, "07-console-newest-message-in-view")
+    officer.eval_on_selector("#transcript", "box => { box.scrollTop = 0; }")  # the officer reads back
+    bot_lines("Tin nhắn thử số 41")
+    officer.locator("#transcript").get_by_text("Tin nhắn thử số 41", exact=True).wait_for(timeout=15_000)
+    assert officer.eval_on_selector("#transcript", "box => box.scrollTop") < 50  # left where he was reading
+
+    # no transfer to himself or his own unit; transferring and ending ask first, naming what
+    options = officer.eval_on_selector_all("#transfer-unit option", "os => os.map(o => o.textContent)")
+    assert not [o for o in options if "Ngô Thị Lan" in o or o == "Đơn vị: " + load_units().get("phuong-tay-thanh").name]
+    target = "Đơn vị: " + load_units().get("phuong-son-ky").name
+    officer.select_option("#transfer-unit", label=target)
+    asked = []
+
+    def answer(accept):
+        def on_dialog(dialog):
+            asked.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+        officer.once("dialog", on_dialog)
+
+    answer(False)
+    officer.click("#transfer-button")
+    answer(False)
+    officer.click("#close-button")
+    assert asked == [f"Chuyển cuộc trò chuyện này đến {target}?",
+                     f"Kết thúc cuộc trò chuyện “{chat['reason_label']} · {chat['unit_name']}” "
+                     "và trả công dân về trợ lý ảo?"]
+    time.sleep(2.5)  # a poll of the page: nothing was done
+    assert officer.locator("#reply-text").is_visible()
+    assert officer.locator("#chat-state").text_content() == "Đang xử lý: Ngô Thị Lan"
+    answer(True)
+    officer.click("#close-button")
+    officer.locator(item).wait_for(state="detached", timeout=15_000)
+    zalo.wait_for_messages(user, 2)
+
+    assert officer.eval_on_selector("link[rel=icon]", "l => l.href").endswith("/console/static/favicon.svg")
+    assert not missing, missing

@@ -38,8 +38,11 @@ class FakeRasa:
     def __init__(self):
         self.port = free_port()
         self.server = None
+        self.trackers = {}  # conversation id -> the tracker it answers (an empty one otherwise)
 
     def start(self):
+        trackers = self.trackers
+
         class Handler(BaseHTTPRequestHandler):
             def _answer(self, body):
                 raw = json.dumps(body).encode()
@@ -50,7 +53,8 @@ class FakeRasa:
                 self.wfile.write(raw)
 
             def do_GET(self):
-                self._answer({"events": [], "slots": {}, "latest_message": {}})
+                conversation = self.path.split("/")[2] if self.path.startswith("/conversations/") else None
+                self._answer(trackers.get(conversation) or {"events": [], "slots": {}, "latest_message": {}})
 
             def do_POST(self):
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -200,6 +204,72 @@ def test_an_id_too_big_for_the_database_is_not_found(web):
     assert "OverflowError" not in web.log
 
 
+def test_an_officer_cannot_transfer_to_himself_or_his_own_unit(web):
+    targets = web.console("an.nguyen").get("transfer-targets").json()
+    ids, names = [t["id"] for t in targets], [t["name"] for t in targets]
+    assert "officer:an.nguyen" not in ids and "unit:phuong-tay-thanh" not in ids
+    assert not [n for n in names if "Nguyễn Văn An" in n]
+    assert "officer:binh.tran" in ids and "unit:phuong-son-ky" in ids and "unit:quan-mau" in ids
+
+
+# ---- chats: what the officer reads ----------------------------------------------------------------
+
+def user(text, at, intent, entities=(), metadata=None):
+    return {"event": "user", "text": text, "timestamp": at, "metadata": metadata or {},
+            "parse_data": {"intent": {"name": intent}, "entities": list(entities)}}
+
+
+def test_the_officer_reads_what_the_citizen_said_not_the_assistants_ids(web, rasa):
+    from bot.safety import sos
+    from bot.core.units import load_units
+
+    if rasa.server is None:
+        rasa.start()
+    chat, conversation = web.chat(reason="sos")
+    at = time.time()  # previews count the messages since the chat began
+    located = '/share_location{"latitude": 10.7769, "longitude": 106.7009}'
+    rasa.trackers[conversation] = {
+        "events": [
+            user("/ask_fee", at + 1, "ask_fee"),
+            user("/id_card.first_issue", at + 2, "id_card.first_issue"),
+            user("cứu tôi với", at + 3, "sos", metadata={"sos_text": "cứu tôi với", "unit": "phuong-tay-thanh"}),
+            user(located, 1764547200, "share_location",  # 00:00 UTC: 07:00 in Vietnam
+                 [{"entity": "latitude", "value": 10.7769}, {"entity": "longitude", "value": 106.7009}]),
+        ],
+        "slots": {"procedure": "residence.permanent_registration", "aspect": "documents"},
+        "latest_message": {"intent": {"name": "nlu_fallback"}},
+    }
+    an = web.console("an.nguyen")
+    detail = wait_for(lambda: (a := an.get(f"chats/{chat}")).status_code == 200 and a.json())
+    lines = [(t["from"], t["text"], t.get("link")) for t in detail["transcript"]]
+    link = "https://www.openstreetmap.org/?mlat=10.7769&mlon=106.7009#map=18/10.7769/106.7009"
+    assert lines == [
+        ("citizen", "(bấm nút) Lệ phí", None),
+        ("citizen", "(bấm nút) Cấp thẻ căn cước lần đầu (từ đủ 14 tuổi)", None),
+        ("citizen", "SOS: cứu tôi với", None),
+        ("bot", sos.reply(load_units().get("phuong-tay-thanh"))[0], None),  # sent by the Zalo intake
+        ("citizen", "📍 Vị trí (07:00)", link),
+    ]
+    assert detail["understood"]["rows"] == [["Thủ tục", "Đăng ký thường trú"], ["Ý định", "không hiểu câu hỏi"],
+                                            ["Nội dung hỏi", "Hồ sơ"]]
+    shown = json.dumps(detail["understood"]["rows"], ensure_ascii=False)
+    assert "residence." not in shown and "documents" not in shown and "nlu_fallback" not in shown
+
+
+def test_the_queue_shows_a_shared_location_with_its_map(web, rasa):
+    if rasa.server is None:
+        rasa.start()
+    chat, conversation = web.chat(reason="sos")
+    rasa.trackers[conversation] = {"events": [user(
+        '/share_location{"latitude": 10.5, "longitude": 106.25}', 1764547200 + 10**9, "share_location",
+        [{"entity": "latitude", "value": 10.5}, {"entity": "longitude", "value": 106.25}])],
+        "slots": {}, "latest_message": {}}
+    an = web.console("an.nguyen")
+    queued = wait_for(lambda: (c := an.chat_for(conversation)) and c["last_message"] and c)
+    assert queued["last_message"].startswith("📍 Vị trí (") and "share_location" not in queued["last_message"]
+    assert queued["last_link"] == "https://www.openstreetmap.org/?mlat=10.5&mlon=106.25#map=18/10.5/106.25"
+
+
 # ---- security headers, attachments ----------------------------------------------------------------
 
 def test_every_answer_carries_the_security_headers_and_the_apis_are_not_cached(web):
@@ -216,6 +286,16 @@ def test_every_answer_carries_the_security_headers_and_the_apis_are_not_cached(w
         assert answer.headers.get("Referrer-Policy") in ("same-origin", "no-referrer"), path
     for path in ("/console/api/tipoffs", "/console/api/queue", "/console/api/me", "/console"):
         assert an.http.get(web.url(path), timeout=10).headers.get("Cache-Control") == "no-store", path
+
+
+def test_the_pages_have_an_icon(web):
+    an = web.console("an.nguyen")
+    for path in ("/console", "/console/login"):
+        assert '<link rel="icon" href="/console/static/favicon.svg"' in an.http.get(web.url(path), timeout=10).text
+    for path in ("/console/static/favicon.svg", "/favicon.ico"):  # /favicon.ico: pages without the link
+        icon = an.http.get(web.url(path), timeout=10)
+        assert icon.status_code == 200 and icon.headers["Content-Type"].startswith("image/svg+xml"), path
+        assert icon.text.startswith("<svg") and "<script" not in icon.text, path
 
 
 def test_a_tipoff_attachment_opens_only_https_addresses(web, browser):

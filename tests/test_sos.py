@@ -4,6 +4,7 @@ routed to the ward of the location the citizen shares."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -73,9 +74,12 @@ def test_sos_is_answered_at_once_queued_on_top_and_routed(zalo, assistant):
     chat = wait_for(lambda: Console(assistant, "son.ky").chat_for(user))
     assert chat["unit"] == "phuong-son-ky" and chat["reason"] == "sos"
     detail = Console(assistant, "son.ky").get(f"chats/{chat['id']}").json()
-    citizen = [t["text"] for t in detail["transcript"] if t["from"] == "citizen"]
-    assert citizen[0] == "SOS: có trộm, cứu với"
-    assert citizen[1].startswith("Vị trí đã chia sẻ: https://www.openstreetmap.org/?mlat=10.79&mlon=106.62")
+    citizen = [t for t in detail["transcript"] if t["from"] == "citizen"]
+    assert citizen[0]["text"] == "SOS: có trộm, cứu với"
+    answered = detail["transcript"][detail["transcript"].index(citizen[0]) + 1]  # by the intake, before Rasa
+    assert answered["from"] == "bot" and "113" in answered["text"]
+    assert re.fullmatch(r"📍 Vị trí \(\d\d:\d\d\)", citizen[1]["text"])
+    assert citizen[1]["link"].startswith("https://www.openstreetmap.org/?mlat=10.79&mlon=106.62")
 
 
 def test_a_question_with_giup_is_answered_as_a_question(zalo):

@@ -20,6 +20,7 @@ import asyncio
 import importlib
 import logging
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import quote
 
 from sanic import Sanic, response
@@ -46,6 +47,9 @@ def database_id(text: str) -> int:
     if not -2**63 <= value < 2**63:
         raise ValueError(f"{text} is out of range")
     return value
+
+
+FAVICON = Path(__file__).resolve().parent.parent / "console" / "static" / "favicon.svg"
 
 
 def create_app() -> Sanic:
@@ -86,6 +90,12 @@ def create_app() -> Sanic:
     @app.get("/")
     async def home(request: Request):
         return response.redirect("/console")
+
+    @app.get("/favicon.ico")
+    async def favicon(request: Request):
+        """For pages without their own icon link (the console's: static/page.html)."""
+        return response.raw(FAVICON.read_bytes(), content_type="image/svg+xml",
+                            headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/health")
     async def health(request: Request):

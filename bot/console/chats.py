@@ -20,7 +20,8 @@ from bot.console.access import Access, error as _error
 from bot.handoff.service import Handoffs, RasaUnavailable
 from bot.handoff.texts import canned_replies, settings
 from bot.knowledge.store import KnowledgeBase
-from bot.core.web import map_link
+from bot.console import labels
+from bot.safety import sos
 from bot.tipoffs import redaction
 from bot.zalo.store import ZaloStore
 
@@ -29,17 +30,6 @@ CITIZEN_NOT_TOLD = ("Đã chuyển. Trợ lý ảo đang gián đoạn nên ngư
                     "về việc chuyển; đơn vị nhận nên báo lại khi trả lời.")
 REASON_LABELS = {"sos": "SOS khẩn cấp", "tipoff": "Tố giác", "failures": "Trợ lý ảo không hiểu",
                  "requested": "Yêu cầu gặp cán bộ"}
-
-
-def citizen_text(event: Dict[str, Any]) -> str:
-    """What the citizen sent, as an officer should read it (not intent payloads)."""
-    metadata = event.get("metadata") or {}
-    if metadata.get("sos_text"):
-        return f"SOS: {metadata['sos_text']}"
-    entities = {e.get("entity"): e.get("value") for e in (event.get("parse_data") or {}).get("entities") or []}
-    if "latitude" in entities and "longitude" in entities:
-        return f"Vị trí đã chia sẻ: {map_link(entities['latitude'], entities['longitude'])}"
-    return event.get("text") or ""
 
 
 def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = None) -> Blueprint:
@@ -51,7 +41,7 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
     previews: Dict[int, Dict[str, Any]] = {}
 
     async def supervise(app, loop) -> None:
-        app.add_task(handoffs.supervise(previews))
+        app.add_task(handoffs.supervise(previews, describe=lambda event: labels.citizen_message(event, kb)))
 
     console.ctx.jobs = [supervise]
     units = access.units
@@ -75,7 +65,8 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
             "claimed_by_name": claimed_by.display_name if claimed_by else None,
             "claimed_at": h["claimed_at"], "first_reply_at": h["first_reply_at"],
             "overdue": h["status"] == "waiting" and now - h["created_at"] > settings()["target_wait_seconds"],
-            "last_message": preview.get("last_message"), "message_count": preview.get("message_count", 0),
+            "last_message": preview.get("last_message"), "last_link": preview.get("last_link"),
+            "message_count": preview.get("message_count", 0),
         }
 
     def authorised(request: Request, handoff_id: int, state_changing: bool = False):
@@ -114,26 +105,48 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
         hidden, transcript = redaction.hidden_events(events), []
         for index, event in enumerate(events):
             if event.get("event") == "user":
-                text = redaction.shown(hidden, index, citizen_text(event))
-                transcript.append({"time": event.get("timestamp"), "from": "citizen", "text": text, "officer": None})
+                said = labels.citizen_message(event, kb)
+                hide = index in hidden
+                transcript.append({"time": event.get("timestamp"), "from": "citizen", "officer": None,
+                                   "text": redaction.shown(hidden, index, said["text"]),
+                                   "link": None if hide else said["link"]})
+                metadata = event.get("metadata") or {}
+                if metadata.get("sos_text"):  # answered by the Zalo intake before Rasa (channels/zalo.py)
+                    unit = units.get(metadata.get("unit") or handoff["unit"])
+                    transcript.append({"time": event.get("timestamp"), "from": "bot", "officer": None,
+                                       "text": sos.reply(unit)[0], "link": None})
             elif event.get("event") == "bot" and event.get("text"):
                 username = (event.get("metadata") or {}).get("officer")
                 officer = accounts.officer(username) if username else None
                 transcript.append({"time": event.get("timestamp"), "from": "officer" if username else "bot",
-                                   "text": redaction.shown(hidden, index, event["text"]),
+                                   "text": redaction.shown(hidden, index, event["text"]), "link": None,
                                    "officer": officer.display_name if officer else username})
         slots = {k: v for k, v in redaction.visible_slots(tracker.get("slots")).items()
                  if v not in (None, [], "") and k != "session_started_metadata"}
         procedure = slots.get("procedure")
         latest = tracker.get("latest_message") or {}
+        intent = (latest.get("intent") or {}).get("name")
+        procedure_name = kb.procedures[procedure].name if procedure in kb.procedures else None
+        rows = [["Thủ tục", procedure_name or procedure or "Chưa xác định"]]
+        if intent:
+            rows.append(["Ý định", labels.intent_label(intent, kb)])
+        for name, value in slots.items():
+            if name == "procedure":
+                continue
+            if name == "aspect":
+                value = labels.aspect_label(value)
+            elif name == "clarifying" and value in kb.topics:
+                value = labels.intent_label(value, kb)
+            rows.append([labels.slot_label(name), value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)])
         return response.json({
             "chat": chat_json(handoff, time.time()),
             "transcript": transcript[-200:],
             "understood": {
-                "intent": (latest.get("intent") or {}).get("name"),
+                "intent": intent,
                 "procedure": procedure,
-                "procedure_name": kb.procedures[procedure].name if procedure in kb.procedures else None,
+                "procedure_name": procedure_name,
                 "slots": slots,
+                "rows": rows,  # what the panel shows, in the officer's words
             },
             "can_reply": handoff["claimed_by"] == session.officer.username and handoff["status"] == "active",
             # replies the citizen did not get (e.g. outside Zalo's 7-day window)
@@ -150,12 +163,13 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
 
     @console.get("/api/transfer-targets")
     async def transfer_targets(request: Request):
-        _, problem = access.check(request)
+        session, problem = access.check(request)
         if problem:
             return problem
-        targets = [{"id": f"unit:{u.id}", "name": f"Đơn vị: {u.name}"} for u in units.all()]
+        me = session.officer  # handing a chat to oneself or to one's own unit hands it nowhere
+        targets = [{"id": f"unit:{u.id}", "name": f"Đơn vị: {u.name}"} for u in units.all() if u.id != me.unit]
         targets += [{"id": f"officer:{o.username}", "name": f"Cán bộ: {o.display_name} ({units.get(o.unit).name})"}
-                    for o in accounts.all() if not o.disabled]
+                    for o in accounts.all() if not o.disabled and o.username != me.username]
         return response.json(targets)
 
     @console.post("/api/chats/<handoff_id:int>/claim")

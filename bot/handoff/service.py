@@ -19,7 +19,7 @@ import asyncio
 import logging
 import os
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 from urllib.parse import quote
 
 import aiohttp
@@ -29,7 +29,7 @@ from bot.core.internal_auth import RASA_SECRET, rasa_headers, secret
 from bot.core.units import load_units
 from bot.handoff.store import HandoffStore
 from bot.handoff.texts import settings
-from bot.tipoffs.redaction import last_citizen_text
+from bot.tipoffs.redaction import last_citizen_message
 
 logger = logging.getLogger(__name__)
 
@@ -150,15 +150,18 @@ class Handoffs:
                 return None
         return tracker
 
-    async def supervise(self, previews: Dict[int, Dict[str, Any]], interval: float = 1.0) -> None:
+    async def supervise(self, previews: Dict[int, Dict[str, Any]], interval: float = 1.0,
+                        describe: Optional[Callable[[Dict[str, Any]], Dict[str, Any]]] = None) -> None:
+        """``describe(event)``: what a citizen's message reads as in the previews ({"text", "link"})."""
         while True:
             for handoff in self.store.all_open():
                 try:
                     tracker = await self.check(handoff)
                     if tracker is not None:
                         messages = citizen_messages(tracker, since=handoff["created_at"])
+                        last = last_citizen_message(tracker.get("events") or [], handoff["created_at"], describe) or {}
                         previews[handoff["id"]] = {
-                            "last_message": last_citizen_text(tracker.get("events") or [], handoff["created_at"]),
+                            "last_message": last.get("text"), "last_link": last.get("link"),
                             "message_count": len(messages),
                         }
                 except RasaUnavailable:

@@ -17,7 +17,7 @@ transcript, queue previews, the "understood" panel).
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Optional, Set
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set
 
 from bot.tipoffs.store import CODE_PATTERN
 
@@ -79,11 +79,23 @@ def outbox_text(body: Dict[str, Any]) -> str:
     return scrub_codes((body.get("message") or {}).get("text"))
 
 
-def last_citizen_text(events: List[Dict[str, Any]], since: float = 0.0) -> Optional[str]:
-    """The latest citizen message since ``since`` as an officer may read it (queue previews)."""
+def last_citizen_message(events: List[Dict[str, Any]], since: float = 0.0,
+                         describe: Optional[Callable[[Dict[str, Any]], Dict[str, Any]]] = None,
+                         ) -> Optional[Dict[str, Any]]:
+    """The latest citizen message since ``since`` as an officer may read it
+    (queue previews): {"text", "link"}; ``describe(event)`` says what the
+    event reads as (its text otherwise). A hidden message has no link."""
     hidden = hidden_events(events)
     for index in range(len(events) - 1, -1, -1):
         event = events[index]
         if event.get("event") == "user" and event.get("timestamp", 0) >= since:
-            return shown(hidden, index, event.get("text"))
+            said = describe(event) if describe else {"text": event.get("text"), "link": None}
+            return {"text": shown(hidden, index, said.get("text")),
+                    "link": None if index in hidden else said.get("link")}
     return None
+
+
+def last_citizen_text(events: List[Dict[str, Any]], since: float = 0.0) -> Optional[str]:
+    """The latest citizen message since ``since`` as an officer may read it."""
+    said = last_citizen_message(events, since)
+    return said["text"] if said else None

@@ -30,7 +30,11 @@
     const approve = el("button", "btn btn-primary", "Duyệt và đăng");
     const reject = el("button", "btn btn-danger", "Từ chối");
     approve.type = reject.type = "button";
-    approve.addEventListener("click", () => review(a.id, "approve", text.value, [approve, reject]));
+    approve.addEventListener("click", () => {
+      // publishing messages every follower of the Official Account: ask first
+      if (!window.confirm("Duyệt và đăng thông báo “" + a.title + "”? Thông báo sẽ được gửi tới tất cả người quan tâm Zalo OA.")) return;
+      review(a.id, "approve", text.value, [approve, reject]);
+    });
     reject.addEventListener("click", () => {
       if (!text.value.trim()) { showStatus("Vui lòng ghi lý do từ chối."); text.focus(); return; }
       review(a.id, "reject", text.value, [approve, reject]);

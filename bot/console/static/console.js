@@ -15,11 +15,23 @@
     offset: 0, // server clock minus client clock, seconds
     items: new Map(), // chat id -> {li, parts, chat}
     tKeys: [], // keys of the rendered transcript messages
+    stick: true, // the transcript shows its newest message (the officer has not scrolled up)
   };
 
   function setText(node, text) {
     const t = text == null ? "" : String(text);
     if (node.textContent !== t) node.textContent = t;
+  }
+
+  // a map link (https only) opened in a new tab; hidden without one
+  function setLink(a, url) {
+    const ok = typeof url === "string" && /^https:\/\//i.test(url);
+    a.hidden = !ok;
+    if (ok && a.getAttribute("href") !== url) {
+      a.href = url;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+    } else if (!ok) a.removeAttribute("href");
   }
 
   const serverNow = () => Date.now() / 1000 + state.offset;
@@ -76,8 +88,11 @@
     li.setAttribute("role", "button");
     const top = el("div", "qi-top");
     const parts = { reason: el("span", "qi-reason"), overdue: el("span", "badge badge-overdue"),
-      wait: el("span", "qi-wait"), unit: el("div", "qi-unit"), who: el("div", "qi-who"), preview: el("div", "qi-preview") };
+      wait: el("span", "qi-wait"), unit: el("div", "qi-unit"), who: el("div", "qi-who"), preview: el("div", "qi-preview"),
+      previewText: el("span"), previewLink: el("a", "map-link", "Xem bản đồ") };
     parts.wait.title = "Thời gian chờ";
+    parts.previewLink.addEventListener("click", (ev) => ev.stopPropagation()); // opens the map, not the chat
+    parts.preview.append(parts.previewText, " ", parts.previewLink);
     top.append(parts.reason, parts.overdue, parts.wait);
     li.append(top, parts.unit, parts.who, parts.preview);
     return { li, parts, chat: null };
@@ -97,7 +112,8 @@
     setText(parts.wait, fmtDuration(serverNow() - c.created_at));
     setText(parts.unit, c.unit_name || c.unit);
     setText(parts.who, c.status === "active" ? "Đang xử lý: " + (c.claimed_by_name || c.claimed_by || "") : "Đang chờ");
-    setText(parts.preview, c.last_message || "(Chưa có tin nhắn)");
+    setText(parts.previewText, c.last_message || "(Chưa có tin nhắn)");
+    setLink(parts.previewLink, c.last_link);
   }
 
   function renderQueue(data) {
@@ -130,7 +146,7 @@
   // ---- open chat -------------------------------------------------------------
   function select(id) {
     if (state.selectedId === id) return;
-    Object.assign(state, { selectedId: id, chat: null, canReply: false, tKeys: [], understoodSig: "" });
+    Object.assign(state, { selectedId: id, chat: null, canReply: false, tKeys: [], understoodSig: "", stick: true });
     for (const [cid, entry] of state.items) {
       entry.li.classList.toggle("selected", cid === id);
       entry.li.setAttribute("aria-current", cid === id ? "true" : "false");
@@ -239,17 +255,12 @@
     const dl = $("understood-list");
     const frag = document.createDocumentFragment();
     const row = (k, v) => frag.append(el("dt", null, k), el("dd", null, v));
-    row("Thủ tục", u.procedure_name || u.procedure || "Chưa xác định");
-    if (u.intent) row("Ý định", u.intent);
-    const slots = u.slots && typeof u.slots === "object" ? u.slots : {};
-    for (const [k, v] of Object.entries(slots)) {
-      if (v == null || v === "") continue;
-      row(k, typeof v === "object" ? JSON.stringify(v) : v);
-    }
+    const rows = Array.isArray(u.rows) ? u.rows : [["Thủ tục", u.procedure_name || "Chưa xác định"]];
+    for (const r of rows) if (Array.isArray(r) && r[1] != null && r[1] !== "") row(r[0], r[1]);
     dl.replaceChildren(frag);
   }
 
-  function msgKey(m) { return m.time + "|" + m.from + "|" + m.text; }
+  function msgKey(m) { return m.time + "|" + m.from + "|" + m.text + "|" + (m.link || ""); }
 
   function buildMessage(m) {
     const from = FROM_LABEL[m.from] ? m.from : "bot";
@@ -260,7 +271,13 @@
     const d = new Date(Number(m.time) * 1000);
     if (!isNaN(d.getTime())) time.dateTime = d.toISOString();
     meta.append(el("span", "msg-who", who), time);
-    row.append(meta, el("div", "msg-text", m.text == null ? "" : m.text));
+    const text = el("div", "msg-text", m.text == null ? "" : m.text);
+    if (m.link) {
+      const a = el("a", "map-link", "Xem bản đồ");
+      setLink(a, m.link);
+      if (!a.hidden) text.append(" ", a);
+    }
+    row.append(meta, text);
     return row;
   }
 
@@ -277,7 +294,15 @@
     for (let i = start; i < list.length; i++) frag.append(buildMessage(list[i]));
     box.append(frag);
     state.tKeys = keys;
-    box.scrollTop = box.scrollHeight;
+    if (state.stick) toNewest();
+  }
+
+  // the newest message stays in view (new messages, the reply box appearing) unless the officer scrolled up
+  function toNewest() { const box = $("transcript"); box.scrollTop = box.scrollHeight; }
+  function keepNewestInView() {
+    const box = $("transcript");
+    box.addEventListener("scroll", () => { state.stick = box.scrollHeight - box.scrollTop - box.clientHeight < 40; });
+    if (window.ResizeObserver) new ResizeObserver(() => { if (state.stick) toNewest(); }).observe(box);
   }
 
   // ---- actions ---------------------------------------------------------------
@@ -313,6 +338,7 @@
     const sel = $("transfer-unit");
     if (!sel.value) { showStatus("Vui lòng chọn đơn vị cần chuyển đến.", "error"); sel.focus(); return; }
     const name = sel.options[sel.selectedIndex].textContent;
+    if (!window.confirm("Chuyển cuộc trò chuyện này đến " + name + "?")) return;
     act(async (id) => {
       const result = await api("POST", "/console/api/chats/" + id + "/transfer", { to: sel.value });
       sel.value = "";
@@ -322,11 +348,17 @@
     });
   };
 
-  const closeChat = () => act(async (id) => {
-    await api("POST", "/console/api/chats/" + id + "/close");
-    showStatus("Đã kết thúc cuộc trò chuyện.", "info");
-    if (id === state.selectedId) select(null);
-  });
+  const closeChat = () => {
+    const c = state.chat;
+    const what = c ? (c.reason_label || c.reason || "") + " · " + (c.unit_name || c.unit || "") : "";
+    if (!window.confirm("Kết thúc cuộc trò chuyện " + (what ? "“" + what + "” " : "") +
+      "và trả công dân về trợ lý ảo?")) return;
+    act(async (id) => {
+      await api("POST", "/console/api/chats/" + id + "/close");
+      showStatus("Đã kết thúc cuộc trò chuyện.", "info");
+      if (id === state.selectedId) select(null);
+    });
+  };
 
   // ---- setup -------------------------------------------------------------------
   function fillSelect(sel, rows, value, label) {
@@ -340,6 +372,7 @@
   }
 
   function bindEvents() {
+    keepNewestInView();
     const queue = $("queue");
     queue.addEventListener("click", (ev) => {
       const li = queueItemFrom(ev.target);
