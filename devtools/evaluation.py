@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import collections
 import copy
+import json
 import sys
 import time
 from dataclasses import dataclass, field
@@ -206,6 +207,11 @@ def evaluate(parse: Callable[[str], dict], final: bool = False, config: Optional
     return [report_set(kb, config, s, parsed) for s in sets]
 
 
+def shares(reports: List[SetReport]) -> Dict[str, Dict[str, float]]:
+    """Each set's size and share of every category: {label: {"n": 120, "right": 0.95, ...}}."""
+    return {r.label: {"n": r.total, **{c: round(r.share(c), 4) for c in CATEGORIES}} for r in reports}
+
+
 def print_reports(reports: List[SetReport], out=sys.stdout, per_expected: bool = False, errors: bool = False) -> None:
     print(f"{'set':34s} {'n':>5s} " + " ".join(f"{c:>11s}" for c in CATEGORIES), file=out)
     for r in reports:
@@ -302,6 +308,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--curve", action="store_true", help="wrong answers vs questions back as the threshold moves")
     parser.add_argument("--plots", type=Path, default=ROOT / "bench" / "results" / "evaluation",
                         help="folder for one confusion plot per set")
+    parser.add_argument("--no-plots", action="store_true", help="no confusion plots")
+    parser.add_argument("--json", type=Path, help="also write each set's shares here (bot/review/retrain.py reads it)")
     args = parser.parse_args(argv)
     model = args.model or max((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     parse = agent_parser(model)
@@ -311,10 +319,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     reports = [report_set(kb, config, s, parsed) for s in sets]
     print_reports(reports, per_expected=args.per_procedure, errors=args.errors)
     print(f"\nNLU parse: {per_parse * 1000:.1f} ms per message (mean)")
-    for report in reports:
+    if args.json:
+        args.json.write_text(json.dumps(shares(reports), ensure_ascii=False, indent=1), encoding="utf-8")
+    for report in [] if args.no_plots else reports:
         path = args.plots / f"{report.label.replace(' ', '_').replace('[', '').replace(']', '')}.png"
         plot_confusion(report, kb, path)
-    print(f"Confusion plots: {args.plots}/")
+    if not args.no_plots:
+        print(f"Confusion plots: {args.plots}/")
     if args.curve:
         print("\nProcedure questions, as the answer threshold moves (threshold: right / asked back / wrong):")
         procedure_sets = [s for s in sets if any(i.kind == "procedure" for i in s.items)]

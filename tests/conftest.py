@@ -174,14 +174,14 @@ class Assistant:
         """Where Zalo posts: the intake server."""
         return f"http://127.0.0.1:{self.intake_port}/webhooks/zalo/webhook"
 
-    def say(self, sender: str, text: str) -> list:
-        """Send a message on the REST channel; the bot's replies. The
-        conversation is ``rest_id(sender)``."""
+    def say(self, sender: str, text: str, replica: int = 0) -> list:
+        """Send a message on the REST channel (of Rasa replica ``replica``); the
+        bot's replies. The conversation is ``rest_id(sender)``."""
         import json
         import urllib.request
 
         request = urllib.request.Request(
-            f"{self.url}/webhooks/rest/webhook",
+            f"http://127.0.0.1:{self.port + replica}/webhooks/rest/webhook",
             data=json.dumps({"sender": sender, "message": text}).encode(),
             headers={"Content-Type": "application/json", "Authorization": f"Bearer {REST_TOKEN}"},
         )

@@ -115,3 +115,69 @@ def test_a_handoff_started_on_one_replica_is_answered_from_the_other(cluster, si
     assert len(closed) == 1
     sim.send(sim.oa_id, citizen, text="lệ phí đăng ký tạm trú bao nhiêu", webhook_url=webhook(cluster, 1))
     assert wait_for(lambda: [t for t in texts(sim.messages(user_id=citizen)) if t.startswith("Lệ phí – Đăng ký tạm trú")])
+
+
+def test_a_new_model_goes_live_on_both_replicas_while_citizens_write_and_every_message_is_answered(
+        cluster, sim, trained_model, tmp_path):
+    """The live swap of the review loop (bot/review/swap.py) under load: Zalo
+    citizens through the intake and REST citizens on both replicas write all
+    through it; each replica loads the model in turn and nothing fails or is lost."""
+    import shutil
+    import statistics
+    import threading
+    import time
+    from pathlib import Path
+
+    from bot.review.swap import Replica, swap
+    from tests.conftest import rasa_headers
+
+    new_model = tmp_path / f"swapped-{cluster.dialect}.tar.gz"
+    shutil.copy(trained_model, new_model)
+    replicas = [Replica(f"http://127.0.0.1:{cluster.port + i}", rasa_headers()) for i in (0, 1)]
+    stop, sent, failed, latencies = threading.Event(), {}, [], []
+
+    def zalo_citizen(n: int) -> None:
+        citizen = f"7{n}" + str(uuid.uuid4().int)[:16]
+        sent[citizen] = 0
+        while not stop.is_set():
+            answer = sim.send(sim.oa_id, citizen, text=QUESTIONS[sent[citizen] % len(QUESTIONS)][0],
+                              webhook_url=cluster.webhook_url)
+            assert answer["status"] == 200, answer
+            sent[citizen] += 1
+            time.sleep(0.5)
+
+    def rest_citizen(n: int) -> None:
+        turn = 0
+        while not stop.is_set():
+            question = QUESTIONS[turn % len(QUESTIONS)][0]
+            started = time.monotonic()
+            try:
+                replies = cluster.say(f"swap-{cluster.dialect}-{n}", question, replica=n % 2)
+            except Exception as error:  # noqa: BLE001 -- counted as a failed turn
+                replies = [{"text": f"error {error}"}]
+            latencies.append(time.monotonic() - started)
+            if not replies or "error" in replies[0].get("text", "")[:6]:
+                failed.append((n, question, replies))
+            turn += 1
+
+    writers = [threading.Thread(target=zalo_citizen, args=(n,)) for n in range(3)]
+    writers += [threading.Thread(target=rest_citizen, args=(n,)) for n in range(4)]
+    for writer in writers:
+        writer.start()
+    time.sleep(3)
+    try:
+        figures = swap(new_model, replicas)
+        time.sleep(3)
+    finally:
+        stop.set()
+        for writer in writers:
+            writer.join(timeout=120)
+
+    assert [Path(r.model()).name for r in replicas] == [new_model.name] * 2
+    assert not failed, failed[:3]
+    for citizen, count in sent.items():  # every Zalo message answered once
+        assert wait_for(lambda: len(sim.messages(user_id=citizen)) >= count, timeout=120), (citizen, count)
+        assert len(sim.messages(user_id=citizen)) == count
+    print(f"\nswap under load ({cluster.dialect}): {figures}; {len(latencies)} REST turns, "
+          f"{sum(sent.values())} Zalo messages, REST latency p50 {statistics.median(latencies):.2f} s, "
+          f"max {max(latencies):.2f} s")

@@ -362,6 +362,19 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def write_review_settings(state_dir: Path, replicas: List[str], generated_secret: Optional[str]) -> None:
+    """Where ``python -m bot.review retrain`` finds this run's Rasa replicas,
+    and the HTTP API's secret when it was made for this run (0600; a secret
+    set in the environment is never written)."""
+    from bot.review.swap import REPLICAS_FILE, SECRET_FILE
+
+    write_private(state_dir / REPLICAS_FILE, json.dumps({"urls": replicas}))
+    if generated_secret:
+        write_private(state_dir / SECRET_FILE, generated_secret)
+    else:
+        (state_dir / SECRET_FILE).unlink(missing_ok=True)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     os.umask(0o077)  # every file this run and its processes create is its owner's only (databases, logs, secrets)
@@ -406,7 +419,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         "TIPOFF_KEY": load_key(key_file(args.state_dir)),
         # the purge job and bot.privacy reach the conversations here (bot/privacy/retention.py)
         "TRACKER_STORE_URL": tracker_store_url or f"sqlite:///{(args.state_dir / 'tracker.db').resolve()}",
+        # the retrain (bot/review/retrain.py) puts a new model here and live on every replica
+        "MODELS_DIR": str(args.models_dir.resolve()), "STATE_DIR": str(args.state_dir.resolve()),
+        "RASA_REPLICAS": ",".join(f"http://127.0.0.1:{args.port + i}" for i in range(args.replicas)),
     }
+    write_review_settings(args.state_dir, child_env["RASA_REPLICAS"].split(","),
+                          None if os.environ.get(RASA_SECRET) else internal[RASA_SECRET])
     simulated = not os.environ.get("ZALO_APP_ID")
     sim_url = f"http://127.0.0.1:{args.sim_port}"
     rest_token_file = args.state_dir / "rest_channel.token"
@@ -465,7 +483,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                     "--enable-api",  # JWT-protected with RASA_AUTH_TOKEN (bot/server/__main__.py)
                     "--interface", args.host,
                     "--port", str(args.port + i),
-                    "--model", str(model),
+                    # the newest model of the folder, so a restart after a live swap keeps the new one
+                    "--model", str(model if args.model else args.models_dir),
                     "--endpoints", str(endpoints),
                     "--credentials", str(ROOT / "credentials.yml"),
                 ],

@@ -19,6 +19,10 @@ by importing a module.
   are put out of the garbage collector's sight, so a full collection no
   longer walks them all (it stopped the server for 0.3-0.8 s under load:
   bench/load.py).
+* ``PUT /model`` (the live model swap of bot/review/swap.py) loads the new
+  model in a thread: meanwhile the server goes on answering with the old
+  one, and the swap is one assignment. Rasa would load it on the event loop,
+  and every conversation on the server would wait for it.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ def configure() -> None:
     action_calls.install()
     logging.getLogger("rasa.core.processor").addHandler(_ActionFailures())
     _freeze_after_start()
+    _load_models_off_the_loop()
     _configured = True
 
 
@@ -79,6 +84,22 @@ def _freeze_after_start() -> None:
         return app
 
     rasa.core.run.configure_app = configure_app
+
+
+def _load_models_off_the_loop() -> None:
+    import asyncio
+
+    import rasa.server
+
+    load = rasa.server._load_agent
+
+    async def load_in_a_thread(*args: Any, **kwargs: Any):
+        agent = await asyncio.to_thread(lambda: asyncio.run(load(*args, **kwargs)))
+        gc.collect()
+        gc.freeze()  # as after start: the new model's objects out of the collector's sight
+        return agent
+
+    rasa.server._load_agent = load_in_a_thread
 
 
 @contextmanager
