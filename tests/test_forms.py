@@ -27,7 +27,7 @@ from docx.shared import Mm
 
 from bot.core.paths import DATA, ROOT
 from bot.knowledge import forms as forms_module
-from bot.knowledge.forms import DOCX, build_docx, form_file
+from bot.knowledge.forms import DOCX, NOTE, build_docx, form_file
 from bot.knowledge.store import load
 from bot.knowledge.validate import check, load_checked
 from tests.conftest import free_port
@@ -92,6 +92,8 @@ def test_the_header_is_the_national_header_with_the_label_top_right(built):
         assert title.alignment == nation.alignment == motto.alignment == WD_ALIGN_PARAGRAPH.CENTER
         if form.addressee:
             assert paragraphs[4].text.startswith(f"Kính gửi ({form.addressee}): ")
+        footer = document_of(built[form.code]).sections[0].footer
+        assert [p.text for p in footer.paragraphs] == [NOTE]
 
 
 def test_fields_are_dotted_lines_to_the_right_margin(built):

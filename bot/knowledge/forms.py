@@ -4,7 +4,8 @@ Each form is produced as an A4 DOCX laid out as Vietnamese administrative
 documents are (Nghị định 30/2020/NĐ-CP): the form's label top right, the
 national header, the title, "Kính gửi", the numbered fields as dotted lines
 running to the right margin or as tables, the pledge and the signature
-columns. The bytes depend only on the form's definition. An official file
+columns, and a note at the foot of the page. The bytes depend only on the
+form's definition. An official file
 placed in data/forms/ and named in the form's ``file`` field is served instead.
 """
 
@@ -42,6 +43,7 @@ TEXT_WIDTH = Mm(210 - 30 - 15)
 # under it is about as long (the paragraph's bottom border between these indents).
 MOTTO_INDENT = Mm((165 - 64) / 2)
 SIGNERS_PER_ROW = 4
+LINE_CHARS = 95  # about as many characters of 13 pt text on a line of the text width
 DATE_LINE = "……, ngày …… tháng …… năm ……"
 NOTE = ("Bản mẫu để tham khảo và điền trước. Khi nộp trực tuyến, hãy dùng biểu mẫu điện tử "
         "trên Cổng dịch vụ công hoặc ứng dụng VNeID.")
@@ -58,9 +60,9 @@ def build_docx(form: Form) -> bytes:
         pledge.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
         pledge.paragraph_format.first_line_indent = Mm(10)
         pledge.paragraph_format.space_before = Pt(6)
+        pledge.paragraph_format.keep_with_next = True  # with the signatures
     _signatures(document, form.signatures)
-    note = document.add_paragraph()
-    note.paragraph_format.space_before = Pt(12)
+    note = document.sections[0].footer.paragraphs[0]  # at the foot of every page, never a page of its own
     run = note.add_run(NOTE)
     run.italic, run.font.size = True, Pt(10)
     _properties(document, form)
@@ -151,14 +153,19 @@ def _field(document, number: int, field: FormField) -> None:
         document.add_paragraph(f"{number}. {field.name}:").paragraph_format.keep_with_next = True
         _table(document, field.table)
         return
-    _dotted(document, f"{number}. {field.name}: ")
-    for _ in range(field.lines - 1):
+    label = f"{number}. {field.name}: "
+    _dotted(document, label)
+    # a label ending near the margin leaves no room to write: one more line then
+    short = len(label) % LINE_CHARS > LINE_CHARS * 2 // 3
+    for _ in range(field.lines - 1 + short):
         _dotted(document, "")
 
 
-def _widths(columns: List[str]) -> List[int]:
-    """Column widths (EMU) across the text width, by the length of each heading ("TT" narrow)."""
-    weights = [min(max(len(c), 6), 24) for c in columns]
+def _widths(table: Table) -> List[int]:
+    """Column widths (EMU) across the text width, by the length of each heading ("TT"
+    narrow) and, for the first column, of the row labels ("Vợ hoặc chồng")."""
+    labels = max([len(r) for r in table.rows], default=0)
+    weights = [min(max(len(c), 6, labels if i == 0 else 0), 24) for i, c in enumerate(table.columns)]
     return [int(TEXT_WIDTH * w / sum(weights)) for w in weights]
 
 
@@ -167,21 +174,28 @@ def _table(document, table: Table) -> None:
     grid.style = document.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.autofit = False
-    widths = _widths(table.columns)
+    widths = _widths(table)
     for column, width in zip(grid.columns, widths):
         column.width = width
     for i, heading in enumerate(table.columns):
         cell = grid.rows[0].cells[i]
         _cell_text(cell, heading, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    grid.rows[0].repeat_header = True  # w:tblHeader: the headings again on the next page
     for r, label in enumerate(table.rows, start=1):
         row = grid.rows[r]
         row.height = Mm(table.row_height or 8)
         row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
         _cell_text(row.cells[0], label)
-    for row in grid.rows:
+    last = len(grid.rows) - 1
+    for r, row in enumerate(grid.rows):
+        properties = row._tr.get_or_add_trPr()
+        properties.insert_element_before(  # a row is not cut across pages
+            OxmlElement("w:cantSplit"), "w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc", "w:hidden")
+        if r == 0:  # the headings again on the next page, should the table not fit
+            properties.insert_element_before(OxmlElement("w:tblHeader"), "w:tblCellSpacing", "w:jc", "w:hidden")
         for cell, width in zip(row.cells, widths):
             cell.width = width
+            for paragraph in cell.paragraphs:  # the table on one page, with its heading
+                paragraph.paragraph_format.keep_with_next = r < last
     document.add_paragraph().paragraph_format.space_after = Pt(0)
 
 
@@ -202,6 +216,7 @@ def _signatures(document, signers: List[Signer]) -> None:
     spacer = document.add_paragraph(DATE_LINE if narrow else "")
     spacer.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     spacer.paragraph_format.space_before = Pt(12)
+    spacer.paragraph_format.keep_with_next = True
     if narrow:
         spacer.runs[0].italic = True
     for start in range(0, len(signers), SIGNERS_PER_ROW):
@@ -209,6 +224,7 @@ def _signatures(document, signers: List[Signer]) -> None:
         cells: List[Optional[Signer]] = [None, *row] if len(signers) == 1 else row
         grid = document.add_table(rows=1, cols=len(cells))
         grid.autofit = False
+        grid.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a signer on one page
         width = int(TEXT_WIDTH / len(cells))
         for column in grid.columns:
             column.width = width
