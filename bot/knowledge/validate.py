@@ -100,8 +100,6 @@ def check_form(form: Form, data_dir: Path = DATA) -> List[Problem]:
     if form.file and not (data_dir / "forms" / form.file).is_file():
         problems.append(Problem(path, source.line("forms", i, "file"),
                                 f"{name}: file '{form.file}' does not exist in data/forms/"))
-    if not form.author:
-        problems.append(Problem(path, 1, "forms.yml needs 'author': who the generated files name as their author"))
     if form.updated is None:
         problems.append(Problem(path, source.line("forms", i, "updated"),
                                 f"{name}: no 'updated' date (YYYY-MM-DD), neither its own nor the file's"))
@@ -231,6 +229,9 @@ def check(kb: KnowledgeBase, data_dir: Path = DATA, today: Optional[dt.date] = N
 
     for form in kb.forms.values():
         problems += check_form(form, data_dir)
+    if kb.forms and not next(iter(kb.forms.values())).author:
+        problems.append(Problem(data_dir / "forms" / "forms.yml", 1,
+                                "forms.yml needs 'author': who the generated files name as their author"))
 
     for topic in kb.topics.values():
         for option in topic.options:
