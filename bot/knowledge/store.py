@@ -116,13 +116,44 @@ class Procedure:
 
 
 @dataclass
+class Table:
+    """A field the citizen fills in as a table (the members of a household, vehicles...)."""
+
+    columns: List[str]
+    rows: List[str]  # the first cell of each row: a label ("Cha", "Mẹ") or "" for an empty row
+    row_height: Optional[int] = None  # mm, for rows that are boxes (a place to paste a rubbing)
+
+
+@dataclass
+class FormField:
+    name: str
+    lines: int = 1  # dotted lines to write on
+    table: Optional[Table] = None  # a table instead of dotted lines
+
+
+@dataclass
+class Signer:
+    """One signature column at the end of a form."""
+
+    title: str  # "Người kê khai", "Ý kiến của chủ hộ"
+    note: str = "Ký, ghi rõ họ tên"
+
+
+@dataclass
 class Form:
     code: str
     label: str
     title: str
     issued_with: str
-    fields: List[str]
+    fields: List[FormField]
+    signatures: List[Signer] = field(default_factory=list)
+    addressee: str = ""  # "Kính gửi: ..." under the title: who the form goes to
+    pledge: str = ""  # the declaration printed above the signatures
     file: Optional[str] = None  # an official file in data/forms/, replacing the generated one
+    author: str = ""  # the generated file's author (forms.yml `author`)
+    updated: Optional[dt.date] = None  # the generated file's date (the form's `updated`, else the file's)
+    source: Optional[Located] = None
+    index: int = 0  # position in forms.yml
 
 
 @dataclass
@@ -218,6 +249,63 @@ def _procedure(source: Located) -> Procedure:
     )
 
 
+def _date(value: Any) -> Optional[dt.date]:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _table(value: Any) -> Optional[Table]:
+    """The table a field describes; None if it is malformed (validate.py says how)."""
+    if not isinstance(value, dict) or not isinstance(value.get("columns"), list):
+        return None
+    rows = value.get("rows")
+    if isinstance(rows, int) and not isinstance(rows, bool):
+        rows = [""] * rows
+    elif isinstance(rows, list):
+        rows = [_text(r) for r in rows]
+    else:
+        return None
+    height = value.get("row_height")
+    return Table(columns=[_text(c) for c in value["columns"]], rows=rows,
+                 row_height=height if isinstance(height, int) and not isinstance(height, bool) else None)
+
+
+def _form_field(value: Any) -> FormField:
+    if not isinstance(value, dict):
+        return FormField(_text(value))
+    lines = value.get("lines")
+    return FormField(name=_text(value.get("name")), table=_table(value.get("table")),
+                     lines=lines if isinstance(lines, int) and not isinstance(lines, bool) else 1)
+
+
+def _signer(value: Any) -> Signer:
+    if isinstance(value, dict):
+        return Signer(_text(value.get("title")), _text(value.get("note")) or Signer.note)
+    return Signer(_text(value))
+
+
+def _form(source: Located, index: int, entry: dict) -> Form:
+    return Form(
+        code=str(entry["code"]),
+        label=_text(entry.get("label") or entry["code"]),
+        title=_text(entry.get("title")),
+        issued_with=_text(entry.get("issued_with")),
+        fields=[_form_field(f) for f in entry.get("fields") or []],
+        signatures=[_signer(s) for s in entry.get("signatures") or []],
+        addressee=_text(entry.get("addressee")),
+        pledge=_text(entry.get("pledge")),
+        file=entry.get("file"),
+        author=_text(source.data.get("author")),
+        updated=_date(entry.get("updated") or source.data.get("updated")),
+        source=source,
+        index=index,
+    )
+
+
 def load(data_dir: Path = DATA) -> KnowledgeBase:
     """Load the knowledge base from ``data_dir``; its problems are in ``kb.problems``
     (``bot.knowledge.validate.load_checked`` raises on any error)."""
@@ -244,15 +332,9 @@ def load(data_dir: Path = DATA) -> KnowledgeBase:
 
     forms_path = data_dir / "forms" / "forms.yml"
     if forms_path.exists():
-        for entry in Located(forms_path).data.get("forms") or []:
-            kb.forms[str(entry["code"])] = Form(
-                code=str(entry["code"]),
-                label=_text(entry.get("label") or entry["code"]),
-                title=_text(entry.get("title")),
-                issued_with=_text(entry.get("issued_with")),
-                fields=[_text(f) for f in entry.get("fields") or []],
-                file=entry.get("file"),
-            )
+        forms_source = Located(forms_path)
+        for index, entry in enumerate(forms_source.data.get("forms") or []):
+            kb.forms[str(entry["code"])] = _form(forms_source, index, entry)
 
     topics_path = data_dir / "procedures" / "topics.yml"
     if topics_path.exists():

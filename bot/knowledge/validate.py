@@ -4,8 +4,8 @@
 
 Errors (exit status 1): catalogue ids without a file or files for unknown
 ids, missing fields, unknown channels, form codes that are not defined, form
-files that do not exist, topic options that are not procedures, duplicate
-training examples. Warnings (exit status 0): content not reviewed for more
+files that do not exist, malformed form fields, tables and signers, topic
+options that are not procedures, duplicate training examples. Warnings (exit status 0): content not reviewed for more
 than 180 days, procedures with few examples.
 """
 
@@ -20,7 +20,7 @@ from typing import Dict, List, Optional, Tuple
 import yaml
 
 from bot.core.paths import DATA
-from bot.knowledge.store import CHANNELS, KnowledgeBase, Located, Problem, load, located_examples
+from bot.knowledge.store import CHANNELS, Form, KnowledgeBase, Located, Problem, load, located_examples
 from bot.nlu.text import canonical, fold
 
 REVIEW_MAX_AGE_DAYS = 180
@@ -67,6 +67,105 @@ def check_referrals(path: Path) -> List[Problem]:
         if entry.get("id") in ids:
             problems.append(Problem(path, source.line("referrals", i), f"referral id '{entry['id']}' twice"))
         ids.add(entry.get("id"))
+    return problems
+
+
+FORM_KEYS = ["code", "label", "title", "issued_with", "addressee", "fields", "pledge", "signatures", "file", "updated"]
+FIELD_KEYS = ["name", "lines", "table"]
+TABLE_KEYS = ["columns", "rows", "row_height"]
+SIGNER_KEYS = ["title", "note"]
+MAX_LINES, MAX_ROWS = 10, 30
+# a field naming a signature: signers go under `signatures`, or the form prints them twice
+SIGNATURE_WORDS = ["ký, ghi rõ họ tên", "chữ ký", "ký tên"]
+
+
+def _number(value, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _unknown(entry: dict, known: List[str]) -> List[str]:
+    return [str(k) for k in entry if k not in known]
+
+
+def check_form(form: Form, data_dir: Path = DATA) -> List[Problem]:
+    """A form of data/forms/forms.yml as written: its fields, tables and signers."""
+    source, i = form.source, form.index
+    path = source.path
+    entry = source.data["forms"][i]
+    name = f"form '{form.code}'"
+    problems = [Problem(path, source.line("forms", i, key), f"{name}: unknown key '{key}' (one of: {', '.join(FORM_KEYS)})")
+                for key in _unknown(entry, FORM_KEYS)]
+    if not form.title or not form.fields:
+        problems.append(Problem(path, source.line("forms", i), f"{name} needs a title and fields"))
+    if form.file and not (data_dir / "forms" / form.file).is_file():
+        problems.append(Problem(path, source.line("forms", i, "file"),
+                                f"{name}: file '{form.file}' does not exist in data/forms/"))
+    if form.updated is None:
+        problems.append(Problem(path, source.line("forms", i, "updated"),
+                                f"{name}: no 'updated' date (YYYY-MM-DD), neither its own nor the file's"))
+
+    for j, raw in enumerate(entry.get("fields") or []):
+        line = source.line("forms", i, "fields", j)
+        field = form.fields[j]
+        if isinstance(raw, dict):
+            problems += [Problem(path, line, f"{name}: field has unknown key '{key}' (one of: {', '.join(FIELD_KEYS)})")
+                         for key in _unknown(raw, FIELD_KEYS)]
+            if "lines" in raw and not _number(raw["lines"], 1, MAX_LINES):
+                problems.append(Problem(path, line, f"{name}, field '{field.name}': 'lines' must be a number from 1 to {MAX_LINES}"))
+            if "table" in raw:
+                problems += _check_table(source, ("forms", i, "fields", j, "table"), f"{name}, field '{field.name}'", raw["table"])
+        elif not isinstance(raw, str):
+            problems.append(Problem(path, line, f"{name}: a field is a text or a mapping with 'name' (and 'lines' or 'table')"))
+        if not field.name:
+            problems.append(Problem(path, line, f"{name}: field without 'name'"))
+        elif any(word in field.name.lower() for word in SIGNATURE_WORDS):
+            problems.append(Problem(path, line, (
+                f"{name}, field '{field.name}' is a signature: list the signer under 'signatures' "
+                "(the form prints each signer once, with \"(Ký, ghi rõ họ tên)\")")))
+
+    signers = entry.get("signatures")
+    if not isinstance(signers, list) or not signers:
+        problems.append(Problem(path, source.line("forms", i), (
+            f"{name} needs 'signatures': the people who sign it, e.g. [Người kê khai]")))
+        signers = []
+    titles = set()
+    fields = {f.name.lower() for f in form.fields}
+    for j, (raw, signer) in enumerate(zip(signers, form.signatures)):
+        line = source.line("forms", i, "signatures", j)
+        if isinstance(raw, dict):
+            problems += [Problem(path, line, f"{name}: signer has unknown key '{key}' (one of: {', '.join(SIGNER_KEYS)})")
+                         for key in _unknown(raw, SIGNER_KEYS)]
+        if not signer.title:
+            problems.append(Problem(path, line, f"{name}: signer without 'title'"))
+        elif signer.title.lower() in titles:
+            problems.append(Problem(path, line, f"{name}: signer '{signer.title}' twice"))
+        elif signer.title.lower() in fields:
+            problems.append(Problem(path, line, f"{name}: '{signer.title}' is both a field and a signer"))
+        titles.add(signer.title.lower())
+    return problems
+
+
+def _check_table(source: Located, keys: tuple, name: str, table) -> List[Problem]:
+    path, line = source.path, source.line(*keys)
+    example = "table: {columns: [TT, Họ và tên, Năm sinh], rows: 4}"
+    if not isinstance(table, dict):
+        return [Problem(path, line, f"{name}: 'table' must be a mapping with 'columns' and 'rows', e.g. {example}")]
+    problems = [Problem(path, line, f"{name}: table has unknown key '{key}' (one of: {', '.join(TABLE_KEYS)})")
+                for key in _unknown(table, TABLE_KEYS)]
+    columns = table.get("columns")
+    if not isinstance(columns, list) or not columns or not all(isinstance(c, str) and c.strip() for c in columns):
+        problems.append(Problem(path, source.line(*keys, "columns"), (
+            f"{name}: table 'columns' must be a list of column headings (one per line, or "
+            f"[TT, Họ và tên] when no heading has a comma), e.g. {example}")))
+    rows = table.get("rows")
+    if not (_number(rows, 1, MAX_ROWS) or (isinstance(rows, list) and 0 < len(rows) <= MAX_ROWS
+                                          and all(isinstance(r, str) and r.strip() for r in rows))):
+        problems.append(Problem(path, source.line(*keys, "rows"), (
+            f"{name}: table 'rows' must be the number of empty rows (1 to {MAX_ROWS}) or a list of "
+            f"row labels such as [Cha, Mẹ], not {rows!r}")))
+    if "row_height" in table and not _number(table["row_height"], 5, 100):
+        problems.append(Problem(path, source.line(*keys, "row_height"),
+                                f"{name}: table 'row_height' must be a height in mm from 5 to 100"))
     return problems
 
 
@@ -128,12 +227,11 @@ def check(kb: KnowledgeBase, data_dir: Path = DATA, today: Optional[dt.date] = N
                 f"only {len(procedure.examples)} examples (at least {MIN_EXAMPLES} recommended)", "warning",
             ))
 
-    forms_path = data_dir / "forms" / "forms.yml"
     for form in kb.forms.values():
-        if not form.title or not form.fields:
-            problems.append(Problem(forms_path, 1, f"form '{form.code}' needs a title and fields"))
-        if form.file and not (data_dir / "forms" / form.file).is_file():
-            problems.append(Problem(forms_path, 1, f"form '{form.code}': file '{form.file}' does not exist in data/forms/"))
+        problems += check_form(form, data_dir)
+    if kb.forms and not next(iter(kb.forms.values())).author:
+        problems.append(Problem(data_dir / "forms" / "forms.yml", 1,
+                                "forms.yml needs 'author': who the generated files name as their author"))
 
     for topic in kb.topics.values():
         for option in topic.options:
