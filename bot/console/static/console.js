@@ -88,7 +88,8 @@
     li.setAttribute("role", "button");
     const top = el("div", "qi-top");
     const parts = { reason: el("span", "qi-reason"), overdue: el("span", "badge badge-overdue"),
-      wait: el("span", "qi-wait"), citizen: el("div", "qi-citizen"), unit: el("div", "qi-unit"), who: el("div", "qi-who"), preview: el("div", "qi-preview"),
+      wait: el("span", "qi-wait"), citizen: el("div", "qi-citizen"), unit: el("div", "qi-unit"),
+      who: el("div", "qi-who"), preview: el("div", "qi-preview"),
       previewText: el("span"), previewLink: el("a", "map-link", "Xem bản đồ") };
     parts.wait.title = "Thời gian chờ";
     parts.previewLink.addEventListener("click", (ev) => ev.stopPropagation()); // opens the map, not the chat
@@ -305,6 +306,7 @@
     const buttons = Array.isArray(m.buttons) ? m.buttons : [];
     if (buttons.length) { // the buttons the citizen saw under the message
       const chips = el("div", "msg-buttons");
+      chips.setAttribute("role", "group");
       chips.setAttribute("aria-label", "Các nút kèm tin nhắn");
       for (const b of buttons) chips.append(el("span", "chip", b));
       row.append(chips);
