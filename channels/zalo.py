@@ -193,6 +193,8 @@ class ZaloInput(InputChannel):
             "msg_id": message.get("msg_id"),
             "attachments": message.get("attachments") or [],
         }
+        if event != "user_send_text" and isinstance(message.get("text"), str) and message["text"].strip():
+            metadata["caption"] = message["text"][:MAX_MESSAGE_CHARS]  # an image's, a file's (the console shows it)
         output = ZaloOutput(self.store, self.outbox, oa_id)
         if row.get("emergency"):
             # already answered when it arrived (receive); Rasa records it and pauses for the officer

@@ -152,3 +152,65 @@ def test_the_console_asks_before_acting_keeps_the_newest_message_in_view_and_has
 
     assert officer.eval_on_selector("link[rel=icon]", "l => l.href").endswith("/console/static/favicon.svg")
     assert not missing, missing
+
+
+def test_an_sos_chat_shows_the_citizen_the_answer_the_location_and_a_photo(browser, assistant, zalo):
+    """A citizen cries for help in the simulator, shares a location, then sends a photo (with a caption)
+    and a sticker; the ward's officer finds the chat under the citizen's label, claims it, reads it all."""
+    import io
+
+    from PIL import Image
+
+    from bot.console import labels
+    from tests.conftest import Console, wait_for
+
+    assistant.accounts.add("kim.do", PASSWORD, "phuong-son-ky", "officer", "Đỗ Thị Kim")
+    citizen_id = "6" + uuid.uuid4().int.__str__()[:17]
+    citizen = browser.new_context(viewport={"width": 480, "height": 900}).new_page()
+    citizen.goto(f"http://127.0.0.1:{assistant.sim_port}/")
+    citizen.fill("#uid", citizen_id)
+    citizen.fill("#text", "cứu")
+    citizen.press("#text", "Enter")
+    citizen.locator("#chat").get_by_text("113", exact=False).first.wait_for(timeout=30_000)
+    citizen.fill("#lat", "10.79")
+    citizen.fill("#lng", "106.62")
+    citizen.click("#location")
+    citizen.locator("#chat").get_by_text("Công an phường Sơn Kỳ", exact=False).first.wait_for(timeout=30_000)
+    photo = "https://zalo-cdn.example/sos/anh-hien-truong.jpg"
+    zalo.send(zalo.oa_id, citizen_id, "user_send_image", text="trước cửa nhà tôi", url=photo, thumbnail=photo)
+    zalo.send(zalo.oa_id, citizen_id, "user_send_sticker")
+    shot(citizen, "08-citizen-sos-location-photo")
+
+    kim = Console(assistant, "kim.do", PASSWORD)
+    chat = wait_for(lambda: (c := kim.chat_for(citizen_id)) and c["last_message"] == "(nhãn dán)" and c)
+    assert chat["citizen"] == labels.citizen(citizen_id) and citizen_id not in chat["citizen"]
+
+    officer = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    picture = io.BytesIO()
+    Image.new("RGB", (320, 240), (90, 110, 140)).save(picture, "PNG")
+    officer.route("https://zalo-cdn.example/**", lambda route: route.fulfill(  # Zalo's CDN, offline
+        status=200, content_type="image/png", body=picture.getvalue()))
+    officer.goto(f"http://127.0.0.1:{assistant.web_port}/console/login")
+    officer.fill("#username", "kim.do")
+    officer.fill("#password", PASSWORD)
+    officer.click("#login-button")
+    item = officer.locator(f'.queue-item[data-chat-id="{chat["id"]}"]')
+    item.locator(".qi-citizen", has_text=chat["citizen"]).wait_for(timeout=15_000)
+    item.click()
+    officer.click("#claim-button")
+    officer.locator("#reply-text").wait_for(state="visible", timeout=15_000)
+    transcript = officer.locator("#transcript")
+    transcript.get_by_text("trước cửa nhà tôi", exact=True).wait_for(timeout=15_000)
+    assert officer.locator("#chat-citizen").text_content() == chat["citizen"]
+    assert transcript.get_by_text("SOS: cứu", exact=True).count() == 1
+    assert transcript.locator(".msg-citizen .map-link").get_attribute("href").startswith(
+        "https://www.openstreetmap.org/?mlat=10.79&mlon=106.62")
+    assert transcript.locator(".msg-attachment a", has_text="Ảnh").get_attribute("href") == photo
+    assert transcript.locator(".msg-attachment", has_text="(nhãn dán)").count() == 1
+    chips = officer.eval_on_selector_all("#transcript .msg-bot .msg-buttons", "rows => rows.map(r => r.textContent)")
+    assert chips[0] == "Gọi trực banGọi 113Gọi 114Gọi 115"  # the emergency answer's call buttons
+    assert wait_for(lambda: officer.eval_on_selector("#transcript img", "img => img.naturalWidth") == 320, 10)
+    shot(officer, "09-console-sos-chat-newest")
+    officer.click("#status-dismiss")
+    officer.eval_on_selector("#transcript", "box => { box.scrollTop = 0; }")  # the cry for help and its answer
+    shot(officer, "10-console-sos-chat-from-the-start")

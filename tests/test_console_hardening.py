@@ -5,6 +5,7 @@ over HTTP with the real login form, cookies and CSRF tokens."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import os
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from PIL import Image
 
 from bot.console.auth import Accounts
 from bot.core.audit import AuditLog
@@ -268,6 +270,138 @@ def test_the_queue_shows_a_shared_location_with_its_map(web, rasa):
     queued = wait_for(lambda: (c := an.chat_for(conversation)) and c["last_message"] and c)
     assert queued["last_message"].startswith("📍 Vị trí (") and "share_location" not in queued["last_message"]
     assert queued["last_link"] == "https://www.openstreetmap.org/?mlat=10.5&mlon=106.25#map=18/10.5/106.25"
+
+
+def bot(text, at, data=None, metadata=None):
+    return {"event": "bot", "text": text, "timestamp": at, "data": data or {}, "metadata": metadata or {}}
+
+
+def sent(kind, caption=None, **payload):
+    """A citizen's image, file or sticker as the Zalo channel hands it to Rasa (channels/zalo.py)."""
+    metadata = {"zalo_event": f"user_send_{kind}", "attachments": [{"type": kind, "payload": payload}],
+                **({"caption": caption} if caption else {})}
+    return '/send_media{"media_type": "%s"}' % kind, metadata
+
+
+FORM = {"url": "http://localhost:5080/forms/CT01.docx", "name": "CT01.docx", "title": "Tờ khai thay đổi thông tin cư trú"}
+PHOTO = {"url": "https://zalo-cdn.example/anh-giay-to.jpg", "thumbnail": "https://zalo-cdn.example/anh-giay-to-nho.jpg"}
+
+
+def files_and_buttons(at):
+    """A chat with a citizen's photo (captioned), sticker and file (a javascript: address), and the
+    assistant's form file and buttons."""
+    photo, sticker, file = sent("image", "ảnh giấy đăng ký xe", **PHOTO), sent("sticker", id="ab12", url=PHOTO["url"]), \
+        sent("file", url="javascript:alert(document.cookie)", name="don-trinh-bao.pdf")
+    return [
+        user(photo[0], at + 1, "send_media", metadata=photo[1]),
+        user(sticker[0], at + 2, "send_media", metadata=sticker[1]),
+        user(file[0], at + 3, "send_media", metadata=file[1]),
+        bot("", at + 4, {"custom": {"file": FORM}}),
+        bot("Mẫu CT01 đã gửi ở trên.", at + 5, {"buttons": [{"title": "Lệ phí", "payload": "/ask_fee"},
+                                                             {"title": "Nơi nộp", "payload": "/ask_where"}]}),
+    ]
+
+
+def test_the_officer_sees_the_files_images_stickers_and_buttons_of_a_chat(web, rasa):
+    if rasa.server is None:
+        rasa.start()
+    chat, conversation = web.chat()
+    rasa.trackers[conversation] = {"events": files_and_buttons(time.time()), "slots": {}, "latest_message": {}}
+    an = web.console("an.nguyen")
+    detail = wait_for(lambda: (a := an.get(f"chats/{chat}")).status_code == 200 and a.json())
+    lines = [(t["from"], t["text"], [(a["text"], a["url"], a["thumbnail"]) for a in t["attachments"]], t["buttons"])
+             for t in detail["transcript"]]
+    assert lines == [
+        ("citizen", "ảnh giấy đăng ký xe", [("🖼 Ảnh", PHOTO["url"], PHOTO["thumbnail"])], []),
+        ("citizen", "", [("(nhãn dán)", None, None)], []),
+        ("citizen", "", [("📎 don-trinh-bao.pdf", None, None)], []),  # never a javascript: link
+        ("bot", "", [("📎 Tờ khai thay đổi thông tin cư trú", FORM["url"], None)], []),
+        ("bot", "Mẫu CT01 đã gửi ở trên.", [], ["Lệ phí", "Nơi nộp"]),
+    ]
+    queued = wait_for(lambda: (c := an.chat_for(conversation)) and c["message_count"] == 3 and c)
+    assert queued["last_message"] == "📎 don-trinh-bao.pdf"
+    rasa.trackers[conversation]["events"] = rasa.trackers[conversation]["events"][:1]
+    assert wait_for(lambda: an.chat_for(conversation)["last_message"] == "🖼 Ảnh: ảnh giấy đăng ký xe")
+
+
+def test_what_a_tipoff_hides_stays_hidden_with_its_files_and_buttons(web, rasa):
+    from bot.tipoffs.redaction import PLACEHOLDER
+
+    if rasa.server is None:
+        rasa.start()
+    chat, conversation = web.chat(reason="tipoff")
+    at = time.time()
+    evidence = sent("image", "ảnh biển số xe của kẻ trộm", **PHOTO)
+    rasa.trackers[conversation] = {"events": [
+        {"event": "active_loop", "name": "tipoff_form"},
+        user(evidence[0], at + 1, "send_media", metadata=evidence[1]),  # an answer of the form: hidden
+        {"event": "action", "name": "tipoff_form"},
+        bot("Gửi ẩn danh?", at + 2, {"buttons": [{"title": "Ẩn danh", "payload": "/affirm"}],
+                                     "custom": {"file": FORM}}, {"confidential": "tipoff"}),
+        {"event": "active_loop", "name": None},
+        user("/ask_fee", at + 3, "ask_fee"),
+    ], "slots": {}, "latest_message": {}}
+    an = web.console("an.nguyen")
+    detail = wait_for(lambda: (a := an.get(f"chats/{chat}")).status_code == 200 and a.json())
+    lines = [(t["from"], t["text"], t["attachments"], t["buttons"], t["link"]) for t in detail["transcript"]]
+    assert lines == [("citizen", PLACEHOLDER, [], [], None), ("bot", PLACEHOLDER, [], [], None),
+                     ("citizen", "(bấm nút) Lệ phí", [], [], None)]
+    shown = json.dumps(detail, ensure_ascii=False)
+    assert "zalo-cdn.example" not in shown and "biển số" not in shown and "Ẩn danh" not in shown and "CT01" not in shown
+
+
+def test_a_citizen_is_named_in_the_queue_and_the_chat_without_their_zalo_id(web, rasa):
+    if rasa.server is None:
+        rasa.start()
+    (first, first_id), (second, second_id), (named, named_id) = web.chat(), web.chat(), web.chat()
+    rasa.trackers[named_id] = {"events": [user("xin chào", time.time(), "greet", metadata={"display_name": "Trần Thị Mai"})],
+                               "slots": {}, "latest_message": {}}
+    an = web.console("an.nguyen")
+    labels = {c["conversation_id"]: c["citizen"] for c in an.get("queue").json()["chats"]}
+    assert re.fullmatch(r"Công dân [0-9A-F]{4}", labels[first_id]) and re.fullmatch(r"Công dân [0-9A-F]{4}", labels[second_id])
+    assert labels[first_id] != labels[second_id]
+    assert an.get(f"chats/{first}").json()["chat"]["citizen"] == labels[first_id]  # the same every time
+    assert web.console("binh.tran").chat_for(first_id)["citizen"] == labels[first_id]
+    assert first_id[-4:] not in labels[first_id] and first_id not in an.get(f"chats/{first}").json()["chat"]["citizen"]
+    assert an.get(f"chats/{named}").json()["chat"]["citizen"] == "Trần Thị Mai"
+    assert wait_for(lambda: an.chat_for(named_id)["citizen"] == "Trần Thị Mai")
+
+
+def test_the_chat_page_shows_files_as_links_images_and_buttons_as_chips(web, rasa, browser):
+    if rasa.server is None:
+        rasa.start()
+    chat, conversation = web.chat()
+    rasa.trackers[conversation] = {"events": files_and_buttons(time.time()), "slots": {}, "latest_message": {}}
+    citizen = web.console("an.nguyen").chat_for(conversation)["citizen"]
+
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    blocked = []  # what the Content-Security-Policy refused: nothing of the console's own
+    page.on("console", lambda message: "Content Security Policy" in message.text and blocked.append(message.text))
+    thumbnail = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(thumbnail, "PNG")
+    page.route("https://zalo-cdn.example/**", lambda route: route.fulfill(  # Zalo's CDN, offline
+        status=200, content_type="image/png", body=thumbnail.getvalue()))
+    page.goto(web.url("/console/login"))
+    page.fill("#username", "an.nguyen")
+    page.fill("#password", PASSWORD)
+    page.click("#login-button")
+    item = page.locator(f'.queue-item[data-chat-id="{chat}"]')
+    item.locator(".qi-citizen", has_text=citizen).wait_for(timeout=15_000)
+    item.click()
+    transcript = page.locator("#transcript")
+    transcript.get_by_text("ảnh giấy đăng ký xe").wait_for(timeout=15_000)
+    assert page.locator("#chat-citizen").text_content() == citizen
+    assert wait_for(lambda: page.eval_on_selector("#transcript img", "img => img.naturalWidth") == 40, 10)
+    links = page.eval_on_selector_all("#transcript .msg-attachment a", """links => links.map(a =>
+        [a.textContent, a.getAttribute("href"), a.target, a.rel, (a.querySelector("img") || {}).src || null])""")
+    assert links == [["🖼 Ảnh", PHOTO["url"], "_blank", "noopener noreferrer", PHOTO["thumbnail"]],
+                     ["📎 Tờ khai thay đổi thông tin cư trú", FORM["url"], "_blank", "noopener noreferrer", None]]
+    assert transcript.locator(".msg-attachment", has_text="(nhãn dán)").locator("a").count() == 0
+    assert transcript.locator(".msg-attachment", has_text="📎 don-trinh-bao.pdf").locator("a").count() == 0
+    chips = page.eval_on_selector_all("#transcript .msg-bot .msg-buttons .chip", "cs => cs.map(c => c.textContent)")
+    assert chips == ["Lệ phí", "Nơi nộp"]
+    page.screenshot(path=str(ROOT / "tests" / "artifacts" / "browser" / "console-files-and-buttons.png"))
+    assert not blocked, blocked
 
 
 # ---- security headers, attachments ----------------------------------------------------------------

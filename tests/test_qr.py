@@ -31,6 +31,12 @@ ZALO_ENV = {
     "ZALO_UNIT": "phuong-tay-thanh",
 }
 PROCEDURE = "residence.temporary_registration"
+# the residence procedures in a Vietnamese dictionary's order (đ after d, before g; "tách" before "thông")
+RESIDENCE_IN_ORDER = [
+    "Đăng ký tạm trú", "Đăng ký thường trú", "Điều chỉnh thông tin về cư trú trong Cơ sở dữ liệu về cư trú",
+    "Gia hạn tạm trú", "Khai báo tạm vắng", "Tách hộ", "Thông báo lưu trú", "Xác nhận thông tin về cư trú",
+    "Xóa đăng ký thường trú, xóa đăng ký tạm trú",
+]
 A4_AT_150_DPI = (1240, 1754)
 
 
@@ -274,6 +280,10 @@ def test_officer_prints_their_own_wards_sheet_but_not_another_wards(assistant, o
     assert [u["id"] for u in options["units"]] == ["phuong-tay-thanh"]
     procedures = [p for d in options["domains"] for p in d["procedures"]]
     assert {"id": PROCEDURE, "name": "Đăng ký tạm trú"} in procedures
+    assert len(procedures) == 32 and [d["name"] for d in options["domains"]] == [
+        "Cư trú", "Căn cước và định danh điện tử", "Đăng ký xe", "Phòng cháy, chữa cháy và cứu nạn, cứu hộ",
+        "An ninh trật tự", "Xuất nhập cảnh (hộ chiếu)", "Giấy phép lái xe", "Lý lịch tư pháp"]
+    assert [p["name"] for p in options["domains"][0]["procedures"]] == RESIDENCE_IN_ORDER
 
 
 def test_procedure_sheet_from_the_console_leads_to_the_public_page(assistant, officers):
@@ -323,6 +333,11 @@ def test_qr_page_in_a_browser_previews_and_offers_downloads(assistant, officers)
             page.wait_for_url(f"{base}/console")
             page.goto(f"{base}/console/qr")
             page.wait_for_function("document.getElementById('qr-image').naturalWidth === 1240")
+            groups = page.eval_on_selector_all("#qr-procedure optgroup", """gs => gs.map(g =>
+                [g.label, Array.from(g.querySelectorAll("option"), o => o.textContent)])""")
+            assert len(groups) == 8 and sum(len(options) for _, options in groups) == 32
+            assert groups[0] == ["Cư trú", RESIDENCE_IN_ORDER]
+            assert groups[1][1][-1] == "Đăng ký tài khoản định danh điện tử mức độ 2 (VNeID)"  # Đ after C
             assert page.text_content("#qr-link").startswith("https://zalo.me/")
             assert "Nguyễn Văn An" in page.text_content("#officer-name")
             page.select_option("#qr-procedure", PROCEDURE)

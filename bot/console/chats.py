@@ -41,7 +41,8 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
     previews: Dict[int, Dict[str, Any]] = {}
 
     async def supervise(app, loop) -> None:
-        app.add_task(handoffs.supervise(previews, describe=lambda event: labels.citizen_message(event, kb)))
+        app.add_task(handoffs.supervise(previews, describe=lambda event: labels.citizen_preview(event, kb),
+                                        name=labels.citizen_name))
 
     console.ctx.jobs = [supervise]
     units = access.units
@@ -54,11 +55,15 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
 
     visible_units = access.visible_units
 
-    def chat_json(h: Dict[str, Any], now: float) -> Dict[str, Any]:
+    def chat_json(h: Dict[str, Any], now: float, tracker: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        """A chat as the queue and the chat's header show it; ``tracker``: its
+        conversation, read just now (else the supervisor's latest reading)."""
         claimed_by = accounts.officer(h["claimed_by"]) if h["claimed_by"] else None
         preview = previews.get(h["id"], {})
+        name = labels.citizen_name(tracker) if tracker is not None else preview.get("citizen_name")
         return {
             "id": h["id"], "conversation_id": h["conversation_id"], "unit": h["unit"],
+            "citizen": labels.citizen(h["conversation_id"], name),
             "unit_name": units.get(h["unit"]).name, "reason": h["reason"],
             "reason_label": REASON_LABELS.get(h["reason"], h["reason"]), "status": h["status"],
             "created_at": h["created_at"], "claimed_by": h["claimed_by"],
@@ -109,18 +114,24 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
                 hide = index in hidden
                 transcript.append({"time": event.get("timestamp"), "from": "citizen", "officer": None,
                                    "text": redaction.shown(hidden, index, said["text"]),
-                                   "link": None if hide else said["link"]})
+                                   "link": None if hide else said["link"],
+                                   **redaction.shown_extras(hidden, index, {"attachments": said["attachments"]})})
                 metadata = event.get("metadata") or {}
                 if metadata.get("sos_text"):  # answered by the Zalo intake before Rasa (channels/zalo.py)
-                    unit = units.get(metadata.get("unit") or handoff["unit"])
+                    answer, calls = sos.reply(units.get(metadata.get("unit") or handoff["unit"]))
                     transcript.append({"time": event.get("timestamp"), "from": "bot", "officer": None,
-                                       "text": sos.reply(unit)[0], "link": None})
-            elif event.get("event") == "bot" and event.get("text"):
+                                       "text": answer, "link": None, "attachments": [],
+                                       "buttons": [call["title"] for call in calls]})
+            elif event.get("event") == "bot":
+                extras = labels.bot_extras(event)
+                if not (event.get("text") or extras["attachments"] or extras["buttons"]):
+                    continue
                 username = (event.get("metadata") or {}).get("officer")
                 officer = accounts.officer(username) if username else None
                 transcript.append({"time": event.get("timestamp"), "from": "officer" if username else "bot",
-                                   "text": redaction.shown(hidden, index, event["text"]), "link": None,
-                                   "officer": officer.display_name if officer else username})
+                                   "text": redaction.shown(hidden, index, event.get("text")), "link": None,
+                                   "officer": officer.display_name if officer else username,
+                                   **redaction.shown_extras(hidden, index, extras)})
         slots = {k: v for k, v in redaction.visible_slots(tracker.get("slots")).items()
                  if v not in (None, [], "") and k != "session_started_metadata"}
         procedure = slots.get("procedure")
@@ -139,7 +150,7 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
                 value = labels.intent_label(value, kb)
             rows.append([labels.slot_label(name), value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)])
         return response.json({
-            "chat": chat_json(handoff, time.time()),
+            "chat": chat_json(handoff, time.time(), tracker),
             "transcript": transcript[-200:],
             "understood": {
                 "intent": intent,

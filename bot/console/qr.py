@@ -2,7 +2,8 @@
 they see (bot/qr/sheets.py).
 
 GET /console/qr                 the page (static/qr.html, qr.js)
-GET /console/api/qr/options     the units the officer sees, the procedures by domain
+GET /console/api/qr/options     the units the officer sees, the procedures by domain (in
+                                Vietnamese alphabetical order: bot/core/collation.py)
 GET /console/api/qr?unit=&procedure=&format=png|pdf
                                 the sheet; header X-QR-Link is what its code opens
 """
@@ -16,6 +17,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.console.access import Access, error
+from bot.core import collation
 from bot.knowledge.store import KnowledgeBase
 from bot.qr import sheets as qr
 
@@ -39,8 +41,9 @@ def create(access: Access, kb: KnowledgeBase) -> Blueprint:
         listed = sorted((u for u in units.all() if u.id in visible), key=lambda u: (u.id != own, u.name))
         domains = [
             {"domain": domain, "name": name,
-             "procedures": [{"id": p.id, "name": p.name} for p in kb.procedures.values() if p.domain == domain]}
-            for domain, name in kb.domains.items()
+             "procedures": [{"id": p.id, "name": p.name} for p in sorted(
+                 (p for p in kb.procedures.values() if p.domain == domain), key=lambda p: collation.sort_key(p.name))]}
+            for domain, name in kb.domains.items()  # in the catalogue's order (data/procedure_catalogue.yml)
         ]
         return response.json({
             "units": [{"id": u.id, "name": u.name} for u in listed],

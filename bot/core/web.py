@@ -25,6 +25,14 @@ def https_only(url: object) -> Optional[str]:
     return text if re.fullmatch(r"https://[^\x00-\x20\x7f]+", text, re.IGNORECASE) else None
 
 
+def web_link(url: object) -> Optional[str]:
+    """The address if it is a plain http or https one, else None: what the
+    console's transcript links to (the assistant's own forms are on http
+    while PUBLIC_URL is; never javascript: or data:)."""
+    text = str(url or "")
+    return text if re.fullmatch(r"https?://[^\x00-\x20\x7f]+", text, re.IGNORECASE) else None
+
+
 def public_url(env: Mapping[str, str] = os.environ) -> str:
     """Where Zalo and citizens' phones reach the web server (PUBLIC_URL)."""
     return (env.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/")

@@ -151,8 +151,10 @@ class Handoffs:
         return tracker
 
     async def supervise(self, previews: Dict[int, Dict[str, Any]], interval: float = 1.0,
-                        describe: Optional[Callable[[Dict[str, Any]], Dict[str, Any]]] = None) -> None:
-        """``describe(event)``: what a citizen's message reads as in the previews ({"text", "link"})."""
+                        describe: Optional[Callable[[Dict[str, Any]], Dict[str, Any]]] = None,
+                        name: Optional[Callable[[Dict[str, Any]], Optional[str]]] = None) -> None:
+        """``describe(event)``: what a citizen's message reads as in the previews ({"text", "link"});
+        ``name(tracker)``: the citizen's name, if the conversation carries one."""
         while True:
             for handoff in self.store.all_open():
                 try:
@@ -163,6 +165,7 @@ class Handoffs:
                         previews[handoff["id"]] = {
                             "last_message": last.get("text"), "last_link": last.get("link"),
                             "message_count": len(messages),
+                            "citizen_name": name(tracker) if name else None,
                         }
                 except RasaUnavailable:
                     break  # said once by RasaApi; every chat waits for Rasa

@@ -10,6 +10,8 @@ transcript, queue previews, the "understood" panel).
   stays readable;
 * bot messages marked at the source (event metadata ``{"confidential":
   "tipoff"}``, set by actions/tipoffs.py) are shown as ``PLACEHOLDER``;
+* the files, images and buttons of a message shown as ``PLACEHOLDER`` are
+  not shown at all;
 * tracking codes ("TG-XXXXXX") are replaced in any text that is shown;
 * Zalo outbox messages marked confidential are blanked once sent or given up
   (bot/zalo/store.py), and shown as ``PLACEHOLDER``.
@@ -70,6 +72,15 @@ def hidden_events(events: Iterable[Dict[str, Any]]) -> Set[int]:
 def shown(hidden: Set[int], index: int, text: Optional[str]) -> str:
     """What an officer reads of the event at ``index`` whose text is ``text``."""
     return PLACEHOLDER if index in hidden else scrub_codes(text)
+
+
+def shown_extras(hidden: Set[int], index: int, extras: Dict[str, List[Any]]) -> Dict[str, List[Any]]:
+    """What an officer sees of the files and images ({"text", "url", ...})
+    and button titles of the event at ``index``: nothing of a hidden one."""
+    if index in hidden:
+        return {"attachments": [], "buttons": []}
+    return {"attachments": [{**a, "text": scrub_codes(a.get("text"))} for a in extras.get("attachments") or []],
+            "buttons": [scrub_codes(title) for title in extras.get("buttons") or []]}
 
 
 def outbox_text(body: Dict[str, Any]) -> str:

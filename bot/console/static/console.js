@@ -23,9 +23,9 @@
     if (node.textContent !== t) node.textContent = t;
   }
 
-  // a map link (https only) opened in a new tab; hidden without one
+  // a link (http or https only: never javascript:) opened in a new tab; hidden without one
   function setLink(a, url) {
-    const ok = typeof url === "string" && /^https:\/\//i.test(url);
+    const ok = typeof url === "string" && /^https?:\/\//i.test(url);
     a.hidden = !ok;
     if (ok && a.getAttribute("href") !== url) {
       a.href = url;
@@ -88,13 +88,14 @@
     li.setAttribute("role", "button");
     const top = el("div", "qi-top");
     const parts = { reason: el("span", "qi-reason"), overdue: el("span", "badge badge-overdue"),
-      wait: el("span", "qi-wait"), unit: el("div", "qi-unit"), who: el("div", "qi-who"), preview: el("div", "qi-preview"),
+      wait: el("span", "qi-wait"), citizen: el("div", "qi-citizen"), unit: el("div", "qi-unit"),
+      who: el("div", "qi-who"), preview: el("div", "qi-preview"),
       previewText: el("span"), previewLink: el("a", "map-link", "Xem bản đồ") };
     parts.wait.title = "Thời gian chờ";
     parts.previewLink.addEventListener("click", (ev) => ev.stopPropagation()); // opens the map, not the chat
     parts.preview.append(parts.previewText, " ", parts.previewLink);
     top.append(parts.reason, parts.overdue, parts.wait);
-    li.append(top, parts.unit, parts.who, parts.preview);
+    li.append(top, parts.citizen, parts.unit, parts.who, parts.preview);
     return { li, parts, chat: null };
   }
 
@@ -110,6 +111,7 @@
     setText(parts.overdue, c.overdue ? "Quá hạn" : "");
     setText(parts.reason, c.reason_label || c.reason);
     setText(parts.wait, fmtDuration(serverNow() - c.created_at));
+    setText(parts.citizen, c.citizen);
     setText(parts.unit, c.unit_name || c.unit);
     setText(parts.who, c.status === "active" ? "Đang xử lý: " + (c.claimed_by_name || c.claimed_by || "") : "Đang chờ");
     setText(parts.previewText, c.last_message || "(Chưa có tin nhắn)");
@@ -160,6 +162,7 @@
     if (id == null) return;
     const cached = state.items.get(id);
     setText($("chat-title"), cached ? (cached.chat.reason_label || "") + " · " + (cached.chat.unit_name || "") : "Đang tải…");
+    setText($("chat-citizen"), cached ? cached.chat.citizen : "");
     applyButtons();
     loadChat().catch(handleError);
   }
@@ -220,6 +223,7 @@
     state.canReply = !!data.can_reply;
     setText($("chat-title"), (c.reason_label || c.reason || "") + " · " + (c.unit_name || c.unit || ""));
     $("chat-title").className = "chat-title reason-" + (c.reason || "");
+    setText($("chat-citizen"), c.citizen);
     setText($("chat-state"), c.status === "waiting" ? "Đang chờ"
       : c.status === "active" ? "Đang xử lý: " + (c.claimed_by_name || c.claimed_by || "") : "Đã kết thúc");
     $("chat-overdue").hidden = !c.overdue;
@@ -260,7 +264,26 @@
     dl.replaceChildren(frag);
   }
 
-  function msgKey(m) { return m.time + "|" + m.from + "|" + m.text + "|" + (m.link || ""); }
+  function msgKey(m) { return JSON.stringify([m.time, m.from, m.officer, m.text, m.link, m.attachments, m.buttons]); }
+
+  // a file or image of the message: "📎 <name>" / "🖼 Ảnh" as a link (with its thumbnail) when it has one
+  function buildAttachment(a) {
+    const box = el("div", "msg-attachment attachment-" + (a.kind || "other"));
+    const link = el("a", "attachment-link", a.text);
+    setLink(link, a.url);
+    if (link.hidden) { box.append(el("span", "attachment-name", a.text)); return box; }
+    if (typeof a.thumbnail === "string" && /^https:\/\//i.test(a.thumbnail)) {
+      const img = el("img", "attachment-thumb");
+      img.alt = ""; // the link's text names it
+      img.loading = "lazy";
+      img.addEventListener("error", () => img.remove()); // not reachable (Zalo's address expired): the link stays
+      img.referrerPolicy = "no-referrer";
+      img.src = a.thumbnail;
+      link.prepend(img);
+    }
+    box.append(link);
+    return box;
+  }
 
   function buildMessage(m) {
     const from = FROM_LABEL[m.from] ? m.from : "bot";
@@ -271,13 +294,23 @@
     const d = new Date(Number(m.time) * 1000);
     if (!isNaN(d.getTime())) time.dateTime = d.toISOString();
     meta.append(el("span", "msg-who", who), time);
-    const text = el("div", "msg-text", m.text == null ? "" : m.text);
+    const text = el("div", "msg-text");
+    for (const a of Array.isArray(m.attachments) ? m.attachments : []) text.append(buildAttachment(a));
+    if (m.text) text.append(el("span", "msg-line", m.text));
     if (m.link) {
       const a = el("a", "map-link", "Xem bản đồ");
       setLink(a, m.link);
       if (!a.hidden) text.append(" ", a);
     }
     row.append(meta, text);
+    const buttons = Array.isArray(m.buttons) ? m.buttons : [];
+    if (buttons.length) { // the buttons the citizen saw under the message
+      const chips = el("div", "msg-buttons");
+      chips.setAttribute("role", "group");
+      chips.setAttribute("aria-label", "Các nút kèm tin nhắn");
+      for (const b of buttons) chips.append(el("span", "chip", b));
+      row.append(chips);
+    }
     return row;
   }
 
