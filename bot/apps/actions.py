@@ -11,6 +11,11 @@ wait only a few seconds for an action (bot/server/action_calls.py).
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # run as a process: the dependencies imported below print no deprecation notices
+    from bot.core.dependency_warnings import silence
+
+    silence()
+
 import argparse
 import importlib
 import logging

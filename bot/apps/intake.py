@@ -7,6 +7,11 @@ once (bot/safety/emergency.py). The launcher starts it on --intake-port:
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # run as a process: the dependencies imported below print no deprecation notices
+    from bot.core.dependency_warnings import silence
+
+    silence()
+
 import argparse
 import logging
 import os
@@ -32,7 +37,9 @@ def create_app(registry: Registry, replicas: Replicas, store: Optional[ZaloStore
 
     @app.listener("after_server_start")
     async def started(app, loop) -> None:
-        app.add_task(outbox.sweep_forever())  # emergency answers (and any other message) Zalo did not take at once
+        # emergency answers (and any other message) Zalo did not take at once; named: Sanic cancels and awaits
+        # its named tasks when it stops (else: "Task was destroyed but it is pending!")
+        app.add_task(outbox.sweep_forever(), name="zalo outbox sweep")
 
     @app.listener("before_server_stop")
     async def stopping(app, loop) -> None:

@@ -15,6 +15,11 @@ published announcement's image to Zalo; GET /health.
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # run as a process: the dependencies imported below print no deprecation notices
+    from bot.core.dependency_warnings import silence
+
+    silence()
+
 import argparse
 import asyncio
 import importlib
@@ -75,7 +80,7 @@ def create_app() -> Sanic:
         for page in pages:
             for job in getattr(page.ctx, "jobs", []):
                 await job(app, loop)
-        app.add_task(purge_forever())
+        app.add_task(purge_forever(), name="privacy purge")  # named: Sanic cancels and awaits it when it stops
 
     async def purge_forever() -> None:
         """Personal data past its retention is deleted (data/privacy.yml), now and every few hours."""

@@ -41,7 +41,8 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
     previews: Dict[int, Dict[str, Any]] = {}
 
     async def supervise(app, loop) -> None:
-        app.add_task(handoffs.supervise(previews, describe=lambda event: labels.citizen_message(event, kb)))
+        app.add_task(handoffs.supervise(previews, describe=lambda event: labels.citizen_message(event, kb)),
+                     name="handoff supervisor")  # named: Sanic cancels and awaits it when it stops
 
     console.ctx.jobs = [supervise]
     units = access.units
