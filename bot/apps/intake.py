@@ -13,12 +13,12 @@ if __name__ == "__main__":  # run as a process: the dependencies imported below 
     silence()
 
 import argparse
-import logging
 import os
 from typing import List, Optional
 
 from sanic import Sanic, response
 
+from bot.apps.logs import project_logging
 from bot.safety.emergency import Alarms
 from bot.zalo.accounts import Registry
 from bot.zalo.api import ZaloApi
@@ -65,7 +65,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--rasa-url", action="append", required=True,
                         help="a Rasa server running the Zalo channel; repeat for each replica")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    project_logging("bot")
     app = create_app(Registry.from_env(os.environ), Replicas(args.rasa_url))
     app.run(host=args.host, port=args.port, access_log=False, motd=False)
 
