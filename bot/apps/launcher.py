@@ -377,10 +377,10 @@ def this_machine() -> List[str]:
 def listening(args: argparse.Namespace, simulated: bool) -> List[str]:
     """Where each server really listens (``--public-host``, ``--host``), and
     for every interface, the addresses other machines reach it at."""
-    ports = lambda base: ", ".join(str(base + i) for i in range(args.replicas))  # noqa: E731
-    servers = [(args.public_host, f"web server :{ports(args.web_port)}"),
+    s, ports = ("s" if args.replicas > 1 else ""), lambda base: " ".join(f":{base + i}" for i in range(args.replicas))
+    servers = [(args.public_host, f"web server{s} {ports(args.web_port)}"),
                (args.public_host, f"Zalo intake server :{args.intake_port}"),
-               (args.host, f"Rasa server :{ports(args.port)}"), (args.host, f"action server :{args.actions_port}"),
+               (args.host, f"Rasa server{s} {ports(args.port)}"), (args.host, f"action server :{args.actions_port}"),
                *([(args.host, f"Zalo simulator :{args.sim_port}")] if simulated else [])]
     lines: List[str] = []
     for host in dict.fromkeys(host for host, _ in servers):  # in order, once each
