@@ -128,8 +128,9 @@ class ZaloInput(InputChannel):
         @zalo.listener("after_server_start")
         async def resume(app, loop) -> None:
             self.store.release_claims()  # this replica's, from before it restarted
-            app.add_task(self.outbox.sweep_forever())
-            app.add_task(self.inbox.sweep_forever())  # deliveries nobody is handling
+            # named: Sanic cancels and awaits its named tasks when it stops (else: "Task was destroyed...")
+            app.add_task(self.outbox.sweep_forever(), name="zalo outbox sweep")
+            app.add_task(self.inbox.sweep_forever(), name="zalo inbox sweep")  # deliveries nobody is handling
 
         @zalo.route("/", methods=["GET"])
         async def health(request: Request):

@@ -142,7 +142,9 @@ class Assistant:
              "--intake-port", str(self.intake_port),
              "--state-dir", str(state), "--host", "127.0.0.1", *(["--replicas", str(replicas)] if replicas > 1 else [])],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, "RASA_AUTH_TOKEN": AUTH_TOKEN, "REST_CHANNEL_TOKEN": REST_TOKEN,
+            # PUBLIC_URL only from ``env``: without it, links are localhost (and the launcher says so)
+            env={**{k: v for k, v in os.environ.items() if k != "PUBLIC_URL"},
+                 "RASA_AUTH_TOKEN": AUTH_TOKEN, "REST_CHANNEL_TOKEN": REST_TOKEN,
                  "HANDOFF_TIMEOUT_SECONDS": str(HANDOFF_TIMEOUT),
                  **(env or {})},
         )

@@ -1,14 +1,15 @@
 """Printable QR sheets: what the printed code opens (decoded from the PNG and
 from the image inside the PDF), the command, the public procedure page the
 procedure sheets lead to, and the officer console's QR page and API (who may
-print which unit's sheet)."""
+print which unit's sheet). A procedure sheet whose code would open localhost
+(PUBLIC_URL unset) is refused unless asked for, and the console's page says
+why in a banner."""
 
 from __future__ import annotations
 
 import html
 import io
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -122,6 +123,18 @@ def test_a_ward_without_its_own_oa_gets_its_districts_and_a_ward_with_one_its_ow
     assert qr.link_for("phuong-tay-thanh") == "https://zalo.me/32"
 
 
+@pytest.mark.parametrize("public_url", [None, "http://127.0.0.1:5080", "http://[::1]:5080"])
+def test_procedure_sheet_linking_to_localhost_is_refused_unless_allowed(zalo_env, monkeypatch, kb, public_url):
+    if public_url:
+        monkeypatch.setenv("PUBLIC_URL", public_url)
+    with pytest.raises(qr.LocalhostLink, match="citizens' phones cannot reach: set PUBLIC_URL=https://"):
+        qr.sheet_pdf("phuong-tay-thanh", PROCEDURE, kb=kb)
+    image = qr.sheet("phuong-tay-thanh", PROCEDURE, kb=kb, allow_localhost=True)
+    assert decoded(image) == [f"{public_url or 'http://localhost:5080'}/hoi/{PROCEDURE}?u=phuong-tay-thanh"]
+    # a unit's sheet opens zalo.me, not our server: printed whatever PUBLIC_URL is
+    assert decoded(qr.sheet("phuong-tay-thanh")) == [f"https://zalo.me/{OA_ID}"]
+
+
 def test_unknown_unit_or_procedure_is_a_clear_error(zalo_env):
     with pytest.raises(ValueError, match="unknown unit 'phuong-khong-co'"):
         qr.sheet("phuong-khong-co")
@@ -157,7 +170,7 @@ def test_a_very_long_unit_name_and_address_still_fit_with_a_readable_code(zalo_e
     long = dataclasses.replace(units.units["phuong-son-ky"], name="Công an phường Sơn Kỳ, quận Mẫu, " * 6,
                                address="Số 20 Đường Mẫu, khu phố 3, phường Sơn Kỳ, quận Mẫu, " * 5)
     monkeypatch.setitem(units.units, "phuong-son-ky", long)
-    image = qr.sheet("phuong-son-ky", PROCEDURE)
+    image = qr.sheet("phuong-son-ky", PROCEDURE, allow_localhost=True)
     assert decoded(image) == [f"http://localhost:5080/hoi/{PROCEDURE}?u=phuong-son-ky"]
     # the bottom red band is intact: no text ran into it, nothing below the page's edge
     bottom_band = image.crop((0, image.height - 20, image.width, image.height))
@@ -189,7 +202,8 @@ def test_command_writes_png_and_pdf_and_prints_the_link(tmp_path):
 
 def test_command_default_file_name_and_all_units(tmp_path):
     done = run_qr("--unit", "phuong-son-ky", "--procedure", PROCEDURE, "--format", "png",
-                  env={**clean_env(**ZALO_ENV), "PYTHONPATH": str(ROOT)}, cwd=tmp_path)
+                  env={**clean_env(**ZALO_ENV, PUBLIC_URL="https://cong-an.example.vn"), "PYTHONPATH": str(ROOT)},
+                  cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / f"qr-phuong-son-ky-{PROCEDURE}.png").is_file()
 
@@ -208,6 +222,21 @@ def test_command_rejects_an_unknown_unit_or_procedure_with_the_valid_ids(tmp_pat
     done = run_qr("--unit", "phuong-tay-thanh", "--procedure", "nope", "--out", str(tmp_path / "x.pdf"))
     assert done.returncode == 2 and "unknown procedure 'nope'" in done.stderr and PROCEDURE in done.stderr
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_command_refuses_a_procedure_sheet_linking_to_localhost_unless_allowed(tmp_path):
+    out = tmp_path / "tam-tru.pdf"
+    done = run_qr("--unit", "phuong-tay-thanh", "--procedure", PROCEDURE, "--out", str(out))  # no PUBLIC_URL
+    assert done.returncode == 2
+    link = f"http://localhost:5080/hoi/{PROCEDURE}?u=phuong-tay-thanh"
+    assert done.stderr.startswith(f"error: not printed: the code would open {link}, on this machine")
+    assert "set PUBLIC_URL=https://" in done.stderr and "pass --allow-localhost" in done.stderr
+    assert not out.exists() and done.stdout == ""
+
+    done = run_qr("--unit", "phuong-tay-thanh", "--procedure", PROCEDURE, "--out", str(out), "--allow-localhost")
+    assert done.returncode == 0, done.stderr
+    assert decoded(pdf_image(out.read_bytes())) == [link]
+    assert "only to try things out, do not post it" in done.stderr
 
 
 def test_command_without_any_official_account_exits_2(tmp_path):
@@ -286,9 +315,25 @@ def test_officer_prints_their_own_wards_sheet_but_not_another_wards(assistant, o
     assert [p["name"] for p in options["domains"][0]["procedures"]] == RESIDENCE_IN_ORDER
 
 
+def test_console_refuses_a_procedure_sheet_linking_to_localhost_unless_asked(assistant, officers):
+    """The assistant runs without PUBLIC_URL: the page is told (its banner), the sheet refused unless forced."""
+    an = Console(assistant, "qr.an")
+    options = an.get("qr/options").json()
+    assert options["public_url"] == f"http://localhost:{assistant.web_port}" and options["public_url_is_localhost"]
+    for fmt in ("pdf", "png"):
+        refused = an.get(f"qr?unit=phuong-tay-thanh&procedure={PROCEDURE}&format={fmt}")
+        assert refused.status_code == 409
+        assert refused.json()["error"] == (
+            f"Chưa in tờ này: mã QR sẽ mở http://localhost:{assistant.web_port}/hoi/{PROCEDURE}?u=phuong-tay-thanh, "
+            "địa chỉ localhost mà điện thoại của người dân không mở được. Báo quản trị viên đặt PUBLIC_URL, "
+            "hoặc chọn “Vẫn in (chỉ để thử)”.")
+    assert an.get(f"qr?unit=phuong-tay-thanh&procedure={PROCEDURE}&allow_localhost=0").status_code == 409
+    assert an.get("qr?unit=phuong-tay-thanh&format=png").status_code == 200  # the OA chat: zalo.me, fine
+
+
 def test_procedure_sheet_from_the_console_leads_to_the_public_page(assistant, officers):
     an = Console(assistant, "qr.an")
-    sheet = an.get(f"qr?unit=phuong-tay-thanh&procedure={PROCEDURE}&format=pdf")
+    sheet = an.get(f"qr?unit=phuong-tay-thanh&procedure={PROCEDURE}&format=pdf&allow_localhost=1")
     assert sheet.status_code == 200 and sheet.headers["content-type"] == "application/pdf"
     assert sheet.headers["content-disposition"] == f'attachment; filename="qr-phuong-tay-thanh-{PROCEDURE}.pdf"'
     link = f"http://localhost:{assistant.web_port}/hoi/{PROCEDURE}?u=phuong-tay-thanh"  # PUBLIC_URL from run
@@ -309,44 +354,72 @@ def test_district_commander_prints_every_units_sheet(assistant, officers, zalo):
         assert decoded(Image.open(io.BytesIO(sheet.content))) == [f"https://zalo.me/{zalo.oa_id}"]
 
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+def test_with_a_public_address_the_console_prints_procedure_sheets_without_asking(tmp_path_factory):
+    """PUBLIC_URL set: no banner for the page, the procedure sheet printed as asked."""
+    from tests.test_console_hardening import FakeRasa, Web
+
+    rasa = FakeRasa()
+    web = Web(tmp_path_factory.mktemp("qr_public"), rasa, env={**ZALO_ENV, "PUBLIC_URL": "https://cong-an.example.vn"})
+    try:
+        web.accounts.add("qr.binh", OFFICER_PASSWORD, "phuong-tay-thanh", "officer", "Trần Thị Bình")
+        binh = web.console("qr.binh")
+        options = binh.get("qr/options").json()
+        assert options["public_url"] == "https://cong-an.example.vn" and options["public_url_is_localhost"] is False
+        sheet = binh.get(f"qr?unit=phuong-tay-thanh&procedure={PROCEDURE}&format=png")
+        assert sheet.status_code == 200
+        link = f"https://cong-an.example.vn/hoi/{PROCEDURE}?u=phuong-tay-thanh"
+        assert decoded(Image.open(io.BytesIO(sheet.content))) == [link] == [sheet.headers["x-qr-link"]]
+    finally:
+        web.stop()
 
 
-def test_qr_page_in_a_browser_previews_and_offers_downloads(assistant, officers):
-    """The officer's view: preview image, the link, download links that change with the procedure."""
-    from playwright.sync_api import sync_playwright
+BANNER = ("Địa chỉ công khai đang là localhost: mã QR thủ tục in ra sẽ không mở được trên điện thoại của người dân. "
+          "Báo quản trị viên đặt PUBLIC_URL. Mã QR mở khung chat OA vẫn dùng được.")
 
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is not installed: scripts/test installs Debian's 'chromium' package when run as root")
-    args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"]
+
+def test_qr_page_in_a_browser_previews_and_offers_downloads(assistant, officers, browser):
+    """The officer's view: the localhost banner (the assistant runs without PUBLIC_URL), preview image, the
+    link, a procedure sheet refused until "Vẫn in (chỉ để thử)" is ticked, downloads that follow the choice."""
     base = f"http://127.0.0.1:{assistant.web_port}"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
-        try:
-            # bypass_csp: the checks below are evaluated strings, which the console's policy (rightly) forbids
-            page = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True).new_page()
-            page.goto(f"{base}/console/qr")
-            page.fill("#username", "qr.an")
-            page.fill("#password", OFFICER_PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{base}/console")
-            page.goto(f"{base}/console/qr")
-            page.wait_for_function("document.getElementById('qr-image').naturalWidth === 1240")
-            groups = page.eval_on_selector_all("#qr-procedure optgroup", """gs => gs.map(g =>
-                [g.label, Array.from(g.querySelectorAll("option"), o => o.textContent)])""")
-            assert len(groups) == 8 and sum(len(options) for _, options in groups) == 32
-            assert groups[0] == ["Cư trú", RESIDENCE_IN_ORDER]
-            assert groups[1][1][-1] == "Đăng ký tài khoản định danh điện tử mức độ 2 (VNeID)"  # Đ after C
-            assert page.text_content("#qr-link").startswith("https://zalo.me/")
-            assert "Nguyễn Văn An" in page.text_content("#officer-name")
-            page.select_option("#qr-procedure", PROCEDURE)
-            page.wait_for_function(f"document.getElementById('qr-link').textContent.endsWith('/hoi/{PROCEDURE}?u=phuong-tay-thanh')")
-            page.wait_for_function("!document.getElementById('qr-pdf').hasAttribute('aria-disabled')")
-            assert PROCEDURE in page.get_attribute("#qr-pdf", "href")
-            assert "format=pdf" in page.get_attribute("#qr-pdf", "href")
-            assert page.get_attribute("#qr-png", "download") == f"qr-phuong-tay-thanh-{PROCEDURE}.png"
-            (Path(__file__).parent / "artifacts" / "browser").mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(__file__).parent / "artifacts" / "browser" / "qr-page.png"), full_page=True)
-        finally:
-            browser.close()
+    # bypass_csp: the checks below are evaluated strings, which the console's policy (rightly) forbids
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{base}/console/qr")
+        page.fill("#username", "qr.an")
+        page.fill("#password", OFFICER_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/console")
+        page.goto(f"{base}/console/qr")
+        page.wait_for_function("document.getElementById('qr-image').naturalWidth === 1240")
+        assert page.is_visible("#qr-localhost")
+        assert " ".join(page.text_content("#qr-localhost").split()) == BANNER
+        assert page.get_attribute("#qr-localhost", "role") == "alert"
+        groups = page.eval_on_selector_all("#qr-procedure optgroup", """gs => gs.map(g =>
+            [g.label, Array.from(g.querySelectorAll("option"), o => o.textContent)])""")
+        assert len(groups) == 8 and sum(len(options) for _, options in groups) == 32
+        assert groups[0] == ["Cư trú", RESIDENCE_IN_ORDER]
+        assert groups[1][1][-1] == "Đăng ký tài khoản định danh điện tử mức độ 2 (VNeID)"  # Đ after C
+        assert page.text_content("#qr-link").startswith("https://zalo.me/")
+        assert "Nguyễn Văn An" in page.text_content("#officer-name")
+
+        page.select_option("#qr-procedure", PROCEDURE)  # refused: the link would be localhost
+        page.wait_for_selector("#status-text:has-text('Chưa in tờ này')")
+        assert "Báo quản trị viên đặt PUBLIC_URL" in page.text_content("#status-text")
+        assert page.is_hidden("#qr-image")
+        assert page.get_attribute("#qr-pdf", "aria-disabled") == "true"
+
+        assert page.is_visible("#qr-allow-localhost")
+        page.check("#qr-allow-localhost")  # "Vẫn in (chỉ để thử)"
+        assert "Vẫn in (chỉ để thử)" in page.text_content("label.qr-check")
+        page.wait_for_function(
+            f"document.getElementById('qr-link').textContent.endsWith('/hoi/{PROCEDURE}?u=phuong-tay-thanh')")
+        page.wait_for_function("!document.getElementById('qr-pdf').hasAttribute('aria-disabled')")
+        assert page.is_visible("#qr-image")
+        pdf = page.get_attribute("#qr-pdf", "href")
+        assert PROCEDURE in pdf and "format=pdf" in pdf and "allow_localhost=1" in pdf
+        assert page.get_attribute("#qr-png", "download") == f"qr-phuong-tay-thanh-{PROCEDURE}.png"
+        (Path(__file__).parent / "artifacts" / "browser").mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(__file__).parent / "artifacts" / "browser" / "qr-page.png"), full_page=True)
+    finally:
+        context.close()

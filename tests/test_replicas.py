@@ -68,7 +68,7 @@ def test_the_cluster_runs_on_its_databases_and_redis(cluster):
     endpoints = yaml.safe_load((cluster.state / "endpoints.yml").read_text())
     assert endpoints["tracker_store"]["dialect"] == cluster.dialect
     assert endpoints["lock_store"]["type"] == "redis"
-    assert f"replica 2: http://localhost:{cluster.port + 1}" in cluster.log
+    assert f"replica 2: http://127.0.0.1:{cluster.port + 1}" in cluster.log  # where it listens (--host)
 
 
 def test_one_conversation_through_two_replicas_loses_and_reorders_nothing(cluster, sim):

@@ -16,6 +16,7 @@ import urllib.request
 
 import pytest
 
+from bot.core.units import load_units
 from tests.conftest import AUTH_TOKEN, Assistant, rasa_headers, rest_id
 
 
@@ -31,8 +32,39 @@ def test_reuses_the_up_to_date_model(assistant):
 
 
 def test_prints_the_urls_to_use(assistant):
-    assert f"POST http://localhost:{assistant.port}/webhooks/rest/webhook" in assistant.log
+    assert f"POST http://127.0.0.1:{assistant.port}/webhooks/rest/webhook" in assistant.log  # --host 127.0.0.1
     assert f"http://localhost:{assistant.web_port}/forms" in assistant.log
+    assert f"Officer console:     http://localhost:{assistant.web_port}/console" in assistant.log
+
+
+def test_says_where_each_server_listens(assistant):
+    """Public servers on every interface (--public-host 0.0.0.0): also reachable at this machine's name."""
+    log = assistant.log
+    assert (f"web server :{assistant.web_port}, Zalo intake server :{assistant.intake_port} "
+            "on all interfaces (0.0.0.0)") in log
+    assert (f"Rasa server :{assistant.port}, action server :{assistant.actions_port}, "
+            f"Zalo simulator :{assistant.sim_port} on 127.0.0.1 (this machine only)") in log
+    assert f"from other machines: http://{socket.gethostname()}:{assistant.web_port}/console" in log
+
+
+def test_warns_that_links_point_at_this_machine_without_public_url(assistant):
+    log = assistant.log
+    assert "WARNING: PUBLIC_URL is not set: form links, procedure QR codes (/hoi/ pages) and announcement " in log
+    assert f"{'':9}http://localhost:{assistant.web_port}, this machine, which citizens' phones cannot open." in log
+    assert "Set PUBLIC_URL=https://" in log
+    assert "real Zalo credentials" not in log  # the simulator: nothing for Zalo's servers to fetch
+
+
+def test_first_officer_hint_lists_the_unit_ids(assistant):
+    units = ", ".join(load_units().units)
+    assert f"bot.console.officers add USERNAME --unit <one of: {units}> --role commander" in assistant.log
+
+
+def test_start_up_prints_no_dependency_deprecation_warnings(assistant):
+    log = assistant.log
+    assert "The assistant is running." in log
+    for noise in ("DeprecationWarning", "FutureWarning", "Traceback"):
+        assert noise not in log, log
 
 
 def test_rest_webhook_answers_in_vietnamese(assistant):
@@ -69,6 +101,11 @@ def test_ctrl_c_stops_every_process(trained_model, tmp_path):
     try:
         os.killpg(own.process.pid, signal.SIGINT)
         assert own.process.wait(timeout=60) == 0
+        stop = own.log.split("Press Ctrl-C to stop.")[1]
+        assert stop.lstrip().startswith("Stopping every process...") and stop.rstrip().endswith("Stopped.")
+        # every background task cancelled and awaited: nothing left pending, nothing crashing
+        for noise in ("Task was destroyed", "Traceback", "ERROR", "Error", "DeprecationWarning"):
+            assert noise not in stop, stop
         ports = (own.port, own.actions_port, own.web_port, own.sim_port)
         deadline = time.monotonic() + 20
         while any(map(port_open, ports)) and time.monotonic() < deadline:
@@ -76,3 +113,12 @@ def test_ctrl_c_stops_every_process(trained_model, tmp_path):
         assert not any(map(port_open, ports))
     finally:
         own.kill()
+
+
+def test_no_public_url_warning_for_a_public_address_and_one_for_a_loopback_one():
+    from bot.apps.launcher import public_url_warnings
+
+    assert public_url_warnings("https://tro-ly.cong-an.example.vn", configured=True, real_zalo=True) == []
+    set_to_loopback = "\n".join(public_url_warnings("http://127.0.0.1:5080", configured=True, real_zalo=False))
+    assert "WARNING: PUBLIC_URL is http://127.0.0.1:5080, this machine:" in set_to_loopback
+    assert "real Zalo credentials" not in set_to_loopback

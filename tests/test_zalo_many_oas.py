@@ -161,6 +161,13 @@ def sends_to(sim: SimClient, user_id: str) -> list:
             == user_id]
 
 
+def test_launcher_warns_that_zalo_cannot_fetch_from_localhost(deployment):
+    """Real Zalo settings and no PUBLIC_URL: Zalo's servers would be sent links to this machine."""
+    log = deployment.assistant.log
+    assert "WARNING: real Zalo credentials are configured (ZALO_APP_ID) but PUBLIC_URL is http://localhost:" in log
+    assert "Zalo's servers cannot fetch form files or announcement images from it." in log
+
+
 @pytest.mark.parametrize("oa_id", [DISTRICT, WARD])
 def test_each_oa_is_answered_by_itself_with_its_own_access_token(deployment, oa_id):
     sim, other = deployment.sim, next(o for o in OAS if o != oa_id)

@@ -11,15 +11,20 @@ wait only a few seconds for an action (bot/server/action_calls.py).
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # run as a process: the dependencies imported below print no deprecation notices
+    from bot.core.dependency_warnings import silence
+
+    silence()
+
 import argparse
 import importlib
-import logging
 import sys
 from typing import List, Optional
 
 from rasa_sdk.endpoint import create_app as create_sdk_app
 from sanic import Sanic, response
 
+from bot.apps.logs import project_logging
 from bot.core.internal_auth import ACTIONS_SECRET, matches, secret
 
 OPEN_PATHS = {"/health"}
@@ -45,7 +50,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not token:
         print(f"error: set {ACTIONS_SECRET}: the action server runs nothing without it", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    project_logging("bot", "actions")
     app = create_app(token)
     importlib.import_module("actions").warm_up()
     app.run(host=args.host, port=args.port, access_log=False, motd=False)

@@ -7,13 +7,18 @@ once (bot/safety/emergency.py). The launcher starts it on --intake-port:
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # run as a process: the dependencies imported below print no deprecation notices
+    from bot.core.dependency_warnings import silence
+
+    silence()
+
 import argparse
-import logging
 import os
 from typing import List, Optional
 
 from sanic import Sanic, response
 
+from bot.apps.logs import project_logging
 from bot.safety.emergency import Alarms
 from bot.zalo.accounts import Registry
 from bot.zalo.api import ZaloApi
@@ -32,7 +37,9 @@ def create_app(registry: Registry, replicas: Replicas, store: Optional[ZaloStore
 
     @app.listener("after_server_start")
     async def started(app, loop) -> None:
-        app.add_task(outbox.sweep_forever())  # emergency answers (and any other message) Zalo did not take at once
+        # emergency answers (and any other message) Zalo did not take at once; named: Sanic cancels and awaits
+        # its named tasks when it stops (else: "Task was destroyed but it is pending!")
+        app.add_task(outbox.sweep_forever(), name="zalo outbox sweep")
 
     @app.listener("before_server_stop")
     async def stopping(app, loop) -> None:
@@ -58,7 +65,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--rasa-url", action="append", required=True,
                         help="a Rasa server running the Zalo channel; repeat for each replica")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    project_logging("bot")
     app = create_app(Registry.from_env(os.environ), Replicas(args.rasa_url))
     app.run(host=args.host, port=args.port, access_log=False, motd=False)
 

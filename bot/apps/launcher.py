@@ -17,17 +17,20 @@
    page to talk to the assistant as a citizen, with the Zalo settings
    pointed at it;
 3. waits until they answer (startup fails if one does not), prints the URLs
-   to use, and from then on keeps every process running on its own: one that
-   exits, or stops answering its health URL (hung: killed), is started again
-   after a delay growing from 0.5 s to 30 s while it keeps failing
-   (``Processes``), so a crash-looping action server never takes the Zalo
-   intake server or the others down; it stops every process it started on
-   Ctrl-C or SIGTERM, and only then exits.
+   to use, where each server listens, and a warning when PUBLIC_URL is
+   localhost (citizens' links would point at this machine); from then on it
+   keeps every process running on its own: one that exits, or stops
+   answering its health URL (hung: killed), is started again after a delay
+   growing from 0.5 s to 30 s while it keeps failing (``Processes``), so a
+   crash-looping action server never takes the Zalo intake server or the
+   others down; it stops every process it started on Ctrl-C or SIGTERM, and
+   only then exits.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import secrets
@@ -48,6 +51,8 @@ from bot.core.cipher import key_file, load_key
 from bot.core.db import default_database_url
 from bot.core.internal_auth import ACTIONS_SECRET, RASA_SECRET, REST_SECRET
 from bot.core.paths import ROOT, VAR, write_private
+from bot.core.units import load_units
+from bot.core.web import is_localhost
 
 BIN = Path(sys.executable).parent
 RASA = str(BIN / "rasa")
@@ -337,6 +342,87 @@ class Processes:
                 process.wait()
 
 
+# ---------------------------------------------------------------- the summary printed once everything is up
+
+WILDCARDS = ("0.0.0.0", "::", "")  # listening on every interface
+
+
+def url_at(host: str, port: int) -> str:
+    """How this machine reaches a server listening on ``host``:``port``."""
+    if host in WILDCARDS:
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def this_machine() -> List[str]:
+    """What other machines may reach this one at: its host name and its own
+    IPv4 addresses (loopback left out), found without sending anything."""
+    addresses = set()
+    try:
+        addresses.update(info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET))
+    except OSError:
+        pass
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # a documentation address: UDP sends nothing, the kernel picks our route
+            addresses.add(probe.getsockname()[0])
+    except OSError:  # no route: no network
+        pass
+    ips = [ipaddress.ip_address(a) for a in addresses]
+    return [socket.gethostname(), *sorted(str(ip) for ip in ips if not (ip.is_loopback or ip.is_unspecified))]
+
+
+def listening(args: argparse.Namespace, simulated: bool) -> List[str]:
+    """Where each server really listens (``--public-host``, ``--host``), and
+    for every interface, the addresses other machines reach it at."""
+    s, ports = ("s" if args.replicas > 1 else ""), lambda base: " ".join(f":{base + i}" for i in range(args.replicas))
+    servers = [(args.public_host, f"web server{s} {ports(args.web_port)}"),
+               (args.public_host, f"Zalo intake server :{args.intake_port}"),
+               (args.host, f"Rasa server{s} {ports(args.port)}"), (args.host, f"action server :{args.actions_port}"),
+               *([(args.host, f"Zalo simulator :{args.sim_port}")] if simulated else [])]
+    lines: List[str] = []
+    for host in dict.fromkeys(host for host, _ in servers):  # in order, once each
+        if host in WILDCARDS:
+            where = f"all interfaces ({host or '0.0.0.0'})"
+        elif host in ("127.0.0.1", "::1", "localhost"):
+            where = f"{host} (this machine only)"
+        else:
+            where = host
+        lines.append(f"{', '.join(name for h, name in servers if h == host)} on {where}")
+    if args.public_host in WILDCARDS:
+        lines.append("from other machines: " + ", ".join(
+            f"http://{name}:{args.web_port}/console" for name in this_machine()))
+    return lines
+
+
+def public_url_warnings(public_url: str, configured: bool, real_zalo: bool) -> List[str]:
+    """What an operator must know when citizens' links point at this machine."""
+    if not is_localhost(public_url):
+        return []
+    why = "PUBLIC_URL is not set" if not configured else f"PUBLIC_URL is {public_url}, this machine"
+    lines = [
+        f"WARNING: {why}: form links, procedure QR codes (/hoi/ pages) and announcement images point at",
+        f"         {public_url}, this machine, which citizens' phones cannot open. Set PUBLIC_URL=https://<the",
+        "         address phones and Zalo reach the web server at> (README, Configuration); until then the console",
+        "         and python -m bot.qr.sheets refuse to print procedure QR sheets.",
+    ]
+    if real_zalo:
+        lines += [
+            f"WARNING: real Zalo credentials are configured (ZALO_APP_ID) but PUBLIC_URL is {public_url}:",
+            "         Zalo's servers cannot fetch form files or announcement images from it.",
+        ]
+    return lines
+
+
+def first_officer_hint(database_url: Optional[str]) -> str:
+    """The command creating the first officer account, with the valid unit ids (data/units.yml)."""
+    units = ", ".join(load_units().units)
+    return (f"first officer: .venv/bin/python -m bot.console.officers add USERNAME --unit <one of: {units}> "
+            "--role commander" + (f"  (with DATABASE_URL={database_url})" if database_url else ""))
+
+
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="scripts/run", description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, default=5005, help="Rasa server port (default 5005)")
@@ -411,7 +497,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # Ctrl-C, kill, terminal closed
         signal.signal(signum, on_signal)
     # the address citizens' apps reach the web server at (forms links)
-    public_url = os.environ.get("PUBLIC_URL", f"http://localhost:{args.web_port}").rstrip("/")
+    public_url = (os.environ.get("PUBLIC_URL") or f"http://localhost:{args.web_port}").rstrip("/")
     child_env = {
         **os.environ, "PUBLIC_URL": public_url, "FORMS_BASE_URL": f"{public_url}/forms", "DATABASE_URL": database_url,
         "RASA_URL": f"http://127.0.0.1:{args.port}", **internal,
@@ -490,7 +576,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 ],
             )
             wait_until_up(f"http://127.0.0.1:{args.port + i}/", server, timeout=300)
-        base = f"http://localhost:{args.port}"
+        base, web = url_at(args.host, args.port), url_at(args.public_host, args.web_port)
         lines = [
             "",
             "The assistant is running.",
@@ -500,19 +586,24 @@ def main(argv: Optional[List[str]] = None) -> int:
               if child_env.get(REST_SECRET) else [f"  REST channel:        off (set {REST_SECRET} to turn it on)"]),
             f"  Rasa HTTP API:       {base}/status  (JWT signed with {RASA_SECRET}: "
             "python -m bot.core.internal_auth prints the header)",
-            f"  Action server:       http://localhost:{args.actions_port}/health",
+            f"  Action server:       {url_at(args.host, args.actions_port)}/health",
             f"  Forms:               {public_url}/forms  (e.g. {public_url}/forms/CT01.docx)",
-            f"  Officer console:     http://localhost:{args.web_port}/console",
-            "      first officer: .venv/bin/python -m bot.console.officers add USERNAME --unit UNIT --role commander"
-            + (f"  (with DATABASE_URL={database_url})" if not os.environ.get("DATABASE_URL") else ""),
-            f"  Zalo webhook:        POST http://localhost:{args.intake_port}/webhooks/zalo/webhook  (intake server)",
-            *([f"  Zalo simulator:      http://localhost:{args.sim_port}  (chat as a citizen on Zalo)"] if simulated else []),
-            *[f"  Rasa replica {i + 1}: http://localhost:{args.port + i}  (console http://localhost:{args.web_port + i}/console)"
+            f"  Officer console:     {web}/console",
+            "      " + first_officer_hint(None if os.environ.get("DATABASE_URL") else database_url),
+            f"  Zalo webhook:        POST {url_at(args.public_host, args.intake_port)}/webhooks/zalo/webhook  "
+            "(intake server)",
+            *([f"  Zalo simulator:      {url_at(args.host, args.sim_port)}  (chat as a citizen on Zalo)"]
+              if simulated else []),
+            *[f"  Rasa replica {i + 1}: {url_at(args.host, args.port + i)}  "
+              f"(console {url_at(args.public_host, args.web_port + i)}/console)"
               for i in range(args.replicas) if args.replicas > 1],
+            *[("  Listening:           " if n == 0 else "                       ") + line
+              for n, line in enumerate(listening(args, simulated))],
             f"  Tracker store:       {shown(tracker_store_url) or 'SQLite ' + str(args.state_dir / 'tracker.db')}",
             *([f"  Lock store:          Redis {shown(redis_url)}"] if redis_url else []),
             f"  Project database:    {shown(database_url)}",
             f"  Model:               {model}",
+            *public_url_warnings(public_url, configured=bool(os.environ.get("PUBLIC_URL")), real_zalo=not simulated),
             "Press Ctrl-C to stop.",
             "",
         ]
@@ -520,6 +611,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         while not stopping:  # only Ctrl-C or SIGTERM stops the launcher now
             processes.revive()
             time.sleep(0.2)
+        print("Stopping every process...", flush=True)
+        processes.stop()
+        print("Stopped.", flush=True)
         return 0
     except RuntimeError as error:
         print(f"error: {error}", file=sys.stderr)

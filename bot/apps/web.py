@@ -15,6 +15,11 @@ published announcement's image to Zalo; GET /health.
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # run as a process: the dependencies imported below print no deprecation notices
+    from bot.core.dependency_warnings import silence
+
+    silence()
+
 import argparse
 import asyncio
 import importlib
@@ -26,6 +31,7 @@ from urllib.parse import quote
 from sanic import Sanic, response
 from sanic.request import Request
 
+from bot.apps.logs import project_logging
 from bot.console import PAGES
 from bot.console.access import Access
 from bot.console.announcements import create_announcements_public
@@ -75,7 +81,7 @@ def create_app() -> Sanic:
         for page in pages:
             for job in getattr(page.ctx, "jobs", []):
                 await job(app, loop)
-        app.add_task(purge_forever())
+        app.add_task(purge_forever(), name="privacy purge")  # named: Sanic cancels and awaits it when it stops
 
     async def purge_forever() -> None:
         """Personal data past its retention is deleted (data/privacy.yml), now and every few hours."""
@@ -127,12 +133,7 @@ def main() -> None:
     parser.add_argument("--host", default="0.0.0.0")
     parser.add_argument("--port", type=int, default=5080)
     args = parser.parse_args()
-    handler = logging.StreamHandler()  # the project's own messages, once (Sanic configures its loggers itself)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    project = logging.getLogger("bot")
-    project.addHandler(handler)
-    project.setLevel(logging.INFO)
-    project.propagate = False
+    project_logging("bot")
     create_app().run(host=args.host, port=args.port, access_log=False, motd=False)
 
 

@@ -42,7 +42,8 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
 
     async def supervise(app, loop) -> None:
         app.add_task(handoffs.supervise(previews, describe=lambda event: labels.citizen_preview(event, kb),
-                                        name=labels.citizen_name))
+                                        name=labels.citizen_name),
+                     name="handoff supervisor")  # named: Sanic cancels and awaits it when it stops
 
     console.ctx.jobs = [supervise]
     units = access.units

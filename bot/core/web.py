@@ -3,10 +3,12 @@ web server, map links of shared locations, and Vietnam's clock."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from datetime import timedelta, timezone
 from typing import Mapping, Optional
+from urllib.parse import urlsplit
 
 DEFAULT_PUBLIC_URL = "http://localhost:5080"  # the web server of `scripts/run` on this machine
 VIETNAM = timezone(timedelta(hours=7))  # no daylight saving time
@@ -36,3 +38,16 @@ def web_link(url: object) -> Optional[str]:
 def public_url(env: Mapping[str, str] = os.environ) -> str:
     """Where Zalo and citizens' phones reach the web server (PUBLIC_URL)."""
     return (env.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/")
+
+
+def is_localhost(url: str) -> bool:
+    """Whether ``url`` points at the machine that opens it (localhost, 127.x,
+    ::1, 0.0.0.0): a link citizens' phones and Zalo's servers cannot follow."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified

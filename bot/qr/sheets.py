@@ -9,6 +9,10 @@ answer and a button to continue on Zalo.
     .venv/bin/python -m bot.qr.sheets --unit phuong-tay-thanh [--procedure residence.temporary_registration]
     .venv/bin/python -m bot.qr.sheets --all --out-dir qr-sheets
 
+A procedure sheet is refused while PUBLIC_URL is localhost (unset): its code
+would open this machine, which no citizen's phone reaches
+(``--allow-localhost``: print it anyway, to try things out).
+
 The OA of a unit is the one configured for it (ZALO_OA_ID / ZALO_UNIT, or
 ZALO_ACCOUNTS_FILE; see bot/zalo/accounts.py), else the one of its nearest
 ancestor unit, else the first one.
@@ -29,7 +33,7 @@ import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.core.units import Unit, Units, load_units
-from bot.core.web import public_url
+from bot.core.web import is_localhost, public_url
 from bot.knowledge.store import KnowledgeBase
 from bot.knowledge.validate import load_checked
 from bot.zalo.accounts import ANY_OA, Account, ConfigurationError, Registry
@@ -48,6 +52,16 @@ RED, NAVY, INK, GREY = (165, 14, 14), (31, 58, 95), (17, 24, 39), (71, 84, 103)
 
 class NoOfficialAccount(Exception):
     """No Zalo Official Account is configured: there is nothing for a QR code to open."""
+
+
+class LocalhostLink(Exception):
+    """A procedure sheet's code would open our web server at localhost (PUBLIC_URL
+    unset): printed, it would open nothing on a citizen's phone."""
+
+    def __init__(self, link: str) -> None:
+        super().__init__(f"the code would open {link}, on this machine, which citizens' phones cannot reach: "
+                         "set PUBLIC_URL=https://<the address phones reach the web server at> (README, Configuration)")
+        self.link = link
 
 
 def landing_url(procedure_id: str, unit_id: str, env: Mapping[str, str] = os.environ) -> str:
@@ -170,8 +184,9 @@ def _lines(blocks: List[Block], scale: float, width: int):
 
 
 def sheet(unit_id: str, procedure_id: Optional[str] = None, *, kb: Optional[KnowledgeBase] = None,
-          env: Mapping[str, str] = os.environ) -> Image.Image:
-    """The A4 sheet (1240×1754 px, 150 dpi) of a unit, or of one of its procedures."""
+          env: Mapping[str, str] = os.environ, allow_localhost: bool = False) -> Image.Image:
+    """The A4 sheet (1240×1754 px, 150 dpi) of a unit, or of one of its procedures.
+    A procedure sheet whose link is localhost raises LocalhostLink unless ``allow_localhost``."""
     kb = kb or _knowledge_base()
     units = load_units()
     unit = _check(unit_id, procedure_id, kb, units)
@@ -183,6 +198,8 @@ def sheet(unit_id: str, procedure_id: Optional[str] = None, *, kb: Optional[Know
     else:
         name = kb.procedures[procedure_id].name
         link = landing_url(procedure_id, unit_id, env)
+        if is_localhost(link) and not allow_localhost:
+            raise LocalhostLink(link)
         subtitle = f"Hướng dẫn thủ tục: {name}"
         instruction = f"Quét mã để xem hướng dẫn thủ tục {name} và hỏi tiếp trên Zalo"
     parent = units.units.get(unit.parent or "")
@@ -275,6 +292,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--format", choices=("png", "pdf"), help="default: from --out's extension, else pdf")
     parser.add_argument("--out", type=Path, help="file to write (default qr-<unit>[-<procedure>].<format>)")
     parser.add_argument("--out-dir", type=Path, default=Path("."), help="folder for --all (default: here)")
+    parser.add_argument("--allow-localhost", action="store_true",
+                        help="print a procedure sheet even though PUBLIC_URL is localhost (only to try things out: "
+                             "its code opens nothing on a citizen's phone)")
     args = parser.parse_args(argv)
 
     fmt = args.format
@@ -304,16 +324,24 @@ def main(argv: Optional[List[str]] = None) -> int:
         jobs = [
             (args.out_dir / filename(u, args.procedure, fmt) if args.all
              else args.out or Path(filename(u, args.procedure, fmt)),
-             make(u, args.procedure, kb=kb), link_for(u, args.procedure, kb=kb))
+             make(u, args.procedure, kb=kb, allow_localhost=args.allow_localhost),
+             link_for(u, args.procedure, kb=kb))
             for u in unit_ids
         ]
     except NoOfficialAccount as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except LocalhostLink as error:
+        print(f"error: not printed: {error}, or pass --allow-localhost to print it anyway (only to try things out)",
+              file=sys.stderr)
+        return 2
     for out, content, link in jobs:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(content)
         print(f"{out}\t{link}")
+        if is_localhost(link):  # only with --allow-localhost
+            print(f"warning: {out} opens {link}, on this machine: only to try things out, do not post it",
+                  file=sys.stderr)
     return 0
 
 

@@ -4,7 +4,11 @@ takes the same arguments as ``rasa``."""
 
 import sys
 
-from bot.server import settings
+from bot.core.dependency_warnings import silence
+
+silence()  # before Rasa and its dependencies are imported: they print no deprecation notices
+
+from bot.server import settings  # noqa: E402
 
 if __name__ == "__main__":
     settings.configure()

@@ -10,6 +10,7 @@
   function sheetUrl(format) {
     const q = new URLSearchParams({ unit: $("qr-unit").value, format });
     if ($("qr-procedure").value) q.set("procedure", $("qr-procedure").value);
+    if ($("qr-allow-localhost").checked) q.set("allow_localhost", "1");
     return "/console/api/qr?" + q.toString();
   }
 
@@ -75,11 +76,14 @@
       procSel.append(group);
     }
     unitSel.disabled = procSel.disabled = false;
+    // the server says whether its public address is localhost: printed procedure codes would open nothing
+    $("qr-localhost").hidden = $("qr-allow-field").hidden = !options.public_url_is_localhost;
   }
 
   async function start() {
     $("qr-unit").addEventListener("change", preview);
     $("qr-procedure").addEventListener("change", preview);
+    $("qr-allow-localhost").addEventListener("change", preview);
     try {
       await window.ConsoleCore.signIn();
       fill(await api("GET", "/console/api/qr/options"));
