@@ -73,8 +73,9 @@ def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[
     if aspect is None and slots["procedure"] is None and slots["aspect"]:
         aspect = slots["aspect"]  # the question asked before we knew the procedure
     if aspect:
-        send(dispatcher, answers.render_aspect(kb, config, procedure, aspect, also=decision.also,
-                                               text=latest.get("text") or ""))
+        asked = decision.aspects if aspect in decision.aspects else [aspect]
+        send(dispatcher, answers.render_aspects(kb, config, procedure, asked, also=decision.also,
+                                                text=latest.get("text") or ""))
     else:
         send(dispatcher, answers.render_overview(kb, config, procedure, also=decision.also,
                                                  text=latest.get("text") or ""))

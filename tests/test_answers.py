@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.core.split_text import split_text
-from bot.knowledge.answers import AnswerConfig, render_aspect, render_candidates, render_overview, resolve
+from bot.knowledge.answers import (AnswerConfig, render_aspect, render_aspects, render_candidates, render_overview,
+                                   resolve)
 from bot.knowledge.validate import load_checked
 
 
@@ -226,7 +229,7 @@ def test_an_unverified_point_tells_the_citizen_where_to_check_again_with_a_link(
     assert "kiểm tra lại tại Cổng dịch vụ công Bộ Công an (https://dichvucong.bocongan.gov.vn)" in fee
     assert "hoặc hỏi cán bộ" in fee
     overview = "\n".join(r.text for r in render_overview(kb, config, reissue))
-    assert "https://dichvucong.bocongan.gov.vn" in overview and "hỏi cán bộ" in overview
+    assert "kiểm tra lại tại Cổng dịch vụ công Bộ Công an (https://dichvucong.bocongan.gov.vn)" in overview
     crime = kb.procedures["security.crime_report"]  # no portal of its own: the national one
     time = "\n".join(r.text for r in render_aspect(kb, config, crime, "processing_time"))
     assert "kiểm tra lại tại Cổng dịch vụ công quốc gia (https://dichvucong.gov.vn)" in time
@@ -261,6 +264,10 @@ def test_a_fee_with_cases_and_no_case_named_lists_every_case(kb, config):
         assert "Ô tô" in fee and "Xe máy" in fee and "Xe khác" in fee and "14.000.000" in fee
     overview = "\n".join(r.text for r in render_overview(kb, config, p, text="đăng ký xe máy mới mua"))
     assert "Xe máy" in overview and "14.000.000" not in overview
+    # the first answer names no case: too long for it, one tap away
+    replies = render_overview(kb, config, p, text="đăng ký xe lần đầu")
+    assert "14.000.000" not in replies[0].text and 'tùy loại xe và nơi đăng ký; bấm "Lệ phí"' in replies[0].text
+    assert {"title": "Lệ phí", "payload": "/ask_fee"} in replies[-1].buttons
 
 
 def test_a_form_is_sent_once_as_its_file_with_one_line_saying_what_it_is(kb, config):
@@ -276,3 +283,104 @@ def test_a_form_is_sent_once_as_its_file_with_one_line_saying_what_it_is(kb, con
     assert len([r for r in several if r.text]) == 1
     none = render_aspect(kb, config, kb.procedures["security.crime_report"], "forms")
     assert len(none) == 1 and "không có biểu mẫu" in none[0].text and not none[0].custom
+
+
+# The first answer on a phone (Zalo, 390x844): one bubble of a few short lines.
+# Measured with `.venv/bin/python -m devtools.answer_lengths`.
+FIRST_ANSWER_MAX_LINES = 14
+FIRST_ANSWER_MAX_WORDS = 200
+
+
+def words(text):
+    return [w for w in text.split() if any(c.isalnum() for c in w)]
+
+
+def test_every_first_answer_is_one_short_bubble_with_the_details_one_tap_away(kb, config):
+    for p in kb.procedures.values():
+        replies = render_overview(kb, config, p)
+        assert len(replies) == 1, p.id
+        text, buttons = replies[0].text, replies[0].buttons
+        assert len(text.splitlines()) <= FIRST_ANSWER_MAX_LINES, (p.id, text)
+        assert len(words(text)) <= FIRST_ANSWER_MAX_WORDS, (p.id, text)
+        assert "/ask_documents" in [b["payload"] for b in buttons] and len(buttons) <= 5, p.id
+        if p.id in config.brief_overviews:
+            continue  # the tip-off: what to do now, not papers
+        assert text.splitlines()[0] == p.name and p.name.upper() not in text, p.id  # the title not in capitals
+        for d in p.documents:  # no condition in brackets after a document
+            assert not d["when"] or f"({d['when']})" not in text, (p.id, d)
+        assert not re.search(r"\.\s*\([^()]*\.\)", text), (p.id, text)
+        assert p.where["office"].split(". ")[0] in text, p.id
+        if p.where.get("note"):  # how to file is said once; the rest under "Nơi nộp"
+            assert p.where["note"] not in text and "/ask_where" in [b["payload"] for b in buttons], p.id
+        assert "Lệ phí: " in text and "Thời gian: " in text, p.id
+
+
+def test_the_first_answer_says_what_to_bring_where_how_long_how_much(kb, config):
+    text = render_overview(kb, config, kb.procedures["residence.permanent_registration"])[0].text
+    assert text.splitlines() == [
+        "Đăng ký thường trú",
+        "Hồ sơ: Tờ khai thay đổi thông tin cư trú (mẫu CT01).",
+        'Trường hợp khác cần thêm giấy tờ: bấm "Hồ sơ".',
+        "Nơi nộp: Công an cấp xã (xã, phường, đặc khu) nơi có chỗ ở bạn đăng ký thường trú.",
+        "Cách nộp: trực tiếp, Cổng dịch vụ công, ứng dụng VNeID hoặc bưu chính.",
+        "Lệ phí: 20.000 đồng nếu nộp trực tiếp hoặc qua bưu chính; 10.000 đồng nếu nộp trực tuyến.",
+        "Thời gian: 07 ngày làm việc.",
+    ]
+
+
+def test_proper_names_are_spelled_properly_in_every_answer(kb, config):
+    for p in kb.procedures.values():
+        for text in every_answer_text(kb, config, p):
+            assert set(re.findall(r"(?i)vneid", text)) <= {"VNeID"}, (p.id, text)
+            assert not re.search(r"cổng dịch vụ công|(?<!\w)bộ công an", text), (p.id, text)
+
+
+def test_the_documents_answer_groups_documents_by_case(kb, config):
+    p = kb.procedures["residence.permanent_registration"]
+    text = render_aspect(kb, config, p, "documents")[0].text
+    assert "Mọi trường hợp:\n• Tờ khai thay đổi thông tin cư trú (mẫu CT01).\n\n" in text
+    assert "Nếu ở nhà thuê, mượn, ở nhờ:\n• Hợp đồng hoặc văn bản cho thuê" in text
+    assert "Nếu người Việt Nam định cư ở nước ngoài:\n• Tờ khai mẫu CT02 thay cho mẫu CT01." in text
+    assert "(Ở nhà thuê" not in text
+    # a case that reads as a heading stays as it is; one heading per case
+    transfer = render_aspect(kb, config, kb.procedures["vehicle.ownership_transfer"], "documents")[0].text
+    assert transfer.count("Bước 1, người bán (chủ xe cũ):") == 1 and transfer.count("Bước 2, người mua") == 1
+    assert "Mọi trường hợp" not in transfer  # every document is of one step
+    for p in kb.procedures.values():
+        text = "\n".join(r.text for r in render_aspect(kb, config, p, "documents"))
+        for d in p.documents:
+            assert d["item"] in text and f"({d['when']})" not in text, (p.id, d)
+
+
+@pytest.mark.parametrize("message, intent, aspects", [
+    ("đăng ký thường trú cần giấy tờ gì, lệ phí bao nhiêu, làm ở đâu", "residence.permanent_registration",
+     ["documents", "fee", "where"]),
+    ("đăng ký thường trú cần điều kiện gì và làm ở đâu", "residence.permanent_registration", ["conditions", "where"]),
+    ("đăng ký thường trú làm ở đâu, cần điều kiện gì", "ask_where", ["where", "conditions"]),
+    ("nộp hồ sơ đăng ký thường trú ở đâu", "residence.permanent_registration", ["where"]),  # "hồ sơ" is filed
+])
+def test_a_message_asking_several_parts_is_answered_for_each(kb, config, message, intent, aspects):
+    decision = resolve(kb, config, intent, rank(intent), message, {})
+    assert (decision.procedure, decision.aspects) == ("residence.permanent_registration", aspects)
+    p = kb.procedures[decision.procedure]
+    replies = render_aspects(kb, config, p, decision.aspects, text=message)
+    assert len(replies) == (1 if "conditions" not in aspects else 2)  # one message, if the parts fit in it
+    text, payloads = "\n".join(r.text for r in replies), [b["payload"] for b in replies[-1].buttons]
+    assert p.where["office"] in text  # where
+    if "fee" in aspects:
+        assert "20.000 đồng" in text and "/ask_fee" not in payloads
+    if "documents" in aspects or "conditions" in aspects:
+        assert "Mọi trường hợp:" in text and "Nếu ở nhà thuê, mượn, ở nhờ:" in text and "/ask_documents" not in payloads
+    if "conditions" in aspects:  # who must register: the purpose, then the documents case by case
+        assert "Ai cần làm và hồ sơ theo từng trường hợp:\n" + p.purpose in text
+    if len(aspects) > 1:
+        assert "/ask_forms" in payloads and "/ask_where" not in payloads  # the others, as buttons
+
+
+def test_a_follow_up_asking_two_parts_answers_both_for_the_current_procedure(kb, config):
+    decision = resolve(kb, config, "ask_fee", rank("ask_fee"), "lệ phí bao nhiêu, mất mấy ngày",
+                       {"procedure": "residence.temporary_registration"})
+    assert (decision.procedure, decision.aspect, decision.aspects) == (
+        "residence.temporary_registration", "fee", ["fee", "processing_time"])
+    text = render_aspects(kb, config, kb.procedures[decision.procedure], decision.aspects)[0].text
+    assert "15.000 đồng" in text and "03 ngày làm việc" in text

@@ -46,15 +46,17 @@ def payloads(replies):
     return [b["payload"] for r in replies for b in r.get("buttons", [])]
 
 
-def test_procedure_question_gets_the_full_answer_with_follow_up_buttons(chat, kb):
+def test_procedure_question_gets_a_short_answer_with_the_details_as_buttons(chat, kb):
     replies = chat("cho em hỏi thủ tục đăng ký tạm trú với ạ")
+    assert len(replies) == 1  # one bubble
     answer = text_of(replies)
     procedure = kb.procedures["residence.temporary_registration"]
-    assert procedure.name.upper() in answer
-    assert procedure.documents[0]["item"] in answer
-    assert "CT01" in answer and procedure.processing_time in answer
-    assert "Luật Cư trú" in answer
-    assert "/ask_fee" in payloads(replies) and len(replies[-1]["buttons"]) <= 5
+    assert answer.startswith(procedure.name + "\n") and procedure.name.upper() not in answer
+    assert "Tờ khai thay đổi thông tin cư trú (mẫu CT01)" in answer and "Thời gian: 03 ngày làm việc." in answer
+    assert "15.000 đồng" in answer and procedure.where["office"] in answer
+    assert "Luật Cư trú" not in answer  # the legal basis is one tap away
+    assert {"/ask_documents", "/ask_fee", "/ask_legal_basis"} <= set(payloads(replies))
+    assert len(replies[-1]["buttons"]) <= 5
     assert chat.slot("procedure") == "residence.temporary_registration"
 
 
@@ -102,7 +104,7 @@ def test_ambiguous_question_is_answered_with_a_question_and_buttons(chat, kb):
     assert payloads(replies) == [f"/{o.procedure}" for o in kb.topics["id_card"].options]
     assert chat.slot("procedure") is None
     answer = text_of(chat("/id_card.reissue"))  # the citizen taps "Bị mất thẻ"
-    assert kb.procedures["id_card.reissue"].name.upper() in answer
+    assert answer.startswith(kb.procedures["id_card.reissue"].name + "\n")
     assert chat.slot("procedure") == "id_card.reissue"
 
 
@@ -119,6 +121,18 @@ def test_follow_up_naming_a_topic_asks_the_case_then_answers_that_aspect(chat, k
     assert answer.startswith("Hồ sơ cần chuẩn bị")
     assert kb.procedures["id_card.renewal"].documents[0]["item"] in answer
     assert chat.slot("procedure") == "id_card.renewal"
+
+
+def test_a_question_about_several_parts_is_answered_for_each(chat, kb):
+    procedure = kb.procedures["residence.permanent_registration"]
+    replies = chat("đăng ký thường trú cần điều kiện gì và làm ở đâu")
+    answer = text_of(replies)
+    assert procedure.purpose in answer and "Nếu ở nhà thuê, mượn, ở nhờ:" in answer  # who, and what for each case
+    assert procedure.where["office"] in answer
+    assert "/ask_fee" in payloads(replies) and "/ask_where" not in payloads(replies)
+    answer = text_of(chat("dang ky tam tru can giay to gi, le phi bao nhieu, lam o dau"))
+    assert "Tờ khai thay đổi thông tin cư trú (mẫu CT01)" in answer and "15.000 đồng" in answer
+    assert kb.procedures["residence.temporary_registration"].where["office"] in answer
 
 
 def test_follow_up_before_any_procedure_asks_which_then_answers_it(chat):

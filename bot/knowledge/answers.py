@@ -56,6 +56,10 @@ class AnswerConfig:
     procedure_buttons: Dict[str, List[Dict[str, str]]] = field(default_factory=dict)
     brief_overviews: Dict[str, str] = field(default_factory=dict)
     brief_buttons: List[str] = field(default_factory=list)
+    overview: Dict[str, str] = field(default_factory=dict)
+    documents_for_all: str = ""
+    documents_if: str = "{case}"
+    documents_case_words: List[str] = field(default_factory=list)
     referrals: Referrals = field(default_factory=lambda: Referrals("", []))
     abbreviations: Dict[str, str] = field(default_factory=dict)  # key as written ("đk") -> its one meaning
 
@@ -91,7 +95,7 @@ class AnswerConfig:
 
     def aspect_of_intent(self, intent: Optional[str]) -> Optional[str]:
         for name, aspect in self.aspects.items():
-            if aspect["intent"] == intent:
+            if intent and aspect.get("intent") == intent:
                 return name
         return None
 
@@ -125,7 +129,8 @@ def named_procedure(kb: KnowledgeBase, text: str) -> Tuple[Optional[str], str]:
 @dataclass
 class Decision:
     procedure: Optional[str] = None
-    aspect: Optional[str] = None
+    aspect: Optional[str] = None  # the part asked about (the one most clearly asked, when several)
+    aspects: List[str] = field(default_factory=list)  # every part asked about, in the message's order
     topic: Optional[Topic] = None  # ask which procedure of this topic
     candidates: List[str] = field(default_factory=list)  # ask which of these procedures
     also: Optional[str] = None  # another procedure the same message asks about: offered as a button
@@ -140,15 +145,19 @@ _QUESTION_WORDS = ["?", "không", "ko", "k", "chưa", "gì", "j", "nào", "sao",
                    "thế nào", "như thế nào", "ra sao", "được không", "cho hỏi", "xin hỏi", "làm sao", "có phải"]
 
 
+def asking_spans(text: str) -> List[Tuple[int, int]]:
+    """The sentences of a message that ask something (a question word or
+    mark), else its last sentence (in the canonical text's coordinates)."""
+    message = canonical(text)
+    sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(message) if m.group(0).strip()]
+    asking = [s for s in sentences if "?" in message[s[0]:s[1]] or find_phrase(message[s[0]:s[1]], _QUESTION_WORDS)]
+    return asking or sentences[-1:]
+
+
 def question_span(text: str) -> Tuple[int, int]:
     """Where the question is in a message that tells a story first: the last
     sentence with a question word (or mark), else the last sentence."""
-    message = canonical(text)
-    sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(message) if m.group(0).strip()]
-    if not sentences:
-        return 0, len(message)
-    asking = [s for s in sentences if "?" in message[s[0]:s[1]] or find_phrase(message[s[0]:s[1]], _QUESTION_WORDS)]
-    return (asking or sentences)[-1]
+    return (asking_spans(text) or [(0, len(canonical(text)))])[-1]
 
 
 def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[str, float],
@@ -213,7 +222,8 @@ def resolve(
     out_of_scope = confidence.get("out_of_scope", 0.0)
 
     def answer(procedure: str) -> Decision:
-        return Decision(procedure=procedure, aspect=aspect_of(config, kb, text, procedure, aspect_intent, slots),
+        aspect, aspects = aspects_of(config, kb, text, aspect_intent, slots)
+        return Decision(procedure=procedure, aspect=aspect, aspects=aspects,
                         also=next((n for n in named_ids if n != procedure), None))
 
     if open_topic is not None:
@@ -317,19 +327,30 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
     return referral, overrides
 
 
-def aspect_of(config: AnswerConfig, kb: KnowledgeBase, text: str, procedure: str,
-              aspect_intent: Optional[str], slots: Dict[str, Any]) -> Optional[str]:
-    """The part of the procedure asked about: the follow-up intent, or its
-    words inside the question (not inside the procedure's name)."""
-    if aspect_intent:
-        return aspect_intent
+def aspects_of(config: AnswerConfig, kb: KnowledgeBase, text: str, aspect_intent: Optional[str],
+               slots: Dict[str, Any]) -> Tuple[Optional[str], List[str]]:
+    """The part of the procedure asked about most clearly (the follow-up
+    intent, or the longest aspect phrase outside the procedure's name), and
+    every part asked about in the order asked: that one and the aspects whose
+    phrases are in the message's questions ("giấy tờ gì, lệ phí bao nhiêu,
+    làm ở đâu"). A phrase inside a longer one ("hồ sơ" in "nộp hồ sơ ở đâu")
+    does not count."""
     _, rest = named_procedure(kb, text)
-    found = find_phrase(rest, [p for a in config.aspects.values() for p in a["phrases"]])
-    if found:
-        return next(n for n, a in config.aspects.items() if found[2] in a["phrases"])
-    if slots.get("aspect") and find_phrase(text, config.ellipsis_phrases):
-        return slots["aspect"]
-    return None
+    owner = {p: n for n, a in config.aspects.items() for p in a["phrases"]}
+    found = sorted(find_phrases(rest, list(owner)), key=lambda f: (f[0] - f[1], f[0]))
+    chosen: List[Tuple[int, int, str]] = []
+    for start, end, phrase in found:
+        if all(end <= s or start >= e for s, e, _ in chosen):
+            chosen.append((start, end, phrase))
+    first = aspect_intent or (owner[chosen[0][2]] if chosen else None)
+    if first is None:
+        if slots.get("aspect") and find_phrase(text, config.ellipsis_phrases):
+            return slots["aspect"], [slots["aspect"]]
+        return None, []
+    spans = asking_spans(rest)
+    asked = [owner[p] for s, e, p in sorted(chosen, key=lambda f: f[0])
+             if any(a <= s and e <= b for a, b in spans)]
+    return first, list(dict.fromkeys(asked if first in asked else [first] + asked))
 
 
 # ---------------------------------------------------------------- rendering
@@ -350,8 +371,74 @@ def _bullets(lines: Iterable[str]) -> str:
     return "\n".join(f"• {line}" for line in lines)
 
 
-def documents_text(p: Procedure) -> str:
-    return _bullets(f"{d['item']}" + (f" ({d['when']})" if d["when"] else "") for d in p.documents)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\w)")
+
+
+def first_sentence(text: str) -> str:
+    """The text up to the end of its first sentence: a full stop before a
+    capital letter or a figure ("TP. Hồ Chí Minh" aside, the sentences of
+    data/procedures end so)."""
+    for end in _SENTENCE_END.finditer(text):
+        following = text[end.end()]
+        if (following.isupper() or following.isdigit()) and not text[:end.start()].endswith(("TP.", "Tp.")):
+            return text[:end.start()]
+    return text
+
+
+CASES_SHOWN_CHARS = 120  # the first answer names the cases of the documents up to this length
+_LONG_BRACKET = re.compile(r"\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)")
+_SHORT_BRACKET_WORDS = 4
+
+
+def short_item(item: str) -> str:
+    """A document as the first answer lists it: its first sentence without
+    explanations, i.e. without brackets of more than a few words ("(khoản 2
+    Điều 5 Nghị định ...)", but "(mẫu CT01)" stays), and up to a colon or the
+    comma after a bracket ("Giấy khai đăng ký xe (mẫu ĐKX10), kê khai ...")."""
+    text = _LONG_BRACKET.sub(lambda m: m.group(0) if len(m.group(1).split()) <= _SHORT_BRACKET_WORDS else "",
+                             first_sentence(item))
+    text = re.split(r"[:;]\s|(?<=\)),\s", text, maxsplit=1)[0]
+    return text.rstrip(" .;,")
+
+
+def short_lead(text: str) -> str:
+    """The first sentence of a text, unless it is one case of several ("Công
+    an cấp xã: cơ sở lưu trú dưới 10 phòng. Phòng PC06: ...", "Thu hồi: ...")
+    whose others the first answer cannot leave out."""
+    lead = first_sentence(text)
+    return text if re.match(r"[^:]{1,40}:\s", lead) else lead
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def case_heading(config: AnswerConfig, when: str) -> str:
+    """A document's case as a heading: "Nếu người chưa thành niên"; a case
+    that already reads as one ("Khi ...", "Bước 1, ...") as it is."""
+    case = when.rstrip(" .")
+    if any(fold(case.lower()).startswith(fold(w) + " ") for w in config.documents_case_words):
+        return case
+    return config.documents_if.format(case=_lower_first(case))
+
+
+def document_groups(p: Procedure) -> List[Tuple[str, List[str]]]:
+    """The documents by the case they apply to (``when``): those for every
+    case first (case ""), then each case in the order of the file."""
+    groups: Dict[str, List[str]] = {}
+    for d in p.documents:
+        groups.setdefault(d["when"], []).append(d["item"])
+    return sorted(groups.items(), key=lambda g: g[0] != "")
+
+
+def documents_text(config: AnswerConfig, p: Procedure) -> str:
+    """The documents, grouped: "Mọi trường hợp:" then "Nếu <case>:", each with
+    its bullets (no heading when no document depends on the case)."""
+    groups = document_groups(p)
+    if [w for w, _ in groups] == [""]:
+        return _bullets(groups[0][1])
+    return "\n\n".join(f"{case_heading(config, w) if w else config.documents_for_all}:\n{_bullets(items)}"
+                       for w, items in groups)
 
 
 def forms_text(kb: KnowledgeBase, p: Procedure) -> str:
@@ -360,14 +447,18 @@ def forms_text(kb: KnowledgeBase, p: Procedure) -> str:
     return _bullets(f"{kb.forms[c].label} – {kb.forms[c].title}: {form_url(c)}" for c in p.forms)
 
 
-def where_text(p: Procedure) -> str:
-    channels = ", ".join(CHANNELS[c].lower() for c in p.where.get("channels") or [] if c in CHANNELS)
-    text = p.where["office"]
-    if channels:
-        text += f"\nCách nộp: {channels}."
-    if p.where.get("note"):
-        text += f"\n{p.where['note']}"
-    return text
+def channels_text(config: AnswerConfig, p: Procedure) -> str:
+    """ "Cách nộp: trực tiếp, Cổng dịch vụ công hoặc ứng dụng VNeID."
+    ("" for a procedure that names no channel)."""
+    names = [CHANNELS[c] for c in p.where.get("channels") or [] if c in CHANNELS]
+    if not names:
+        return ""
+    joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {config.overview['or']} {names[-1]}"
+    return config.overview["how"].format(channels=joined)
+
+
+def where_text(config: AnswerConfig, p: Procedure) -> str:
+    return "\n".join(part for part in [p.where["office"], channels_text(config, p), p.where.get("note")] if part)
 
 
 def fee_cases(p: Procedure, text: str = "") -> List[FeeCase]:
@@ -376,16 +467,20 @@ def fee_cases(p: Procedure, text: str = "") -> List[FeeCase]:
     return [named] if named else p.fee_cases
 
 
-def fee_text(p: Procedure, text: str = "") -> str:
+def fee_amount(p: Procedure, text: str = "") -> str:
     """The fee; when it depends on the case (vehicle type, age, place), only the
     case the message names, else every case."""
     cases = fee_cases(p, text)
     if len(cases) == 1 and len(p.fee_cases) > 1:
-        text = f"{cases[0].case}: {cases[0].amount}"
-    elif cases:
-        text = p.fee.get("amount", "") + "\n" + _bullets(f"{c.case}: {c.amount}" for c in cases)
-    else:
-        text = p.fee.get("amount", "")
+        return f"{cases[0].case}: {cases[0].amount}"
+    if cases:
+        return p.fee.get("amount", "") + "\n" + _bullets(f"{c.case}: {c.amount}" for c in cases)
+    return p.fee.get("amount", "")
+
+
+def fee_text(p: Procedure, text: str = "") -> str:
+    """The fee (``fee_amount``), its exemptions and its note."""
+    text = fee_amount(p, text)
     if p.fee.get("exemptions"):
         text += f"\nMiễn, giảm: {p.fee['exemptions']}"
     if p.fee.get("note"):
@@ -402,31 +497,42 @@ def legal_text(p: Procedure) -> str:
     return _bullets(line(b) for b in p.legal_basis)
 
 
-def check_again_text(config: AnswerConfig, p: Procedure) -> str:
+def check_again_text(config: AnswerConfig, p: Procedure, short: bool = False) -> str:
     """What a citizen reads instead of an internal "not confirmed" note: where
-    to check again (the procedure's portal, else the national one), with a link."""
+    to check again (the procedure's portal, else the national one), with a
+    link; ``short``, the line of the first answer."""
     portal = p.portal or config.default_portal
-    return " ".join(config.check_again.format(portal=portal["name"], url=portal["url"]).split())
+    text = config.overview["check_again"] if short else config.check_again
+    return " ".join(text.format(portal=portal["name"], url=portal["url"]).split())
 
 
 def unverified(p: Procedure, aspect: str, text: str = "") -> bool:
     """Whether the answer about ``aspect`` (for the case the text names) has a
     point that is not confirmed."""
+    if aspect == "conditions":
+        return "purpose" in p.unverified or "documents" in p.unverified
     return aspect in p.unverified or (aspect == "fee" and any(c.unverified for c in fee_cases(p, text)))
+
+
+def aspect_body(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, aspect: str, text: str = "") -> str:
+    """The answer about one part of a procedure, without heading or check-again
+    line; ``text``, the citizen's message (expanded), picks the case of a fee."""
+    return {
+        "documents": lambda: documents_text(config, p),
+        "conditions": lambda: f"{p.purpose}\n\n{documents_text(config, p)}",
+        "forms": lambda: forms_text(kb, p),
+        "where": lambda: where_text(config, p),
+        "processing_time": lambda: p.processing_time,
+        "fee": lambda: fee_text(p, text),
+        "legal_basis": lambda: legal_text(p),
+    }[aspect]()
 
 
 def aspect_text(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, aspect: str, text: str = "") -> str:
     """The answer about one part of a procedure; ``text``, the citizen's message,
     picks the case of a fee that depends on it."""
     text = config.expand(text)
-    body = {
-        "documents": lambda: documents_text(p),
-        "forms": lambda: forms_text(kb, p),
-        "where": lambda: where_text(p),
-        "processing_time": lambda: p.processing_time,
-        "fee": lambda: fee_text(p, text),
-        "legal_basis": lambda: legal_text(p),
-    }[aspect]()
+    body = aspect_body(kb, config, p, aspect, text)
     if unverified(p, aspect, text):
         body += f"\n{check_again_text(config, p)}"
     return f"{config.aspects[aspect]['title']} – {p.name}:\n{body}"
@@ -443,16 +549,21 @@ def short_title(kb: KnowledgeBase, procedure: str) -> str:
 
 
 def aspect_buttons(config: AnswerConfig, aspects: Iterable[str]) -> List[Dict[str, str]]:
-    return [{"title": config.aspects[a]["button"], "payload": f"/{config.aspects[a]['intent']}"} for a in aspects]
+    return [{"title": config.aspects[a]["button"], "payload": f"/{config.aspects[a]['intent']}"} for a in aspects
+            if config.aspects[a].get("intent")]
 
 
-def follow_up_buttons(config: AnswerConfig, skip: Optional[str] = None, procedure: Optional[str] = None,
+def follow_up_buttons(config: AnswerConfig, skip: Iterable[str] = (), procedure: Optional[str] = None,
                       also: Optional[Dict[str, str]] = None, aspects: Optional[List[str]] = None) -> List[Dict[str, str]]:
     """The other procedure the citizen also asked about, the procedure's own
-    buttons ("Gửi tin báo ngay"), then the follow-ups; at most 5."""
+    buttons ("Gửi tin báo ngay"), then the follow-ups but those in ``skip``
+    (already answered); at most 5."""
+    skip = [skip] if isinstance(skip, str) else list(skip)
+    if "conditions" in skip:
+        skip.append("documents")  # the conditions answer lists the documents by case
     buttons = [also] if also else []
     buttons += config.procedure_buttons.get(procedure or "", [])
-    buttons += aspect_buttons(config, [a for a in (aspects or config.follow_up_buttons) if a != skip])
+    buttons += aspect_buttons(config, [a for a in (aspects or config.follow_up_buttons) if a not in skip])
     return buttons[:5]
 
 
@@ -465,14 +576,17 @@ def form_attachments(kb: KnowledgeBase, p: Procedure) -> List[Reply]:
     ]
 
 
+def form_names(kb: KnowledgeBase, p: Procedure) -> str:
+    return "; ".join(f"{kb.forms[c].label} – {kb.forms[c].title}" for c in p.forms)
+
+
 def render_forms(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, also: Optional[str] = None) -> List[Reply]:
     """The forms, each sent once as its file, then one line naming them (with
     the follow-up buttons); a procedure without forms says so."""
     buttons = follow_up_buttons(config, skip="forms", procedure=p.id, also=also_button(kb, also))
     if not p.forms:
         return [Reply(aspect_text(kb, config, p, "forms"), buttons=buttons)]
-    names = "; ".join(f"{kb.forms[c].label} – {kb.forms[c].title}" for c in p.forms)
-    line = " ".join(config.forms_sent.format(procedure=p.name, forms=names).split())
+    line = " ".join(config.forms_sent.format(procedure=p.name, forms=form_names(kb, p)).split())
     return form_attachments(kb, p) + [Reply(line, buttons=buttons)]
 
 
@@ -480,25 +594,60 @@ def also_button(kb: KnowledgeBase, also: Optional[str]) -> Optional[Dict[str, st
     return {"title": short_title(kb, also), "payload": f"/{also}"} if also else None
 
 
+def overview_text(config: AnswerConfig, p: Procedure, text: str = "") -> Tuple[str, List[str]]:
+    """The first answer about a procedure, for a phone screen: its name, then
+    one short line each for what to bring (the documents every case needs),
+    where and how to file, how long and how much; and the aspects whose
+    details it leaves out (their buttons follow it). ``text``: the citizen's
+    message, expanded (it picks the case of a fee)."""
+    label = {a: config.aspects[a].get("button", "") for a in config.aspects}
+    lines, more = [p.name], ["documents"]
+    common = [d["item"] for d in p.documents if not d["when"]]
+    cases = list(dict.fromkeys(d["when"].rstrip(" .") for d in p.documents if d["when"]))
+    if common:
+        short = [short_item(item) for item in common]
+        lines += [f"{label['documents']}: {short[0]}."] if len(short) == 1 else [f"{label['documents']}:", _bullets(short)]
+        if cases:
+            lines.append(config.overview["more_documents"].format(button=label["documents"]))
+    elif cases:  # the cases named when they fit on a line or two
+        named = "; ".join(_lower_first(c) for c in cases)
+        lines.append(f"{label['documents']}: " + config.overview["documents_by_case"].format(
+            cases=f" ({named})" if len(named) <= CASES_SHOWN_CHARS else "", button=label["documents"]))
+    if p.forms:
+        more.append("forms")
+    office = short_lead(p.where["office"])
+    lines += [f"{label['where']}: {office}", channels_text(config, p)]
+    if p.where.get("note") or office != p.where["office"]:
+        more.append("where")
+    amount = fee_amount(p, text)
+    if len(fee_cases(p, text)) > 1:  # every case: too long for the first answer
+        amount = config.overview["fee_by_case"].format(amount=p.fee.get("amount", "").rstrip(" :."),
+                                                       button=label["fee"])
+    lines.append(f"{label['fee']}: {amount}")
+    if amount != fee_text(p, text):
+        more.append("fee")
+    # a case ("Nộp trực tiếp: ...") says which it is; the start of the count, in the details
+    time = first_sentence(p.processing_time).replace(f" {config.overview['time_counted_from']}", "")
+    lines.append(f"{label['processing_time']}: {time}")
+    if first_sentence(p.processing_time) != p.processing_time:
+        more.append("processing_time")
+    if p.legal_basis:
+        more.append("legal_basis")
+    if any(unverified(p, a, text) for a in ["documents", "where", "processing_time", "fee"]):
+        lines.append(check_again_text(config, p, short=True))
+    return "\n".join(line for line in lines if line), [a for a in config.follow_up_buttons if a in more]
+
+
 def render_overview(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, also: Optional[str] = None,
                     text: str = "") -> List[Reply]:
-    if p.id in config.brief_overviews:  # one short message; the details one button away
+    """The first answer: one short message, the details one button away."""
+    if p.id in config.brief_overviews:  # not about papers: what to do now
         return [Reply(" ".join(config.brief_overviews[p.id].split()),
                       buttons=follow_up_buttons(config, procedure=p.id, also=also_button(kb, also),
                                                 aspects=config.brief_buttons))]
-    sections = [
-        f"{p.name.upper()}\n{p.purpose}",
-        f"{config.aspects['documents']['title']}:\n{documents_text(p)}",
-        f"{config.aspects['forms']['title']}:\n{forms_text(kb, p)}",
-        f"{config.aspects['where']['title']}: {where_text(p)}",
-        f"{config.aspects['processing_time']['title']}: {p.processing_time}",
-        f"{config.aspects['fee']['title']}: {fee_text(p, config.expand(text))}",
-        f"{config.aspects['legal_basis']['title']}:\n{legal_text(p)}",
-    ]
-    if any(unverified(p, a, config.expand(text)) for a in ["purpose", *config.aspects]):
-        sections.append(check_again_text(config, p))
-    replies = [Reply(text) for text in split_text("\n\n".join(sections))]
-    replies[-1].buttons = follow_up_buttons(config, procedure=p.id, also=also_button(kb, also))
+    body, details = overview_text(config, p, config.expand(text))
+    replies = [Reply(piece) for piece in split_text(body)]
+    replies[-1].buttons = follow_up_buttons(config, procedure=p.id, also=also_button(kb, also), aspects=details)
     return replies
 
 
@@ -508,6 +657,27 @@ def render_aspect(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, aspect:
         return render_forms(kb, config, p, also)
     replies = [Reply(piece) for piece in split_text(aspect_text(kb, config, p, aspect, text))]
     replies[-1].buttons = follow_up_buttons(config, skip=aspect, procedure=p.id, also=also_button(kb, also))
+    return replies
+
+
+def render_aspects(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, aspects: List[str],
+                   also: Optional[str] = None, text: str = "") -> List[Reply]:
+    """The answer to a message asking several parts at once ("giấy tờ gì, lệ
+    phí bao nhiêu, làm ở đâu"): each part under its heading, in the order
+    asked, in as few messages as fit (the forms as files before them), then
+    the other parts as buttons."""
+    if len(aspects) == 1:
+        return render_aspect(kb, config, p, aspects[0], also, text)
+    text = config.expand(text)
+    sections = [p.name]
+    for aspect in aspects:
+        body = (form_names(kb, p) if aspect == "forms" and p.forms else aspect_body(kb, config, p, aspect, text))
+        sections.append(f"{config.aspects[aspect]['title']}:\n{body}")
+    if any(unverified(p, a, text) for a in aspects):
+        sections.append(check_again_text(config, p))
+    replies = form_attachments(kb, p) if "forms" in aspects else []
+    replies += [Reply(piece) for piece in split_text("\n\n".join(sections))]
+    replies[-1].buttons = follow_up_buttons(config, skip=aspects, procedure=p.id, also=also_button(kb, also))
     return replies
 
 

@@ -18,13 +18,16 @@ import yaml
 from bot.core.paths import DATA, ROOT
 from bot.nlu.text import find_phrase
 
+# How a citizen can file (a procedure's ``where.channels``), as written inside
+# the line "Cách nộp: trực tiếp, Cổng dịch vụ công, ứng dụng VNeID hoặc bưu
+# chính." (data/answers.yml overview): the one place these names are spelled.
 CHANNELS = {
-    "in_person": "Nộp trực tiếp",
+    "in_person": "trực tiếp",
     "online_portal": "Cổng dịch vụ công",
-    "vneid": "Ứng dụng VNeID",
-    "post": "Qua bưu chính",
-    "phone": "Qua điện thoại",
-    "email": "Qua thư điện tử",
+    "vneid": "ứng dụng VNeID",
+    "post": "bưu chính",
+    "phone": "điện thoại",
+    "email": "thư điện tử",
 }
 
 

@@ -86,9 +86,9 @@ def procedure_body(kb: KnowledgeBase, config: AnswerConfig, p: Procedure) -> str
     )
     parts = [
         f'<section><p class="text">{html.escape(p.purpose)}</p></section>',
-        _section(titles["documents"], documents_text(p)),
+        _section(titles["documents"], documents_text(config, p)),
         f'<section><h2>{html.escape(titles["forms"])}</h2><ul>{forms}</ul></section>' if forms else "",
-        _section(titles["where"], where_text(p)),
+        _section(titles["where"], where_text(config, p)),
         _section(titles["processing_time"], p.processing_time),
         _section(titles["fee"], fee_text(p)),
         f'<p class="note">{html.escape(check_again_text(config, p))}</p>' if p.unverified or any(c.unverified for c in p.fee_cases) else "",
