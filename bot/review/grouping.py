@@ -6,6 +6,7 @@ first and last seen, and shows a few of them."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any, Dict, List
 
 from bot.nlu.text import canonical, fold
@@ -16,6 +17,13 @@ _NOT_WORD = re.compile(r"[^\w\[\]]+")  # placeholders such as "[số điện tho
 def group_key(text: str) -> str:
     """The words of a message, folded: what makes two messages the same group."""
     return " ".join(_NOT_WORD.sub(" ", fold(canonical(text or ""))).split())[:512]
+
+
+def representative(rows: List[Dict[str, Any]]) -> str:
+    """The text that stands for a group (and becomes its example): the one
+    written most often, with diacritics before without when as often."""
+    counts = Counter(r["text"] for r in rows)
+    return max(counts, key=lambda t: (counts[t], sum(ord(ch) > 127 for ch in t)))
 
 
 def groups(rows: List[Dict[str, Any]], samples: int = 5) -> List[Dict[str, Any]]:
@@ -32,7 +40,7 @@ def groups(rows: List[Dict[str, Any]], samples: int = 5) -> List[Dict[str, Any]]
         agencies = [r["agency"] for r in members if r["agency"]]
         found.append({
             "key": key,
-            "text": members[-1]["text"],
+            "text": representative(members),
             "count": len(members),
             "units": sorted({r["unit"] for r in members}),
             "kinds": sorted({r["kind"] for r in members}),

@@ -7,7 +7,6 @@ log with who did it (subject ``unserved:<id>``, one entry per message)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional
 
@@ -16,6 +15,7 @@ from sqlalchemy.engine import Engine
 from bot.core.audit import AuditLog
 from bot.review import content
 from bot.review.content import Unknown
+from bot.review.grouping import representative
 from bot.review.store import UnservedStore
 
 
@@ -34,13 +34,6 @@ class ReviewQueue:
             raise Unknown("Không tìm thấy câu hỏi này, hoặc câu hỏi đã được xử lý.")
         return rows
 
-    @staticmethod
-    def example_of(rows: List[Dict[str, Any]]) -> str:
-        """The text a group becomes as an example: the one written most often
-        (with diacritics before without, when as often)."""
-        counts = Counter(r["text"] for r in rows)
-        return max(counts, key=lambda t: (counts[t], sum(ord(ch) > 127 for ch in t)))
-
     def _close(self, rows, status: str, actor: str, resolution: Optional[str], action: str,
                detail: Dict[str, Any]) -> List[int]:
         closed = self.store.resolve([r["id"] for r in rows], status, actor, resolution)
@@ -53,7 +46,7 @@ class ReviewQueue:
         """The messages belong to ``procedure``: one new example in its file
         (``text``, or the group's text), the messages closed."""
         rows = self.open_rows(ids, units)
-        example = " ".join((text or self.example_of(rows)).split())
+        example = " ".join((text or representative(rows)).split())
         path = content.add_procedure_example(procedure, example, self.data_dir)
         closed = self._close(rows, "assigned", actor, procedure, "review_assigned",
                              {"procedure": procedure, "example": example})
@@ -64,7 +57,7 @@ class ReviewQueue:
         """The messages are another agency's matter: a new example of it in
         data/referrals.yml, the messages closed."""
         rows = self.open_rows(ids, units)
-        example = " ".join((text or self.example_of(rows)).split())
+        example = " ".join((text or representative(rows)).split())
         path = content.add_referral_example(agency, example, self.data_dir)
         closed = self._close(rows, "out_of_scope", actor, agency, "review_out_of_scope",
                              {"agency": agency, "example": example})
