@@ -124,7 +124,7 @@ def _append_item(lines: List[str], key_line: int, text: str) -> List[str]:
 
 
 def _examples_line(lines: List[str], indent: int, start: int = 0, end: Optional[int] = None) -> Optional[int]:
-    pattern = re.compile(r"^" + " " * indent + r"examples:")
+    pattern = re.compile(r"^" + " " * indent + r"examples:(\s|$)")
     return next((i for i in range(start, len(lines) if end is None else end) if pattern.match(lines[i])), None)
 
 
