@@ -16,6 +16,7 @@ from actions.citizen import unit_of
 from bot.core.units import load_units
 from bot.handoff.store import Busy, HandoffStore
 from bot.handoff.texts import settings
+from bot.review import capture
 
 logger = logging.getLogger(__name__)
 
@@ -43,4 +44,5 @@ class ActionRequestHandoff(Action):
         return "action_request_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        capture.observe(tracker, unit_of(tracker))  # the answer before, if the citizen asks for an officer after it
         return hand_over(dispatcher, tracker, "requested")

@@ -16,12 +16,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.citizen import unit_of
 from actions.handoff import hand_over
 from bot.handoff.texts import settings
 from bot.knowledge import answers
 from bot.knowledge.store import KnowledgeBase
 from bot.knowledge.validate import load_checked
 from bot.nlu.text import is_wordlike
+from bot.review import capture
+from bot.review.confidence import low_confidence
 
 
 @lru_cache(maxsize=1)
@@ -57,7 +60,13 @@ def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[
         return None
     if decision.out_of_scope:
         dispatcher.utter_message(text=config.referrals.answer(decision.referral))
+        ranking = {r["name"]: r.get("confidence", 0.0) for r in latest.get("intent_ranking") or []}
+        capture.observe(tracker, unit_of(tracker), unserved="out_of_scope",
+                        agency=decision.referral.id if decision.referral else None,
+                        confidence=ranking.get("out_of_scope"))
         return [SlotSet("clarifying", None)]
+    if decision.procedure is None:
+        capture.observe(tracker, unit_of(tracker))
     if decision.topic is not None:
         send(dispatcher, [answers.render_topic_question(kb, decision.topic)])
         # the aspect asked for (if any) is answered once the case is known
@@ -69,6 +78,9 @@ def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[
         dispatcher.utter_message(text=config.ask_which_procedure)
         return [SlotSet("procedure", None), SlotSet("aspect", decision.aspect)]
     procedure = kb.procedures[decision.procedure]
+    score = low_confidence(kb, config, latest, slots, procedure.id)
+    capture.observe(tracker, unit_of(tracker), answered=procedure.id,
+                    unserved="low_confidence" if score is not None else None, guess=procedure.id, confidence=score)
     aspect = decision.aspect
     if aspect is None and slots["procedure"] is None and slots["aspect"]:
         aspect = slots["aspect"]  # the question asked before we knew the procedure
@@ -95,9 +107,20 @@ class ActionAnswerProcedure(Action):
     ) -> List[EventType]:
         events = answer(dispatcher, tracker)
         if events is None:
+            not_understood(tracker)
             dispatcher.utter_message(text=knowledge()[1].not_understood)
             return []
         return events
+
+
+def not_understood(tracker: Tracker) -> None:
+    """Keep the message for content staff, with the procedure the classifier
+    thought likeliest."""
+    kb = knowledge()[0]
+    ranking = [r for r in (tracker.latest_message or {}).get("intent_ranking") or [] if r.get("name") in kb.procedures]
+    best = max(ranking, key=lambda r: r.get("confidence", 0.0), default=None)
+    capture.observe(tracker, unit_of(tracker), unserved="not_understood", guess=best and best["name"],
+                    confidence=best and best.get("confidence"))
 
 
 class ActionNotUnderstood(Action):
@@ -115,6 +138,7 @@ class ActionNotUnderstood(Action):
         events = answer(dispatcher, tracker)
         if events is not None:
             return events
+        not_understood(tracker)
         if failed_twice(tracker):
             dispatcher.utter_message(text=settings()["after_two_failures"])
             return [SlotSet("clarifying", None)] + hand_over(dispatcher, tracker, "failures")

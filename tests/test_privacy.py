@@ -23,6 +23,7 @@ from bot.core.audit import AuditLog, audit
 from bot.handoff.store import handoffs
 from bot.privacy.notice import notice, settings
 from bot.privacy.retention import Retention, pseudonym
+from bot.review.store import unserved
 from bot.tipoffs.store import TipoffStore, tipoffs
 from bot.zalo.store import inbox, outbox, rejected, users
 from tests.conftest import ROOT
@@ -71,12 +72,15 @@ def citizen_data(engine, tracker_store, user: str, at: float) -> None:
     add(engine, users, user_id=user, oa_id="oa", follower=False, last_interaction_at=at)
     add(engine, handoffs, conversation_id=user, unit="phuong-tay-thanh", reason="requested", priority=1,
         status="closed", created_at=at, ended_at=at + 60)
+    add(engine, unserved, conversation_id=user, unit="phuong-tay-thanh", text="xyz", group_key="xyz",
+        kind="not_understood", created_at=at, status="open")
 
 
 def test_purge_deletes_each_class_after_its_retention_and_keeps_the_rest(stores):
     engine, tracker_store = stores
     days = settings()["retention_days"]
-    old = NOW - (max(days["conversations"], days["officer_chats"], days["zalo_messages"]) + 1) * DAY
+    old = NOW - (max(days["conversations"], days["officer_chats"], days["zalo_messages"],
+                     days["unserved_questions"]) + 1) * DAY
     citizen_data(engine, tracker_store, "old-citizen", old)
     citizen_data(engine, tracker_store, "new-citizen", NOW - DAY)
     add(engine, users, user_id="old-follower", oa_id="oa", follower=True, last_interaction_at=old)
@@ -87,10 +91,11 @@ def test_purge_deletes_each_class_after_its_retention_and_keeps_the_rest(stores)
     deleted = Retention(engine, db.engine(f"sqlite:///{tracker_store.engine.url.database}")).purge(now=NOW)
 
     assert deleted["conversations"] == 2 and deleted["officer_chats"] == 1 and deleted["rejected_deliveries"] == 1
-    assert deleted["zalo_messages"] == 2 and deleted["inactive_users"] == 1
+    assert deleted["zalo_messages"] == 2 and deleted["inactive_users"] == 1 and deleted["unserved_questions"] == 1
     assert asyncio.new_event_loop().run_until_complete(tracker_store.retrieve("old-citizen")) is None
     assert asyncio.new_event_loop().run_until_complete(tracker_store.retrieve("new-citizen")) is not None
-    for table, column in ((inbox, "user_id"), (outbox, "user_id"), (users, "user_id"), (handoffs, "conversation_id")):
+    for table, column in ((inbox, "user_id"), (outbox, "user_id"), (users, "user_id"), (handoffs, "conversation_id"),
+                          (unserved, "conversation_id")):
         assert count(engine, table, **{column: "old-citizen"}) == 0, table.name
         assert count(engine, table, **{column: "new-citizen"}) == 1, table.name
     assert count(engine, users, user_id="old-follower") == 1  # followers still get announcements
@@ -111,12 +116,14 @@ def test_one_citizens_data_is_exported_then_erased_and_only_theirs(stores):
     exported = retention.export("8001", actor="an.nguyen")
     assert [m["text"] for m in exported["conversation"]] == ["tin nhắn của 8001", "Dạ, tôi trả lời bạn."]
     assert len(exported["zalo_inbox"]) == 1 and len(exported["officer_chats"]) == 1
+    assert [r["text"] for r in exported["unserved_questions"]] == ["xyz"]
     assert {link["code"] for link in exported["tipoff_links"]} == {anonymous, named}
     assert [t["code"] for t in exported["tipoffs"]] == [named]  # the report under their name
     assert "8002" not in json.dumps(exported)
 
     erased = retention.erase("8001", actor="an.nguyen")
     assert erased["conversation"] == 2 and erased["zalo_inbox"] == 1 and erased["officer_chats"] == 1
+    assert erased["unserved_questions"] == 1 and count(engine, unserved, conversation_id="8002") == 1
     after = retention.export("8001", actor="an.nguyen")
     assert after["conversation"] == [] and after["tipoff_links"] == [] and after["tipoffs"] == []
     with engine.connect() as c:

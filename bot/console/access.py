@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional, Set, Tuple
 from sanic import response
 from sanic.request import Request
 
-from bot.console import PAGES
+from bot.console import DEFAULT_ROLES, PAGE_APIS, PAGE_ROLES, PAGES
 from bot.console.auth import Accounts, Session
 from bot.core.units import Units, load_units
 
@@ -44,6 +44,23 @@ def error(message: str, status: int):
     return response.json({"error": message}, status=status)
 
 
+NOT_YOURS = "Tài khoản của bạn không dùng được chức năng này."
+
+
+def may_see(role: str, page: str) -> bool:
+    """Whether this role sees the page at this address (bot/console/__init__.py PAGE_ROLES)."""
+    return role in PAGE_ROLES.get(page, DEFAULT_ROLES)
+
+
+def may_call(role: str, path: str) -> bool:
+    """Officers and commanders call every API (each checks its own rules);
+    other roles only "who am I", logout and the APIs of their pages."""
+    if role in DEFAULT_ROLES:
+        return True
+    allowed = ["/console/api/me", "/console/logout"] + [api for page, api in PAGE_APIS.items() if may_see(role, page)]
+    return any(path == a or path.startswith(a + "/") for a in allowed)
+
+
 class Access:
     def __init__(self, accounts: Optional[Accounts] = None, units: Optional[Units] = None):
         self.accounts = accounts or Accounts()
@@ -67,6 +84,8 @@ class Access:
         session = self.session_of(request)
         if session is None:
             return None, error("Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.", 401)
+        if not may_call(session.officer.role, request.path):
+            return None, error(NOT_YOURS, 403)
         if state_changing and not secrets.compare_digest(request.headers.get("x-csrf-token", ""), session.csrf_token):
             return None, error("Yêu cầu không hợp lệ (thiếu mã chống giả mạo). Hãy tải lại trang.", 403)
         return session, None
@@ -88,11 +107,15 @@ class Access:
     def page(self, request: Request, name: str, title: str, body_class: str = "console-page") -> object:
         """A console page (``render_page``) with the console's top bar (its own
         link marked current), or the login page for visitors without a session."""
-        if self.session_of(request) is None:
+        session = self.session_of(request)
+        if session is None:
             return response.redirect("/console/login")
         here = request.path.rstrip("/") or "/console"
+        role = session.officer.role
+        if not may_see(role, here):  # e.g. an editor after login: to the first page of theirs
+            return response.redirect(next((path for _, path, _ in PAGES if may_see(role, path)), "/console/login"))
         current = ' aria-current="page"'
         links = "\n".join(f'    <a href="{path}"{current if path == here else ""}>{html.escape(label)}</a>'
-                          for _, path, label in PAGES)
+                          for _, path, label in PAGES if may_see(role, path))
         topbar = (STATIC / "topbar.html").read_text(encoding="utf-8").replace("{{links}}", links)
         return response.html(render_page(name, title, body_class, topbar=topbar.rstrip("\n")))

@@ -36,7 +36,7 @@ from bot.core.audit import AuditLog
 SESSION_SECONDS = 12 * 3600
 IDLE_MINUTES = 30.0
 ACTIVITY_STEP = 30.0  # a session's last activity is written at most this often
-ROLES = ("officer", "commander")
+ROLES = ("officer", "commander", "editor")  # editor: content staff (the review page only)
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
 DISABLED = "Tài khoản đã bị vô hiệu hóa. Vui lòng liên hệ quản trị hệ thống."
 

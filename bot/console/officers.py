@@ -1,6 +1,6 @@
 """Officer accounts, for operators.
 
-    .venv/bin/python -m bot.console.officers add USERNAME --unit UNIT --role officer|commander --name "Họ tên"
+    .venv/bin/python -m bot.console.officers add USERNAME --unit UNIT --role officer|commander|editor --name "Họ tên"
     .venv/bin/python -m bot.console.officers password USERNAME
     .venv/bin/python -m bot.console.officers disable USERNAME
     .venv/bin/python -m bot.console.officers enable USERNAME

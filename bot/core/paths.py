@@ -1,13 +1,19 @@
 """Where the project's files are: the checkout, the content files content
 staff edit (data/), and the default state folder (var/: SQLite files and the
-runtime configuration the launcher writes)."""
+runtime configuration the launcher writes).
+
+``CONTENT_DIR`` names another content folder for the project's own code
+(reading the knowledge base, and the review queue writing examples into it:
+bot/review/content.py); tests point it at a copy of data/. Rasa's training
+reads data/ of the checkout."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-DATA = ROOT / "data"
+DATA = Path(os.environ.get("CONTENT_DIR") or ROOT / "data").resolve()
 VAR = ROOT / "var"
 
 

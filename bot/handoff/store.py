@@ -52,6 +52,13 @@ class HandoffStore:
                 handoffs.c.conversation_id == conversation_id, handoffs.c.status.in_(OPEN)))).first()
         return dict(row._mapping) if row else None
 
+    def latest_for(self, conversation_id: str) -> Optional[Dict[str, Any]]:
+        """The conversation's newest chat with an officer, open or not."""
+        with self.engine.connect() as c:
+            row = c.execute(select(handoffs).where(handoffs.c.conversation_id == conversation_id)
+                            .order_by(handoffs.c.id.desc()).limit(1)).first()
+        return dict(row._mapping) if row else None
+
     def request(self, conversation_id: str, unit: str, reason: str, detail: Optional[dict] = None,
                 limits: Optional[Dict[str, int]] = None) -> Dict[str, Any]:
         """Queue the conversation (once: an open request is returned as it is).

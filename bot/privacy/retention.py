@@ -21,6 +21,7 @@ from bot.core import db
 from bot.core.audit import AuditLog, audit
 from bot.handoff.store import OPEN, handoffs
 from bot.privacy.notice import settings
+from bot.review.store import unserved
 from bot.tipoffs.sealed import reporters
 from bot.tipoffs.store import as_report, tipoffs
 from bot.zalo.store import inbox, outbox, rejected, users
@@ -83,6 +84,8 @@ class Retention:
                 or_(users.c.follower.is_(False), users.c.follower.is_(None)),
                 or_(users.c.last_interaction_at.is_(None),
                     users.c.last_interaction_at < before("inactive_users"))))).rowcount
+            done["unserved_questions"] = c.execute(
+                delete(unserved).where(unserved.c.created_at < before("unserved_questions"))).rowcount
             done["audit_log"] = c.execute(delete(audit).where(audit.c.time < before("audit_log"))).rowcount
         done["conversations"] = self._purge_conversations(before("conversations"))
         AuditLog(self.engine).log("system", "privacy_purge", detail=done)
@@ -116,6 +119,7 @@ class Retention:
             "officer_chats": (handoffs, handoffs.c.conversation_id == conversation_id),
             "announcement_deliveries": (deliveries, deliveries.c.user_id == conversation_id),
             "tipoff_links": (reporters, reporters.c.reporter_id == conversation_id),
+            "unserved_questions": (unserved, unserved.c.conversation_id == conversation_id),
         }
 
     def export(self, conversation_id: str, actor: str) -> Dict[str, List[Dict[str, Any]]]:
