@@ -9,6 +9,7 @@ GET  /console/api/review                  groups, procedures by domain, agencies
 POST /console/api/review/assign           {"ids", "procedure"}
 POST /console/api/review/out-of-scope     {"ids", "agency"}
 POST /console/api/review/skip             {"ids"}
+GET, POST /console/api/review/retrain     the retrains; start one (bot/console/retrain.py)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Dict, List
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.console import retrain
 from bot.console.access import Access, error, may_see
 from bot.handoff.store import HandoffStore
 from bot.knowledge.store import KnowledgeBase
@@ -131,4 +133,5 @@ def create(access: Access, kb: KnowledgeBase) -> Blueprint:
     async def skip(request: Request):
         return await act(request, "skip")
 
+    retrain.add_routes(bp, allowed)
     return bp

@@ -4,8 +4,9 @@ runtime configuration the launcher writes).
 
 ``CONTENT_DIR`` names another content folder for the project's own code
 (reading the knowledge base, and the review queue writing examples into it:
-bot/review/content.py); tests point it at a copy of data/. Rasa's training
-reads data/ of the checkout."""
+bot/review/content.py) and for the retrain that follows it
+(bot/review/retrain.py); tests point it at a copy of data/. The run
+command's own training reads data/ of the checkout."""
 
 from __future__ import annotations
 

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib
 import sys
 from typing import List, Optional
 
 from bot.console.officers import operator
 from bot.core.web import VIETNAM
-from bot.review import content
+from bot.review import content, retrain
 from bot.review.content import ContentError
 from bot.review.grouping import groups
 from bot.review.queue import ReviewQueue
@@ -48,21 +47,10 @@ def _list(queue: ReviewQueue, everything: bool) -> int:
     return 0
 
 
-def _retrain(argv: List[str]) -> int:
-    try:
-        retrain = importlib.import_module("bot.review.retrain")
-    except ModuleNotFoundError as missing:
-        if missing.name != "bot.review.retrain":
-            raise
-        print("error: retraining from the review queue is not available yet", file=sys.stderr)
-        return 2
-    return retrain.main(argv)
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["retrain"]:
-        return _retrain(argv[1:])
+    if argv[:1] == ["retrain"]:  # its own options: bot/review/retrain.py
+        return retrain.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bot.review", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list", help="open messages by group")

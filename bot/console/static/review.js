@@ -150,9 +150,47 @@
     $("review-count").textContent = total ? "(" + data.groups.length + " nhóm, " + total + " tin nhắn)" : "";
   }
 
+  const RUNNING = ["training", "evaluating", "swapping"];
+  let polling = null;
+
+  function retrainLine(r) {
+    let line = r.status_label + " (lần " + r.id + ", " + r.requested_by + ", " + when(r.started_at) + ")";
+    if (r.reason) line += ". " + r.reason;
+    const sets = Object.keys(r.after || {});
+    if (r.status === "live" && sets.length) {
+      line += ". Tỉ lệ trả lời đúng: " + sets.map((k) => k + " " + (100 * r.before[k].right).toFixed(1) +
+        "% → " + (100 * r.after[k].right).toFixed(1) + "%").join("; ");
+    }
+    return line + ".";
+  }
+
+  async function loadRetrains() {
+    const data = await api("GET", "/console/api/review/retrain", undefined, true);
+    const last = data.retrains[0];
+    $("retrain-last").textContent = last ? retrainLine(last) : "Chưa huấn luyện lại lần nào.";
+    const running = last && RUNNING.includes(last.status);
+    $("retrain-start").disabled = !!running;
+    if (running && !polling) polling = setInterval(() => loadRetrains().catch(() => {}), 5000);
+    if (!running && polling) { clearInterval(polling); polling = null; }
+  }
+
+  async function startRetrain() {
+    if (!window.confirm("Huấn luyện lại trợ lý ảo với các câu đã thêm? Việc này mất vài phút; " +
+      "trợ lý ảo vẫn trả lời người dân trong lúc đó.")) return;
+    try {
+      await api("POST", "/console/api/review/retrain", {});
+      showStatus("Đã bắt đầu huấn luyện lại.", "info");
+      await loadRetrains();
+    } catch (e) {
+      showStatus(e.message);
+    }
+  }
+
   ready(async () => {
+    $("retrain-start").addEventListener("click", startRetrain);
     try {
       await signIn();
+      await loadRetrains();
       await load();
       hideStatus();
     } catch (e) {
