@@ -1,7 +1,8 @@
 """The retrain of the review loop (bot/review/retrain.py): a candidate model
 is trained from the content, checked on the held-out sets against the live
 model, and refused when a set gets worse; one retrain at a time, each
-recorded and audited. The live swap itself, under load on two replicas:
+recorded and audited. A retrain that goes live, from the review page:
+tests/test_review_loop.py; the live swap under load on two replicas:
 tests/test_replicas.py."""
 
 from __future__ import annotations
@@ -103,19 +104,3 @@ def test_a_worse_model_is_refused_with_the_sets_named_and_the_live_model_kept(ru
     from bot.core.audit import AuditLog
 
     assert AuditLog(retrain_env).entries()[-1]["action"] == "retrain_refused"
-
-
-def test_a_model_as_good_goes_live_and_is_the_one_a_restarted_server_loads(running, own_models, retrain_env):
-    outcome = Retrainer(retrain_env).run("bien.tap")
-
-    assert outcome.status == "live", outcome
-    assert live_model(running) == outcome.model
-    import os
-
-    newest = max(own_models.glob("*.tar.gz"), key=os.path.getctime)  # Rasa's choice in a folder (--model DIR)
-    assert newest.name == outcome.model
-    assert outcome.seconds["train"] > 0 and outcome.seconds["replicas"][0]["url"] == running.url
-    answer = running.say("after-retrain", "lệ phí đăng ký tạm trú bao nhiêu")
-    assert "Đăng ký tạm trú" in answer[0]["text"]
-    row = Retrainer(retrain_env).history()[0]
-    assert row["status"] == "live" and row["after"] == outcome.after and row["finished_at"]

@@ -56,6 +56,9 @@ class AnswerConfig:
     procedure_buttons: Dict[str, List[Dict[str, str]]] = field(default_factory=dict)
     brief_overviews: Dict[str, str] = field(default_factory=dict)
     brief_buttons: List[str] = field(default_factory=list)
+    feedback_buttons: List[Dict[str, str]] = field(default_factory=list)
+    first_answer_buttons: List[str] = field(default_factory=list)  # which details first, when room is short
+    feedback: Dict[str, Any] = field(default_factory=dict)  # actions/feedback.py's texts
     overview: Dict[str, str] = field(default_factory=dict)
     documents_for_all: str = ""
     documents_if: str = "{case}"
@@ -640,14 +643,20 @@ def overview_text(config: AnswerConfig, p: Procedure, text: str = "") -> Tuple[s
 
 def render_overview(kb: KnowledgeBase, config: AnswerConfig, p: Procedure, also: Optional[str] = None,
                     text: str = "") -> List[Reply]:
-    """The first answer: one short message, the details one button away."""
+    """The first answer: one short message, the details one button away, and
+    the feedback buttons ("Hữu ích", "Chưa đúng")."""
     if p.id in config.brief_overviews:  # not about papers: what to do now
         return [Reply(" ".join(config.brief_overviews[p.id].split()),
                       buttons=follow_up_buttons(config, procedure=p.id, also=also_button(kb, also),
                                                 aspects=config.brief_buttons))]
     body, details = overview_text(config, p, config.expand(text))
     replies = [Reply(piece) for piece in split_text(body)]
-    replies[-1].buttons = follow_up_buttons(config, procedure=p.id, also=also_button(kb, also), aspects=details)
+    order = config.first_answer_buttons or config.follow_up_buttons
+    details = sorted(details, key=lambda a: order.index(a) if a in order else len(order))
+    follow_ups = follow_up_buttons(config, procedure=p.id, also=also_button(kb, also), aspects=details)
+    # room for the feedback buttons: the buttons the text points at ('bấm "Lệ phí"') are kept first
+    follow_ups.sort(key=lambda b: f'"{b["title"]}"' not in body)
+    replies[-1].buttons = follow_ups[:5 - len(config.feedback_buttons)] + config.feedback_buttons
     return replies
 
 

@@ -10,10 +10,10 @@ answering, with the conversation's recent events, and records what it shows:
 - a question back with buttons (which procedure?) followed by something
   else than one of its choices: the question that was asked back;
 - an answer followed, within two turns, by a complaint ("sai rồi",
-  data/review.yml) or a request for an officer: the question that got it.
-
-The citizen's answer marked as wrong (feedback buttons) is
-``record("marked_wrong", ...)``."""
+  data/review.yml) or a request for an officer: the question that got it;
+- after "Chưa đúng" under an answer (actions/feedback.py, which keeps the
+  question that got it): the message saying what the citizen wanted.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 # a button naming a procedure or topic ("/id_card.reissue"): a question back offers only these
 _CHOICE = re.compile(r"^/[a-z_]+\.[a-z_]+$")
+FEEDBACK_WRONG = "feedback_wrong"  # the "Chưa đúng" button's intent
 COMPLAINT_WINDOW = 2  # an answer this many turns back or fewer is what a complaint is about
 
 _store: Optional[UnservedStore] = None
@@ -125,6 +126,9 @@ def observe(tracker: Any, unit: str, answered: Optional[str] = None, unserved: O
                     record("clarification_ignored", conversation, unit, asked["text"], guess=options[0])
         complaint = is_complaint(text)
         officer = ((tracker.latest_message or {}).get("intent") or {}).get("name") == "request_human"
+        if before and before[-1]["intent"] == FEEDBACK_WRONG and not officer:  # what the citizen wanted
+            wrong = next((t["answered"] for t in reversed(before[:-1]) if t["answered"]), None)
+            record("marked_wrong", conversation, unit, text, guess=wrong)
         if complaint or officer:
             for index in range(len(before) - 1, max(len(before) - 1 - COMPLAINT_WINDOW, -1), -1):
                 if before[index]["answered"]:
