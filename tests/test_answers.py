@@ -179,6 +179,43 @@ def test_the_agency_is_found_however_the_matter_is_written(kb, config):
     assert refer("mat so do r, lam lai het bao lau a", (("ask_processing_time", 0.4), ("out_of_scope", 0.2))) == "land"
 
 
+def test_an_out_of_scope_question_names_its_agency_as_citizens_write_it(kb, config):
+    def refer(text, ranking=(("out_of_scope", 0.8),)):
+        decision = resolve(kb, config, ranking[0][0], [{"name": n, "confidence": c} for n, c in ranking], text, {})
+        assert decision.out_of_scope, text
+        return decision.referral.id if decision.referral else None
+
+    # a certified copy of a paper of another matter is a certification ("sao y giấy khai sinh")
+    assert refer("Em cần 3 bản sao y giấy khai sinh nộp hồ sơ xin việc, ra phường làm có lấy ngay không ạ") == "certification"
+    assert refer("chứng thực hợp đồng tặng cho ở xã được không hay phải ra văn phòng công chứng") == "certification"
+    assert refer("photo cccd cong chung het bao nhieu tien", (("nlu_fallback", 0.3), ("out_of_scope", 0.2))) \
+        == "certification"
+    # a phrase held inside a longer one of the same matter counts once: "hộ chiếu Đức" is the embassy's
+    assert refer("Con tôi có bố người Đức, muốn làm hộ chiếu Đức cho bé thì giấy khai sinh có phải dịch không?") \
+        == "foreign_passport"
+    # old names and everyday words for each matter
+    assert refer("so do bi mat, xin trich luc ban do dia chinh o dau") == "land"
+    assert refer("Làm xong khai nhận di sản rồi, giờ đăng ký biến động sang tên ở đâu?") == "land"
+    assert refer("nghỉ việc rồi thì làm trợ cấp thất nghiệp ở đâu ạ") == "social_insurance"
+    assert refer("đăng ký quân nhân dự bị sau khi xuất ngũ ở đâu") == "military_service"
+    assert refer("lệ phí trước bạ nhà đất nộp ở thuế cơ sở phải không") == "tax"
+    assert refer("chồng bỏ đi biệt tích, xin tuyên bố mất tích ở đâu") == "court"
+    assert refer("tra phat nguoi vuot den do o trang nao") == "traffic_fines"
+    # when the classifier calls it not ours, a procedure named beside the matter does not hide it
+    assert refer("Giấy khai sinh ghi sai năm sinh của mẹ, giờ muốn sửa cho khớp với căn cước thì làm ở đâu?") \
+        == "civil_status"
+
+
+def test_a_foreigners_stay_is_not_a_citizens_temporary_residence(kb, config):
+    ranking = [{"name": "residence.temporary_registration", "confidence": 0.8}]
+    decision = resolve(kb, config, "residence.temporary_registration", ranking,
+                       "Người nước ngoài thuê phòng nhà tôi thì khai báo tạm trú cho họ thế nào", {})
+    assert decision.out_of_scope and decision.referral.id == "foreigners"
+    decision = resolve(kb, config, "residence.temporary_registration", ranking,
+                       "Tôi mới về thuê trọ ở phường, đăng ký tạm trú cần giấy tờ gì", {})
+    assert decision.procedure == "residence.temporary_registration"
+
+
 def test_a_procedure_named_in_passing_does_not_hide_the_matter_asked_about(kb, config):
     ranking = [{"name": "security.crime_report", "confidence": 0.6}, {"name": "out_of_scope", "confidence": 0.3}]
     decision = resolve(kb, config, "security.crime_report", ranking,

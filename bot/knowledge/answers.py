@@ -289,10 +289,12 @@ def resolve(
 
 
 def not_ours(config: AnswerConfig, text: str, referral: Optional[Referral]) -> Decision:
-    """Out of scope, with the agency its phrase names, or else the agency whose
-    words the question shares most, if one clearly does."""
+    """Out of scope, with the agency its phrase names (a procedure named beside
+    it was only in passing, since the question is not ours), or else the
+    agency whose words the question shares most, if one clearly does."""
     weights = config.confidence
-    return Decision(out_of_scope=True, referral=referral or config.referrals.nearest(
+    found = referral is None and config.referrals.match(text, question_span(text))
+    return Decision(out_of_scope=True, referral=referral or (found and found[0]) or config.referrals.nearest(
         text, weights["agency_similarity"], weights["agency_lead"]))
 
 

@@ -35,6 +35,7 @@ class Referral:
     paired: List[str] = field(default_factory=list)  # phrases that count only next to one of ``paired_with``
     paired_with: List[str] = field(default_factory=list)
     examples: List[str] = field(default_factory=list)  # questions about the matter, as citizens ask them
+    outranks: List[str] = field(default_factory=list)  # matters whose papers this one acts on ("sao y giấy khai sinh")
 
 
 @dataclass
@@ -51,7 +52,8 @@ class Referrals:
                                 " ".join(r["answer"].split()),
                                 [str(p) for p in (r.get("paired") or {}).get("phrases") or []],
                                 [str(w) for w in (r.get("paired") or {}).get("with") or []],
-                                [str(e) for e in r.get("examples") or []])
+                                [str(e) for e in r.get("examples") or []],
+                                [str(o) for o in r.get("outranks") or []])
                        for r in data["referrals"]],
         )
 
@@ -60,24 +62,33 @@ class Referrals:
 
         A matter named inside the question (``question``: its span in the
         canonical text, when the message tells a story first) wins; then the
-        matter with the most different phrases found, not counting those
-        just after a negation ("không tranh chấp"); then the longest phrase.
+        matter with the most different places named, not counting those
+        just after a negation ("không tranh chấp") nor a phrase inside a longer
+        one ("khai sinh" in "giấy khai sinh"); then the longest phrase. Short
+        of the question, a matter that ``outranks`` another named one beats
+        it: "sao y giấy khai sinh" asks for a certified copy, not a birth
+        registration.
         """
         message = fold(canonical(text))
-        best, best_key = None, (0, 0, 0, 0)
+        named = []
         for referral in self.referrals:
             found = find_phrases(text, referral.phrases)
             beside = find_phrases(text, referral.paired_with) if referral.paired else []
             if beside:  # "chồng tôi người Hàn" ... "hộ chiếu": the matter spans both
                 found += [(min(f[0], beside[0][0]), max(f[1], beside[0][1]), f[2])
                           for f in find_phrases(text, referral.paired)]
-            if not found:
-                continue
-            places = {f[:2] for f in found}
+            spans = {f[:2] for f in found}
+            places = {p for p in spans if not any(o != p and o[0] <= p[0] and p[1] <= o[1] for o in spans)}
+            affirmed = [p for p in places if not _NEGATED.search(message[:p[0]])]
+            if places:
+                named.append((referral, found, places, affirmed))
+        ids = {referral.id for referral, *_ in named}
+        outranked = {o for referral, *_ in named for o in referral.outranks if o in ids}
+        best, best_key = None, (0, 0, 0, 0, 0)
+        for referral, found, places, affirmed in named:
             longest = max(found, key=lambda f: f[1] - f[0])
             asked = question is not None and any(question[0] <= s and e <= question[1] for s, e in places)
-            affirmed = [p for p in places if not _NEGATED.search(message[:p[0]])]
-            key = (int(asked), len(affirmed), len(places), longest[1] - longest[0])
+            key = (int(asked), int(referral.id not in outranked), len(affirmed), len(places), longest[1] - longest[0])
             if key > best_key:
                 best, best_key = (referral, longest[0], longest[1]), key
         return best

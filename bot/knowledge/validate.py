@@ -67,6 +67,12 @@ def check_referrals(path: Path) -> List[Problem]:
         if entry.get("id") in ids:
             problems.append(Problem(path, source.line("referrals", i), f"referral id '{entry['id']}' twice"))
         ids.add(entry.get("id"))
+    for i, entry in enumerate(data.get("referrals") or []):
+        outranks = entry.get("outranks") if isinstance(entry, dict) else None
+        for other in outranks or []:
+            if other not in ids or other == entry.get("id"):
+                problems.append(Problem(path, source.line("referrals", i),
+                                        f"referral outranks '{other}', which is no other referral"))
     return problems
 
 
