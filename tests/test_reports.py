@@ -313,3 +313,83 @@ def test_the_intake_keeps_each_follow_and_unfollow_with_its_unit_not_who(tmp_pat
         rows = c.execute(select(follows).order_by(follows.c.id)).all()
     assert [(r.oa_id, r.unit, r.event) for r in rows] == [("OA", SK, "follow"), ("OA", SK, "unfollow"), ("OA", SK, "follow")]
     assert all(abs(r.at - time.time()) < 60 for r in rows) and "user" not in follows.c  # when and where, not who
+
+
+# ---- the console page
+
+def test_the_reports_page_shows_a_commander_every_unit_below_and_an_officer_only_their_own(browser, tmp_path_factory):
+    from tests.conftest import OFFICER_PASSWORD
+    from tests.test_console_hardening import FakeRasa, Web
+
+    rasa = FakeRasa()
+    web = Web(tmp_path_factory.mktemp("reports-console"), rasa)
+    try:
+        activity(web.engine, db.engine(f"sqlite:///{web.state / 'tracker.db'}"))
+        web.accounts.add("dung.pham", OFFICER_PASSWORD, "quan-mau", "commander", "Phạm Quốc Dũng")
+        web.accounts.add("chi.le", OFFICER_PASSWORD, SK, "officer", "Lê Minh Chí")
+        base = web.url("")
+        # bypass_csp: the checks below are evaluated strings, which the console's policy (rightly) forbids
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+        page = context.new_page()
+
+        def sign_in(username):
+            page.goto(f"{base}/console/login")
+            page.fill("#username", username)
+            page.fill("#password", OFFICER_PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{base}/console")
+            page.click("a[href='/console/reports']")
+            page.wait_for_selector("#report:not([hidden])", timeout=30_000)  # the last 13 weeks, at once
+            page.fill("#report-from", "2026-06-01")
+            page.fill("#report-to", "2026-06-14")
+            page.click("button[type=submit]")
+            page.wait_for_function("document.getElementById('report-period').textContent.includes('01/06/2026')",
+                                   timeout=30_000)
+
+        def key_figure(label):
+            row = page.locator("#key-figures tbody tr", has=page.locator("th", has_text=label)).first
+            return row.locator("td").all_text_contents()
+
+        sign_in("dung.pham")
+        assert page.locator("#report-unit option").all_text_contents()[0] == "Công an quận Mẫu (dữ liệu mẫu)"
+        assert page.locator("#report-unit option").count() == 4 and page.is_enabled("#report-unit")
+        assert key_figure("Tin nhắn") == ["7", "1", "+6 (+600,0 %)"]
+        compared = page.locator("#units-compared tbody th").all_text_contents()
+        assert sorted(compared) == sorted(u.name for u in load_units().all())
+        page.wait_for_function("[...document.querySelectorAll('#plots img')].length === 4 && "
+                               "[...document.querySelectorAll('#plots img')].every(i => i.naturalWidth > 600)")
+        assert "Ẩn danh: 2" in page.text_content("#details")
+        pdf_link = page.get_attribute("#report-pdf", "href")
+        assert "unit=quan-mau" in pdf_link and "from=2026-06-01" in pdf_link
+        downloaded = context.request.get(base + pdf_link)
+        assert downloaded.headers["content-type"] == "application/pdf"
+        assert len(PdfReader(__import__("io").BytesIO(downloaded.body())).pages) == 7
+        page.select_option("#report-unit", SK)  # a ward below: its figures alone
+        page.click("button[type=submit]")
+        page.wait_for_function("document.getElementById('report-title').textContent.includes('Sơn Kỳ')")
+        assert key_figure("Tin nhắn") == ["3", "0", "+3"]
+        page.screenshot(path=str(tmp_path_factory.getbasetemp() / "reports-commander.png"), full_page=True)
+        page.click("#logout-button")
+
+        sign_in("chi.le")
+        assert page.locator("#report-unit option").all_text_contents() == ["Công an phường Sơn Kỳ (dữ liệu mẫu)"]
+        assert page.is_disabled("#report-unit") and page.is_hidden("#units-section")
+        assert key_figure("Tin nhắn") == ["3", "0", "+3"] and key_figure("Tin báo tố giác")[0] == "1"
+        assert page.locator("#officers tbody th").all_text_contents() == ["chi.le"]
+        for unit in (TT, "quan-mau"):  # nor any other unit, asked for directly
+            answer = context.request.get(f"{base}/console/api/reports?unit={unit}&from=2026-06-01&to=2026-06-14")
+            assert answer.status == 403 and "không có quyền" in answer.json()["error"]
+            assert context.request.get(f"{base}/console/api/reports/pdf?unit={unit}").status == 403
+        bad = context.request.get(f"{base}/console/api/reports?from=2026-06-31&to=2026-06-14")
+        assert bad.status == 400 and "Ngày không hợp lệ" in bad.json()["error"]
+        context.close()
+        assert requests_get(web.url("/console/api/reports")).status_code == 401
+    finally:
+        web.stop()
+        rasa.stop()
+
+
+def requests_get(url):
+    import requests
+
+    return requests.get(url, timeout=10)

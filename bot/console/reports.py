@@ -89,7 +89,8 @@ def create(access: Access, kb: Optional[KnowledgeBase] = None, sources: Optional
         data = await run(figures_and_plots, session, unit_id, period)
         units = access.units
         choices = sorted(access.visible_units(session), key=lambda u: (len(units.above(u)), units.units[u].name))
-        data["choices"] = [{"id": u, "name": units.units[u].name, "depth": len(units.above(u))} for u in choices]
+        top = min(len(units.above(u)) for u in choices)  # depth 0: the officer's own unit
+        data["choices"] = [{"id": u, "name": units.units[u].name, "depth": len(units.above(u)) - top} for u in choices]
         return response.json(data, headers={"Cache-Control": "no-store"})
 
     @bp.get("/api/reports/pdf")

@@ -89,7 +89,7 @@
     const select = $("report-unit");
     if (select.options.length) return;
     for (const c of choices) {
-      const option = el("option", null, "\u00a0\u00a0".repeat(c.depth - 1) + c.name);
+      const option = el("option", null, "\u00a0\u00a0".repeat(c.depth) + c.name);
       option.value = c.id;
       select.append(option);
     }
