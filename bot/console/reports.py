@@ -22,6 +22,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.console.access import Access, error
+from bot.core.units import Units
 from bot.core.web import VIETNAM
 from bot.knowledge.store import KnowledgeBase
 from bot.reports import pdf, plots
@@ -29,6 +30,13 @@ from bot.reports.figures import Period, Sources, collect, parse_period
 
 DEFAULT_DAYS = 91  # 13 weeks: the unit's quarterly review
 NOT_ALLOWED = "Bạn không có quyền xem báo cáo của đơn vị này."
+
+
+def report_json(sources: Sources, units: Units, unit_id: str, period: Period, covered: Set[str]) -> Dict[str, Any]:
+    """What the page shows: the figures, and the plots as base64 PNGs (bench/reports.py times it)."""
+    report = collect(sources, units, unit_id, period, covered=covered)
+    images = {name: base64.b64encode(plots.png(figure)).decode() for name, figure in plots.all_plots(report).items()}
+    return {**report.as_json(), "plots": images}
 
 
 def create(access: Access, kb: Optional[KnowledgeBase] = None, sources: Optional[Sources] = None) -> Blueprint:
@@ -72,11 +80,6 @@ def create(access: Access, kb: Optional[KnowledgeBase] = None, sources: Optional
     def build(session, unit_id: str, period: Period):
         return collect(databases(), access.units, unit_id, period, covered=scope(session, unit_id))
 
-    def figures_and_plots(session, unit_id: str, period: Period) -> Dict[str, Any]:
-        report = build(session, unit_id, period)
-        images = {name: base64.b64encode(plots.png(figure)).decode() for name, figure in plots.all_plots(report).items()}
-        return {**report.as_json(), "plots": images}
-
     @bp.get("/reports")
     async def page(request: Request):
         return access.page(request, "reports", "Báo cáo", "console-page reports-page")
@@ -86,7 +89,7 @@ def create(access: Access, kb: Optional[KnowledgeBase] = None, sources: Optional
         session, unit_id, period, problem = ask(request)
         if problem:
             return problem
-        data = await run(figures_and_plots, session, unit_id, period)
+        data = await run(lambda: report_json(databases(), access.units, unit_id, period, scope(session, unit_id)))
         units = access.units
         choices = sorted(access.visible_units(session), key=lambda u: (len(units.above(u)), units.units[u].name))
         top = min(len(units.above(u)) for u in choices)  # depth 0: the officer's own unit

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -37,6 +38,7 @@ TIPOFF_STATUS_LABELS = {"received": "Mới tiếp nhận", "verifying": "Đang x
                         "resolved": "Đã xử lý"}
 TIPOFF_KIND_LABELS = {"anonymous": "Ẩn danh", "named": "Có thông tin liên hệ"}
 NO_DATA = "chưa có dữ liệu"
+TOP_PROCEDURES = 10
 
 
 # ---- the period
@@ -94,7 +96,7 @@ def parse_period(first: str, last: str) -> Period:
 class Week:
     first_day: str  # YYYY-MM-DD
     messages: int
-    citizens: int
+    citizens: Optional[int]  # None: not counted (the previous period's weeks)
 
 
 @dataclass
@@ -348,22 +350,31 @@ def collect(sources: Sources, units: Units, unit_id: str, period: Period, now: O
     below = sorted(covered, key=lambda u: (u != unit_id, units.units[u].name))
     names = catalogue()
     target = float(settings()["target_wait_seconds"])
-    current = period_figures(sources, units, below, period, names, target, now)
-    previous = period_figures(sources, units, below, period.previous(), names, target, now)
-    compared = compare_units(sources, units, below, period, target, now) if len(below) > 1 else []
+    # three independent sets of statements, on connections of their own (the databases work in parallel)
+    with ThreadPoolExecutor(3) as pool:
+        current = pool.submit(period_figures, sources, units, below, period, names, target, now)
+        previous = pool.submit(period_figures, sources, units, below, period.previous(), names, target, now, False)
+        compared = pool.submit(compare_units, sources, units, below, period, target, now) if len(below) > 1 else None
+        current, previous, compared = current.result(), previous.result(), compared.result() if compared else []
     return Report(unit_id, units.units[unit_id].name, below, period, period.previous(), current, previous, compared)
 
 
 def period_figures(sources: Sources, units: Units, unit_ids: Sequence[str], period: Period,
-                   names: Dict[str, str], target: float, now: float) -> Figures:
+                   names: Dict[str, str], target: float, now: float, weekly_citizens: bool = True) -> Figures:
+    """One period's figures; citizens per week only with ``weekly_citizens``
+    (the previous period's plot shows its messages only: one pass less)."""
     keys, start, end = queries.unit_keys(units, unit_ids), period.start, period.end
+    intents: Dict[Optional[str], int] = {}
+    citizens, weekly = 0, {}
     if sources.tracker is not None:
         with sources.tracker.connect() as c:
-            totals = queries.message_totals(c, keys, start, end)
-            weekly = queries.weekly_messages(c, keys, start, end)
-            asked, top = queries.procedure_counts(c, keys, start, end, sorted(names))
-    else:
-        totals, weekly, asked, top = {"messages": 0, "citizens": 0, "not_understood": 0, "out_of_scope": 0}, {}, 0, []
+            intents = queries.intent_counts(c, keys, start, end)
+            citizens = queries.citizens(c, keys, start, end)
+            weekly = queries.weekly_messages(c, keys, start, end, with_citizens=weekly_citizens)
+    messages = sum(intents.values())
+    asked = {p: n for p, n in intents.items() if p in names}
+    top = sorted(asked.items(), key=lambda item: (-item[1], item[0]))[:TOP_PROCEDURES]
+    not_understood, out_of_scope = intents.get(queries.NOT_UNDERSTOOD, 0), intents.get(queries.OUT_OF_SCOPE, 0)
     with sources.project.connect() as c:
         followed = queries.follow_counts(c, keys, start, end)
         chats = queries.chat_totals(c, keys, start, end, target, now)
@@ -371,15 +382,15 @@ def period_figures(sources: Sources, units: Units, unit_ids: Sequence[str], peri
         waits = queries.wait_distribution(c, keys, start, end)
         reports = queries.tipoff_counts(c, keys, start, end)
         announced = queries.announcement_counts(c, unit_ids, start, end)
-    citizens, messages = totals["citizens"], totals["messages"]
     volume = Volume(messages, citizens, sum(f for f, _ in followed.values()), sum(u for _, u in followed.values()),
-                    [Week(str(day), *weekly.get(i, (0, 0))) for i, day in enumerate(period.weeks())])
+                    [Week(str(day), *weekly.get(i, (0, 0 if weekly_citizens else None)))
+                     for i, day in enumerate(period.weeks())])
     questions = Questions(
-        procedure_messages=asked, top_procedures=[Procedure(p, names.get(p, p), n) for p, n in top],
+        procedure_messages=sum(asked.values()), top_procedures=[Procedure(p, names[p], n) for p, n in top],
         citizens_with_officer=chats["citizens"],
         assistant_alone=max(citizens - chats["citizens"], 0) / citizens if citizens else None,
-        not_understood=totals["not_understood"], out_of_scope=totals["out_of_scope"],
-        not_understood_share=(totals["not_understood"] + totals["out_of_scope"]) / messages if messages else None,
+        not_understood=not_understood, out_of_scope=out_of_scope,
+        not_understood_share=(not_understood + out_of_scope) / messages if messages else None,
     )
     by_kind = {"anonymous": 0, "named": 0}
     by_status = {status: 0 for status in TIPOFF_STATUS_LABELS}

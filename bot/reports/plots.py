@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend)
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from bot.reports.figures import Report  # noqa: E402
 
@@ -21,9 +22,12 @@ CURRENT, PREVIOUS, ACCENT = "#1f5fa8", "#a9b8cc", "#c0392b"
 SIZE = (8.27, 4.6)  # A4's width
 
 
-def _figure(title: str) -> tuple:
+def _figure(title: str, left: float = 0.09, right: float = 0.97, bottom: float = 0.16) -> tuple:
+    """A plot's figure and axes, its margins fixed (no layout pass: each costs a drawing)."""
     figure = Figure(figsize=SIZE, dpi=100)
+    figure.subplots_adjust(left=left, right=right, top=0.9, bottom=bottom)
     axes = figure.add_subplot(1, 1, 1)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title(title, fontsize=12, loc="left")
     axes.spines["top"].set_visible(False)
     axes.spines["right"].set_visible(False)
@@ -32,7 +36,7 @@ def _figure(title: str) -> tuple:
 
 def weekly_volume(report: Report) -> Figure:
     """Messages per week, this period and the one before, with citizens per week."""
-    figure, axes = _figure("Tin nhắn và người dân mỗi tuần")
+    figure, axes = _figure("Tin nhắn và người dân mỗi tuần", bottom=0.2)
     now, before = report.current.volume.weekly, report.previous.volume.weekly
     weeks = range(1, len(now) + 1)
     axes.bar([w - 0.2 for w in weeks], [w.messages for w in now], width=0.4, color=CURRENT, label="Tin nhắn (kỳ này)")
@@ -43,27 +47,26 @@ def weekly_volume(report: Report) -> Figure:
     axes.set_xticks(list(weeks))
     axes.set_xticklabels([f"{i}\n{w.first_day[8:10]}/{w.first_day[5:7]}" for i, w in enumerate(now, 1)], fontsize=7)
     axes.legend(fontsize=8, frameon=False)
-    figure.tight_layout()
     return figure
 
 
 def top_procedures(report: Report) -> Figure:
-    figure, axes = _figure("Thủ tục được hỏi nhiều nhất")
+    figure, axes = _figure("Thủ tục được hỏi nhiều nhất", left=0.42, bottom=0.12)
     procedures = list(reversed(report.current.questions.top_procedures))
     if procedures:
         axes.barh([textwrap.shorten(p.name, 55, placeholder="…") for p in procedures], [p.asked for p in procedures],
                   color=CURRENT)
         axes.tick_params(axis="y", labelsize=8)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_xlabel("Số tin nhắn")
     else:
         _empty(axes)
-    figure.tight_layout()
     return figure
 
 
 def waiting_times(report: Report) -> Figure:
     """Chats by how long they waited for an officer to take them."""
-    figure, axes = _figure("Thời gian chờ cán bộ nhận cuộc trò chuyện")
+    figure, axes = _figure("Thời gian chờ cán bộ nhận cuộc trò chuyện", bottom=0.2)
     waits = report.current.chats.waits
     if any(count for _, count in waits):
         colors = [CURRENT] * (len(waits) - 1) + [ACCENT]
@@ -75,13 +78,12 @@ def waiting_times(report: Report) -> Figure:
         axes.text(0.99, 0.95, f"Mục tiêu: {int(target)} giây", transform=axes.transAxes, ha="right", fontsize=8)
     else:
         _empty(axes)
-    figure.tight_layout()
     return figure
 
 
 def units_compared(report: Report) -> Figure:
     """The units below side by side: messages, officer chats, SOS and tip-offs."""
-    figure, axes = _figure("So sánh các đơn vị")
+    figure, axes = _figure("So sánh các đơn vị", right=0.9, bottom=0.2)
     rows = report.units_compared
     if rows:
         series = [("Tin nhắn", [r.messages for r in rows], CURRENT)]
@@ -95,18 +97,19 @@ def units_compared(report: Report) -> Figure:
         for offset, (label, values, color) in zip((-0.2, 0.0, 0.2), chats):
             other.plot([p + offset for p in positions], values, "o", color=color, label=label)
         other.set_ylabel("Số cuộc / tin báo")
+        other.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_xticks(positions)
-        axes.set_xticklabels([textwrap.fill(_short(r.name), 14) for r in rows], fontsize=7)
+        axes.set_xticklabels([textwrap.fill(short_name(r.name), 14) for r in rows], fontsize=7)
         handles = axes.get_legend_handles_labels()
         more = other.get_legend_handles_labels()
         axes.legend(handles[0] + more[0], handles[1] + more[1], fontsize=7, frameon=False, loc="upper left")
     else:
         _empty(axes)
-    figure.tight_layout()
     return figure
 
 
-def _short(name: str) -> str:
+def short_name(name: str) -> str:
+    """A unit's name as a plot's or a table's narrow column shows it."""
     return name.replace(" (dữ liệu mẫu)", "").replace("Công an ", "CA ")
 
 

@@ -18,7 +18,7 @@ period [start, end) in Unix seconds."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from sqlalchemy import and_, bindparam, case, func, literal, or_, select, text
 from sqlalchemy.engine import Connection, Engine
@@ -31,7 +31,7 @@ from bot.tipoffs.store import tipoffs
 from bot.zalo.store import follows
 
 WEEK = 7 * 86400.0
-REPORT_INDEX = "ix_events_report"  # events: (type_name, the message's unit, timestamp)
+REPORT_INDEX = "ix_events_report"  # events: (type_name, the message's unit, timestamp, intent_name, sender_id)
 NOT_UNDERSTOOD = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
 NOT_MESSAGES = ("follow",)  # user events a channel sends for what is not a message (following the OA)
@@ -64,11 +64,12 @@ def _week(column: str, dialect: str) -> str:
 
 
 def create_tracker_indexes(engine: Engine) -> None:
-    """The index the reports read citizens' messages by (idempotent)."""
+    """The index the reports read citizens' messages by (idempotent): it
+    holds every column they read, so the events' rows are never visited."""
     expression = event_unit(engine.dialect.name)
     with engine.begin() as c:
         c.execute(text(f"CREATE INDEX IF NOT EXISTS {REPORT_INDEX} ON events "
-                       f"(type_name, ({expression}), timestamp)"))
+                       f"(type_name, ({expression}), timestamp, intent_name, sender_id)"))
 
 
 # ---- the tracker store: what citizens wrote
@@ -90,32 +91,24 @@ def _messages(c: Connection, select_sql: str, keys: Sequence[str], start: float,
                              "not_messages": list(NOT_MESSAGES), **params}).all()
 
 
-def message_totals(c: Connection, keys: Sequence[str], start: float, end: float) -> Dict[str, int]:
-    """Messages, citizens, and messages not understood or out of scope."""
-    row = _messages(c, "COUNT(*), COUNT(DISTINCT sender_id), "
-                       f"SUM(CASE WHEN intent_name = '{NOT_UNDERSTOOD}' THEN 1 ELSE 0 END), "
-                       f"SUM(CASE WHEN intent_name = '{OUT_OF_SCOPE}' THEN 1 ELSE 0 END)", keys, start, end)[0]
-    return {"messages": row[0], "citizens": row[1], "not_understood": int(row[2] or 0),
-            "out_of_scope": int(row[3] or 0)}
+def intent_counts(c: Connection, keys: Sequence[str], start: float, end: float) -> Dict[Optional[str], int]:
+    """Messages per intent (None: no intent): every message count of the
+    report (all, not understood, out of scope, per procedure) from one pass."""
+    return {r[0]: r[1] for r in _messages(c, "intent_name, COUNT(*)", keys, start, end, "GROUP BY intent_name")}
 
 
-def weekly_messages(c: Connection, keys: Sequence[str], start: float, end: float) -> Dict[int, Tuple[int, int]]:
-    """Week of the period -> (messages, citizens)."""
+def citizens(c: Connection, keys: Sequence[str], start: float, end: float) -> int:
+    """Citizens who wrote in the period."""
+    return _messages(c, "COUNT(DISTINCT sender_id)", keys, start, end)[0][0]
+
+
+def weekly_messages(c: Connection, keys: Sequence[str], start: float, end: float,
+                    with_citizens: bool = True) -> Dict[int, Tuple[int, Optional[int]]]:
+    """Week of the period -> (messages, citizens; None without ``with_citizens``)."""
     week = _week("timestamp", c.dialect.name)
-    rows = _messages(c, f"{week} AS week, COUNT(*), COUNT(DISTINCT sender_id)", keys, start, end,
-                     f"GROUP BY {week}")
+    writers = "COUNT(DISTINCT sender_id)" if with_citizens else "NULL"
+    rows = _messages(c, f"{week} AS week, COUNT(*), {writers}", keys, start, end, f"GROUP BY {week}")
     return {int(r[0]): (r[1], r[2]) for r in rows}
-
-
-def procedure_counts(c: Connection, keys: Sequence[str], start: float, end: float,
-                     procedures: Sequence[str], limit: int = 10) -> Tuple[int, List[Tuple[str, int]]]:
-    """(messages about a procedure, the ``limit`` procedures asked most with their counts)."""
-    if not procedures:
-        return 0, []
-    rows = _messages(c, "intent_name, COUNT(*) AS asked", keys, start, end,
-                     "AND intent_name IN :procedures GROUP BY intent_name ORDER BY asked DESC, intent_name",
-                     procedures=list(procedures))
-    return sum(r[1] for r in rows), [(r[0], r[1]) for r in rows[:limit]]
 
 
 def messages_by_unit(c: Connection, keys: Sequence[str], start: float, end: float) -> Dict[str, Tuple[int, int]]:
