@@ -30,8 +30,9 @@ A4 = (8.27, 11.69)
 A4_LANDSCAPE = (11.69, 8.27)
 HEADER = "#dde6f2"
 LINE = "#b0b8c4"
-ROW = 0.021  # a table row's height, in page fractions (portrait)
+ROW = 0.019  # a table row's height, in page fractions (portrait)
 LEFT, WIDTH = 0.07, 0.86
+OFFICERS_SHOWN = 8  # on the details page (the CSV table and the console list every officer)
 
 
 def _page(size=A4) -> Figure:
@@ -59,12 +60,12 @@ def _table(figure: Figure, top: float, title: str, header: Sequence[str], rows: 
         figure.lines.append(Line2D([LEFT, LEFT + WIDTH], [y - row, y - row], transform=figure.transFigure,
                                    color=LINE, linewidth=0.5))
     figure.lines.append(Line2D([LEFT, LEFT + WIDTH], [top, top], transform=figure.transFigure, color=LINE, linewidth=0.5))
-    return top - (len(rows) + 1) * row - 0.035
+    return top - (len(rows) + 1) * row - 0.025
 
 
 def _pairs(figure: Figure, top: float, title: str, pairs: List[Sequence[str]]) -> float:
     """A titled two-column table: what, and its value."""
-    return _table(figure, top, title, ["Chỉ tiêu", "Kỳ này"], pairs, [0.6, 0.4])
+    return _table(figure, top, title, ["Chỉ tiêu", "Kỳ này"], pairs, [0.5, 0.5])
 
 
 def title_page(report: Report) -> Figure:
@@ -111,9 +112,10 @@ def details_page(report: Report) -> Figure:
          f"{duration(chats.reply_p50)} / {duration(chats.reply_p90)}"],
         [f"Chờ quá {duration(chats.target_seconds)} (mục tiêu)", number(chats.past_target)],
         ["Hết thời gian chờ, không có cán bộ nhận", number(chats.timed_out)]])
-    shown = chats.officers[:10]
-    top = _table(figure, top, "Theo cán bộ" + (f" (10 trong {len(chats.officers)} cán bộ nhiều cuộc nhất)"
-                                                if len(chats.officers) > 10 else ""),
+    shown = chats.officers[:OFFICERS_SHOWN]
+    top = _table(figure, top, "Theo cán bộ" + (f" ({OFFICERS_SHOWN} trong {len(chats.officers)} cán bộ, nhiều cuộc "
+                                                "nhất; đủ danh sách: bảng officers.csv)"
+                                                if len(chats.officers) > OFFICERS_SHOWN else ""),
                  ["Cán bộ", "Số cuộc", "Đã trả lời", "Chờ nhận (trung vị)", "Trả lời đầu (trung vị)"],
                  [[o.officer, number(o.chats), number(o.replied), duration(o.claim_p50), duration(o.reply_p50)]
                   for o in shown], [0.32, 0.12, 0.12, 0.22, 0.22])
@@ -122,8 +124,9 @@ def details_page(report: Report) -> Figure:
         ["Từ tin nhắn đến khi cán bộ nhận: trung vị / 90 %", f"{duration(sos.claim_p50)} / {duration(sos.claim_p90)}"]])
     top = _pairs(figure, top, "Tin báo tố giác (chỉ số lượng và thời gian, không có nội dung)", [
         ["Tổng số", number(reports.total)],
-        *[[f"Loại: {TIPOFF_KIND_LABELS[k]}", number(v)] for k, v in reports.by_kind.items()],
-        *[[f"Trạng thái: {TIPOFF_STATUS_LABELS.get(k, k)}", number(v)] for k, v in reports.by_status.items()],
+        ["Theo loại", "; ".join(f"{TIPOFF_KIND_LABELS[k]}: {number(v)}" for k, v in reports.by_kind.items())],
+        ["Theo trạng thái", "; ".join(f"{TIPOFF_STATUS_LABELS.get(k, k)}: {number(v)}"
+                                      for k, v in reports.by_status.items())],
         ["Đã được xử lý (đổi trạng thái hoặc chuyển cấp trên)", number(reports.acted)],
         ["Thời gian đến xử lý đầu tiên: trung vị / 90 %",
          f"{duration(reports.first_action_p50)} / {duration(reports.first_action_p90)}"]])
@@ -146,7 +149,7 @@ def units_page(report: Report) -> Figure:
              number(r.tipoffs)] for r in report.units_compared]
     _table(figure, 0.86, "", ["Đơn vị", "Tin nhắn", "Người dân", "Quan tâm mới", "Gặp cán bộ", "Chờ nhận (TV)",
                               "Quá mục tiêu", "Hết giờ chờ", "SOS", "Tin báo"], rows,
-           [0.24, 0.08, 0.08, 0.09, 0.08, 0.12, 0.09, 0.08, 0.06, 0.08], row=min(0.03, 0.8 / (len(rows) + 1)))
+           [0.22, 0.08, 0.08, 0.1, 0.09, 0.11, 0.1, 0.08, 0.06, 0.08], row=min(0.03, 0.8 / (len(rows) + 1)))
     return figure
 
 
