@@ -39,6 +39,12 @@ from bot.reports.figures import Sources, catalogue, collect, parse_period  # noq
 
 YEAR_END = dt.date(2026, 11, 30)
 DAY = 86400.0
+ACTION = json.dumps({"event": "action", "name": "action_answer"})
+
+
+def insert(connection: sqlite3.Connection, table: str, columns: str, rows: list) -> None:
+    marks = ", ".join("?" * len(columns.split(",")))
+    connection.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
 
 def make_units(count: int) -> Units:
@@ -80,18 +86,20 @@ def generate(folder: Path, messages: int, units: Units, seed: int) -> None:
                 "metadata": {"oa_id": "4000", "unit": unit, "zalo_event": "user_send_text", "msg_id": f"m{n}",
                              "attachments": []}}
         batch.append((sender, "user", at, intent, None, json.dumps(data, ensure_ascii=False)))
-        batch.append((sender, "action", at + 0.2, None, "action_answer", json.dumps({"event": "action", "name": "action_answer"})))
+        batch.append((sender, "action", at + 0.2, None, "action_answer", ACTION))
         batch.append((sender, "bot", at + 0.3, None, None, json.dumps({"event": "bot", "text": "Hồ sơ gồm …"})))
         if rng.random() < 0.05:  # a chat with an officer
             reason = "sos" if rng.random() < 0.05 else rng.choice(("requested", "failures"))
             claimed = rng.random() < 0.9
             wait = rng.expovariate(1 / 90)
             handoff_rows.append((sender, unit, reason, 1, "closed" if claimed else "timed_out", at,
-                                 f"can.bo.{unit}.{rng.randrange(5)}" if claimed else None, at + wait if claimed else None,
+                                 f"can.bo.{unit}.{rng.randrange(5)}" if claimed else None,
+                                 at + wait if claimed else None,
                                  at + wait + rng.expovariate(1 / 40) if claimed else None, at + 900))
         if rng.random() < 0.002:
             code = f"TG-{n:08d}"
-            tipoff_rows.append((code, "", True, "x", unit, rng.choice(("received", "verifying", "transferred", "resolved")), at, at))
+            status = rng.choice(("received", "verifying", "transferred", "resolved"))
+            tipoff_rows.append((code, "", True, "x", unit, status, at, at))
             if rng.random() < 0.7:
                 audit_rows.append((at + rng.expovariate(1 / 7200), "can.bo", "tipoff_status", f"tipoff:{code}"))
         if rng.random() < 0.03:
@@ -103,29 +111,29 @@ def generate(folder: Path, messages: int, units: Units, seed: int) -> None:
     tracker.executemany("INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) "
                         "VALUES (?, ?, ?, ?, ?, ?)", batch)
     tracker.commit()
-    project.executemany("INSERT INTO handoffs (conversation_id, unit, reason, priority, status, created_at, claimed_by, "
-                        "claimed_at, first_reply_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", handoff_rows)
-    project.executemany("INSERT INTO tipoffs (code, reporter_id, anonymous, what, unit, status, created_at, updated_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", tipoff_rows)
+    insert(project, "handoffs", "conversation_id, unit, reason, priority, status, created_at, claimed_by, claimed_at, "
+           "first_reply_at, ended_at", handoff_rows)
+    insert(project, "tipoffs", "code, reporter_id, anonymous, what, unit, status, created_at, updated_at", tipoff_rows)
     project.executemany("INSERT INTO audit_log (time, actor, action, subject) VALUES (?, ?, ?, ?)", audit_rows)
     project.executemany("INSERT INTO zalo_follows (oa_id, unit, event, at) VALUES (?, ?, ?, ?)", follow_rows)
     outbox_id = 0
     for a in range(1, 53):  # an announcement a week, to one unit, its audience ~ a tenth of its citizens
         at, unit = start + (a - 0.5) * 7 * DAY, unit_ids[a % len(unit_ids)]
-        project.execute("INSERT INTO announcements (id, title, body, target_units, status, author, created_at, published_at) "
-                        "VALUES (?, 't', 'b', ?, 'published', 'chi.huy', ?, ?)", (a, json.dumps([unit]), at, at))
+        insert(project, "announcements", "id, title, body, target_units, status, author, created_at, published_at",
+               [(a, "t", "b", json.dumps([unit]), "published", "chi.huy", at, at)])
         outbox, deliveries = [], []
         for citizen in range(a, citizens, 10 * len(unit_ids)):
             if rng.random() < 0.3:
                 deliveries.append((a, str(citizen), "4000", None, at))
                 continue
             outbox_id += 1
-            outbox.append((outbox_id, "4000", str(citizen), "{}", rng.choice(("sent",) * 8 + ("failed", "pending")), 1, at, at))
+            status = rng.choice(("sent",) * 8 + ("failed", "pending"))
+            outbox.append((outbox_id, "4000", str(citizen), "{}", status, 1, at, at))
             deliveries.append((a, str(citizen), "4000", json.dumps([outbox_id]), at))
-        project.executemany("INSERT INTO zalo_outbox (id, oa_id, user_id, body, status, attempts, next_attempt_at, created_at) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", outbox)
-        project.executemany("INSERT INTO announcement_deliveries (announcement_id, user_id, oa_id, outbox_ids, created_at) "
-                            "VALUES (?, ?, ?, ?, ?)", deliveries)
+        insert(project, "zalo_outbox", "id, oa_id, user_id, body, status, attempts, next_attempt_at, created_at",
+               outbox)
+        insert(project, "announcement_deliveries", "announcement_id, user_id, oa_id, outbox_ids, created_at",
+               deliveries)
     project.commit()
     print(f"generated: {messages:,} messages ({3 * messages:,} events) of {citizens:,} citizens, "
           f"{len(handoff_rows):,} officer chats, {len(tipoff_rows):,} tip-offs, {len(follow_rows):,} follows, "
@@ -155,12 +163,14 @@ def main() -> int:
     sources, seconds, _ = timed(lambda: Sources.open(db.engine(f"sqlite:///{folder / 'project.db'}"),
                                                   db.engine(f"sqlite:///{folder / 'tracker.db'}")))
     print(f"opening (the reports' index made once, if missing): {seconds:.1f} s")
-    for label, first in (("3 months", YEAR_END - dt.timedelta(days=90)), ("6 months", YEAR_END - dt.timedelta(days=181))):
+    for label, days in (("3 months", 91), ("6 months", 182)):
+        first = YEAR_END - dt.timedelta(days=days - 1)
         period = parse_period(str(first), str(YEAR_END))
         for unit in ("quan-bench", "phuong-01"):
             report, collect_s, collect_cpu = timed(lambda: collect(sources, units, unit, period))
             _, pdf_s, pdf_cpu = timed(lambda: pdf.pdf_bytes(report))
-            data, api_s, api_cpu = timed(lambda: json.dumps(report_json(sources, units, unit, period, units.below(unit))))
+            data, api_s, api_cpu = timed(
+                lambda: json.dumps(report_json(sources, units, unit, period, units.below(unit))))
             print(f"{label}, {unit} ({len(report.units)} units, {report.current.volume.messages:,} messages in the "
                   f"period): report {collect_s + pdf_s:.2f} s (figures {collect_s:.2f} s + PDF {pdf_s:.2f} s; "
                   f"CPU {collect_cpu + pdf_cpu:.2f} s); console API {api_s:.2f} s (CPU {api_cpu:.2f} s, "

@@ -59,7 +59,8 @@ def _table(figure: Figure, top: float, title: str, header: Sequence[str], rows: 
                         weight="bold" if i == 0 else "normal")
         figure.lines.append(Line2D([LEFT, LEFT + WIDTH], [y - row, y - row], transform=figure.transFigure,
                                    color=LINE, linewidth=0.5))
-    figure.lines.append(Line2D([LEFT, LEFT + WIDTH], [top, top], transform=figure.transFigure, color=LINE, linewidth=0.5))
+    figure.lines.append(Line2D([LEFT, LEFT + WIDTH], [top, top], transform=figure.transFigure, color=LINE,
+                               linewidth=0.5))
     return top - (len(rows) + 1) * row - 0.025
 
 
@@ -162,8 +163,8 @@ def pages(report: Report) -> List[Figure]:
 
 def write(report: Report, out: Union[str, BinaryIO]) -> None:
     # TrueType fonts (not Type 3): readers can search and copy the Vietnamese text
-    with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(out, metadata={"Title": f"Báo cáo {report.unit_name} {report.period.label()}",
-                                "Author": "Trợ lý ảo Công an trên Zalo"}) as pdf:
+    metadata = {"Title": f"Báo cáo {report.unit_name} {report.period.label()}", "Author": "Trợ lý ảo Công an trên Zalo"}
+    with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(out, metadata=metadata) as pdf:
         for figure in pages(report):
             pdf.savefig(figure)
 

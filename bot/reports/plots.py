@@ -46,7 +46,8 @@ def weekly_volume(report: Report) -> Figure:
     axes.set_xlabel("Tuần")
     axes.set_xticks(list(weeks))
     axes.set_xticklabels([f"{i}\n{w.first_day[8:10]}/{w.first_day[5:7]}" for i, w in enumerate(now, 1)], fontsize=7)
-    axes.legend(fontsize=8, frameon=False)
+    axes.set_ylim(0, max([w.messages for w in now + before] + [1]) * 1.3)  # room for the legend
+    axes.legend(fontsize=7, frameon=False, loc="upper center", ncol=3)
     return figure
 
 
@@ -54,8 +55,9 @@ def top_procedures(report: Report) -> Figure:
     figure, axes = _figure("Thủ tục được hỏi nhiều nhất", left=0.42, bottom=0.12)
     procedures = list(reversed(report.current.questions.top_procedures))
     if procedures:
-        axes.barh([textwrap.shorten(p.name, 55, placeholder="…") for p in procedures], [p.asked for p in procedures],
-                  color=CURRENT)
+        axes.barh(range(len(procedures)), [p.asked for p in procedures], color=CURRENT)
+        axes.set_yticks(range(len(procedures)))
+        axes.set_yticklabels([textwrap.shorten(p.name, 55, placeholder="…") for p in procedures])
         axes.tick_params(axis="y", labelsize=8)
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_xlabel("Số tin nhắn")
@@ -83,7 +85,7 @@ def waiting_times(report: Report) -> Figure:
 
 def units_compared(report: Report) -> Figure:
     """The units below side by side: messages, officer chats, SOS and tip-offs."""
-    figure, axes = _figure("So sánh các đơn vị", right=0.9, bottom=0.2)
+    figure, axes = _figure("So sánh các đơn vị", right=0.9, bottom=0.24)
     rows = report.units_compared
     if rows:
         series = [("Tin nhắn", [r.messages for r in rows], CURRENT)]
@@ -99,10 +101,13 @@ def units_compared(report: Report) -> Figure:
         other.set_ylabel("Số cuộc / tin báo")
         other.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_xticks(positions)
-        axes.set_xticklabels([textwrap.fill(short_name(r.name), 14) for r in rows], fontsize=7)
+        axes.set_xticklabels([short_name(r.name) for r in rows], fontsize=7, rotation=40, ha="right")
+        axes.set_ylim(0, max([r.messages for r in rows] + [1]) * 1.3)  # room for the legend
+        other.set_ylim(0, max([v for _, values, _ in chats for v in values] + [1]) * 1.3)
         handles = axes.get_legend_handles_labels()
         more = other.get_legend_handles_labels()
-        axes.legend(handles[0] + more[0], handles[1] + more[1], fontsize=7, frameon=False, loc="upper left")
+        axes.legend(handles[0] + more[0], handles[1] + more[1], fontsize=7, frameon=False, loc="upper center",
+                    ncol=4)
     else:
         _empty(axes)
     return figure

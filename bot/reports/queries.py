@@ -174,7 +174,8 @@ def chats_by_officer(c: Connection, keys: Sequence[str], start: float, end: floa
     claim = percentiles(c, CLAIM_WAIT, where, handoffs.c.claimed_by, (50,))
     reply = percentiles(c, FIRST_REPLY, where, handoffs.c.claimed_by, (50,))
     return sorted(({"officer": r[0], "chats": r[1], "replied": r[2], "claim_p50": claim.get(r[0], (None,))[0],
-                    "reply_p50": reply.get(r[0], (None,))[0]} for r in counts), key=lambda o: (-o["chats"], o["officer"]))
+                    "reply_p50": reply.get(r[0], (None,))[0]} for r in counts),
+                  key=lambda o: (-o["chats"], o["officer"]))
 
 
 def wait_distribution(c: Connection, keys: Sequence[str], start: float, end: float) -> List[Tuple[str, int]]:
