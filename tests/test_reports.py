@@ -341,12 +341,12 @@ def test_the_reports_page_shows_a_commander_every_unit_below_and_an_officer_only
             page.click("button[type=submit]")
             page.wait_for_url(f"{base}/console")
             page.click("a[href='/console/reports']")
-            page.wait_for_selector("#report:not([hidden])", timeout=30_000)  # the last 13 weeks, at once
+            page.wait_for_selector("#report:not([hidden])", timeout=60_000)  # the last 13 weeks, at once
             page.fill("#report-from", "2026-06-01")
             page.fill("#report-to", "2026-06-14")
             page.click("button[type=submit]")
-            page.wait_for_function("document.getElementById('report-period').textContent.includes('01/06/2026')",
-                                   timeout=30_000)
+            page.wait_for_function("document.getElementById('report-period').textContent"
+                                   ".startsWith('Kỳ này: 01/06/2026 – 14/06/2026')", timeout=60_000)
 
         def key_figure(label):
             row = page.locator("#key-figures tbody tr", has=page.locator("th", has_text=label)).first

@@ -12,6 +12,7 @@
   const KINDS = { anonymous: "Ẩn danh", named: "Có thông tin liên hệ" };
   const STATUSES = { received: "Mới tiếp nhận", verifying: "Đang xác minh", transferred: "Đã chuyển", resolved: "Đã xử lý" };
   let blobs = [];
+  let asked = 0; // the newest request: an older answer arriving later is dropped
 
   const num = (n) => Number(n || 0).toLocaleString("vi-VN");
   function duration(s) {
@@ -101,16 +102,18 @@
     hideStatus();
     $("report-loading").hidden = false;
     $("report-pdf").setAttribute("aria-disabled", "true");
+    const mine = ++asked;
     try {
       const r = await api("GET", "/console/api/reports?" + query());
+      if (mine !== asked) return;
       fillUnits(r.choices, r.unit);
       $("report-from").value = r.period.first;
       $("report-to").value = r.period.last;
       render(r);
       $("report-pdf").href = "/console/api/reports/pdf?" + query();
       $("report-pdf").removeAttribute("aria-disabled");
-    } catch (e) { showStatus(e.message); }
-    $("report-loading").hidden = true;
+    } catch (e) { if (mine === asked) showStatus(e.message); }
+    if (mine === asked) $("report-loading").hidden = true;
   }
 
   function lastMonths(months) {
