@@ -372,6 +372,7 @@ def test_the_reports_page_shows_a_commander_every_unit_below_and_an_officer_only
         assert key_figure("Tin nhắn") == ["3", "0", "+3"]
         page.screenshot(path=str(tmp_path_factory.getbasetemp() / "reports-commander.png"), full_page=True)
         page.click("#logout-button")
+        page.wait_for_url(f"{base}/console/login")  # signed out, before the next officer signs in
 
         sign_in("chi.le")
         assert page.locator("#report-unit option").all_text_contents() == ["Công an phường Sơn Kỳ (dữ liệu mẫu)"]
