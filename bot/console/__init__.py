@@ -14,6 +14,7 @@ PAGES = [
     ("bot.console.tipoffs", "/console/tipoffs", "Tin báo"),
     ("bot.console.announcements", "/console/announcements", "Thông báo"),
     ("bot.console.qr", "/console/qr", "Mã QR"),
+    ("bot.console.reports", "/console/reports", "Báo cáo"),
     ("bot.console.privacy", "/console/privacy", "Dữ liệu cá nhân"),
     ("bot.console.review", "/console/review", "Câu hỏi cần xử lý"),
 ]

@@ -17,6 +17,7 @@ from typing import List
 
 from sqlalchemy import MetaData, Table, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 
 from bot.core.paths import VAR
@@ -68,8 +69,8 @@ def engine(url: str | None = None) -> Engine:
 
 
 def create_tables(engine: Engine, *tables: Table) -> None:
-    """Create the tables, and add the nullable columns a newer version of the
-    code added to tables an older version created."""
+    """Create the tables, and add the nullable columns and the indexes a
+    newer version of the code added to tables an older version created."""
     metadata.create_all(engine, tables=list(tables))
     for table in tables:
         existing = {c["name"] for c in inspect(engine).get_columns(table.name)}
@@ -78,3 +79,9 @@ def create_tables(engine: Engine, *tables: Table) -> None:
                 kind = column.type.compile(dialect=engine.dialect)
                 with engine.begin() as c:
                     c.execute(text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}'))
+        for index in table.indexes:
+            try:
+                index.create(engine, checkfirst=True)
+            except DBAPIError:  # another process made it at the same moment
+                if index.name not in {i["name"] for i in inspect(engine).get_indexes(table.name)}:
+                    raise

@@ -9,7 +9,7 @@ import json
 import time
 from typing import Any, Dict, Iterable, List, Optional
 
-from sqlalchemy import Column, Float, Integer, String, Table, Text, and_, func, insert, or_, select, update
+from sqlalchemy import Column, Float, Index, Integer, String, Table, Text, and_, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
 from bot.core import db
@@ -32,6 +32,7 @@ handoffs = Table(
     Column("first_reply_at", Float),
     Column("ended_at", Float),
     Column("detail", Text),  # JSON: what started it (e.g. a tip-off id)
+    Index("ix_handoffs_unit_created_at", "unit", "created_at"),  # a unit's chats of a period (bot/reports)
 )
 
 
@@ -42,7 +43,7 @@ class Busy(Exception):
 class HandoffStore:
     def __init__(self, engine: Optional[Engine] = None):
         self.engine = engine or db.engine()
-        db.metadata.create_all(self.engine, tables=[handoffs])
+        db.create_tables(self.engine, handoffs)
         self.audit = AuditLog(self.engine)
 
     # ---- queue

@@ -40,6 +40,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.core import db
+from bot.reports.queries import create_tracker_indexes
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         self.cache_size = int(cache_size)
         self._kept: "OrderedDict[Text, Tuple[int, int, DialogueStateTracker]]" = OrderedDict()
         NEWEST_ROW_INDEX.create(self.engine, checkfirst=True)  # tables created before this store was used
+        create_tracker_indexes(self.engine)  # what the commanders' reports read messages by (bot/reports)
         self._newest = (sa.select(sa.func.max(EVENTS.c.id)).where(EVENTS.c.sender_id == sa.bindparam("sender_id")))
 
     def _newest_id(self, session: Any, sender_id: Text) -> int:

@@ -110,6 +110,8 @@ class Intake:
                                    text, status, emergency=alarm)
         if stored is None:
             return 200, {"status": "duplicate"}
+        if event in ("follow", "unfollow") and user_id:
+            self.store.record_follow(str(oa_id or ""), account.unit, event)  # counted by the reports
         if alarm:
             # answered now, not behind other citizens' messages; Rasa later only records and pauses
             self.store.touch_user(str(user_id), str(oa_id))

@@ -15,6 +15,9 @@ the process comes back under the same worker id (it releases its own).
 * users: which OA a user belongs to, follow state, last numbered menu.
 * rejected: a bounded sample of the deliveries refused (bad signature,
   malformed JSON…), for audit (bot/zalo/rejected.py).
+* follows: one row per follow or unfollow of an OA (its unit and when, not
+  who), for the commanders' reports (bot/reports): the inbox forgets them
+  after its retention, the reports look back a year.
 
 A delivery or a message marked ``confidential`` (what a citizen confided,
 e.g. an answer to the tip-off form, or the bot's confirmation with a
@@ -35,6 +38,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Float,
+    Index,
     Integer,
     String,
     Table,
@@ -111,6 +115,16 @@ users = Table(
     Column("menu", Text),  # JSON list of payloads of the last numbered list sent
 )
 
+follows = Table(
+    "zalo_follows", db.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("oa_id", String(64), nullable=False),
+    Column("unit", String(64), nullable=False),  # the OA's unit ('' when the OA names none: the default unit)
+    Column("event", String(16), nullable=False),  # follow, unfollow
+    Column("at", Float, nullable=False),
+    Index("ix_zalo_follows_unit_at", "unit", "at"),
+)
+
 rejected = Table(
     "zalo_rejected", db.metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -135,7 +149,7 @@ class ZaloStore:
         self.engine = engine or db.engine()
         # who claims: the same id after a restart (the launcher sets ZALO_WORKER_ID: "<host>:rasa-0"…)
         self.worker_id = worker_id or os.environ.get("ZALO_WORKER_ID") or f"{socket.gethostname()}:{os.getpid()}"
-        db.create_tables(self.engine, inbox, outbox, tokens, users, rejected)
+        db.create_tables(self.engine, inbox, outbox, tokens, users, follows, rejected)
 
     def release_claims(self) -> None:
         """Forget the claims this worker held before it restarted: its deliveries
@@ -199,6 +213,11 @@ class ZaloStore:
             c.execute(update(inbox).where(key).values(confidential=True))
             c.execute(update(inbox).where(and_(key, inbox.c.status.not_in(("pending", "processing"))))
                       .values(payload=REDACTED))
+
+    def record_follow(self, oa_id: str, unit: str, event: str) -> None:
+        """A citizen followed (``follow``) or unfollowed (``unfollow``) the OA of ``unit``."""
+        with self.engine.begin() as c:
+            c.execute(insert(follows).values(oa_id=oa_id, unit=unit, event=event, at=time.time()))
 
     def reject(self, reason: str, body: bytes, keep: int = 1000) -> None:
         """Keep a refused delivery (bot/zalo/rejected.py decides which), and

@@ -1,0 +1,265 @@
+"""The reports' SQL: every figure is an aggregation the database computes
+(COUNT, SUM, window functions for percentiles), on SQLite and PostgreSQL
+alike. Two databases are read: the project database (handoffs, tip-offs,
+announcements, follows) and Rasa's tracker store (its ``events`` table:
+what citizens wrote); they may be different servers, so nothing joins
+across them.
+
+A citizen's message belongs to the unit whose OA it came through: the
+Zalo channel puts that unit in the user event's metadata
+(``data -> metadata -> unit``); messages without one (other channels, an OA
+that names no unit) belong to the default unit, as in actions/citizen.py.
+The one expression that reads it (``event_unit``) is indexed together with
+the event type and time (``create_tracker_indexes``), so a report reads
+only its units' messages of its period, from the index.
+
+Each function takes a connection, the unit keys (``unit_keys``) and a
+period [start, end) in Unix seconds."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from sqlalchemy import and_, bindparam, case, func, literal, or_, select, text
+from sqlalchemy.engine import Connection, Engine
+
+from bot.announcements.store import announcements, deliveries
+from bot.core.audit import audit
+from bot.core.units import Units
+from bot.handoff.store import handoffs
+from bot.tipoffs.store import tipoffs
+from bot.zalo.store import follows
+
+WEEK = 7 * 86400.0
+REPORT_INDEX = "ix_events_report"  # events: (type_name, the message's unit, timestamp, intent_name, sender_id)
+NOT_UNDERSTOOD = "nlu_fallback"
+OUT_OF_SCOPE = "out_of_scope"
+NOT_MESSAGES = ("follow",)  # user events a channel sends for what is not a message (following the OA)
+FIRST_ACTIONS = ("tipoff_status", "tipoff_escalated")  # what an officer does with a tip-off (not reading it)
+# the waiting-time distribution: (upper bound in seconds, label); chats never claimed come last
+WAIT_BUCKETS = ((30, "< 30 giây"), (60, "30 giây – 1 phút"), (120, "1 – 2 phút"), (300, "2 – 5 phút"),
+                (600, "5 – 10 phút"), (None, "> 10 phút"))
+NEVER_CLAIMED = "Không có cán bộ nhận"
+
+
+def unit_keys(units: Units, unit_ids: Iterable[str]) -> List[str]:
+    """What the unit columns hold for these units: their ids, and '' (no
+    unit named) when the default unit is one of them."""
+    ids = sorted(set(unit_ids))
+    return ids + [""] if units.default_unit in ids else ids
+
+
+def event_unit(dialect: str) -> str:
+    """The unit of a tracker event (its Zalo metadata), '' when none: the indexed expression."""
+    if dialect == "postgresql":
+        return "COALESCE((CAST(data AS json) #>> '{metadata,unit}'), '')"
+    return "COALESCE(json_extract(data, '$.metadata.unit'), '')"
+
+
+def _week(column: str, dialect: str) -> str:
+    """The week (0, 1, …) of the period a time falls in (a time at or after :start)."""
+    if dialect == "postgresql":
+        return f"CAST(FLOOR(({column} - :start) / {WEEK}) AS INTEGER)"
+    return f"CAST(({column} - :start) / {WEEK} AS INTEGER)"
+
+
+def create_tracker_indexes(engine: Engine) -> None:
+    """The index the reports read citizens' messages by (idempotent): it
+    holds every column they read, so the events' rows are never visited."""
+    expression = event_unit(engine.dialect.name)
+    with engine.begin() as c:
+        c.execute(text(f"CREATE INDEX IF NOT EXISTS {REPORT_INDEX} ON events "
+                       f"(type_name, ({expression}), timestamp, intent_name, sender_id)"))
+
+
+# ---- the tracker store: what citizens wrote
+
+def message_query(dialect: str, select_sql: str, tail: str = "") -> str:
+    """``SELECT <select_sql> FROM events`` over the citizens' messages to the
+    units :units in the period [:start, :end); ``tail``: GROUP BY… and more."""
+    return (f"SELECT {select_sql} FROM events WHERE type_name = 'user' AND {event_unit(dialect)} IN :units "
+            f"AND timestamp >= :start AND timestamp < :end "
+            f"AND (intent_name IS NULL OR intent_name NOT IN :not_messages) {tail}")
+
+
+def _messages(c: Connection, select_sql: str, keys: Sequence[str], start: float, end: float,
+              tail: str = "", **params: Any) -> List[Any]:
+    query = text(message_query(c.dialect.name, select_sql, tail)).bindparams(
+        bindparam("units", expanding=True), bindparam("not_messages", expanding=True),
+        *[bindparam(name, expanding=True) for name, v in params.items() if isinstance(v, list)])
+    return c.execute(query, {"units": list(keys), "start": start, "end": end,
+                             "not_messages": list(NOT_MESSAGES), **params}).all()
+
+
+def intent_counts(c: Connection, keys: Sequence[str], start: float, end: float) -> Dict[Optional[str], int]:
+    """Messages per intent (None: no intent): every message count of the
+    report (all, not understood, out of scope, per procedure) from one pass."""
+    return {r[0]: r[1] for r in _messages(c, "intent_name, COUNT(*)", keys, start, end, "GROUP BY intent_name")}
+
+
+def citizens(c: Connection, keys: Sequence[str], start: float, end: float) -> int:
+    """Citizens who wrote in the period."""
+    return _messages(c, "COUNT(DISTINCT sender_id)", keys, start, end)[0][0]
+
+
+def weekly_messages(c: Connection, keys: Sequence[str], start: float, end: float,
+                    with_citizens: bool = True) -> Dict[int, Tuple[int, Optional[int]]]:
+    """Week of the period -> (messages, citizens; None without ``with_citizens``)."""
+    week = _week("timestamp", c.dialect.name)
+    writers = "COUNT(DISTINCT sender_id)" if with_citizens else "NULL"
+    rows = _messages(c, f"{week} AS week, COUNT(*), {writers}", keys, start, end, f"GROUP BY {week}")
+    return {int(r[0]): (r[1], r[2]) for r in rows}
+
+
+def messages_by_unit(c: Connection, keys: Sequence[str], start: float, end: float) -> Dict[str, Tuple[int, int]]:
+    """Unit key -> (messages, citizens)."""
+    unit = event_unit(c.dialect.name)
+    rows = _messages(c, f"{unit} AS unit, COUNT(*), COUNT(DISTINCT sender_id)", keys, start, end,
+                     f"GROUP BY {unit}")
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+# ---- the project database
+
+def percentiles(c: Connection, value, where, group=None, ps: Sequence[int] = (50, 90)) -> Dict[Any, Tuple]:
+    """Group (None without ``group``) -> the ``ps`` percentiles of ``value``
+    over the rows ``where`` selects (nearest rank: the smallest value with at
+    least p % of the values at or below it); rows without a value are left out."""
+    key = group if group is not None else literal(0)
+    ranked = select(key.label("g"), value.label("v"),
+                    func.row_number().over(partition_by=group, order_by=value).label("rn"),
+                    func.count().over(partition_by=group).label("n")).where(and_(where, value.isnot(None))).subquery()
+    rows = c.execute(select(ranked.c.g, *[func.min(case((ranked.c.rn * 100 >= p * ranked.c.n, ranked.c.v)))
+                                         for p in ps]).group_by(ranked.c.g)).all()
+    return {(r[0] if group is not None else None): tuple(r[1:]) for r in rows}
+
+
+def _in_period(table, column, keys: Sequence[str], start: float, end: float):
+    return and_(table.c.unit.in_(list(keys)), column >= start, column < end)
+
+
+CLAIM_WAIT = handoffs.c.claimed_at - handoffs.c.created_at
+FIRST_REPLY = handoffs.c.first_reply_at - handoffs.c.created_at
+
+
+def _waited(now: float):
+    """How long a chat waited for an officer: until claimed, else until it ended, else until now."""
+    return case((handoffs.c.claimed_at.isnot(None), handoffs.c.claimed_at),
+                (handoffs.c.ended_at.isnot(None), handoffs.c.ended_at), else_=literal(now)) - handoffs.c.created_at
+
+
+def chat_totals(c: Connection, keys: Sequence[str], start: float, end: float, target: float,
+                now: float) -> Dict[str, Any]:
+    """Officer chats queued in the period: counts, claim and first-reply percentiles, the citizens they were for."""
+    where = _in_period(handoffs, handoffs.c.created_at, keys, start, end)
+    one = lambda condition: func.sum(case((condition, 1), else_=0))  # noqa: E731
+    row = c.execute(select(
+        func.count(), one(handoffs.c.claimed_at.isnot(None)), one(_waited(now) > target),
+        one(handoffs.c.status == "timed_out"), func.count(handoffs.c.conversation_id.distinct()),
+        one(handoffs.c.reason == "sos"), one(and_(handoffs.c.reason == "sos", handoffs.c.claimed_at.isnot(None))),
+    ).where(where)).one()
+    claim = percentiles(c, CLAIM_WAIT, where).get(None, (None, None))
+    reply = percentiles(c, FIRST_REPLY, where).get(None, (None, None))
+    sos = percentiles(c, CLAIM_WAIT, and_(where, handoffs.c.reason == "sos")).get(None, (None, None))
+    return {"requests": row[0], "claimed": int(row[1] or 0), "past_target": int(row[2] or 0),
+            "timed_out": int(row[3] or 0), "citizens": row[4], "claim": claim, "reply": reply,
+            "sos": int(row[5] or 0), "sos_claimed": int(row[6] or 0), "sos_claim": sos}
+
+
+def chats_by_officer(c: Connection, keys: Sequence[str], start: float, end: float) -> List[Dict[str, Any]]:
+    """Per officer who holds chats of the period: how many, median time to claim and to first reply."""
+    where = and_(_in_period(handoffs, handoffs.c.created_at, keys, start, end), handoffs.c.claimed_by.isnot(None))
+    counts = c.execute(select(handoffs.c.claimed_by, func.count(), func.count(handoffs.c.first_reply_at))
+                       .where(where).group_by(handoffs.c.claimed_by)).all()
+    claim = percentiles(c, CLAIM_WAIT, where, handoffs.c.claimed_by, (50,))
+    reply = percentiles(c, FIRST_REPLY, where, handoffs.c.claimed_by, (50,))
+    return sorted(({"officer": r[0], "chats": r[1], "replied": r[2], "claim_p50": claim.get(r[0], (None,))[0],
+                    "reply_p50": reply.get(r[0], (None,))[0]} for r in counts),
+                  key=lambda o: (-o["chats"], o["officer"]))
+
+
+def wait_distribution(c: Connection, keys: Sequence[str], start: float, end: float) -> List[Tuple[str, int]]:
+    """How long chats waited to be claimed, in WAIT_BUCKETS, and those never claimed."""
+    bucket = case(*[(CLAIM_WAIT < bound, index) for index, (bound, _) in enumerate(WAIT_BUCKETS) if bound],
+                  (handoffs.c.claimed_at.isnot(None), len(WAIT_BUCKETS) - 1), else_=len(WAIT_BUCKETS))
+    rows = dict(c.execute(select(bucket, func.count()).where(
+        _in_period(handoffs, handoffs.c.created_at, keys, start, end)).group_by(bucket)).all())
+    labels = [label for _, label in WAIT_BUCKETS] + [NEVER_CLAIMED]
+    return [(label, int(rows.get(index, 0))) for index, label in enumerate(labels)]
+
+
+def chats_by_unit(c: Connection, keys: Sequence[str], start: float, end: float, target: float,
+                  now: float) -> Dict[str, Dict[str, Any]]:
+    where = _in_period(handoffs, handoffs.c.created_at, keys, start, end)
+    one = lambda condition: func.sum(case((condition, 1), else_=0))  # noqa: E731
+    rows = c.execute(select(handoffs.c.unit, func.count(), one(_waited(now) > target),
+                            one(handoffs.c.status == "timed_out"), one(handoffs.c.reason == "sos"))
+                     .where(where).group_by(handoffs.c.unit)).all()
+    claim = percentiles(c, CLAIM_WAIT, where, handoffs.c.unit, (50,))
+    return {r[0]: {"chats": r[1], "past_target": int(r[2] or 0), "timed_out": int(r[3] or 0), "sos": int(r[4] or 0),
+                   "claim_p50": claim.get(r[0], (None,))[0]} for r in rows}
+
+
+def _first_action():
+    """When an officer first acted on a tip-off (a status change or an escalation), from the audit log."""
+    return (select(func.min(audit.c.time)).where(and_(
+        audit.c.subject == literal("tipoff:") + tipoffs.c.code, audit.c.action.in_(FIRST_ACTIONS)))
+        .scalar_subquery())
+
+
+def tipoff_counts(c: Connection, keys: Sequence[str], start: float, end: float) -> Dict[str, Any]:
+    """Tip-offs received in the period: by kind (anonymous or named) and
+    status, and the time to the first action. Counts and times only: never
+    what a tip-off says."""
+    where = _in_period(tipoffs, tipoffs.c.created_at, keys, start, end)
+    rows = c.execute(select(tipoffs.c.anonymous, tipoffs.c.status, func.count())
+                     .where(where).group_by(tipoffs.c.anonymous, tipoffs.c.status)).all()
+    delay = _first_action() - tipoffs.c.created_at
+    acted = c.execute(select(func.count()).where(and_(where, _first_action().isnot(None)))).scalar()
+    return {"rows": [(bool(r[0]), r[1], r[2]) for r in rows], "acted": acted,
+            "first_action": percentiles(c, delay, where).get(None, (None, None))}
+
+
+def tipoffs_by_unit(c: Connection, keys: Sequence[str], start: float, end: float) -> Dict[str, int]:
+    return dict(c.execute(select(tipoffs.c.unit, func.count()).where(
+        _in_period(tipoffs, tipoffs.c.created_at, keys, start, end)).group_by(tipoffs.c.unit)).all())
+
+
+def follow_counts(c: Connection, keys: Sequence[str], start: float, end: float) -> Dict[str, Tuple[int, int]]:
+    """Unit key -> (follows, unfollows) of its OA in the period."""
+    rows = c.execute(select(follows.c.unit, func.sum(case((follows.c.event == "follow", 1), else_=0)),
+                            func.sum(case((follows.c.event == "unfollow", 1), else_=0)))
+                     .where(_in_period(follows, follows.c.at, keys, start, end)).group_by(follows.c.unit)).all()
+    return {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in rows}
+
+
+def announcement_counts(c: Connection, unit_ids: Sequence[str], start: float, end: float) -> Dict[str, int]:
+    """Announcements published in the period to any of these units, and what
+    became of their messages per citizen: delivered (every message sent),
+    refused (Zalo refused or failed one; an outbox row gone counts so, as in
+    the console), still sending, and citizens outside Zalo's 7-day window
+    (nothing sent)."""
+    ids = [r[0] for r in c.execute(select(announcements.c.id).where(and_(
+        announcements.c.status == "published", announcements.c.published_at >= start,
+        announcements.c.published_at < end,
+        or_(*[announcements.c.target_units.like(f'%"{unit}"%') for unit in unit_ids]))))]
+    if not ids:
+        return {"published": 0, "delivered": 0, "refused": 0, "sending": 0, "out_of_window": 0}
+    out_of_window = c.execute(select(func.count()).select_from(deliveries).where(and_(
+        deliveries.c.announcement_id.in_(ids), deliveries.c.outbox_ids.is_(None)))).scalar()
+    if c.dialect.name == "postgresql":
+        elements = ("CROSS JOIN LATERAL json_array_elements_text(CAST(d.outbox_ids AS json)) AS e(value) "
+                    "LEFT JOIN zalo_outbox o ON o.id = CAST(e.value AS INTEGER)")
+    else:
+        elements = "CROSS JOIN json_each(d.outbox_ids) AS e LEFT JOIN zalo_outbox o ON o.id = e.value"
+    states = c.execute(text(
+        "SELECT SUM(CASE WHEN bad > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN bad = 0 AND sent = total THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN bad = 0 AND sent < total THEN 1 ELSE 0 END) FROM ("
+        "SELECT d.id, COUNT(*) AS total, "
+        "SUM(CASE WHEN o.id IS NULL OR o.status IN ('undeliverable', 'failed') THEN 1 ELSE 0 END) AS bad, "
+        "SUM(CASE WHEN o.status = 'sent' THEN 1 ELSE 0 END) AS sent "
+        f"FROM announcement_deliveries d {elements} "
+        "WHERE d.outbox_ids IS NOT NULL AND d.announcement_id IN :ids GROUP BY d.id) per_citizen"
+    ).bindparams(bindparam("ids", expanding=True)), {"ids": ids}).one()
+    return {"published": len(ids), "delivered": int(states[1] or 0), "refused": int(states[0] or 0),
+            "sending": int(states[2] or 0), "out_of_window": out_of_window}
