@@ -23,6 +23,8 @@ from bot.handoff.store import handoffs
 from bot.reports import pdf
 from bot.reports.figures import Sources, collect, parse_period
 from bot.reports.queries import REPORT_INDEX
+from bot.review.feedback import feedback
+from bot.review.store import unserved
 from bot.tipoffs.store import tipoffs
 from bot.zalo.store import follows, outbox
 from tests.conftest import ROOT
@@ -62,6 +64,23 @@ def activity(project, tracker) -> None:
     with tracker.begin() as c:
         c.execute(insert(EVENTS), events)
     rows = {
+        feedback: [  # the period: 2 helpful, 1 wrong (and one of another district); the previous: 1 helpful
+            dict(unit=TT, procedure=P1, helpful=True, created_at=S + D),
+            dict(unit=SK, procedure=P2, helpful=True, created_at=S + 2 * D),
+            dict(unit=TT, procedure=P1, helpful=False, created_at=S + 3 * D),
+            dict(unit="quan-khac", procedure=P1, helpful=True, created_at=S + 3 * D),  # another district
+            dict(unit=TT, procedure=P1, helpful=True, created_at=P + D),
+        ],
+        unserved: [  # review queue: a group of 2 (with and without diacritics), one of 1; one in the previous period
+            dict(conversation_id="A", unit=TT, text="đăng ký xe điện ở đâu", group_key="dang ky xe dien o dau",
+                 kind="not_understood", created_at=S + D, status="open"),
+            dict(conversation_id="B", unit=SK, text="dang ky xe dien o dau", group_key="dang ky xe dien o dau",
+                 kind="low_confidence", created_at=S + 2 * D, status="assigned"),
+            dict(conversation_id="C", unit=TT, text="làm sổ đỏ", group_key="lam so do", kind="out_of_scope",
+                 created_at=S + 3 * D, status="open"),
+            dict(conversation_id="D", unit=TT, text="hello", group_key="hello", kind="not_understood",
+                 created_at=P + D, status="skipped"),
+        ],
         handoffs: [
             dict(conversation_id="A", unit=TT, reason="requested", priority=1, status="closed", created_at=S + D,
                  claimed_by="an.nguyen", claimed_at=S + D + 20, first_reply_at=S + D + 50, ended_at=S + D + 900),
@@ -175,7 +194,9 @@ def test_every_figure_of_a_district_and_its_previous_period(sources):
         (P1, "Đăng ký thường trú", 3), (P2, "Đăng ký tạm trú", 2)]
     assert (q.not_understood, q.out_of_scope, q.not_understood_share) == (1, 1, pytest.approx(2 / 7))
     assert (q.citizens_with_officer, q.assistant_alone) == (3, pytest.approx(1 / 4))
-    assert q.unanswered_groups is None and now.feedback is None  # not collected yet: the seams
+    assert q.unanswered_groups == [("dang ky xe dien o dau", 2), ("làm sổ đỏ", 1)]
+    assert now.feedback == {"Hữu ích": 2, "Chưa đúng": 1}
+    assert before.feedback == {"Hữu ích": 1, "Chưa đúng": 0} and before.questions.unanswered_groups == [("hello", 1)]
 
     chats = now.chats
     assert (chats.requests, chats.claimed, chats.past_target, chats.timed_out) == (4, 3, 2, 1)

@@ -5,13 +5,9 @@ period of the same length just before it, and for each unit below the
 report's unit side by side; ``Report.key_figures`` pairs the two periods'
 headline figures, formatted the way officers read them (Vietnamese).
 
-Two sections wait for data the project does not collect yet; each is a
-field that stays None until its source exists, and every output says
-"chưa có dữ liệu" for it:
-* ``Questions.unanswered_groups``: the top groups of unanswered questions,
-  from the review queue of unanswered questions (when it exists, a query
-  in queries.py fills it);
-* ``Figures.feedback``: citizens' "Hữu ích" / "Chưa đúng" on answers.
+From the review loop (bot/review/): ``Questions.unanswered_groups``, the
+largest groups of questions kept for content staff, and
+``Figures.feedback``, the citizens' "Hữu ích" / "Chưa đúng" under answers.
 """
 
 from __future__ import annotations
@@ -37,7 +33,6 @@ from bot.reports import queries
 TIPOFF_STATUS_LABELS = {"received": "Mới tiếp nhận", "verifying": "Đang xác minh", "transferred": "Đã chuyển",
                         "resolved": "Đã xử lý"}
 TIPOFF_KIND_LABELS = {"anonymous": "Ẩn danh", "named": "Có thông tin liên hệ"}
-NO_DATA = "chưa có dữ liệu"
 TOP_PROCEDURES = 10
 
 
@@ -124,7 +119,7 @@ class Questions:
     not_understood: int  # messages the assistant did not understand (nlu_fallback)
     out_of_scope: int  # messages outside what it answers (out_of_scope)
     not_understood_share: Optional[float]  # (not understood + out of scope) / messages
-    unanswered_groups: Optional[List[Tuple[str, int]]] = None  # seam: the review queue (module docstring)
+    unanswered_groups: List[Tuple[str, int]] = field(default_factory=list)  # (a masked sample, how many): bot/review/
 
 
 @dataclass
@@ -186,7 +181,7 @@ class Figures:
     sos: Sos
     tipoffs: Tipoffs
     announcements: Announcements
-    feedback: Optional[Dict[str, int]] = None  # seam: "Hữu ích" / "Chưa đúng" (module docstring)
+    feedback: Dict[str, int] = field(default_factory=dict)  # {"Hữu ích": n, "Chưa đúng": n}: bot/review/feedback.py
 
 
 @dataclass
@@ -382,6 +377,8 @@ def period_figures(sources: Sources, units: Units, unit_ids: Sequence[str], peri
         waits = queries.wait_distribution(c, keys, start, end)
         reports = queries.tipoff_counts(c, keys, start, end)
         announced = queries.announcement_counts(c, unit_ids, start, end)
+        rated = queries.feedback_counts(c, unit_ids, start, end)
+        unanswered = queries.unanswered_groups(c, unit_ids, start, end)
     volume = Volume(messages, citizens, sum(f for f, _ in followed.values()), sum(u for _, u in followed.values()),
                     [Week(str(day), *weekly.get(i, (0, 0 if weekly_citizens else None)))
                      for i, day in enumerate(period.weeks())])
@@ -391,6 +388,7 @@ def period_figures(sources: Sources, units: Units, unit_ids: Sequence[str], peri
         assistant_alone=max(citizens - chats["citizens"], 0) / citizens if citizens else None,
         not_understood=not_understood, out_of_scope=out_of_scope,
         not_understood_share=(not_understood + out_of_scope) / messages if messages else None,
+        unanswered_groups=unanswered,
     )
     by_kind = {"anonymous": 0, "named": 0}
     by_status = {status: 0 for status in TIPOFF_STATUS_LABELS}
@@ -404,6 +402,7 @@ def period_figures(sources: Sources, units: Units, unit_ids: Sequence[str], peri
         sos=Sos(chats["sos"], chats["sos_claimed"], *chats["sos_claim"]),
         tipoffs=Tipoffs(sum(by_kind.values()), by_kind, by_status, reports["acted"], *reports["first_action"]),
         announcements=Announcements(**announced),
+        feedback=rated,
     )
 
 

@@ -1,6 +1,6 @@
 """The report as a PDF (matplotlib's PdfPages): a title page with the key
 figures of the period beside the previous one, a page of details (officers,
-SOS, tip-offs, announcements, what is not collected yet), the units below
+SOS, tip-offs, announcements, questions kept for review, feedback), the units below
 side by side for a commander, then one page per plot (plots.py)."""
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from matplotlib.patches import Rectangle
 from bot.core.web import VIETNAM
 from bot.reports import plots
 from bot.reports.figures import (
-    NO_DATA,
     TIPOFF_KIND_LABELS,
     TIPOFF_STATUS_LABELS,
     Report,
@@ -88,11 +87,9 @@ def title_page(report: Report) -> Figure:
         f"Tin nhắn chưa hiểu: {number(questions.not_understood)}; ngoài phạm vi: {number(questions.out_of_scope)}.",
         f"Thời gian mục tiêu cho cán bộ nhận cuộc trò chuyện: {duration(report.current.chats.target_seconds)} "
         "(data/handoff.yml).",
-        "Nhóm câu hỏi chưa trả lời được: " + (NO_DATA if questions.unanswered_groups is None else
-                                             ", ".join(f"{g} ({n})" for g, n in questions.unanswered_groups)) + ".",
-        "Đánh giá của người dân (Hữu ích / Chưa đúng): " + (NO_DATA if report.current.feedback is None else
-                                                           ", ".join(f"{k}: {v}" for k, v in
-                                                                     report.current.feedback.items())) + ".",
+        "Nhóm câu hỏi chưa trả lời được (trang Câu hỏi cần xử lý): "
+        + ("; ".join(f"“{g}” ({n})" for g, n in questions.unanswered_groups) or "không có") + ".",
+        "Đánh giá của người dân: " + ", ".join(f"{k} {number(v)}" for k, v in report.current.feedback.items()) + ".",
     ]
     figure.text(LEFT, below, "Ghi chú", fontsize=11, weight="bold", va="top")
     for i, note in enumerate(notes):

@@ -27,6 +27,8 @@ from bot.announcements.store import announcements, deliveries
 from bot.core.audit import audit
 from bot.core.units import Units
 from bot.handoff.store import handoffs
+from bot.review.feedback import feedback
+from bot.review.store import unserved
 from bot.tipoffs.store import tipoffs
 from bot.zalo.store import follows
 
@@ -231,6 +233,25 @@ def follow_counts(c: Connection, keys: Sequence[str], start: float, end: float) 
                             func.sum(case((follows.c.event == "unfollow", 1), else_=0)))
                      .where(_in_period(follows, follows.c.at, keys, start, end)).group_by(follows.c.unit)).all()
     return {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in rows}
+
+
+def feedback_counts(c: Connection, unit_ids: Sequence[str], start: float, end: float) -> Dict[str, int]:
+    """The citizens' "Hữu ích" / "Chưa đúng" under first answers in the period (bot/review/feedback.py)."""
+    rows = dict(c.execute(select(feedback.c.helpful, func.count()).where(and_(
+        feedback.c.unit.in_(list(unit_ids)), feedback.c.created_at >= start, feedback.c.created_at < end))
+        .group_by(feedback.c.helpful)).all())
+    return {"Hữu ích": int(rows.get(True, 0)), "Chưa đúng": int(rows.get(False, 0))}
+
+
+def unanswered_groups(c: Connection, unit_ids: Sequence[str], start: float, end: float,
+                      limit: int = 5) -> List[Tuple[str, int]]:
+    """The largest groups of questions kept for review in the period (bot/review/):
+    (a masked sample, how many)."""
+    count = func.count().label("n")
+    rows = c.execute(select(func.min(unserved.c.text), count).where(and_(
+        unserved.c.unit.in_(list(unit_ids)), unserved.c.created_at >= start, unserved.c.created_at < end))
+        .group_by(unserved.c.group_key).order_by(count.desc(), func.min(unserved.c.text)).limit(limit)).all()
+    return [(r[0], int(r[1])) for r in rows]
 
 
 def announcement_counts(c: Connection, unit_ids: Sequence[str], start: float, end: float) -> Dict[str, int]:

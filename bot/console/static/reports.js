@@ -66,8 +66,8 @@
     const a = now.announcements;
     detail("Thông báo", num(a.published) + " đã đăng; " + num(a.delivered) + " lượt đã gửi; " + num(a.refused) +
       " bị từ chối; " + num(a.sending) + " đang gửi; " + num(a.out_of_window) + " ngoài thời hạn 7 ngày của Zalo");
-    detail("Nhóm câu hỏi chưa trả lời được", now.questions.unanswered_groups ? now.questions.unanswered_groups.map((g) => g[0] + " (" + g[1] + ")").join("; ") : "chưa có dữ liệu");
-    detail("Đánh giá của người dân", now.feedback ? Object.entries(now.feedback).map(([k, v]) => k + ": " + v).join("; ") : "chưa có dữ liệu");
+    detail("Nhóm câu hỏi chưa trả lời được", now.questions.unanswered_groups.map((g) => "“" + g[0] + "” (" + g[1] + ")").join("; ") || "không có");
+    detail("Đánh giá của người dân", Object.entries(now.feedback).map(([k, v]) => k + ": " + v).join("; "));
     blobs.forEach((u) => URL.revokeObjectURL(u));
     blobs = [];
     $("plots").replaceChildren();
