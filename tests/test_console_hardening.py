@@ -353,7 +353,7 @@ def test_what_a_tipoff_hides_stays_hidden_with_its_files_and_buttons(web, rasa):
 def test_a_citizen_is_named_in_the_queue_and_the_chat_without_their_zalo_id(web, rasa):
     if rasa.server is None:
         rasa.start()
-    (first, first_id), (second, second_id), (named, named_id) = web.chat(), web.chat(), web.chat()
+    (first, first_id), (_, second_id), (named, named_id) = web.chat(), web.chat(), web.chat()
     rasa.trackers[named_id] = {"events": [user("xin chào", time.time(), "greet", metadata={"display_name": "Trần Thị Mai"})],
                                "slots": {}, "latest_message": {}}
     an = web.console("an.nguyen")

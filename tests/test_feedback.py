@@ -32,7 +32,7 @@ def stores(assistant):
 
 
 def test_a_first_answer_offers_feedback_within_zalos_five_buttons(assistant):
-    replies = assistant.say(f"fb-{uuid.uuid4().hex[:8]}", "đăng ký thường trú cần những giấy tờ gì")
+    replies = assistant.say(f"fb-{uuid.uuid4().hex[:8]}", "cho hỏi thủ tục đăng ký thường trú")
     buttons = replies[-1]["buttons"]
     assert len(buttons) == 5 and buttons[-2:] == FEEDBACK, buttons
     assert buttons[0] == {"title": "Hồ sơ", "payload": "/ask_documents"}
@@ -42,7 +42,7 @@ def test_helpful_is_thanked_and_counted_and_never_written_into_the_content(assis
     feedback, _ = stores(assistant)
     before, digest = feedback.counts(), content_digest()
     sender = f"fb-{uuid.uuid4().hex[:8]}"
-    assistant.say(sender, "đăng ký tạm trú cần giấy tờ gì")
+    assistant.say(sender, "thủ tục đăng ký tạm trú")
     thanks = assistant.say(sender, "/feedback_helpful")
     assert thanks[0]["text"].startswith("Cảm ơn bạn đã phản hồi")
     assert feedback.counts() == {**before, "helpful": before["helpful"] + 1}

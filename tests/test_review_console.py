@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import requests
 import yaml
 
 from bot.core.audit import AuditLog

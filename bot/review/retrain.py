@@ -39,6 +39,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.audit import AuditLog
+from bot.core.db import create_tables
 from bot.core.db import engine as default_engine
 from bot.core.db import metadata
 from bot.core.paths import DATA, ROOT
@@ -121,6 +122,7 @@ class Retrainer:
     def __init__(self, engine: Optional[Engine] = None, audit: Optional[AuditLog] = None,
                  max_drop: float = MAX_DROP):
         self.engine = engine or default_engine()
+        create_tables(self.engine, retrains, retrain_lock)
         self.audit = audit or AuditLog(self.engine)
         self.max_drop = max_drop
 
