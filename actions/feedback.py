@@ -6,6 +6,7 @@ officer one button away. Texts: data/answers.yml ``feedback``."""
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -18,14 +19,11 @@ from bot.review import capture
 from bot.review.feedback import FeedbackStore
 
 logger = logging.getLogger(__name__)
-_store: Optional[FeedbackStore] = None
 
 
+@lru_cache(maxsize=1)
 def store() -> FeedbackStore:
-    global _store
-    if _store is None:
-        _store = FeedbackStore()
-    return _store
+    return FeedbackStore()
 
 
 def keep(unit: str, procedure: Optional[str], helpful: bool) -> None:

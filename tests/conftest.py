@@ -171,6 +171,16 @@ class Assistant:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def simulator(self):
+        """A client of this assistant's Zalo simulator; .oa_id is its OA."""
+        import json
+
+        from devtools.zalo_sim import SimClient
+
+        sim = SimClient(f"http://127.0.0.1:{self.sim_port}")
+        sim.oa_id = json.loads((self.state / "zalo_dev.json").read_text())["ZALO_OA_ID"]
+        return sim
+
     @property
     def webhook_url(self) -> str:
         """Where Zalo posts: the intake server."""
@@ -256,14 +266,7 @@ def assistant(trained_model: Path, models_dir: Path, tmp_path_factory):
 @pytest.fixture(scope="module")
 def zalo(assistant):
     """The Zalo simulator of the session's assistant; .oa_id is its OA."""
-    import json
-
-    from devtools.zalo_sim import SimClient
-
-    dev = json.loads((assistant.state / "zalo_dev.json").read_text())
-    sim = SimClient(f"http://127.0.0.1:{assistant.sim_port}")
-    sim.oa_id = dev["ZALO_OA_ID"]
-    return sim
+    return assistant.simulator()
 
 
 OFFICER_PASSWORD = "mật-khẩu-đủ-dài-1"

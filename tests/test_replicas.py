@@ -51,13 +51,7 @@ def cluster(request, trained_model, models_dir, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sim(cluster):
-    import json
-
-    from devtools.zalo_sim import SimClient
-
-    client = SimClient(f"http://127.0.0.1:{cluster.sim_port}")
-    client.oa_id = json.loads((cluster.state / "zalo_dev.json").read_text())["ZALO_OA_ID"]
-    return client
+    return cluster.simulator()
 
 
 def webhook(cluster, replica: int) -> str:

@@ -40,13 +40,7 @@ def loop_assistant(trained_model, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sim(loop_assistant):
-    import json
-
-    from devtools.zalo_sim import SimClient
-
-    client = SimClient(f"http://127.0.0.1:{loop_assistant.sim_port}")
-    client.oa_id = json.loads((loop_assistant.state / "zalo_dev.json").read_text())["ZALO_OA_ID"]
-    return client
+    return loop_assistant.simulator()
 
 
 def live_model(assistant) -> str:
