@@ -19,6 +19,14 @@ window.ConsoleCore = (function () {
     return e;
   }
 
+  /* A button that does not submit a form, and what a click on it does. */
+  function button(text, cls, onClick) {
+    const b = el("button", cls, text);
+    b.type = "button";
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
   const pad = (n) => (n < 10 ? "0" + n : String(n));
 
   class ApiError extends Error {
@@ -92,7 +100,7 @@ window.ConsoleCore = (function () {
   });
 
   return {
-    $, el, pad, api, ApiError, CONN_MSG, showStatus, hideStatus, signIn, logout, goLogin, ready,
+    $, el, button, pad, api, ApiError, CONN_MSG, showStatus, hideStatus, signIn, logout, goLogin, ready,
     onLeave(fn) { leaving = fn; }, // the page stops its polling before going to the login page
   };
 })();

@@ -4,7 +4,7 @@
 "use strict";
 
 (function () {
-  const { $, el, pad, api, showStatus, hideStatus, signIn, ready } = window.ConsoleCore;
+  const { $, el, button, pad, api, showStatus, hideStatus, signIn, ready } = window.ConsoleCore;
   let options = { domains: [], agencies: [] };
   let busy = false;
 
@@ -82,12 +82,8 @@
     }
     li.append(meta);
     const only = el("span", "review-sample-actions");
-    const mine = el("button", "btn review-one-assign", "Chỉ tin này vào thủ tục đã chọn");
-    mine.type = "button";
-    mine.addEventListener("click", () => assign([s.id], procedure));
-    const skipOne = el("button", "btn review-one-skip", "Bỏ qua tin này");
-    skipOne.type = "button";
-    skipOne.addEventListener("click", () => skip([s.id]));
+    const mine = button("Chỉ tin này vào thủ tục đã chọn", "btn review-one-assign", () => assign([s.id], procedure));
+    const skipOne = button("Bỏ qua tin này", "btn review-one-skip", () => skip([s.id]));
     only.append(mine, skipOne);
     li.append(only);
     return li;
@@ -111,18 +107,12 @@
     const procedure = procedureSelect("review-procedure-" + index, g.guess);
     const procLabel = el("label", "visually-hidden", "Thủ tục cho nhóm này");
     procLabel.htmlFor = procedure.id;
-    const assignAll = el("button", "btn btn-primary review-assign", "Thuộc thủ tục này");
-    assignAll.type = "button";
-    assignAll.addEventListener("click", () => assign(g.ids, procedure));
+    const assignAll = button("Thuộc thủ tục này", "btn btn-primary review-assign", () => assign(g.ids, procedure));
     const agency = agencySelect("review-agency-" + index, g.agency);
     const agencyLabel = el("label", "visually-hidden", "Cơ quan cho nhóm này");
     agencyLabel.htmlFor = agency.id;
-    const away = el("button", "btn review-out-of-scope", "Ngoài phạm vi – chuyển cơ quan này");
-    away.type = "button";
-    away.addEventListener("click", () => outOfScope(g.ids, agency));
-    const skipAll = el("button", "btn btn-danger review-skip", "Bỏ qua cả nhóm");
-    skipAll.type = "button";
-    skipAll.addEventListener("click", () => skip(g.ids));
+    const away = button("Ngoài phạm vi – chuyển cơ quan này", "btn review-out-of-scope", () => outOfScope(g.ids, agency));
+    const skipAll = button("Bỏ qua cả nhóm", "btn btn-danger review-skip", () => skip(g.ids));
     const row1 = el("div", "review-action-row");
     row1.append(procLabel, procedure, assignAll);
     const row2 = el("div", "review-action-row");
