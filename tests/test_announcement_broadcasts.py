@@ -185,3 +185,24 @@ def test_a_send_time_holds_publishing_until_it_comes(sim, tmp_path):
     s.publisher.publish_approved()
     assert s.store.get(announcement_id)["status"] == "published"
     assert [b["status"] for b in s.store.broadcasts(announcement_id)] == ["pending"]
+
+
+def test_a_broadcast_interrupted_after_its_article_resumes_without_a_second_article(sim, tmp_path):
+    from bot.announcements.store import broadcasts
+
+    s = Setup(sim, tmp_path)
+    follower = s.citizen("follower", True, True)
+    sim.add_fault("broadcast", "http", 502)  # Zalo down when broadcasting: retried later
+    announcement_id = s.approved()
+    s.publisher.publish(announcement_id)
+    s.broadcast()
+    [row] = s.store.broadcasts(announcement_id)
+    assert row["status"] == "pending" and row["article_id"] and row["attempts"] == 1
+    with s.engine.begin() as c:  # its backoff has passed; a new process (a restart) takes it up
+        c.execute(update(broadcasts).values(next_attempt_at=time.time()))
+    s.broadcast()
+
+    [row] = s.store.broadcasts(announcement_id)
+    assert row["status"] == "sent" and [b["recipients"].count(follower) for b in sim.broadcasts(OA)] == [1]
+    assert [r["path"] for r in sim.requests_log()].count("/v2.0/article/create") == 1
+    assert not s.queued(follower)

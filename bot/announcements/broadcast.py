@@ -37,6 +37,7 @@ from sqlalchemy.engine import Engine
 from bot.announcements.publish import (
     BROADCAST_FAILED_NOTE,
     QUOTA_NOTE,
+    SEND_RATE,
     WINDOW_SECONDS,
     image_url,
     message_items,
@@ -172,6 +173,9 @@ class Broadcaster:
                     self._set_channel(c, row, user_id, "broadcast")
                 else:
                     self._consult_or_note(c, row, announcement, user_id, OUT_OF_WINDOW_NOTE)
+                # still ours: many citizens to ask may take longer than one lease
+                c.execute(update(broadcasts).where(broadcasts.c.id == row["id"])
+                          .values(claimed_until=time.time() + LEASE_SECONDS))
 
     def end(self, row: Dict[str, Any], status: str, note: str, error: str) -> None:
         """The broadcast will not go out: its citizens inside the window get
@@ -184,19 +188,24 @@ class Broadcaster:
                 status=status, note=note, error=error[:1000], claimed_until=None))
             if announcement is None:
                 return
+            queued = 0
             for r in c.execute(select(deliveries.c.user_id).where(and_(
                     deliveries.c.announcement_id == row["announcement_id"], deliveries.c.oa_id == row["oa_id"],
                     deliveries.c.channel.in_(("broadcast", "undecided"))))).all():
-                self._consult_or_note(c, row, announcement, r.user_id, note)
+                # spread out as when publishing, so that chat replies keep flowing
+                queued += self._consult_or_note(c, row, announcement, r.user_id, note, time.time() + queued / SEND_RATE)
 
     def _consult_or_note(self, c, row: Dict[str, Any], announcement: Dict[str, Any], user_id: str,
-                         note: str) -> None:
+                         note: str, send_at: Optional[float] = None) -> int:
+        """Queue consultation messages if the citizen is inside the window, else record ``note``; how many queued."""
         last = c.execute(select(users.c.last_interaction_at).where(users.c.user_id == user_id)).scalar()
-        if last is not None and last + WINDOW_SECONDS > time.time():
-            ids = self.zalo.enqueue(row["oa_id"], user_id, message_items(announcement), connection=c)
+        if last is not None and last + WINDOW_SECONDS > (send_at or time.time()):
+            ids = self.zalo.enqueue(row["oa_id"], user_id, message_items(announcement), not_before=send_at,
+                                    connection=c)
             self._set_channel(c, row, user_id, "consultation", outbox_ids=json.dumps(ids))
-        else:
-            self._set_channel(c, row, user_id, None, note=note)
+            return len(ids)
+        self._set_channel(c, row, user_id, None, note=note)
+        return 0
 
     @staticmethod
     def _set_channel(c, row: Dict[str, Any], user_id: str, channel: Optional[str], **values: Any) -> None:
