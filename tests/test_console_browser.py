@@ -6,6 +6,7 @@ question is answered by the bot again. Screenshots: tests/artifacts/browser/."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -214,3 +215,61 @@ def test_an_sos_chat_shows_the_citizen_the_answer_the_location_and_a_photo(brows
     officer.click("#status-dismiss")
     officer.eval_on_selector("#transcript", "box => { box.scrollTop = 0; }")  # the cry for help and its answer
     shot(officer, "10-console-sos-chat-from-the-start")
+
+
+def test_announcements_show_the_broadcast_quota_before_approval_and_the_reach_per_channel(browser, assistant, zalo):
+    """A commander sees, before approving, how many broadcasts the OA has left
+    this month; once published, everyone sees the reach per channel."""
+    from tests.conftest import Console, wait_for
+
+    assistant.accounts.add("my.dang", PASSWORD, "phuong-tay-thanh", "officer", "Đặng Thị My")
+    assistant.accounts.add("tri.ha", PASSWORD, "phuong-tay-thanh", "commander", "Hà Minh Trí")
+    follower, writer = "5" + uuid.uuid4().int.__str__()[:17], "6" + uuid.uuid4().int.__str__()[:17]
+    zalo.send(zalo.oa_id, follower, event_name="follow")
+    zalo.send(zalo.oa_id, writer, text="xin chào", follower=False)
+    zalo.wait_for_messages(writer, 1)
+    my, tri = Console(assistant, "my.dang", PASSWORD), Console(assistant, "tri.ha", PASSWORD)
+    title = "Cảnh báo giả danh công an gọi điện"
+    created = my.post("announcements", {"title": title, "body": "Công an không gọi điện yêu cầu chuyển tiền.",
+                                        "units": ["phuong-tay-thanh"]}).json()["announcement"]
+
+    commander = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    commander.goto(f"http://127.0.0.1:{assistant.web_port}/console/login")
+    commander.fill("#username", "tri.ha")
+    commander.fill("#password", PASSWORD)
+    commander.click("#login-button")
+    commander.locator("#officer-name").get_by_text("Hà Minh Trí", exact=False).wait_for(timeout=15_000)
+    commander.goto(f"http://127.0.0.1:{assistant.web_port}/console/announcements")
+    item = commander.locator(".ann-item", has_text=title)
+    quota = item.locator(".ann-quota")
+    quota.get_by_text("lượt gửi tin truyền thông tháng này", exact=False).wait_for(timeout=15_000)
+    assert re.fullmatch(r"Công an phường \(mô phỏng\): Còn [1-4]/4 lượt gửi tin truyền thông tháng này",
+                        quota.inner_text().strip())
+    shot(commander, "07-announcement-quota-before-approval")
+
+    assert tri.post(f"announcements/{created['id']}/approve").json()["announcement"]["status"] == "published"
+    wait_for(lambda: any(b["title"] == title and follower in b["recipients"] for b in zalo.broadcasts(zalo.oa_id)))
+    zalo.wait_for_messages(writer, 2)
+    officer = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    officer.goto(f"http://127.0.0.1:{assistant.web_port}/console/login")
+    officer.fill("#username", "my.dang")
+    officer.fill("#password", PASSWORD)
+    officer.click("#login-button")
+    officer.locator("#officer-name").get_by_text("Đặng Thị My", exact=False).wait_for(timeout=15_000)
+    officer.goto(f"http://127.0.0.1:{assistant.web_port}/console/announcements")
+    item = officer.locator(".ann-item", has_text=title)
+    item.locator(".ann-broadcasts").get_by_text("Đã gửi", exact=False).wait_for(timeout=30_000)
+    line = item.locator(".ann-broadcasts li").inner_text()
+    assert re.fullmatch(r"Tin truyền thông – Công an phường \(mô phỏng\): Đã gửi · \d+ người quan tâm đã biết", line)
+
+    def consultation_sent():  # the page refreshes every 15 s; sooner here
+        text = item.locator(".ann-deliveries").inner_text()
+        if re.search(r"Đã gửi: [1-9]", text):
+            return text
+        officer.reload()
+        return None
+
+    deliveries = wait_for(consultation_sent, timeout=40)
+    assert deliveries.startswith("Người nhận: ") and re.search(r"Qua tin truyền thông: [1-9]", deliveries)
+    assert item.locator(".ann-quota").count() == 0  # published: the reach, not the quota
+    shot(officer, "08-announcement-reach")

@@ -381,3 +381,51 @@ def test_two_processes_refreshing_the_token_at_once_both_get_the_new_one(sim, tm
     assert ZaloStore(database).tokens(OA)["refresh_token"] == state["refresh_tokens"][OA]
     sim.register_user(OA, "9001")
     assert cs(sim, text_to("9001"), token=tokens[0]).json()["error"] == 0  # and Zalo takes it
+
+
+def article_body(**changes):
+    return {"type": "normal", "title": "Cảnh báo lừa đảo", "author": "Công an phường",
+            "description": "Không cung cấp mã OTP.", "status": "show",
+            "cover": {"cover_type": "photo", "photo_url": "https://example.vn/a.png", "status": "show"},
+            "body": [{"type": "text", "content": "Không cung cấp mã OTP cho bất kỳ ai."}], **changes}
+
+
+def open_api(sim, path, body, token=TOKEN):
+    return requests.post(sim.base_url + path, json=body, headers={"access_token": token}, timeout=5).json()
+
+
+def broadcast_body(article_id):
+    return {"recipient": {"target": {}}, "message": {"attachment": {"type": "template", "payload": {
+        "template_type": "media", "elements": [{"media_type": "article", "attachment_id": article_id}]}}}}
+
+
+def test_article_then_broadcast_reaches_the_followers_only_within_the_monthly_quota(sim):
+    sim.register_user(OA, "follower-1")
+    sim.register_user(OA, "writer-1", follower=False)
+    sim.register_user(OA2, "follower-of-oa2")
+    token2 = sim.state()["access_tokens"][OA2]
+    assert open_api(sim, "/v2.0/article/create", article_body(title="x" * 151))["error"] == -210
+    assert open_api(sim, "/v2.0/article/create", article_body(body=[]))["error"] == -201
+    created = open_api(sim, "/v2.0/article/create", article_body())
+    assert created["error"] == 0 and created["data"]["token"]
+    assert open_api(sim, "/v2.0/article/verify", {"token": "unknown"})["error"] == -201
+    assert open_api(sim, "/v2.0/article/verify", {"token": created["data"]["token"]}, token2)["error"] == -201  # other OA
+    article_id = open_api(sim, "/v2.0/article/verify", {"token": created["data"]["token"]})["data"]["id"]
+
+    assert open_api(sim, "/v2.0/oa/message", broadcast_body(article_id), token2)["error"] == -201  # not its Article
+    assert open_api(sim, "/v2.0/oa/message", {"recipient": {"user_id": "follower-1"}, "message": {"text": "hi"}})["error"] == -240
+    sent = open_api(sim, "/v2.0/oa/message", broadcast_body(article_id))
+    assert sent["error"] == 0 and sent["data"]["message_id"]
+    [done] = sim.broadcasts(OA)
+    users = sim.state()["users"][OA]
+    assert done["recipients"] == sorted(u for u, user in users.items() if user["follower"]) and done["article_id"] == article_id
+    assert "follower-1" in done["recipients"] and "writer-1" not in done["recipients"]
+    assert sim.messages() == []  # a broadcast is not a consultation message
+    assert sim.conversation(OA, "follower-1")[-1]["attachment"]["type"] == "article"
+
+    assert sim.set_broadcast_limit(OA, 1)["used"] == 1
+    out = open_api(sim, "/v2.0/oa/message", broadcast_body(article_id))
+    assert out == {"error": -211, "message": "Out of quota"}
+    sim.add_fault("article", "error", -100)
+    assert open_api(sim, "/v2.0/article/create", article_body())["error"] == -100
+    assert len(sim.broadcasts()) == 1

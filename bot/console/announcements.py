@@ -3,11 +3,17 @@ and the public address of their images (Zalo fetches them).
 
 * An officer creates an announcement for units they see (officers: their
   unit; commanders: theirs and every unit below); it waits for approval.
+* It may have a send time ("Gửi lúc", Vietnam time): approved, it waits
+  until then (the job below publishes what is due every POLL_SECONDS).
 * A commander whose command covers every target unit approves it (it is
-  published at once) or rejects it with a comment the author reads. Nobody
+  published at once, or at its send time) or rejects it with a comment the
+  author reads. Before deciding they see each target OA's broadcasts left
+  this month ("Còn N/M lượt gửi tin truyền thông tháng này"). Nobody
   reviews their own announcement.
 * Everyone who sees a target unit (and the author) sees the announcement,
-  its review and, once published, its delivery counts.
+  its review and, once published, its reach per channel: each OA's
+  broadcast (followers targeted, how it ended) and the consultation
+  messages (sent, failed, outside the window).
 
 Wrong role: 403; an announcement or unit the officer does not see: 404.
 Every step is in the audit log (subject ``announcement:<id>``).
@@ -19,13 +25,16 @@ import asyncio
 import base64
 import binascii
 import logging
+from datetime import datetime
 from typing import Any, Dict, List, Optional, Tuple
 
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.announcements.broadcast import Broadcaster
 from bot.announcements.publish import Publisher
 from bot.announcements.store import (
+    BROADCAST_LABELS,
     DELIVERY_LABELS,
     MAX_COMMENT,
     STATUS_LABELS,
@@ -34,9 +43,11 @@ from bot.announcements.store import (
 )
 from bot.console.access import Access, error
 from bot.core.audit import AuditLog
+from bot.core.web import VIETNAM
 from bot.knowledge.store import KnowledgeBase
 
 logger = logging.getLogger(__name__)
+POLL_SECONDS = 5.0  # how often the web server publishes what is due and sends the planned broadcasts
 ACTION_LABELS = {"created": "Soạn và gửi duyệt", "approved": "Duyệt", "rejected": "Từ chối",
                  "published": "Đăng và gửi qua Zalo"}
 
@@ -83,14 +94,31 @@ def create(access: Access, kb: Optional[KnowledgeBase] = None, store: Optional[A
             "author": a["author"], "author_name": officers.get(a["author"], a["author"]), "created_at": a["created_at"],
             "reviewer": a["reviewer"], "reviewer_name": officers.get(a["reviewer"], a["reviewer"]),
             "review_comment": a["review_comment"], "reviewed_at": a["reviewed_at"],
-            "published_at": a["published_at"],
+            "published_at": a["published_at"], "send_at": a["send_at"],
+            "send_at_label": _when(a["send_at"]) if a["send_at"] else None,
             "image_url": f"/console/api/announcements/{a['id']}/image" if a["has_image"] else None,
             "can_review": a["status"] == "pending" and review_problem(session, a) is None,
             "deliveries": counts if a["status"] == "published" else None,
+            # before publishing: what the OAs have left this month (after: the broadcasts, in "reach")
+            "broadcast_quota": get_publisher().quota(a["target_units"])
+            if a["status"] in ("pending", "approved") else None,
         }
 
+    def reach(a: Dict[str, Any]) -> Optional[List[Dict[str, Any]]]:
+        """The broadcasts of a published announcement, per OA."""
+        if a["status"] != "published":
+            return None
+        registry = get_publisher().registry
+        found = []
+        for b in store.broadcasts(a["id"]):
+            account = registry.accounts.get(b["oa_id"]) if registry else None
+            found.append({"oa_id": b["oa_id"], "oa_name": account.name if account else b["oa_id"],
+                          "status": b["status"], "status_label": BROADCAST_LABELS.get(b["status"], b["status"]),
+                          "followers": b["followers"], "note": b["note"], "sent_at": b["sent_at"]})
+        return found
+
     def one_json(session, a: Dict[str, Any]) -> Dict[str, Any]:
-        return as_json(session, a, store.delivery_counts([a["id"]])[a["id"]], names())
+        return {**as_json(session, a, store.delivery_counts([a["id"]])[a["id"]], names()), "broadcasts": reach(a)}
 
     def authorised(request: Request, announcement_id: int, state_changing: bool = False):
         """(session, announcement, None) or (None, None, the error response)."""
@@ -113,7 +141,8 @@ def create(access: Access, kb: Optional[KnowledgeBase] = None, store: Optional[A
         officers = names()
         mine = sorted(access.visible_units(session), key=lambda u: (u != session.officer.unit, units.get(u).name))
         return response.json({
-            "announcements": [as_json(session, a, counts.get(a["id"]), officers) for a in found],
+            "announcements": [{**as_json(session, a, counts.get(a["id"]), officers), "broadcasts": reach(a)}
+                              for a in found],
             "units": [{"id": u, "name": units.get(u).name} for u in mine],
             "is_commander": session.officer.role == "commander",
             "delivery_labels": DELIVERY_LABELS,
@@ -125,7 +154,7 @@ def create(access: Access, kb: Optional[KnowledgeBase] = None, store: Optional[A
         if problem:
             return problem
         try:
-            title, body, targets, image = _submitted(request)
+            title, body, targets, image, send_at = _submitted(request)
         except InvalidAnnouncement as invalid:
             return error(str(invalid), 400)
         seen = access.visible_units(session)
@@ -133,11 +162,12 @@ def create(access: Access, kb: Optional[KnowledgeBase] = None, store: Optional[A
         if hidden:
             return error(f"Không tìm thấy đơn vị: {', '.join(hidden)}.", 404)
         try:
-            announcement_id = store.create(session.officer.username, title, body, targets, image)
+            announcement_id = store.create(session.officer.username, title, body, targets, image, send_at=send_at)
         except InvalidAnnouncement as invalid:
             return error(str(invalid), 400)
         audit.log(session.officer.username, "created", subject=f"announcement:{announcement_id}",
-                  detail={"title": title.strip(), "target_units": sorted(set(targets)), "image": bool(image)})
+                  detail={"title": title.strip(), "target_units": sorted(set(targets)), "image": bool(image),
+                          **({"send_at": _when(send_at)} if send_at else {})})
         return response.json({"announcement": one_json(session, store.get(announcement_id))}, status=201)
 
     @bp.get("/api/announcements/<announcement_id:int>")
@@ -205,11 +235,27 @@ def create(access: Access, kb: Optional[KnowledgeBase] = None, store: Optional[A
     async def reject(request: Request, announcement_id: int):
         return await review(request, announcement_id, False)
 
-    async def publish_leftovers(app, loop) -> None:
-        """Approved but not published: the server stopped between the two."""
-        await loop.run_in_executor(None, get_publisher().publish_approved)
+    async def publish_forever() -> None:
+        """Publish what is due (its send time came, or the server stopped
+        between approving and publishing) and send the planned broadcasts,
+        now and every POLL_SECONDS."""
+        loop = asyncio.get_running_loop()
+        broadcaster: Optional[Broadcaster] = None
+        while True:
+            try:
+                publisher = get_publisher()
+                await loop.run_in_executor(None, publisher.publish_approved)
+                if publisher.registry is not None:
+                    broadcaster = broadcaster or Broadcaster(store.engine, publisher.registry)
+                    await broadcaster.run_due()
+            except Exception:  # the next round tries again
+                logger.exception("publishing announcements failed")
+            await asyncio.sleep(POLL_SECONDS)
 
-    bp.ctx.jobs = [publish_leftovers]
+    async def start_publishing(app, loop) -> None:
+        app.add_task(publish_forever(), name="announcements publishing")
+
+    bp.ctx.jobs = [start_publishing]
     return bp
 
 
@@ -246,9 +292,26 @@ def _json_body(request: Request) -> Dict[str, Any]:
     return data
 
 
-def _submitted(request: Request) -> Tuple[str, str, List[str], Optional[bytes]]:
-    """(title, body, target units, image bytes) from a multipart form or a
-    JSON body (image as base64)."""
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, VIETNAM).strftime("%H:%M %d/%m/%Y")
+
+
+def _send_at(value: Any) -> Optional[float]:
+    """A send time from the form ("2026-12-01T08:30", seconds allowed, Vietnam time; empty: none)."""
+    if value in (None, ""):
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InvalidAnnouncement("Thời điểm gửi không hợp lệ.") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=VIETNAM)
+    return moment.timestamp()
+
+
+def _submitted(request: Request) -> Tuple[str, str, List[str], Optional[bytes], Optional[float]]:
+    """(title, body, target units, image bytes, send time) from a multipart
+    form or a JSON body (image as base64)."""
     if _is_json(request):
         data = _json_body(request)
         targets = data.get("units") or []
@@ -257,13 +320,14 @@ def _submitted(request: Request) -> Tuple[str, str, List[str], Optional[bytes]]:
             image = base64.b64decode(encoded, validate=True) if encoded else None
         except (binascii.Error, ValueError, TypeError):
             raise InvalidAnnouncement("Ảnh gửi lên không hợp lệ.") from None
-        title, body = data.get("title"), data.get("body")
+        title, body, send_at = data.get("title"), data.get("body"), data.get("send_at")
     else:
         form = request.form
         targets = form.getlist("units") or [] if form else []
         file = request.files.get("image") if request.files else None
         image = file.body if file is not None and file.body else None
         title, body = (form.get("title"), form.get("body")) if form else ("", "")
+        send_at = form.get("send_at") if form else None
     if not isinstance(targets, list) or not all(isinstance(u, str) for u in targets):
         raise InvalidAnnouncement("Danh sách đơn vị nhận không hợp lệ.")
-    return str(title or ""), str(body or ""), targets, image
+    return str(title or ""), str(body or ""), targets, image, _send_at(send_at)

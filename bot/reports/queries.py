@@ -259,7 +259,8 @@ def announcement_counts(c: Connection, unit_ids: Sequence[str], start: float, en
     became of their messages per citizen: delivered (every message sent),
     refused (Zalo refused or failed one; an outbox row gone counts so, as in
     the console), still sending, and citizens outside Zalo's 7-day window
-    (nothing sent)."""
+    (nothing sent). Citizens an OA's broadcast carried are in none of these
+    (Zalo does not tell who received a broadcast)."""
     ids = [r[0] for r in c.execute(select(announcements.c.id).where(and_(
         announcements.c.status == "published", announcements.c.published_at >= start,
         announcements.c.published_at < end,
@@ -267,7 +268,8 @@ def announcement_counts(c: Connection, unit_ids: Sequence[str], start: float, en
     if not ids:
         return {"published": 0, "delivered": 0, "refused": 0, "sending": 0, "out_of_window": 0}
     out_of_window = c.execute(select(func.count()).select_from(deliveries).where(and_(
-        deliveries.c.announcement_id.in_(ids), deliveries.c.outbox_ids.is_(None)))).scalar()
+        deliveries.c.announcement_id.in_(ids), deliveries.c.outbox_ids.is_(None),
+        deliveries.c.channel.is_(None)))).scalar()
     if c.dialect.name == "postgresql":
         elements = ("CROSS JOIN LATERAL json_array_elements_text(CAST(d.outbox_ids AS json)) AS e(value) "
                     "LEFT JOIN zalo_outbox o ON o.id = CAST(e.value AS INTEGER)")

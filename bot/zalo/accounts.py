@@ -17,6 +17,10 @@ variables with its own prefix (never from the file):
 
 APP_ID and APP_SECRET fall back to ZALO_APP_ID / ZALO_APP_SECRET (one app
 usually manages all the OAs).
+
+An entry's ``broadcasts_per_month`` (else ZALO_BROADCASTS_PER_MONTH, else 4)
+is how many announcement broadcasts the OA sends a calendar month: Zalo's
+quota depends on the OA's service package (docs/zalo_article_broadcast.md).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import yaml
 DEFAULT_API_BASE = "https://openapi.zalo.me"
 DEFAULT_OAUTH_BASE = "https://oauth.zaloapp.com"
 ANY_OA = "*"
+DEFAULT_BROADCASTS_PER_MONTH = 4
 
 
 class ConfigurationError(ValueError):
@@ -47,6 +52,7 @@ class Account:
     oa_secret_key: str
     access_token: str  # initial values; rotated ones live in the database
     refresh_token: str
+    broadcasts_per_month: int = DEFAULT_BROADCASTS_PER_MONTH
 
 
 @dataclass
@@ -68,6 +74,10 @@ class Registry:
                 raise ConfigurationError(f"environment variable {name} is not set")
             return value
 
+        try:
+            monthly = int(env.get("ZALO_BROADCASTS_PER_MONTH") or DEFAULT_BROADCASTS_PER_MONTH)
+        except ValueError:
+            raise ConfigurationError("ZALO_BROADCASTS_PER_MONTH must be a whole number") from None
         accounts: Dict[str, Account] = {}
         accounts_file = env.get("ZALO_ACCOUNTS_FILE")
         if accounts_file:
@@ -84,6 +94,7 @@ class Registry:
                     oa_secret_key=need(f"{prefix}_OA_SECRET_KEY"),
                     access_token=need(f"{prefix}_ACCESS_TOKEN"),
                     refresh_token=need(f"{prefix}_REFRESH_TOKEN"),
+                    broadcasts_per_month=int(entry.get("broadcasts_per_month", monthly)),
                 )
         else:
             oa_id = env.get("ZALO_OA_ID") or ANY_OA
@@ -96,6 +107,7 @@ class Registry:
                 oa_secret_key=need("ZALO_OA_SECRET_KEY"),
                 access_token=need("ZALO_ACCESS_TOKEN"),
                 refresh_token=need("ZALO_REFRESH_TOKEN"),
+                broadcasts_per_month=monthly,
             )
         return cls(
             accounts=accounts,

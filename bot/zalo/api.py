@@ -1,4 +1,6 @@
-"""Client for the Zalo OA Open API (send, upload, token refresh, user detail).
+"""Client for the Zalo OA Open API (send, upload, token refresh, user detail,
+and for announcements: Article create and verify, broadcast;
+docs/zalo_article_broadcast.md).
 
 Application errors come back as HTTP 200 with ``error != 0``: they raise
 ZaloError with a ``kind`` saying what the caller should do. Network
@@ -115,3 +117,32 @@ class ZaloApi:
             params={"data": json.dumps({"user_id": user_id})},
         )
         return body.get("data") or {}
+
+    async def _post_json(self, access_token: str, path: str, payload: Dict[str, Any]) -> Dict[str, Any]:
+        body = await self._call(
+            "POST", f"{self.api_base}{path}",
+            headers={"access_token": access_token, "Content-Type": "application/json"},
+            data=json.dumps(payload, ensure_ascii=False).encode(),
+        )
+        return body.get("data") or {}
+
+    async def create_article(self, access_token: str, article: Dict[str, Any]) -> str:
+        """Create an Article; the token to verify it with (Zalo makes it asynchronously)."""
+        data = await self._post_json(access_token, "/v2.0/article/create", article)
+        if not data.get("token"):
+            raise ZaloError(-201, "article/create answered without a token")
+        return str(data["token"])
+
+    async def verify_article(self, access_token: str, token: str) -> Optional[str]:
+        """The Article's id once Zalo has made it; None while it is still being made."""
+        data = await self._post_json(access_token, "/v2.0/article/verify", {"token": token})
+        return str(data["id"]) if data.get("id") else None
+
+    async def broadcast_article(self, access_token: str, article_id: str,
+                                target: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        """Broadcast an Article to the OA's followers (``target``: Zalo's filters; none: all)."""
+        return await self._post_json(access_token, "/v2.0/oa/message", {
+            "recipient": {"target": target or {}},
+            "message": {"attachment": {"type": "template", "payload": {
+                "template_type": "media", "elements": [{"media_type": "article", "attachment_id": article_id}]}}},
+        })

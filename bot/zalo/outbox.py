@@ -126,6 +126,8 @@ class Outbox:
                 raise
         return await call(await self._refresh(account, token))
 
+    with_token = _with_token  # for other callers of the Open API (bot/announcements/broadcast.py)
+
     async def _refresh(self, account: Account, rejected_token: str) -> str:
         async with self._refresh_locks[account.oa_id]:
             current = self.access_token(account)

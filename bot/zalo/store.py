@@ -253,8 +253,9 @@ class ZaloStore:
 
     def audience(self, connection: Optional[Connection] = None) -> List[Dict[str, Any]]:
         """Every citizen who has written to or follows an OA and has not
-        unfollowed it: user_id, oa_id, last_interaction_at (announcements)."""
-        query = (select(users.c.user_id, users.c.oa_id, users.c.last_interaction_at)
+        unfollowed it: user_id, oa_id, follower (True, or None: not known),
+        last_interaction_at (announcements)."""
+        query = (select(users.c.user_id, users.c.oa_id, users.c.follower, users.c.last_interaction_at)
                  .where(or_(users.c.follower.is_(None), users.c.follower.is_(True))).order_by(users.c.user_id))
         if connection is None:
             with self.engine.connect() as c:

@@ -44,12 +44,20 @@ class SimClient:
             time.sleep(0.1)
 
     def add_fault(self, endpoint: str, kind: str, code: Optional[int] = None, times: int = 1, **extra) -> dict:
-        """endpoint: message|upload|token|user_detail; kind: error|http|timeout."""
+        """endpoint: message|upload|token|user_detail|article|broadcast; kind: error|http|timeout."""
         return self._call("POST", "/_sim/faults", json={"endpoint": endpoint, "kind": kind, "code": code,
                                                         "times": times, **extra})
 
     def clear_faults(self) -> dict:
         return self._call("DELETE", "/_sim/faults")
+
+    def broadcasts(self, oa_id: Optional[str] = None) -> list:
+        """The broadcasts sent, each with the followers it reached ("recipients")."""
+        return self._call("GET", "/_sim/broadcasts", params={"oa_id": oa_id} if oa_id else {})
+
+    def set_broadcast_limit(self, oa_id: str, limit: int) -> dict:
+        """How many broadcasts the OA may send a month (then -211); the answer says how many it sent."""
+        return self._call("POST", "/_sim/broadcast_limit", json={"oa_id": oa_id, "limit": limit})
 
     def expire_token(self, oa_id: str) -> dict:
         return self._call("POST", "/_sim/expire_token", json={"oa_id": oa_id})

@@ -3,10 +3,14 @@
 Open API (as on openapi.zalo.me / oauth.zaloapp.com, served at the root):
     POST /v3.0/oa/message/cs      POST /v2.0/oa/upload/file   POST /v2.0/oa/upload/image
     GET  /v3.0/oa/user/detail     POST /v4/oa/access_token
+    POST /v2.0/article/create     POST|GET /v2.0/article/verify
+    POST /v2.0/oa/message (broadcast of an Article to the OA's followers, with a monthly quota per OA)
 Control API (simulator only): /_sim/send, /_sim/faults (optionally for one user_id), /_sim/expire_token,
 /_sim/messages, /_sim/requests, /_sim/reset, /_sim/state, /_sim/users,
-/_sim/conversation, /_sim/files/<token>, /_sim/media/<name>; GET / is the
-citizen chat page. Protocol: docs/zalo_protocol.md.
+/_sim/conversation, /_sim/files/<token>, /_sim/media/<name>, /_sim/broadcasts
+(who received each broadcast), /_sim/broadcast_limit (an OA's monthly
+broadcasts); GET / is the citizen chat page. Protocol: docs/zalo_protocol.md,
+docs/zalo_article_broadcast.md.
 """
 
 from __future__ import annotations
@@ -37,7 +41,10 @@ FILE_EXTENSIONS = (".pdf", ".doc", ".docx")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 BUTTON_TYPES = {"oa.open.url", "oa.query.show", "oa.query.hide", "oa.open.phone", "oa.open.sms"}
 INTERACTION_WINDOW_MS = 7 * 24 * 3600 * 1000
-FAULT_ENDPOINTS = {"message", "upload", "token", "user_detail"}
+FAULT_ENDPOINTS = {"message", "upload", "token", "user_detail", "article", "broadcast"}
+BROADCASTS_PER_MONTH = 4  # a verified OA on the "Nâng cao" package (docs/zalo_article_broadcast.md)
+MAX_ARTICLE_TITLE, MAX_ARTICLE_AUTHOR, MAX_ARTICLE_DESCRIPTION = 150, 50, 300
+ARTICLE_PARAGRAPHS = {"text", "image", "video", "product"}
 FAULT_KINDS = {"error", "http", "timeout"}
 USER_EVENTS = {
     "user_send_text", "user_send_image", "user_send_gif", "user_send_file", "user_send_sticker",
@@ -92,6 +99,7 @@ class SimAccount:
     access_token: str
     refresh_token: str
     name: str = "OA"
+    broadcast_limit: int = BROADCASTS_PER_MONTH  # broadcasts a month; then -211
 
 
 @dataclass
@@ -150,6 +158,8 @@ class SimState:
                     if oa_id in self.users:
                         self.users[oa_id].update(users)
         self.uploads: dict[str, dict] = {}
+        self.articles: dict[str, dict] = {}  # by id; article_tokens: create's token -> id
+        self.article_tokens: dict[str, str] = {}
         self.reset()
 
     def reset(self) -> None:
@@ -158,6 +168,8 @@ class SimState:
         self.conversation: list[dict] = []
         self.faults: dict[str, deque] = {name: deque() for name in FAULT_ENDPOINTS}
         self.refresh_calls = {oa_id: 0 for oa_id in self.accounts}
+        self.broadcasts: list[dict] = []  # each with the followers it reached
+        self.broadcast_limits = {a.oa_id: a.broadcast_limit for a in self.config.accounts}
 
     def snapshot(self) -> dict:
         return {
@@ -166,7 +178,12 @@ class SimState:
             "refresh_tokens": dict(self.refresh_tokens),
             "users": {oa: dict(users) for oa, users in self.users.items()},
             "faults": {name: list(queue) for name, queue in self.faults.items()},
+            "broadcast_limits": dict(self.broadcast_limits),
         }
+
+    def broadcasts_this_month(self, oa_id: str) -> int:
+        month = time.strftime("%Y-%m", time.gmtime(time.time() + 7 * 3600))  # Vietnam time
+        return sum(1 for b in self.broadcasts if b["oa_id"] == oa_id and b["month"] == month)
 
     def touch_user(self, oa_id: str, user_id: str, *, interacted: bool = True,
                    follower: Optional[bool] = None, display_name: Optional[str] = None) -> dict:
@@ -478,6 +495,99 @@ def refresh_token(state: SimState, request: Request, oa_id: Optional[str]) -> di
     return {"access_token": access, "refresh_token": refresh, "expires_in": "90000"}
 
 
+def _json_request(request: Request) -> Any:
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return None
+    try:
+        return json.loads(request.body)
+    except ValueError:
+        return None
+
+
+def _check_article(body: Any) -> Optional[dict]:
+    """Article API, type "normal" (docs/zalo_article_broadcast.md)."""
+    if not isinstance(body, dict) or body.get("type") != "normal":
+        return zalo_error(-201, "type is invalid")
+    for field, limit in (("title", MAX_ARTICLE_TITLE), ("author", MAX_ARTICLE_AUTHOR),
+                         ("description", MAX_ARTICLE_DESCRIPTION)):
+        value = body.get(field)
+        if not isinstance(value, str) or not value.strip():
+            return zalo_error(-201, f"{field} is invalid")
+        if len(value) > limit:
+            return zalo_error(-210, f"{field} exceeds {limit} characters")
+    cover = body.get("cover")
+    if cover is not None and not (isinstance(cover, dict) and cover.get("cover_type") == "photo"
+                                  and isinstance(cover.get("photo_url"), str) and cover.get("status") in ("show", "hide")):
+        return zalo_error(-201, "cover is invalid")
+    paragraphs = body.get("body")
+    if not isinstance(paragraphs, list) or not paragraphs:
+        return zalo_error(-201, "body is invalid")
+    for paragraph in paragraphs:
+        if not isinstance(paragraph, dict) or paragraph.get("type") not in ARTICLE_PARAGRAPHS:
+            return zalo_error(-201, "body is invalid")
+        if paragraph["type"] == "text" and not isinstance(paragraph.get("content"), str):
+            return zalo_error(-201, "content is invalid")
+    if body.get("status", "hide") not in ("show", "hide"):
+        return zalo_error(-201, "status is invalid")
+    return None
+
+
+@open_api("article")
+def create_article(state: SimState, request: Request, oa_id: str) -> dict:
+    body = _json_request(request)
+    error = _check_article(body)
+    if error:
+        return error
+    article_id, token = secrets.token_hex(10), secrets.token_urlsafe(48)
+    state.articles[article_id] = {**body, "id": article_id, "oa_id": oa_id, "status": body.get("status", "hide"),
+                                  "time": now_ms()}
+    state.article_tokens[token] = article_id
+    return {"data": {"token": token}, "error": 0, "message": "Success"}
+
+
+@open_api("article")
+def verify_article(state: SimState, request: Request, oa_id: str) -> dict:
+    body = _json_request(request) if request.method == "POST" else {"token": request.args.get("token")}
+    article_id = state.article_tokens.get((body or {}).get("token") or "")
+    if article_id is None or state.articles[article_id]["oa_id"] != oa_id:
+        return zalo_error(-201, "token is invalid")
+    return {"data": {"id": article_id}, "error": 0, "message": "Success"}
+
+
+@open_api("broadcast")
+def broadcast(state: SimState, request: Request, oa_id: str) -> dict:
+    """Broadcast an Article to every follower of the OA (the target filters are not simulated)."""
+    body = _json_request(request)
+    recipient = body.get("recipient") if isinstance(body, dict) else None
+    if not isinstance(recipient, dict) or not isinstance(recipient.get("target"), dict):
+        if isinstance(recipient, dict) and recipient.get("user_id"):
+            return zalo_error(-240)  # a message to one user on v2
+        return zalo_error(-201, "recipient is invalid")
+    attachment = (body.get("message") or {}).get("attachment") if isinstance(body.get("message"), dict) else None
+    payload = attachment.get("payload") if isinstance(attachment, dict) else None
+    elements = payload.get("elements") if isinstance(payload, dict) else None
+    if (not isinstance(elements, list) or len(elements) != 1 or not isinstance(elements[0], dict)
+            or payload.get("template_type") != "media" or elements[0].get("media_type") != "article"):
+        return zalo_error(-201, "message is invalid")
+    article = state.articles.get(elements[0].get("attachment_id") or "")
+    if article is None or article["oa_id"] != oa_id:
+        return zalo_error(-201, "attachment_id is invalid")
+    if state.broadcasts_this_month(oa_id) >= state.broadcast_limits.get(oa_id, BROADCASTS_PER_MONTH):
+        return zalo_error(-211)
+    message_id, sent = secrets.token_hex(10), now_ms()
+    recipients = sorted(u for u, user in state.users[oa_id].items() if user.get("follower"))
+    state.broadcasts.append({
+        "message_id": message_id, "oa_id": oa_id, "article_id": article["id"], "title": article["title"],
+        "recipients": recipients, "time": sent,
+        "month": time.strftime("%Y-%m", time.gmtime(sent / 1000 + 7 * 3600)),
+    })
+    for user_id in recipients:
+        state.log({"from": "oa", "oa_id": oa_id, "user_id": user_id, "time": sent, "message_id": message_id,
+                   "text": None, "buttons": [], "attachment": {"type": "article", "title": article["title"],
+                                                                "description": article["description"]}})
+    return {"data": {"message_id": message_id}, "error": 0, "message": "Success"}
+
+
 # --------------------------------------------------------------------------- #
 # Webhook sender (Zalo's side of the webhook)
 # --------------------------------------------------------------------------- #
@@ -677,6 +787,21 @@ async def sim_users(request: Request):
     return _json({"ok": True, "user": user})
 
 
+async def sim_broadcasts(request: Request):
+    state: SimState = request.app.ctx.state
+    return _json([b for b in state.broadcasts if not request.args.get("oa_id") or b["oa_id"] == request.args.get("oa_id")])
+
+
+async def sim_broadcast_limit(request: Request):
+    state: SimState = request.app.ctx.state
+    spec = _json_body(request)
+    oa_id, limit = spec.get("oa_id"), spec.get("limit")
+    if oa_id not in state.accounts or not isinstance(limit, int) or limit < 0:
+        return _json({"error": "known oa_id and a whole limit are required"}, status=400)
+    state.broadcast_limits[oa_id] = limit
+    return _json({"ok": True, "used": state.broadcasts_this_month(oa_id)})
+
+
 async def sim_messages(request: Request):
     state: SimState = request.app.ctx.state
     return _json([m for m in state.messages if _matches(m, request)])
@@ -734,6 +859,11 @@ def create_app(config: SimConfig) -> Sanic:
         (upload_image, "/v2.0/oa/upload/image", ["POST"]),
         (user_detail, "/v3.0/oa/user/detail", ["GET"]),
         (refresh_token, "/v4/oa/access_token", ["POST"]),
+        (create_article, "/v2.0/article/create", ["POST"]),
+        (verify_article, "/v2.0/article/verify", ["POST", "GET"]),
+        (broadcast, "/v2.0/oa/message", ["POST"]),
+        (sim_broadcasts, "/_sim/broadcasts", ["GET"]),
+        (sim_broadcast_limit, "/_sim/broadcast_limit", ["POST"]),
         (sim_send, "/_sim/send", ["POST"]),
         (sim_faults, "/_sim/faults", ["POST", "DELETE"]),
         (sim_expire_token, "/_sim/expire_token", ["POST"]),
@@ -900,6 +1030,11 @@ function renderOa(bubble, item) {
     bubble.appendChild(img);
   } else if (att && att.type === "sticker") {
     bubble.appendChild(el("div", "card", "Nhãn dán"));
+  } else if (att && att.type === "article") {
+    const card = el("div", "card");
+    card.appendChild(el("b", "", "📰 " + att.title));
+    if (att.description) card.appendChild(el("div", "", att.description));
+    bubble.appendChild(card);
   } else if (att && att.type === "request_user_info") {
     const card = el("div", "card");
     card.appendChild(el("b", "", att.title));

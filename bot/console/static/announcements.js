@@ -14,7 +14,25 @@
 
   // ---- list ------------------------------------------------------------------
   function deliveryLine(counts) {
-    return Object.keys(state.labels).map((k) => state.labels[k] + ": " + (counts[k] || 0)).join(" · ");
+    return "Người nhận: " + Object.keys(state.labels).map((k) => state.labels[k] + ": " + (counts[k] || 0)).join(" · ");
+  }
+
+  // each target OA's broadcasts left this month (before approval)
+  function quotaBox(a) {
+    const list = el("ul", "ann-quota");
+    list.append(...a.broadcast_quota.map((q) => el("li", null, q.name + ": " + q.label)));
+    return list;
+  }
+
+  // each OA's broadcast of a published announcement
+  function broadcastBox(a) {
+    const list = el("ul", "ann-broadcasts");
+    list.append(...a.broadcasts.map((b) => {
+      let line = "Tin truyền thông – " + b.oa_name + ": " + b.status_label + " · " + b.followers + " người quan tâm đã biết";
+      if (b.note) line += " (" + b.note + ")";
+      return el("li", "ann-broadcast-" + b.status, line);
+    }));
+    return list;
   }
 
   function reviewBox(a) {
@@ -56,7 +74,10 @@
         list.replaceChildren(...data.entries.map((e) => {
           let line = fmtTime(e.time) + " – " + e.actor_name + ": " + e.action_label;
           if (e.detail && e.detail.comment) line += " (" + e.detail.comment + ")";
-          if (e.action === "published") line += " – đã xếp gửi " + e.detail.queued + ", ngoài thời hạn " + e.detail.out_of_window;
+          if (e.action === "published") {
+            line += " – tin tư vấn đã xếp gửi " + e.detail.queued + ", ngoài thời hạn " + e.detail.out_of_window
+              + ", qua tin truyền thông " + ((e.detail.broadcast || 0) + (e.detail.undecided || 0));
+          }
           return el("li", null, line);
         }));
       }).catch((e) => showStatus(e.message));
@@ -71,6 +92,7 @@
     li.append(head);
     li.append(el("p", "ann-meta", "Gửi đến: " + a.target_units.map((u) => u.name).join(", ")
       + " · Người soạn: " + a.author_name + " · " + fmtTime(a.created_at)));
+    if (a.send_at_label) li.append(el("p", "ann-send-at", "Gửi lúc: " + a.send_at_label));
     li.append(el("p", "ann-body", a.body));
     if (a.image_url) {
       const img = el("img", "ann-image");
@@ -83,6 +105,8 @@
       if (a.review_comment) line += (a.status === "rejected" ? ". Lý do: " : ". Nhận xét: ") + a.review_comment;
       li.append(el("p", a.status === "rejected" ? "ann-comment ann-rejected" : "ann-comment", line));
     }
+    if (a.broadcast_quota && a.broadcast_quota.length) li.append(quotaBox(a));
+    if (a.broadcasts && a.broadcasts.length) li.append(broadcastBox(a));
     if (a.deliveries) li.append(el("p", "ann-deliveries", deliveryLine(a.deliveries)));
     if (a.can_review) li.append(reviewBox(a));
     li.append(auditBox(a));
@@ -109,7 +133,8 @@
       state.comments.delete(id);
       const a = data.announcement;
       showStatus(action === "reject" ? "Đã từ chối thông báo." : a.status === "published"
-        ? "Đã duyệt và đăng thông báo." : "Đã duyệt; thông báo sẽ được đăng khi hệ thống sẵn sàng.", "info");
+        ? "Đã duyệt và đăng thông báo." : a.send_at_label ? "Đã duyệt; thông báo sẽ được gửi lúc " + a.send_at_label + "."
+        : "Đã duyệt; thông báo sẽ được đăng khi hệ thống sẵn sàng.", "info");
       await load(true);
     } catch (e) {
       showStatus(e.message);
@@ -142,6 +167,7 @@
     if (file && file.size > MAX_IMAGE) return showStatus("Ảnh quá lớn: Zalo chỉ nhận ảnh tối đa 1 MB.");
     if (file && !/^image\/(jpeg|png)$/.test(file.type)) return showStatus("Ảnh phải là tệp JPG hoặc PNG.");
     if (!file) data.delete("image");
+    if (!data.get("send_at")) data.delete("send_at");
     $("ann-submit").disabled = true;
     try {
       await api("POST", "/console/api/announcements", data);
