@@ -49,10 +49,10 @@ from bot.core.web import public_url
 from bot.zalo.accounts import ConfigurationError, Registry
 from bot.zalo.messages import image_item, text_items
 from bot.zalo.store import ZaloStore
+from bot.zalo.window import WINDOW_SECONDS  # consultation messages: last interaction within 7 days
 
 logger = logging.getLogger(__name__)
 
-WINDOW_SECONDS = 7 * 24 * 3600  # consultation messages: last interaction within 7 days
 SEND_RATE = 40.0  # outbox messages a second (Zalo allows 4,000 requests a minute per app)
 UNREACHABLE_NOTE = "không liên hệ được: quá 7 ngày không tương tác"
 
