@@ -11,6 +11,8 @@ testing: Rasa's own REST channel with what a public service needs
 * Messages longer than ``MAX_MESSAGE_CHARS`` are refused (413).
 * When an action fails (the action server is down or too slow), the answer
   ends with an apology, as on Zalo.
+* The status updates of the sender's tip-offs (bot/tipoffs/push.py: held
+  back, the REST channel cannot push) come first in the next answer.
 
 The answer is Rasa's: a JSON list of the bot's messages.
 """
@@ -18,6 +20,7 @@ The answer is Rasa's: a JSON list of the bot's messages.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Awaitable, Callable, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -30,8 +33,14 @@ from bot.core.conversations import rest_conversation
 from bot.core.internal_auth import REST_SECRET, matches, secret
 from bot.core.limits import MAX_MESSAGE_CHARS
 from bot.server.settings import watch_actions
+from bot.tipoffs.push import StatusPush
 
 SENDER = re.compile(r"[A-Za-z0-9_.@-]{1,64}")  # usable in a URL path as it is (the HTTP API's /conversations/<id>)
+
+
+@lru_cache(maxsize=1)
+def status_push() -> StatusPush:
+    return StatusPush()
 
 
 def _error(message: str, status: int) -> response.HTTPResponse:
@@ -77,6 +86,8 @@ class RestInput(RasaRestInput):
             if turn["action_failed"]:  # the message is in the tracker; the client is asked to send it again
                 collector.messages.append({"recipient_id": conversation,
                                            "text": read_texts("answers.yml")["system_error"]})
-            return response.json(collector.messages)
+            held = status_push().deliver_in_answer(conversation)  # tip-off status updates: first in the answer
+            return response.json([{"recipient_id": conversation, "text": update} for update in held]
+                                 + collector.messages)
 
         return rest

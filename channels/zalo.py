@@ -10,7 +10,9 @@ Rasa and sends the answers; the durable parts live in bot/zalo/:
    a time (another replica may be doing it: then it goes on with them);
    POST /webhooks/zalo/kick {"user_id"} from the intake server says a user
    has some; a sweep every second finds any left;
-3. answers go through the outbox (bot/zalo/outbox.py).
+3. answers go through the outbox (bot/zalo/outbox.py); a citizen's tip-off
+   status updates held back while Zalo's window was closed go first
+   (bot/tipoffs/push.py).
 
 Configuration: environment variables, see bot/zalo/accounts.py.
 """
@@ -32,6 +34,7 @@ from bot.core.internal_auth import is_rasa_jwt
 from bot.core.limits import MAX_MESSAGE_CHARS
 from bot.safety.emergency import Alarms
 from bot.server.settings import watch_actions
+from bot.tipoffs.push import StatusPush
 from bot.zalo import messages as zalo_messages
 from bot.zalo.accounts import Registry
 from bot.zalo.api import ZaloApi
@@ -115,6 +118,7 @@ class ZaloInput(InputChannel):
         self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
         self.inbox = UserWorkers(self._drain, self.store.users_with_pending_inbound, "Zalo inbox")
         self.alarms = Alarms(self.store.engine)  # emergencies: answered at intake, their location routed here
+        self.status_push = StatusPush(self.store.engine)  # tip-off status updates held until the citizen writes
         self.intake = Intake(registry, self.store, self.outbox, self.inbox.kick, self.alarms)
         self._slots: Optional[asyncio.Semaphore] = None
 
@@ -181,6 +185,7 @@ class ZaloInput(InputChannel):
             self.store.touch_user(user_id, oa_id, follower=False)
             return
         self.store.touch_user(user_id, oa_id, follower=True if event == "follow" else None)
+        self.status_push.deliver_on_zalo(oa_id, user_id)  # held tip-off status updates, before the answer
         message = json_object(payload.get("message"))
         text = rasa_text(event, message)[:MAX_MESSAGE_CHARS]
         menu = json.loads((self.store.user(user_id) or {}).get("menu") or "null")

@@ -73,10 +73,10 @@ from bot.core.web import VIETNAM, public_url
 from bot.zalo.accounts import ANY_OA, Account, ConfigurationError, Registry
 from bot.zalo.messages import image_item, text_items
 from bot.zalo.store import ZaloStore
+from bot.zalo.window import WINDOW_SECONDS  # consultation messages: last interaction within 7 days
 
 logger = logging.getLogger(__name__)
 
-WINDOW_SECONDS = 7 * 24 * 3600  # consultation messages: last interaction within 7 days
 SEND_RATE = 40.0  # outbox messages a second (Zalo allows 4,000 requests a minute per app)
 UNREACHABLE_NOTE = OUT_OF_WINDOW_NOTE
 QUOTA_NOTE = "không gửi được: OA đã hết lượt gửi tin truyền thông tháng này"

@@ -1,8 +1,9 @@
 """Tip-offs in the officer console: the reports routed to the officer's
 units (commanders: and every unit below), their attachments and history;
-officers update the status the citizen sees and escalate a report to the
-unit above. The reporter's identity is in the answer only when the citizen
-did not ask for anonymity, and only for those who can see the report;
+officers update the status the citizen sees (and is told of on Zalo:
+bot/tipoffs/push.py) and escalate a report to the unit above. The
+reporter's identity is in the answer only when the citizen did not ask for
+anonymity, and only for those who can see the report;
 every view is audited. An anonymous reporter's Zalo user is sealed
 (bot/tipoffs/sealed.py): only a commander of the handling unit may open it,
 giving a reason, and the opening is in the report's history. An attachment's
@@ -20,6 +21,7 @@ from bot.console.access import Access, error
 from bot.core.content import read_texts
 from bot.core.web import https_only, map_link
 from bot.knowledge.store import KnowledgeBase
+from bot.tipoffs import push as status_push
 from bot.tipoffs.store import STATUSES, TipoffStore
 
 ACTIONS = {"tipoff_received": "Tiếp nhận tin báo", "tipoff_viewed": "Xem tin báo",
@@ -28,9 +30,11 @@ ACTIONS = {"tipoff_received": "Tiếp nhận tin báo", "tipoff_viewed": "Xem ti
 UNSEAL_REASON_MIN = 10
 
 
-def create(access: Access, kb: Optional[KnowledgeBase] = None, store: Optional[TipoffStore] = None) -> Blueprint:
+def create(access: Access, kb: Optional[KnowledgeBase] = None, store: Optional[TipoffStore] = None,
+           push: Optional[status_push.StatusPush] = None) -> Blueprint:
     console = Blueprint("console_tipoffs", url_prefix="/console")
     store = store or TipoffStore()
+    push = push or status_push.StatusPush(store.engine)
     units = access.units
     labels = read_texts("tipoffs.yml")["statuses"]
 
@@ -69,6 +73,8 @@ def create(access: Access, kb: Optional[KnowledgeBase] = None, store: Optional[T
         parent = units.get(tipoff["unit"]).parent
         history = []
         for entry in store.history(code):
+            if entry["action"] in status_push.ACTIONS:  # their times would tell when the reporter wrote
+                continue
             officer = access.accounts.officer(entry["actor"])
             history.append({"time": entry["time"], "action": ACTIONS.get(entry["action"], entry["action"]),
                             "actor": officer.display_name if officer else
@@ -96,7 +102,7 @@ def create(access: Access, kb: Optional[KnowledgeBase] = None, store: Optional[T
         status = str((request.json or {}).get("status") or "")
         if status not in STATUSES:
             return error("Trạng thái không hợp lệ.", 400)
-        store.set_status(code, status, session.officer.username)
+        store.set_status(code, status, session.officer.username, then=push.within)  # and tell the reporter
         return response.json({"ok": True})
 
     @console.post("/api/tipoffs/<code>/escalate")

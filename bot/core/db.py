@@ -27,7 +27,7 @@ metadata = MetaData()
 # the modules that define tables on ``metadata``
 TABLE_MODULES = ("bot.announcements.store", "bot.console.auth", "bot.console.throttle", "bot.core.audit",
                  "bot.handoff.store", "bot.review.feedback", "bot.review.retrain", "bot.review.store",
-                 "bot.tipoffs.sealed", "bot.tipoffs.store", "bot.zalo.store")
+                 "bot.tipoffs.push", "bot.tipoffs.sealed", "bot.tipoffs.store", "bot.zalo.store")
 
 
 def default_database_url(state_dir: Path = VAR) -> str:

@@ -22,7 +22,8 @@ from bot.core.audit import AuditLog, audit
 from bot.handoff.store import OPEN, handoffs
 from bot.privacy.notice import settings
 from bot.review.store import unserved
-from bot.tipoffs.sealed import reporters
+from bot.tipoffs.push import held
+from bot.tipoffs.sealed import codes_of, reporters
 from bot.tipoffs.store import as_report, tipoffs
 from bot.zalo.store import inbox, outbox, rejected, users
 
@@ -76,6 +77,7 @@ class Retention:
             done["officer_chats"] = c.execute(delete(handoffs).where(and_(
                 handoffs.c.status.notin_(OPEN), handoffs.c.ended_at < before("officer_chats")))).rowcount
             expired = and_(tipoffs.c.status == "resolved", tipoffs.c.updated_at < before("tipoffs"))
+            c.execute(delete(held).where(held.c.code.in_(select(tipoffs.c.code).where(expired))))
             c.execute(delete(reporters).where(reporters.c.code.in_(select(tipoffs.c.code).where(expired))))
             done["tipoffs"] = c.execute(delete(tipoffs).where(expired)).rowcount
             done["announcement_deliveries"] = c.execute(delete(deliveries).where(
@@ -118,6 +120,7 @@ class Retention:
             "zalo_users": (users, users.c.user_id == conversation_id),
             "officer_chats": (handoffs, handoffs.c.conversation_id == conversation_id),
             "announcement_deliveries": (deliveries, deliveries.c.user_id == conversation_id),
+            "tipoff_updates_held": (held, held.c.code.in_(codes_of(conversation_id))),  # before the links
             "tipoff_links": (reporters, reporters.c.reporter_id == conversation_id),
             "unserved_questions": (unserved, unserved.c.conversation_id == conversation_id),
         }

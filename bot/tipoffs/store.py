@@ -14,10 +14,10 @@ import json
 import re
 import secrets
 import time
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from sqlalchemy import Boolean, Column, Float, Integer, String, Table, Text, and_, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.core import db
@@ -115,14 +115,24 @@ class TipoffStore:
                              .order_by((tipoffs.c.status == "resolved"), tipoffs.c.created_at.desc()))
             return [as_report(r) for r in rows]
 
-    def set_status(self, code: str, status: str, officer: str) -> bool:
+    def set_status(self, code: str, status: str, officer: str,
+                   then: Optional[Callable[[Connection, str, str], Tuple[str, Dict[str, Any]]]] = None) -> bool:
+        """Set a new status; False if it was already that. ``then(connection,
+        code, status)`` runs in the same transaction when it changed (telling
+        the reporter: bot/tipoffs/push.py) and returns an audit entry
+        (action, detail) of the system's, logged with the officer's."""
         if status not in STATUSES:
             raise ValueError(f"unknown status {status}")
+        followed = None
         with self.engine.begin() as c:
             done = c.execute(update(tipoffs).where(and_(tipoffs.c.code == code, tipoffs.c.status != status))
                              .values(status=status, updated_at=time.time()))
+            if done.rowcount and then is not None:
+                followed = then(c, code, status)
         if done.rowcount:
             self.audit.log(officer, "tipoff_status", subject=subject(code), detail={"status": status})
+        if followed:
+            self.audit.log("system", followed[0], subject=subject(code), detail=followed[1])
         return bool(done.rowcount)
 
     def escalate(self, code: str, from_unit: str, to_unit: str, officer: str, note: str = "") -> bool:

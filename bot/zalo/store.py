@@ -346,9 +346,12 @@ class ZaloStore:
             if done.rowcount == 0:
                 c.execute(insert(users).values(user_id=user_id, **values))
 
-    def user(self, user_id: str) -> Optional[Dict[str, Any]]:
-        with self.engine.connect() as c:
-            row = c.execute(select(users).where(users.c.user_id == user_id)).first()
+    def user(self, user_id: str, connection: Optional[Connection] = None) -> Optional[Dict[str, Any]]:
+        """The user's row (oa_id, follower, last_interaction_at, menu); ``connection``: the caller's transaction."""
+        if connection is None:
+            with self.engine.connect() as c:
+                return self.user(user_id, c)
+        row = connection.execute(select(users).where(users.c.user_id == user_id)).first()
         return dict(row._mapping) if row else None
 
 
