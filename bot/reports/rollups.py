@@ -138,8 +138,8 @@ def build(engine: Engine, first: int, stop: int, now: Optional[float] = None) ->
         + message_query(dialect, f"{day}, :unit, COALESCE(intent_name, ''), COUNT(*)", "GROUP BY 1, 3"),
         f"INSERT INTO {daily_citizens.name} (day, unit, citizen) "
         + message_query(dialect, f"DISTINCT {day}, :unit, sender_id"),
-        f"INSERT INTO {citizen_units.name} (citizen, unit) "
-        + message_query(dialect, "DISTINCT sender_id, :unit", "ON CONFLICT DO NOTHING"),
+        f"INSERT INTO {citizen_units.name} (unit, citizen) "
+        + message_query(dialect, "DISTINCT :unit, sender_id", "ON CONFLICT DO NOTHING"),
     ]
     built_at = time.time() if now is None else now
     with engine.begin() as c:
