@@ -35,8 +35,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from sqlalchemy import (Column, Float, Index, Integer, MetaData, String, Table, and_, bindparam, case, func, literal, or_,
-                        select, text)
+from sqlalchemy import (Column, Float, Index, Integer, MetaData, String, Table, and_, bindparam, case, func, literal,
+                        or_, select, text)
 from sqlalchemy.engine import Connection, Engine
 
 from bot.announcements.store import announcements, deliveries
