@@ -7,12 +7,16 @@ the assistant keeps them: Rasa's events table, a user event, a bot event
 and an action per message): a year of citizens' messages spread over
 ``--units`` units (a district and its wards), officer chats for 5 % of
 them, SOS, tip-offs with their audit entries, follows, announcements and
-their deliveries. Then times, for the district (every unit) and for one
-ward, over the last 3 and 6 months: the report (figures + PDF, what
-`python -m bot.reports` does) and the console page's API (figures + PNG
-plots + JSON). Targets: a report in ≤ 10 s, the console page in ≤ 2 s.
-Wall and CPU time are printed: on a shared machine the CPU time is the
-work the report costs, the wall time what the commander waited.
+their deliveries. Then builds the daily rollups of the messages as the web
+server's job does at its first start (bot/reports/rollups.py: every closed
+day), and times a refresh with nothing new and one with a day to build
+again. Then times, for the district (every unit) and for one ward, over
+the last 3 and 6 months: the report (figures + PDF, what `python -m
+bot.reports` does), the console page's API (figures + PNG plots + JSON),
+and the figures counted from the events alone (no rollups, as before them),
+which must equal the report's. Targets: a report in ≤ 10 s, the console
+page in ≤ 2 s. Wall and CPU time are printed: on a shared machine the CPU
+time is the work the report costs, the wall time what the commander waited.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import sqlite3
 import sys
@@ -34,8 +39,9 @@ from bot.console.reports import report_json  # noqa: E402
 from bot.core import db  # noqa: E402
 from bot.core.units import Unit, Units  # noqa: E402
 from bot.core.web import VIETNAM  # noqa: E402
-from bot.reports import pdf  # noqa: E402
+from bot.reports import pdf, rollups  # noqa: E402
 from bot.reports.figures import Sources, catalogue, collect, parse_period  # noqa: E402
+from bot.reports.queries import day_number, rollup_days  # noqa: E402
 
 YEAR_END = dt.date(2026, 11, 30)
 DAY = 86400.0
@@ -147,6 +153,19 @@ def timed(call):
     return result, time.perf_counter() - began, time.process_time() - cpu
 
 
+class EventsOnly(Sources):
+    """The figures counted from the events alone, as before the rollups."""
+
+    def rolled_up_before(self, first, last, now) -> int:
+        return 0
+
+
+def figures_json(report) -> dict:
+    data = report.as_json()
+    data.pop("generated_at")
+    return data
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
@@ -163,6 +182,17 @@ def main() -> int:
     sources, seconds, _ = timed(lambda: Sources.open(db.engine(f"sqlite:///{folder / 'project.db'}"),
                                                   db.engine(f"sqlite:///{folder / 'tracker.db'}")))
     print(f"opening (the reports' index made once, if missing): {seconds:.1f} s")
+    with sources.tracker.begin() as c:  # the web server's first start, every time
+        rollups.drop_days(c, [r[0] for r in c.execute(rollup_days.select())])
+    built, seconds, cpu = timed(lambda: rollups.refresh(sources.tracker))
+    print(f"rollups, the web server's job at its first start: {built} days built in {seconds:.1f} s (CPU {cpu:.1f} s)")
+    built, seconds, _ = timed(lambda: rollups.refresh(sources.tracker))
+    print(f"rollups, the job every 15 minutes with nothing new: {built} days built in {seconds * 1000:.0f} ms")
+    with sources.tracker.begin() as c:
+        rollups.drop_days(c, [day_number(YEAR_END)])
+    built, seconds, _ = timed(lambda: rollups.refresh(sources.tracker))
+    print(f"rollups, the job after a day ended: {built} day built in {seconds * 1000:.0f} ms")
+    events_only = EventsOnly(sources.project, sources.tracker)
     for label, days in (("3 months", 91), ("6 months", 182)):
         first = YEAR_END - dt.timedelta(days=days - 1)
         period = parse_period(str(first), str(YEAR_END))
@@ -171,10 +201,16 @@ def main() -> int:
             _, pdf_s, pdf_cpu = timed(lambda: pdf.pdf_bytes(report))
             data, api_s, api_cpu = timed(
                 lambda: json.dumps(report_json(sources, units, unit, period, units.below(unit))))
+            direct, direct_s, direct_cpu = timed(lambda: collect(events_only, units, unit, period))
+            same = figures_json(direct) == figures_json(report)
             print(f"{label}, {unit} ({len(report.units)} units, {report.current.volume.messages:,} messages in the "
                   f"period): report {collect_s + pdf_s:.2f} s (figures {collect_s:.2f} s + PDF {pdf_s:.2f} s; "
                   f"CPU {collect_cpu + pdf_cpu:.2f} s); console API {api_s:.2f} s (CPU {api_cpu:.2f} s, "
-                  f"{len(data) // 1024} KB)")
+                  f"{len(data) // 1024} KB); figures from the events alone {direct_s:.2f} s (CPU {direct_cpu:.2f} s), "
+                  f"{'equal' if same else 'DIFFERENT'}")
+            if not same:
+                return 1
+    print(f"load average (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"data in {folder}" if args.keep else "")
     return 0
 

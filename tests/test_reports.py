@@ -163,16 +163,21 @@ def indexes(engine):
 
 
 def test_messages_are_read_from_the_reports_index(sources):
-    """A report reads its units' messages of its period from the index, not every event's JSON."""
+    """A report reads its units' messages of the days it reads live, and the
+    rollups a unit's messages of the days they build, from the index alone,
+    not every event's JSON."""
     if sources.tracker.dialect.name != "sqlite":
         pytest.skip("the plan is SQLite's (PostgreSQL picks by its statistics)")
-    from bot.reports.queries import NOT_MESSAGES, message_query
+    from bot.reports.queries import NOT_MESSAGES, event_day, message_query
 
-    query = text("EXPLAIN QUERY PLAN " + message_query("sqlite", "COUNT(*)")).bindparams(
-        bindparam("units", expanding=True), bindparam("not_messages", expanding=True))
-    with sources.tracker.connect() as c:
-        plan = c.execute(query, {"units": [TT], "start": S, "end": S + D, "not_messages": list(NOT_MESSAGES)}).all()
-    assert any(REPORT_INDEX in str(row) for row in plan), plan
+    for select_sql, tail in (("COUNT(*)", ""), (f"{event_day('sqlite')}, COALESCE(intent_name, ''), COUNT(*)",
+                                                "GROUP BY 1, 2"), ("DISTINCT sender_id", "")):
+        query = text("EXPLAIN QUERY PLAN " + message_query("sqlite", select_sql, tail)).bindparams(
+            bindparam("units", expanding=True), bindparam("not_messages", expanding=True))
+        with sources.tracker.connect() as c:
+            plan = c.execute(query, {"units": [TT], "live_start": S, "live_end": S + D,
+                                     "not_messages": list(NOT_MESSAGES)}).all()
+        assert any(REPORT_INDEX in str(row) for row in plan), plan
 
 
 def test_every_figure_of_a_district_and_its_previous_period(sources):
@@ -417,3 +422,73 @@ def requests_get(url):
     import requests
 
     return requests.get(url, timeout=10)
+
+
+# ---- the daily rollups
+
+def test_figures_from_the_rollups_equal_those_counted_from_the_events(sources, monkeypatch):
+    """Every figure (both periods, units compared) from the rollups and from
+    the events alone; a closed day that gets a message after its rollup was
+    made; today and the hour after midnight read live; an erased citizen
+    gone from the rollups too."""
+    from bot.privacy.retention import Retention
+    from bot.reports import rollups
+    from bot.reports.queries import day_number, rollup_days
+
+    units = load_units()
+
+    def figures(now):
+        """(from the rollups, from the events alone): the reports' data, its time of making left out."""
+        made = []
+        for rolled in (True, False):
+            with monkeypatch.context() as m:
+                if not rolled:
+                    m.setattr(Sources, "rolled_up_before", lambda self, first, last, now: 0)
+                data = collect(sources, units, "quan-mau", PERIOD, now=now).as_json()
+            data.pop("generated_at")
+            made.append(data)
+        assert made[0] == made[1]
+        return made[0]
+
+    def built():
+        with sources.tracker.connect() as c:
+            return {r[0] for r in c.execute(rollup_days.select())}
+
+    first, last = day_number(PERIOD.previous().first), day_number(PERIOD.last)
+    data = figures(S + 30 * D)
+    assert set(range(first, last + 1)) <= built()  # both periods from the rollups
+    assert sources.rolled_up_before(PERIOD.previous(), PERIOD, S + 30 * D) == last + 1
+    assert (data["current"]["volume"]["messages"], data["current"]["volume"]["citizens"]) == (7, 4)
+    assert rollups.refresh(sources.tracker, S + 30 * D) > 0  # the web server's job: every closed day since the first
+    assert rollups.refresh(sources.tracker, S + 30 * D) == 0 and last + 15 in built() and last + 16 not in built()
+
+    # closed days rolled up already get messages: G writes on day 3 (also to another district), on day 4 to
+    # another unit of the district (G counts once), and on the previous period's second day
+    late = [user_event("G", S + 3 * D + 60, P2, SK), user_event("G", S + 3 * D + 90, P1, "quan-khac"),
+            user_event("G", S + 4 * D, P1, TT), user_event("G", P + D + 5, P1, TT)]
+    try:
+        with sources.tracker.begin() as c:
+            c.execute(insert(EVENTS), late)
+        data = figures(S + 30 * D)
+        volume, before = data["current"]["volume"], data["previous"]["volume"]
+        assert (volume["messages"], volume["citizens"], before["messages"], before["citizens"]) == (9, 5, 2, 2)
+        assert [(w["messages"], w["citizens"]) for w in volume["weekly"]] == [(6, 3), (3, 2)]
+        compared = {r["unit"]: r["citizens"] for r in data["units_compared"]}
+        assert (compared[SK], compared[TT]) == (3, 3)  # F, B, G; A, G and C (no unit: the default unit's)
+        assert data["key_figures"][1]["change"] == "+7 (+350,0 %)"  # messages: 9 against 2
+
+        # today (day 9), read from the events: C's message and one G writes now
+        with sources.tracker.begin() as c:
+            c.execute(insert(EVENTS), [user_event("G", S + 9 * D + H, P2, TT)])
+        today = figures(S + 9 * D + 2 * H)
+        assert sources.rolled_up_before(PERIOD.previous(), PERIOD, S + 9 * D + 2 * H) == day_number(PERIOD.first) + 9
+        assert [(w["messages"], w["citizens"]) for w in today["current"]["volume"]["weekly"]] == [(6, 3), (4, 3)]
+        assert today["current"]["volume"]["citizens"] == 5
+        # in the hour after midnight, yesterday is not closed yet: read from the events too
+        assert sources.rolled_up_before(PERIOD.previous(), PERIOD, S + 9 * D + H / 2) == day_number(PERIOD.first) + 8
+        figures(S + 9 * D + H / 2)
+    finally:  # G's data erased: the rollups of G's days are dropped with the events, then built again without them
+        Retention(sources.project, sources.tracker).erase("G", "test")
+    assert not {day_number(PERIOD.first) + 3, first + 1} & built()
+    data = figures(S + 30 * D)
+    assert (data["current"]["volume"]["messages"], data["previous"]["volume"]["messages"]) == (7, 1)

@@ -8,6 +8,9 @@ GET /console/reports                      the page (static/reports.html, reports
 GET /console/api/reports?unit&from&to     the figures, the plots (PNG, base64) and the units one may choose
 GET /console/api/reports/pdf?unit&from&to the PDF
 Without ``unit``: the officer's own; without dates: the last 13 weeks to today.
+
+Its background job keeps the reports' daily rollups of citizens' messages
+(bot/reports/rollups.py): at start, then every ROLLUP_EVERY_SECONDS.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
+import logging
 from functools import partial
 from typing import Any, Dict, List, Optional, Set, Tuple
 
@@ -25,10 +29,12 @@ from bot.console.access import Access, error
 from bot.core.units import Units
 from bot.core.web import VIETNAM
 from bot.knowledge.store import KnowledgeBase
-from bot.reports import pdf, plots
+from bot.reports import pdf, plots, rollups
 from bot.reports.figures import Period, Sources, collect, parse_period
 
+logger = logging.getLogger(__name__)
 DEFAULT_DAYS = 91  # 13 weeks: the unit's quarterly review
+ROLLUP_EVERY_SECONDS = 15 * 60
 NOT_ALLOWED = "Bạn không có quyền xem báo cáo của đơn vị này."
 
 
@@ -50,6 +56,24 @@ def create(access: Access, kb: Optional[KnowledgeBase] = None, sources: Optional
         found = Sources.from_env()
         opened[:] = [found]
         return found
+
+    async def keep_rollups(app, loop) -> None:
+        app.add_task(rollups_forever(), name="report rollups")  # named: Sanic cancels and awaits it when it stops
+
+    async def rollups_forever() -> None:
+        """The closed days rolled up, now and every few minutes (a report builds what is still missing)."""
+        while True:
+            try:
+                tracker = (await run(databases)).tracker
+                if tracker is not None:
+                    built = await run(rollups.refresh, tracker)
+                    if built:
+                        logger.info("report rollups: %s days built", built)
+            except Exception:  # the next round tries again
+                logger.exception("report rollups failed")
+            await asyncio.sleep(ROLLUP_EVERY_SECONDS)
+
+    bp.ctx.jobs = [keep_rollups]
 
     def scope(session, unit_id: str) -> Set[str]:
         """The units a report of ``unit_id`` covers for this officer."""

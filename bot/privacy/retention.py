@@ -21,6 +21,7 @@ from bot.core import db
 from bot.core.audit import AuditLog, audit
 from bot.handoff.store import OPEN, handoffs
 from bot.privacy.notice import settings
+from bot.reports import rollups
 from bot.review.store import unserved
 from bot.tipoffs.push import held
 from bot.tipoffs.sealed import codes_of, reporters
@@ -104,10 +105,11 @@ class Retention:
         tracker = self._tracker()
         if tracker is None:
             return 0
+        senders = f"SELECT sender_id FROM {TRACKER_EVENTS} GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"
         with tracker.begin() as c:
-            return c.execute(text(
-                f"DELETE FROM {TRACKER_EVENTS} WHERE sender_id IN (SELECT sender_id FROM {TRACKER_EVENTS} "
-                "GROUP BY sender_id HAVING MAX(timestamp) < :cutoff)"), {"cutoff": cutoff}).rowcount
+            rollups.forget(c, senders, {"cutoff": cutoff})  # the reports' rollups of their days: built again
+            return c.execute(text(f"DELETE FROM {TRACKER_EVENTS} WHERE sender_id IN ({senders})"),
+                             {"cutoff": cutoff}).rowcount
 
     # ---- one citizen
 
@@ -152,6 +154,7 @@ class Retention:
         tracker = self._tracker()
         if tracker is not None:
             with tracker.begin() as c:
+                rollups.forget(c, ":id", {"id": conversation_id})  # the reports' rollups of their days: built again
                 done["conversation"] = c.execute(text(f"DELETE FROM {TRACKER_EVENTS} WHERE sender_id = :id"),
                                                  {"id": conversation_id}).rowcount
         AuditLog(self.engine).log(actor, "privacy_erase", subject=pseudonym(conversation_id), detail=done)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -28,7 +28,7 @@ from bot.core.units import Units
 from bot.core.web import VIETNAM
 from bot.handoff.texts import settings
 from bot.privacy.retention import tracker_database_url
-from bot.reports import queries
+from bot.reports import queries, rollups
 
 TIPOFF_STATUS_LABELS = {"received": "Mới tiếp nhận", "verifying": "Đang xác minh", "transferred": "Đã chuyển",
                         "resolved": "Đã xử lý"}
@@ -67,6 +67,11 @@ class Period:
 
     def label(self) -> str:
         return f"{self.first:%d/%m/%Y} – {self.last:%d/%m/%Y}"
+
+    def days_span(self, cut: int) -> queries.Span:
+        """Its days as the rollups number them, those before ``cut`` read from the rollups."""
+        first, stop = queries.day_number(self.first), queries.day_number(self.last) + 1
+        return queries.Span(first, min(max(cut, first), stop), stop)
 
 
 def parse_period(first: str, last: str) -> Period:
@@ -318,12 +323,21 @@ class Sources:
 
     @classmethod
     def open(cls, project: Engine, tracker: Engine) -> "Sources":
-        """The two databases, their tables and the reports' indexes made if missing."""
+        """The two databases, their tables and the reports' indexes and rollup tables made if missing."""
         db.create_tables(project, *db.all_tables())
         if not inspect(tracker).has_table("events"):
             return cls(project, None)
         queries.create_tracker_indexes(tracker)
+        rollups.create_tables(tracker)
         return cls(project, tracker)
+
+    def rolled_up_before(self, first: "Period", last: "Period", now: float) -> int:
+        """The closed days from ``first`` to ``last`` rolled up (built if
+        missing, rollups.ensure): the day from which the events are read."""
+        if self.tracker is None:
+            return 0
+        span = rollups.ensure(self.tracker, queries.day_number(first.first), queries.day_number(last.last) + 1, now)
+        return span.cut
 
     @classmethod
     def from_env(cls) -> "Sources":
@@ -345,31 +359,37 @@ def collect(sources: Sources, units: Units, unit_id: str, period: Period, now: O
     below = sorted(covered, key=lambda u: (u != unit_id, units.units[u].name))
     names = catalogue()
     target = float(settings()["target_wait_seconds"])
-    # three independent sets of statements, on connections of their own (the databases work in parallel)
-    with ThreadPoolExecutor(3) as pool:
-        current = pool.submit(period_figures, sources, units, below, period, names, target, now)
-        previous = pool.submit(period_figures, sources, units, below, period.previous(), names, target, now, False)
-        compared = pool.submit(compare_units, sources, units, below, period, target, now) if len(below) > 1 else None
+    cut = sources.rolled_up_before(period.previous(), period, now)  # both periods' closed days, before reading
+    keys = queries.unit_keys(units, below)
+    # independent sets of statements, on connections of their own (the databases work in parallel)
+    with ThreadPoolExecutor(5) as pool:
+        counted = pool.submit(message_figures, sources, keys, period.days_span(cut))
+        counted_before = pool.submit(message_figures, sources, keys, period.previous().days_span(cut), False)
+        current = pool.submit(period_figures, sources, units, below, period, names, target, now, counted)
+        previous = pool.submit(period_figures, sources, units, below, period.previous(), names, target, now,
+                               counted_before)
+        compared = (pool.submit(compare_units, sources, units, below, period, target, now, cut) if len(below) > 1
+                    else None)
         current, previous, compared = current.result(), previous.result(), compared.result() if compared else []
     return Report(unit_id, units.units[unit_id].name, below, period, period.previous(), current, previous, compared)
 
 
+def message_figures(sources: Sources, keys: Sequence[str], span: queries.Span, weekly_citizens: bool = True
+                    ) -> Tuple[Dict[Optional[str], int], int, Dict[int, Tuple[int, Optional[int]]], bool]:
+    """A period's messages per intent, citizens, and messages (and citizens,
+    with ``weekly_citizens``: the previous period's plot shows its messages
+    only, one pass less) per week, from the tracker store."""
+    if sources.tracker is None:
+        return {}, 0, {}, weekly_citizens
+    with sources.tracker.connect() as c:
+        return (queries.intent_counts(c, keys, span), queries.citizens(c, keys, span),
+                queries.weekly_messages(c, keys, span, with_citizens=weekly_citizens), weekly_citizens)
+
+
 def period_figures(sources: Sources, units: Units, unit_ids: Sequence[str], period: Period,
-                   names: Dict[str, str], target: float, now: float, weekly_citizens: bool = True) -> Figures:
-    """One period's figures; citizens per week only with ``weekly_citizens``
-    (the previous period's plot shows its messages only: one pass less)."""
+                   names: Dict[str, str], target: float, now: float, counted: "Future") -> Figures:
+    """One period's figures, with its ``message_figures`` (computed meanwhile)."""
     keys, start, end = queries.unit_keys(units, unit_ids), period.start, period.end
-    intents: Dict[Optional[str], int] = {}
-    citizens, weekly = 0, {}
-    if sources.tracker is not None:
-        with sources.tracker.connect() as c:
-            intents = queries.intent_counts(c, keys, start, end)
-            citizens = queries.citizens(c, keys, start, end)
-            weekly = queries.weekly_messages(c, keys, start, end, with_citizens=weekly_citizens)
-    messages = sum(intents.values())
-    asked = {p: n for p, n in intents.items() if p in names}
-    top = sorted(asked.items(), key=lambda item: (-item[1], item[0]))[:TOP_PROCEDURES]
-    not_understood, out_of_scope = intents.get(queries.NOT_UNDERSTOOD, 0), intents.get(queries.OUT_OF_SCOPE, 0)
     with sources.project.connect() as c:
         followed = queries.follow_counts(c, keys, start, end)
         chats = queries.chat_totals(c, keys, start, end, target, now)
@@ -379,6 +399,11 @@ def period_figures(sources: Sources, units: Units, unit_ids: Sequence[str], peri
         announced = queries.announcement_counts(c, unit_ids, start, end)
         rated = queries.feedback_counts(c, unit_ids, start, end)
         unanswered = queries.unanswered_groups(c, unit_ids, start, end)
+    intents, citizens, weekly, weekly_citizens = counted.result()
+    messages = sum(intents.values())
+    asked = {p: n for p, n in intents.items() if p in names}
+    top = sorted(asked.items(), key=lambda item: (-item[1], item[0]))[:TOP_PROCEDURES]
+    not_understood, out_of_scope = intents.get(queries.NOT_UNDERSTOOD, 0), intents.get(queries.OUT_OF_SCOPE, 0)
     volume = Volume(messages, citizens, sum(f for f, _ in followed.values()), sum(u for _, u in followed.values()),
                     [Week(str(day), *weekly.get(i, (0, 0 if weekly_citizens else None)))
                      for i, day in enumerate(period.weeks())])
@@ -407,14 +432,14 @@ def period_figures(sources: Sources, units: Units, unit_ids: Sequence[str], peri
 
 
 def compare_units(sources: Sources, units: Units, unit_ids: Sequence[str], period: Period, target: float,
-                  now: float) -> List[UnitRow]:
-    """Each unit's own figures in the period, one grouped statement per source."""
+                  now: float, cut: int) -> List[UnitRow]:
+    """Each unit's own figures in the period (its days before ``cut`` from the rollups), grouped statements."""
     keys, start, end = queries.unit_keys(units, unit_ids), period.start, period.end
     own = lambda key: key if key else units.default_unit  # noqa: E731  ('' is the default unit's)
     messages: Dict[str, List[int]] = {u: [0, 0] for u in unit_ids}
     if sources.tracker is not None:
         with sources.tracker.connect() as c:
-            for key, (count, citizens) in queries.messages_by_unit(c, keys, start, end).items():
+            for key, (count, citizens) in queries.messages_by_unit(c, keys, period.days_span(cut)).items():
                 if own(key) in messages:
                     messages[own(key)][0] += count
                     messages[own(key)][1] += citizens  # a citizen of the default unit with and without one: rare

@@ -10,29 +10,47 @@ Zalo channel puts that unit in the user event's metadata
 (``data -> metadata -> unit``); messages without one (other channels, an OA
 that names no unit) belong to the default unit, as in actions/citizen.py.
 The one expression that reads it (``event_unit``) is indexed together with
-the event type and time (``create_tracker_indexes``), so a report reads
-only its units' messages of its period, from the index.
+the event type and time (``create_tracker_indexes``), so a unit's messages
+of a period are read from the index alone.
+
+Messages are counted from daily rollups kept in the tracker store beside
+the events (the tables below; rollups.py builds and refreshes them): per
+day (Vietnam time) and unit, the messages per intent and the citizens who
+wrote. Distinct citizens do not add up across days, so the rollup keeps who
+wrote to each unit on each day: a period's citizens are counted over those
+rows (``COUNT(DISTINCT)``), unit by unit, and those of several units are
+their sum less the citizens counted twice: only those who wrote to several
+units (``citizen_units``) are looked at. Exact, as counting the messages;
+cheaper as citizens write more messages a day. A report
+reads the rollups for the days they cover (``Span``: [first, cut)) and the
+events for the rest (today, or every day when rollups could not be built),
+in the same statements.
 
 Each function takes a connection, the unit keys (``unit_keys``) and a
-period [start, end) in Unix seconds."""
+period: [start, end) in Unix seconds, or a ``Span`` of days."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from sqlalchemy import and_, bindparam, case, func, literal, or_, select, text
+from sqlalchemy import (Column, Float, Index, Integer, MetaData, String, Table, and_, bindparam, case, func, literal,
+                        or_, select, text)
 from sqlalchemy.engine import Connection, Engine
 
 from bot.announcements.store import announcements, deliveries
 from bot.core.audit import audit
 from bot.core.units import Units
+from bot.core.web import VIETNAM
 from bot.handoff.store import handoffs
 from bot.review.feedback import feedback
 from bot.review.store import unserved
 from bot.tipoffs.store import tipoffs
 from bot.zalo.store import follows
 
-WEEK = 7 * 86400.0
+DAY = 86400
+OFFSET = int(VIETNAM.utcoffset(None).total_seconds())  # a day number is a day in Vietnam's time
 REPORT_INDEX = "ix_events_report"  # events: (type_name, the message's unit, timestamp, intent_name, sender_id)
 NOT_UNDERSTOOD = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
@@ -42,6 +60,31 @@ FIRST_ACTIONS = ("tipoff_status", "tipoff_escalated")  # what an officer does wi
 WAIT_BUCKETS = ((30, "< 30 giây"), (60, "30 giây – 1 phút"), (120, "1 – 2 phút"), (300, "2 – 5 phút"),
                 (600, "5 – 10 phút"), (None, "> 10 phút"))
 NEVER_CLAIMED = "Không có cán bộ nhận"
+
+# ---- the daily rollups, in the tracker store (their own metadata: not the project database's tables)
+
+rollup_metadata = MetaData()
+daily_messages = Table(  # a closed day's messages per unit and intent ('' : none)
+    "report_daily_messages", rollup_metadata,
+    Column("unit", String(255), primary_key=True), Column("day", Integer, primary_key=True, autoincrement=False),
+    Column("intent", String(255), primary_key=True), Column("messages", Integer, nullable=False),
+    sqlite_with_rowid=False)
+daily_citizens = Table(  # who wrote to a unit on a closed day (personal data: purged and erased with the events)
+    "report_daily_citizens", rollup_metadata,
+    Column("unit", String(255), primary_key=True), Column("citizen", String(255), primary_key=True),  # sender_id
+    Column("day", Integer, primary_key=True, autoincrement=False),
+    Index("ix_report_daily_citizens_day", "unit", "day", "citizen"),  # a period's rows, week by week
+    sqlite_with_rowid=False)
+citizen_units = Table(  # every unit a citizen wrote to on a day rolled up (kept until erased or purged)
+    "report_citizen_units", rollup_metadata,
+    Column("unit", String(255), primary_key=True), Column("citizen", String(255), primary_key=True),
+    sqlite_with_rowid=False)
+rollup_days = Table(  # the days whose rollups are built (a day without messages has no other row)
+    "report_rollup_days", rollup_metadata,
+    Column("day", Integer, primary_key=True, autoincrement=False), Column("built_at", Float, nullable=False))
+rollup_state = Table(  # the newest event looked at: days of newer events are checked at the next refresh
+    "report_rollup_state", rollup_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False), Column("checked_event_id", Integer, nullable=False))
 
 
 def unit_keys(units: Units, unit_ids: Iterable[str]) -> List[str]:
@@ -58,11 +101,34 @@ def event_unit(dialect: str) -> str:
     return "COALESCE(json_extract(data, '$.metadata.unit'), '')"
 
 
-def _week(column: str, dialect: str) -> str:
-    """The week (0, 1, …) of the period a time falls in (a time at or after :start)."""
+def event_day(dialect: str) -> str:
+    """The day number (``day_number``) of a tracker event."""
     if dialect == "postgresql":
-        return f"CAST(FLOOR(({column} - :start) / {WEEK}) AS INTEGER)"
-    return f"CAST(({column} - :start) / {WEEK} AS INTEGER)"
+        return f"CAST(FLOOR((timestamp + {OFFSET}) / {DAY}) AS INTEGER)"
+    return f"CAST((timestamp + {OFFSET}) / {DAY} AS INTEGER)"
+
+
+def day_number(date: dt.date) -> int:
+    """A day of Vietnam's calendar as the rollups number it: days since 1970-01-01."""
+    return (date - dt.date(1970, 1, 1)).days
+
+
+def day_start(day: int) -> float:
+    """The first second (Unix time) of a day number."""
+    return float(day * DAY - OFFSET)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Days [first, stop) of a period: [first, cut) read from the rollups, [cut, stop) from the events."""
+
+    first: int
+    cut: int
+    stop: int
+
+    def params(self) -> Dict[str, Any]:
+        return {"first_day": self.first, "cut": self.cut, "live_start": day_start(self.cut),
+                "live_end": day_start(self.stop)}
 
 
 def create_tracker_indexes(engine: Engine) -> None:
@@ -78,47 +144,111 @@ def create_tracker_indexes(engine: Engine) -> None:
 
 def message_query(dialect: str, select_sql: str, tail: str = "") -> str:
     """``SELECT <select_sql> FROM events`` over the citizens' messages to the
-    units :units in the period [:start, :end); ``tail``: GROUP BY… and more."""
+    units :units in [:live_start, :live_end); ``tail``: GROUP BY… and more."""
     return (f"SELECT {select_sql} FROM events WHERE type_name = 'user' AND {event_unit(dialect)} IN :units "
-            f"AND timestamp >= :start AND timestamp < :end "
+            f"AND timestamp >= :live_start AND timestamp < :live_end "
             f"AND (intent_name IS NULL OR intent_name NOT IN :not_messages) {tail}")
 
 
-def _messages(c: Connection, select_sql: str, keys: Sequence[str], start: float, end: float,
-              tail: str = "", **params: Any) -> List[Any]:
-    query = text(message_query(c.dialect.name, select_sql, tail)).bindparams(
-        bindparam("units", expanding=True), bindparam("not_messages", expanding=True),
-        *[bindparam(name, expanding=True) for name, v in params.items() if isinstance(v, list)])
-    return c.execute(query, {"units": list(keys), "start": start, "end": end,
-                             "not_messages": list(NOT_MESSAGES), **params}).all()
+def message_rows(dialect: str, span: Span, by_unit: bool = False) -> str:
+    """(day, unit, intent, messages) rows of a Span: the rollups', then the
+    events' (one row a message; their unit only ``by_unit``: it is read
+    from the event's JSON; '' otherwise). Only the part the Span has."""
+    day, unit = event_day(dialect), event_unit(dialect) if by_unit else "''"
+    rolled = (f"SELECT day, unit, intent, messages FROM {daily_messages.name} "
+              f"WHERE day >= :first_day AND day < :cut AND unit IN :units")
+    live = message_query(dialect, f"{day} AS day, {unit} AS unit, COALESCE(intent_name, '') AS intent, "
+                                  "1 AS messages")
+    return _parts(span, rolled, live)
 
 
-def intent_counts(c: Connection, keys: Sequence[str], start: float, end: float) -> Dict[Optional[str], int]:
+def citizen_rows(dialect: str, span: Span, by_unit: bool = False) -> str:
+    """(day, unit, citizen) rows of a Span: who wrote, from the rollups, then from the events (as above)."""
+    day, unit = event_day(dialect), event_unit(dialect) if by_unit else "''"
+    rolled = (f"SELECT day, unit, citizen FROM {daily_citizens.name} "
+              f"WHERE day >= :first_day AND day < :cut AND unit IN :units")
+    return _parts(span, rolled, message_query(dialect, f"{day} AS day, {unit} AS unit, sender_id AS citizen"))
+
+
+def _parts(span: Span, rolled: str, live: str) -> str:
+    if span.cut == span.stop:
+        return rolled
+    return live if span.cut == span.first else f"{rolled} UNION ALL {live}"
+
+
+def _run(c: Connection, sql: str, keys: Sequence[str], span: Span) -> List[Any]:
+    lists = {"units": list(keys), "not_messages": list(NOT_MESSAGES)}
+    query = text(sql).bindparams(*[bindparam(name, expanding=True) for name in lists if f":{name}" in sql])
+    return c.execute(query, {**lists, **span.params()}).all()
+
+
+def _over(c: Connection, rows: str, select_sql: str, keys: Sequence[str], span: Span, tail: str = "",
+          by_unit: bool = False) -> List[Any]:
+    """``SELECT <select_sql>`` over a Span's rows (``message_rows`` or ``citizen_rows``)."""
+    source = (message_rows if rows == "messages" else citizen_rows)(c.dialect.name, span, by_unit)
+    return _run(c, f"SELECT {select_sql} FROM ({source}) AS r {tail}", keys, span)
+
+
+def intent_counts(c: Connection, keys: Sequence[str], span: Span) -> Dict[Optional[str], int]:
     """Messages per intent (None: no intent): every message count of the
     report (all, not understood, out of scope, per procedure) from one pass."""
-    return {r[0]: r[1] for r in _messages(c, "intent_name, COUNT(*)", keys, start, end, "GROUP BY intent_name")}
+    return {(r[0] or None): int(r[1]) for r in _over(c, "messages", "intent, SUM(messages)", keys, span,
+                                                     "GROUP BY intent")}
 
 
-def citizens(c: Connection, keys: Sequence[str], start: float, end: float) -> int:
-    """Citizens who wrote in the period."""
-    return _messages(c, "COUNT(DISTINCT sender_id)", keys, start, end)[0][0]
+def citizens_by_unit(c: Connection, keys: Sequence[str], span: Span) -> Dict[str, int]:
+    """Unit key -> its citizens: the rollups' in (unit, citizen) order, and
+    those who wrote on the days read live and not on the others."""
+    dialect = c.dialect.name
+    if span.cut == span.first:
+        return {r[0]: int(r[1]) for r in _over(c, "citizens", "unit, COUNT(DISTINCT citizen)", keys, span,
+                                                "GROUP BY unit", by_unit=True)}
+    unit = event_unit(dialect)
+    rolled = _run(c, f"SELECT unit, COUNT(DISTINCT citizen) FROM {daily_citizens.name} "
+                     "WHERE unit IN :units AND day >= :first_day AND day < :cut GROUP BY unit", keys, span)
+    live = _run(c, message_query(dialect, f"{unit}, COUNT(DISTINCT sender_id)",
+                                 f"AND NOT EXISTS (SELECT 1 FROM {daily_citizens.name} d WHERE d.unit = {unit} "
+                                 "AND d.citizen = sender_id AND d.day >= :first_day AND d.day < :cut) "
+                                 f"GROUP BY {unit}"), keys, span)
+    counts: Dict[str, int] = {}
+    for key, n in [*rolled, *live]:
+        counts[key] = counts.get(key, 0) + int(n)
+    return counts
 
 
-def weekly_messages(c: Connection, keys: Sequence[str], start: float, end: float,
+def citizens(c: Connection, keys: Sequence[str], span: Span) -> int:
+    """Citizens who wrote in the period: each unit's, less those counted for
+    several units (only who wrote to several units, or on the days read
+    live, can be). Without rollups, counted from the events at once."""
+    if span.cut == span.first:
+        return _over(c, "citizens", "COUNT(DISTINCT citizen)", keys, span)[0][0]
+    dialect = c.dialect.name
+    several = (f"SELECT citizen FROM {citizen_units.name} WHERE unit IN :units GROUP BY citizen HAVING COUNT(*) > 1 "
+               "UNION "
+               + message_query(dialect, "sender_id"))
+    pairs = (f"SELECT unit, citizen FROM {daily_citizens.name} WHERE citizen IN ({several}) AND unit IN :units "
+             f"AND day >= :first_day AND day < :cut UNION "
+             + message_query(dialect, f"{event_unit(dialect)}, sender_id"))
+    twice = _run(c, f"SELECT COUNT(*) - COUNT(DISTINCT citizen) FROM ({pairs}) AS pairs", keys, span)
+    return sum(citizens_by_unit(c, keys, span).values()) - int(twice[0][0] or 0)
+
+
+def weekly_messages(c: Connection, keys: Sequence[str], span: Span,
                     with_citizens: bool = True) -> Dict[int, Tuple[int, Optional[int]]]:
-    """Week of the period -> (messages, citizens; None without ``with_citizens``)."""
-    week = _week("timestamp", c.dialect.name)
-    writers = "COUNT(DISTINCT sender_id)" if with_citizens else "NULL"
-    rows = _messages(c, f"{week} AS week, COUNT(*), {writers}", keys, start, end, f"GROUP BY {week}")
-    return {int(r[0]): (r[1], r[2]) for r in rows}
+    """Week of the period (7 days from its first) -> (messages, citizens; None without ``with_citizens``)."""
+    week = "(day - :first_day) / 7"
+    messages = {int(r[0]): int(r[1]) for r in _over(c, "messages", f"{week}, SUM(messages)", keys, span,
+                                                    "GROUP BY 1")}
+    writers = ({int(r[0]): r[1] for r in _over(c, "citizens", f"{week}, COUNT(DISTINCT citizen)", keys, span,
+                                               "GROUP BY 1")} if with_citizens else {})
+    return {w: (n, writers.get(w, 0) if with_citizens else None) for w, n in messages.items()}
 
 
-def messages_by_unit(c: Connection, keys: Sequence[str], start: float, end: float) -> Dict[str, Tuple[int, int]]:
+def messages_by_unit(c: Connection, keys: Sequence[str], span: Span) -> Dict[str, Tuple[int, int]]:
     """Unit key -> (messages, citizens)."""
-    unit = event_unit(c.dialect.name)
-    rows = _messages(c, f"{unit} AS unit, COUNT(*), COUNT(DISTINCT sender_id)", keys, start, end,
-                     f"GROUP BY {unit}")
-    return {r[0]: (r[1], r[2]) for r in rows}
+    messages = dict(_over(c, "messages", "unit, SUM(messages)", keys, span, "GROUP BY unit", by_unit=True))
+    writers = citizens_by_unit(c, keys, span)
+    return {unit: (int(n), writers.get(unit, 0)) for unit, n in messages.items()}
 
 
 # ---- the project database
