@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from rasa_sdk import Tracker
 
 from bot.core.units import load_units
@@ -17,3 +19,12 @@ def unit_of(tracker: Tracker) -> str:
             if unit in load_units().units:
                 return unit
     return load_units().default_unit
+
+
+def oa_of(tracker: Tracker) -> Optional[str]:
+    """The Zalo Official Account the citizen writes to (Zalo metadata), else None."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and event.get("input_channel") == "zalo":
+            oa_id = (event.get("metadata") or {}).get("oa_id")
+            return oa_id if isinstance(oa_id, str) else None
+    return None

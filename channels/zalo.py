@@ -41,6 +41,7 @@ from bot.zalo.api import ZaloApi
 from bot.zalo.events import json_object, rasa_text
 from bot.zalo.intake import Intake
 from bot.zalo.outbox import Outbox
+from bot.zalo.profiles import Profiles
 from bot.zalo.store import ZaloStore
 from bot.zalo.workers import UserWorkers
 
@@ -115,6 +116,7 @@ class ZaloInput(InputChannel):
         self.store = store or ZaloStore()
         self.api = api or ZaloApi(registry.api_base, registry.oauth_base)
         self.outbox = Outbox(self.store, registry, self.api)
+        self.profiles = Profiles(self.store, registry, self.outbox)  # display names for the console
         self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
         self.inbox = UserWorkers(self._drain, self.store.users_with_pending_inbound, "Zalo inbox")
         self.alarms = Alarms(self.store.engine)  # emergencies: answered at intake, their location routed here
@@ -186,6 +188,7 @@ class ZaloInput(InputChannel):
             return
         self.store.touch_user(user_id, oa_id, follower=True if event == "follow" else None)
         self.status_push.deliver_on_zalo(oa_id, user_id)  # held tip-off status updates, before the answer
+        self.profiles.refresh_soon(user_id, oa_id)  # in the background: the message does not wait for it
         message = json_object(payload.get("message"))
         text = rasa_text(event, message)[:MAX_MESSAGE_CHARS]
         menu = json.loads((self.store.user(user_id) or {}).get("menu") or "null")

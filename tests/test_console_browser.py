@@ -183,8 +183,11 @@ def test_an_sos_chat_shows_the_citizen_the_answer_the_location_and_a_photo(brows
     shot(citizen, "08-citizen-sos-location-photo")
 
     kim = Console(assistant, "kim.do", PASSWORD)
-    chat = wait_for(lambda: (c := kim.chat_for(citizen_id)) and c["last_message"] == "(nhãn dán)" and c)
-    assert chat["citizen"] == labels.citizen(citizen_id) and citizen_id not in chat["citizen"]
+    # the citizen by their Zalo display name (fetched from user/detail in the background), never by id
+    name = zalo.state()["users"][zalo.oa_id][citizen_id]["display_name"]
+    chat = wait_for(lambda: (c := kim.chat_for(citizen_id)) and c["last_message"] == "(nhãn dán)"
+                    and c["citizen"] == name and c)
+    assert name != labels.citizen(citizen_id) and citizen_id not in chat["citizen"]
 
     officer = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     picture = io.BytesIO()

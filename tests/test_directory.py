@@ -42,3 +42,24 @@ def test_directory_answer_on_zalo_with_a_call_button(zalo):
     assert "0283 000 0001" in message["text"]
     assert message["attachment"]["payload"]["buttons"][0]["type"] == "oa.open.phone"
     assert message["text"].startswith("Công an phường Tây Thạnh")
+
+
+@pytest.mark.parametrize("question", [
+    "trang zalo của công an phường tây thạnh", "cho xin zalo công an quận nhé", "doi csgt co zalo khong",
+    "link trang zalo cong an phuong son ky",
+])
+def test_questions_about_the_units_zalo_pages_reach_the_pages(parse, question):
+    assert parse(question)["intent"]["name"] == "ask_unit_pages"
+
+
+def test_without_other_official_accounts_the_units_are_listed_with_their_phones(zalo):
+    """The development OA speaks for no unit of data/units.yml: no page to open, every unit by its phone
+    (the buttons opening other OAs: tests/test_zalo_many_oas.py)."""
+    user = "58000000000000002"
+    zalo.send(zalo.oa_id, user, text="các trang zalo của công an quận")
+    message = zalo.wait_for_messages(user, 1)[0]["body"]["message"]
+    assert "attachment" not in message
+    assert "Công an quận Mẫu (dữ liệu mẫu) chưa có trang Zalo; bạn gọi số trực ban 0283 000 0000." in message["text"]
+    for line in ("- Công an phường Tây Thạnh (dữ liệu mẫu): 0283 000 0001",
+                 "- Đội Cảnh sát giao thông (dữ liệu mẫu): 0283 000 0003"):
+        assert line in message["text"]

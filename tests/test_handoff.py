@@ -54,6 +54,44 @@ def test_asking_for_an_officer_pauses_the_bot_and_queues_the_chat(zalo, assistan
     assert len(zalo.messages(user_id=user)) == 1
 
 
+def user_detail_calls(zalo, user) -> list:
+    return [r for r in zalo.requests_log() if r["path"] == "/v3.0/oa/user/detail" and user in r["query"]]
+
+
+def test_the_console_names_a_zalo_citizen_by_their_zalo_display_name(zalo, assistant, accounts):
+    user = f"50000000000{next(_ids):05d}"
+    zalo.register_user(zalo.oa_id, user, display_name="Trần Thị Mai Anh")
+    zalo.send(zalo.oa_id, user, text="cho tôi gặp cán bộ")
+    assert "kết nối bạn với cán bộ" in texts(zalo.wait_for_messages(user, 1))[0]
+    zalo.send(zalo.oa_id, user, text="tôi cần hỏi về hộ khẩu")
+    an = Console(assistant, "an.nguyen")
+    chat = wait_for(lambda: (c := an.chat_for(user)) and c["citizen"] == "Trần Thị Mai Anh" and c)
+    assert an.get(f"chats/{chat['id']}").json()["chat"]["citizen"] == "Trần Thị Mai Anh"  # the chat's header
+    calls = user_detail_calls(zalo, user)
+    assert len(calls) == 1 and calls[0]["headers"]["access_token"]  # once, not per message
+
+
+def test_when_zalo_gives_no_profile_the_chat_works_and_shows_the_neutral_label(zalo, assistant, accounts):
+    from bot.console import labels
+
+    user = f"50000000000{next(_ids):05d}"
+    zalo.register_user(zalo.oa_id, user, display_name="Lê Văn Tám")
+    zalo.add_fault("user_detail", "http", times=1, user_id=user)
+    zalo.send(zalo.oa_id, user, text="cho tôi gặp cán bộ")
+    assert "kết nối bạn với cán bộ" in texts(zalo.wait_for_messages(user, 1))[0]
+    zalo.send(zalo.oa_id, user, text="xe tôi bị mất")
+    an = Console(assistant, "an.nguyen")
+    chat = wait_for(lambda: (c := an.chat_for(user)) and c["message_count"] >= 1 and c)
+    assert wait_for(lambda: [r for r in user_detail_calls(zalo, user) if r["fault"]])
+    assert [r["status"] for r in user_detail_calls(zalo, user)] == [500]  # not tried again at every message
+    time.sleep(1.5)  # the queue's previews are read again every second
+    assert an.chat_for(user)["citizen"] == labels.citizen(user) != "Lê Văn Tám"
+    assert an.get(f"chats/{chat['id']}").json()["chat"]["citizen"] == labels.citizen(user)
+    assert an.post(f"chats/{chat['id']}/claim").status_code == 200
+    assert an.post(f"chats/{chat['id']}/reply", {"text": "Chào bạn, tôi là cán bộ An."}).status_code == 200
+    assert texts(zalo.wait_for_messages(user, 2))[1] == "Chào bạn, tôi là cán bộ An."
+
+
 def test_officer_claims_replies_and_closes_then_the_bot_answers_again(zalo, assistant, accounts):
     user = ask_for_officer(zalo)
     an, binh = Console(assistant, "an.nguyen"), Console(assistant, "binh.tran")

@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import time
 import uuid
 
 import pytest
 import yaml
 
+from bot.console import labels
 from bot.tipoffs.redaction import CONFIDENTIAL_SLOTS, PLACEHOLDER, hidden_events, scrub_codes
 from bot.tipoffs.routing import route
 from bot.tipoffs.store import find_code
@@ -295,6 +297,7 @@ def test_an_sos_during_a_tipoff_shows_officers_nothing_of_the_draft(zalo, assist
 
 def test_the_chat_view_shows_no_tipoff_its_code_or_the_bot_echoes(zalo, assistant, officers):
     citizen = user()
+    zalo.register_user(zalo.oa_id, citizen, display_name="Phan Văn Báo")  # Zalo gives the console a name
     for text, expected in [("nhà tôi bị trộm mất xe máy Wave tối qua ở hẻm 12", "ở đâu"),
                            ("hẻm 12 đường Lũy Bán Bích, phường Tây Thạnh", "khi nào"),
                            ("tối qua khoảng 23 giờ", "chứng cứ"), ("không có", "ẩn danh"), ("ẩn danh", "Mã tin báo")]:
@@ -316,6 +319,14 @@ def test_the_chat_view_shows_no_tipoff_its_code_or_the_bot_echoes(zalo, assistan
     assert bot_said.count(PLACEHOLDER) >= 2  # the confirmation with its code, the status
     assert any("ẩn danh" in text for text in bot_said)  # the form's questions stay readable
     assert code not in officer.get("queue").text
+
+    # nor who the reporter is: Zalo's display name was fetched, the chat shows the neutral label
+    assert wait_for(lambda: [r for r in zalo.requests_log()
+                             if r["path"] == "/v3.0/oa/user/detail" and citizen in r["query"] and r["status"] == 200])
+    time.sleep(1.5)  # the queue's previews are read again every second
+    assert officer.chat_for(citizen)["citizen"] == labels.citizen(citizen)
+    assert officer.get(f"chats/{chat['id']}").json()["chat"]["citizen"] == labels.citizen(citizen)
+    assert "Phan Văn Báo" not in officer.get("queue").text + readable(officer.get(f"chats/{chat['id']}"))
 
     # marked where they are said: the tip-off actions tag their messages
     marked = [e["text"] for e in assistant.tracker(citizen)["events"]

@@ -1,6 +1,6 @@
 """Many Official Accounts, one engine: one deployment (the README's run
-command, with real Zalo settings from ZALO_ACCOUNTS_FILE) serves a district OA
-and a ward OA. The Zalo simulator plays both OAs. Each delivery is verified
+command, with real Zalo settings from ZALO_ACCOUNTS_FILE) serves a district OA,
+a ward OA and a team OA. The Zalo simulator plays both OAs. Each delivery is verified
 with its own OA's secret key, answered with its own OA's access token, and a
 request for an officer lands in the queue of the unit the OA speaks for."""
 
@@ -31,6 +31,7 @@ from tests.conftest import ROOT, Assistant, Console, free_port, texts, wait_for
 APP_ID = "1000000000000000777"
 DISTRICT = "3100000000000000001"
 WARD = "3200000000000000002"
+TEAM = "3300000000000000003"
 UNKNOWN_OA = "3900000000000000009"
 
 _ids = itertools.count()
@@ -51,6 +52,8 @@ OAS = {
     DISTRICT: Oa(DISTRICT, "quan-mau", "Công an quận Mẫu", "ZALO_QUAN",
                  secrets.token_hex(16), secrets.token_hex(24), secrets.token_hex(24)),
     WARD: Oa(WARD, "phuong-son-ky", "Công an phường Sơn Kỳ", "ZALO_SON_KY",
+             secrets.token_hex(16), secrets.token_hex(24), secrets.token_hex(24)),
+    TEAM: Oa(TEAM, "doi-csgt", "Đội CSGT quận Mẫu", "ZALO_CSGT",
              secrets.token_hex(16), secrets.token_hex(24), secrets.token_hex(24)),
 }
 
@@ -247,3 +250,48 @@ def test_a_request_for_an_officer_lands_in_the_queue_of_the_oas_unit(deployment,
     assert chat["unit"] == unit and chat["reason"] == "requested" and chat["status"] == "waiting"
     for officer in does_not_see:
         assert Console(assistant, officer).chat_for(user) is None, f"{officer} sees a chat of {unit}"
+
+
+def buttons_of(message: dict) -> list:
+    return message["body"]["message"]["attachment"]["payload"]["buttons"]
+
+
+def page_button(oa_id: str) -> tuple:
+    return OAS[oa_id].name, "oa.open.url", {"url": f"https://zalo.me/{oa_id}"}
+
+
+def ask(sim: SimClient, oa_id: str, user: str, text: str) -> dict:
+    """The reply to ``text``: the newest message the citizen got."""
+    before = len(sim.messages(user_id=user))
+    assert sim.send(oa_id, user, text=text)["status"] == 200
+    return sim.wait_for_messages(user, before + 1, timeout=60, oa_id=oa_id)[-1]
+
+
+def test_the_greeting_offers_the_units_zalo_pages_and_they_open_the_other_oas(deployment):
+    sim, user = deployment.sim, new_user(WARD)
+    greeting = ask(sim, WARD, user, "xin chào")
+    [button] = buttons_of(greeting)
+    assert button["title"] == "Trang Zalo các đơn vị" and button["type"] == "oa.query.hide"
+
+    pages = ask(sim, WARD, user, button["payload"])  # Zalo sends a button's payload as the citizen's text
+    shown = [(b["title"], b["type"], b["payload"]) for b in buttons_of(pages)]
+    assert shown == [page_button(DISTRICT), page_button(TEAM)]  # the district first; not the ward's own page
+    text = texts([pages])[0]
+    assert "Trang Zalo của 2 đơn vị công an khác" in text
+    # a unit without an Official Account: by name, with its duty phone
+    assert "Công an phường Tây Thạnh (dữ liệu mẫu): 0283 000 0001" in text and "Sơn Kỳ" not in text
+
+
+@pytest.mark.parametrize("oa_id, question, first, told", [
+    (DISTRICT, "zalo cong an phuong son ky", WARD, "Trang Zalo của Công an phường Sơn Kỳ"),
+    (WARD, "cho xin trang zalo của đội csgt", TEAM, "Trang Zalo của Đội CSGT quận Mẫu"),
+    (TEAM, "Các trang Zalo của công an quận", DISTRICT, "Trang Zalo của Công an quận Mẫu"),
+    (DISTRICT, "trang đội cảnh sát PCCC", TEAM, "Trang Zalo của 2 đơn vị công an khác"),
+])
+def test_a_unit_named_in_the_question_comes_first(deployment, oa_id, question, first, told):
+    sim, user = deployment.sim, new_user(oa_id)
+    answer = ask(sim, oa_id, user, question)
+    shown = [(b["title"], b["type"], b["payload"]) for b in buttons_of(answer)]
+    assert shown[0] == page_button(first)
+    assert sorted(shown) == sorted(page_button(o) for o in OAS if o != oa_id)
+    assert told in texts([answer])[0]

@@ -40,14 +40,23 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
     handoffs = handoffs or Handoffs()
     previews: Dict[int, Dict[str, Any]] = {}
 
+    zalo = ZaloStore()
+
+    def citizen_name(tracker: Dict[str, Any]) -> Optional[str]:
+        """The citizen's name: Zalo's display name (bot/zalo/profiles.py), else one the
+        conversation carries; none in a conversation with a tip-off (its reporter may be anonymous)."""
+        if redaction.hidden_events(tracker.get("events") or []):
+            return None
+        sender = tracker.get("sender_id")
+        return (zalo.display_name(sender) if isinstance(sender, str) else None) or labels.citizen_name(tracker)
+
     async def supervise(app, loop) -> None:
         app.add_task(handoffs.supervise(previews, describe=lambda event: labels.citizen_preview(event, kb),
-                                        name=labels.citizen_name),
+                                        name=citizen_name),
                      name="handoff supervisor")  # named: Sanic cancels and awaits it when it stops
 
     console.ctx.jobs = [supervise]
     units = access.units
-    zalo = ZaloStore()
 
     def undelivered(conversation_id: str):
         rows = [r for r in zalo.outbox_rows(conversation_id) if r["status"] in ("undeliverable", "failed")]
@@ -61,7 +70,10 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
         conversation, read just now (else the supervisor's latest reading)."""
         claimed_by = accounts.officer(h["claimed_by"]) if h["claimed_by"] else None
         preview = previews.get(h["id"], {})
-        name = labels.citizen_name(tracker) if tracker is not None else preview.get("citizen_name")
+        if h["reason"] == "tipoff":
+            name = None  # a tip-off's reporter is never named here (bot/tipoffs/sealed.py)
+        else:
+            name = citizen_name(tracker) if tracker is not None else preview.get("citizen_name")
         return {
             "id": h["id"], "conversation_id": h["conversation_id"], "unit": h["unit"],
             "citizen": labels.citizen(h["conversation_id"], name),

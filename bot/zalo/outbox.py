@@ -78,7 +78,7 @@ class Outbox:
             return
         try:
             message = await self._materialise(account, item.body)
-            data = await self._with_token(account, lambda token: self.api.send(token, item.user_id, message))
+            data = await self.with_token(account, lambda token: self.api.send(token, item.user_id, message))
             self.store.mark_sent(item.id, data.get("message_id"))
         except ZaloError as error:
             if error.kind in ("retry", "token"):
@@ -107,7 +107,7 @@ class Outbox:
                     raise TransportError(f"cannot fetch {body['url']}: HTTP {response.status}")
                 content = await response.read()
             content_type = mimetypes.guess_type(body["name"])[0] or "application/octet-stream"
-            token = await self._with_token(
+            token = await self.with_token(
                 account, lambda t: self.api.upload_file(t, body["name"], content, content_type)
             )
             return {"attachment": {"type": "file", "payload": {"token": token}}}
@@ -117,7 +117,9 @@ class Outbox:
         saved = self.store.tokens(account.oa_id)
         return saved["access_token"] if saved else account.access_token
 
-    async def _with_token(self, account: Account, call: Callable[[str], Awaitable[Any]]) -> Any:
+    async def with_token(self, account: Account, call: Callable[[str], Awaitable[Any]]) -> Any:
+        """``call(access token)``, once more with a refreshed token if Zalo rejects it
+        (also for the other callers of the Open API: announcement broadcasts, user profiles)."""
         token = self.access_token(account)
         try:
             return await call(token)
@@ -125,8 +127,6 @@ class Outbox:
             if error.kind != "token":
                 raise
         return await call(await self._refresh(account, token))
-
-    with_token = _with_token  # for other callers of the Open API (bot/announcements/broadcast.py)
 
     async def _refresh(self, account: Account, rejected_token: str) -> str:
         async with self._refresh_locks[account.oa_id]:

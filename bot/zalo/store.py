@@ -12,7 +12,8 @@ process is busy with, so each is handled once and in order. A claim left
 by a process that died runs out and the work is taken up again; sooner if
 the process comes back under the same worker id (it releases its own).
 * tokens: the rotated access/refresh tokens of each OA.
-* users: which OA a user belongs to, follow state, last numbered menu.
+* users: which OA a user belongs to, follow state, last numbered menu, and
+  their Zalo display name (a cache: bot/zalo/profiles.py).
 * rejected: a bounded sample of the deliveries refused (bad signature,
   malformed JSON…), for audit (bot/zalo/rejected.py).
 * follows: one row per follow or unfollow of an OA (its unit and when, not
@@ -113,6 +114,12 @@ users = Table(
     Column("follower", Boolean),
     Column("last_interaction_at", Float),
     Column("menu", Text),  # JSON list of payloads of the last numbered list sent
+    # the display name from GET /v3.0/oa/user/detail (bot/zalo/profiles.py): through which OA, when
+    # it was fetched, when a fetch was last tried (a failed one is not tried again at once)
+    Column("display_name", String(200)),
+    Column("profile_oa_id", String(64)),
+    Column("profile_fetched_at", Float),
+    Column("profile_tried_at", Float),
 )
 
 follows = Table(
@@ -353,6 +360,21 @@ class ZaloStore:
                 return self.user(user_id, c)
         row = connection.execute(select(users).where(users.c.user_id == user_id)).first()
         return dict(row._mapping) if row else None
+
+    def display_name(self, user_id: str) -> Optional[str]:
+        """The user's Zalo display name, if it was fetched (bot/zalo/profiles.py)."""
+        with self.engine.connect() as c:
+            return c.execute(select(users.c.display_name).where(users.c.user_id == user_id)).scalar()
+
+    def profile_tried(self, user_id: str, oa_id: str, display_name: Optional[str] = None,
+                      fetched: bool = False) -> None:
+        """A fetch of the user's profile was tried; ``fetched``: it answered (with ``display_name``)."""
+        now = time.time()
+        values: Dict[str, Any] = {"profile_tried_at": now}
+        if fetched:
+            values.update(display_name=display_name, profile_oa_id=oa_id, profile_fetched_at=now)
+        with self.engine.begin() as c:
+            c.execute(update(users).where(users.c.user_id == user_id).values(**values))
 
 
 def _redacted_when_confidential():

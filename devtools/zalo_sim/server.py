@@ -26,7 +26,7 @@ from collections import deque
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable, Optional
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote
 
 import aiohttp
 from sanic import Sanic, response
@@ -45,6 +45,8 @@ FAULT_ENDPOINTS = {"message", "upload", "token", "user_detail", "article", "broa
 BROADCASTS_PER_MONTH = 4  # a verified OA on the "Nâng cao" package (docs/zalo_article_broadcast.md)
 MAX_ARTICLE_TITLE, MAX_ARTICLE_AUTHOR, MAX_ARTICLE_DESCRIPTION = 150, 50, 300
 ARTICLE_PARAGRAPHS = {"text", "image", "video", "product"}
+# display names of users nobody registered (POST /_sim/users names them): a name, never their id
+DEFAULT_NAMES = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Đức", "Võ Thị Hoa")
 FAULT_KINDS = {"error", "http", "timeout"}
 USER_EVENTS = {
     "user_send_text", "user_send_image", "user_send_gif", "user_send_file", "user_send_sticker",
@@ -188,7 +190,8 @@ class SimState:
     def touch_user(self, oa_id: str, user_id: str, *, interacted: bool = True,
                    follower: Optional[bool] = None, display_name: Optional[str] = None) -> dict:
         user = self.users[oa_id].setdefault(
-            user_id, {"display_name": f"Người dùng {user_id}", "follower": True, "last_interaction": None}
+            user_id, {"display_name": DEFAULT_NAMES[hashlib.sha256(user_id.encode()).digest()[0] % len(DEFAULT_NAMES)],
+                      "follower": True, "last_interaction": None}
         )
         if interacted:
             user["last_interaction"] = now_ms()
@@ -248,9 +251,15 @@ async def _fault_response(fault: dict, endpoint: str):
 
 
 def _take_fault(queue, record: dict) -> Optional[dict]:
-    """The first queued fault for this request (a fault may be for one recipient only)."""
+    """The first queued fault for this request (a fault may be for one recipient only: the
+    message's recipient, or the user a GET's ``data`` names, as user/detail's)."""
     recipient = ((record.get("json") or {}).get("recipient") or {}).get("user_id") \
         if isinstance(record.get("json"), dict) else None
+    if recipient is None and record["method"] == "GET":
+        try:
+            recipient = json.loads(parse_qs(record["query"]).get("data", [""])[0]).get("user_id")
+        except (ValueError, AttributeError):
+            recipient = None
     for fault in queue:
         if not fault.get("user_id") or fault["user_id"] == recipient:
             queue.remove(fault)
@@ -301,7 +310,8 @@ def _check_buttons(buttons: Any) -> Optional[dict]:
         if kind in ("oa.query.show", "oa.query.hide"):
             valid = isinstance(payload, str) and payload != ""
         elif kind == "oa.open.url":
-            valid = isinstance(payload, dict) and isinstance(payload.get("url"), str) and payload["url"] != ""
+            valid = (isinstance(payload, dict) and isinstance(payload.get("url"), str)
+                     and payload["url"].startswith(("https://", "http://")) and len(payload["url"]) > 8)
         else:
             valid = isinstance(payload, dict) and isinstance(payload.get("phone_code"), str) and payload["phone_code"] != ""
         if not valid:

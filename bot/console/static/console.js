@@ -334,7 +334,11 @@
   function toNewest() { const box = $("transcript"); box.scrollTop = box.scrollHeight; }
   function keepNewestInView() {
     const box = $("transcript");
-    box.addEventListener("scroll", () => { state.stick = box.scrollHeight - box.scrollTop - box.clientHeight < 40; });
+    let height = box.clientHeight; // a scroll that comes with a new height is the layout's (the reply box, the status bar)
+    box.addEventListener("scroll", () => {
+      if (box.clientHeight !== height) { height = box.clientHeight; if (state.stick) toNewest(); return; }
+      state.stick = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+    });
     if (window.ResizeObserver) new ResizeObserver(() => { if (state.stick) toNewest(); }).observe(box);
   }
 
