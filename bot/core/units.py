@@ -23,7 +23,12 @@ class Unit:
     working_hours: str
     names: tuple = ()
     commander: str = ""
-    area_officers: tuple = ()  # ({"group": 6, "officer": "...", "phone": "..."}, ...)
+    area_officers: tuple = ()  # ({"group": 6, "officer": "...", "phone": "...", "username": "..."}, ...)
+    office_hours: Optional[dict] = None  # {"days": ["mon", ...], "open": "07:30", "close": "17:00"}; None: always
+
+    def area_officer(self, group: int) -> Optional[dict]:
+        """The area police officer of a residential group of this unit, or None."""
+        return next((o for o in self.area_officers if int(o["group"]) == group), None)
 
 
 @dataclass
@@ -72,7 +77,7 @@ def load_units(path: Path = DATA / "units.yml") -> Units:
             duty_phone=str(u.get("duty_phone", "")), address=u.get("address", ""),
             working_hours=u.get("working_hours", ""),
             names=tuple(u.get("names") or ()), commander=u.get("commander", ""),
-            area_officers=tuple(u.get("area_officers") or ()),
+            area_officers=tuple(u.get("area_officers") or ()), office_hours=u.get("office_hours"),
         )
         for u in data["units"]
     }

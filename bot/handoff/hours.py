@@ -1,0 +1,66 @@
+"""Units' office hours (``office_hours`` in data/units.yml, Vietnam time):
+whether officers answer now, and when they next do, said in Vietnamese."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Optional
+
+from bot.core.clock import now as clock_now
+from bot.core.units import Unit
+
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]  # datetime.weekday() order
+DAY_NAMES = ["thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"]
+
+
+def clock_time(text: str) -> time:
+    """"07:30" -> 07:30; ValueError for anything else."""
+    hours, minutes = str(text).split(":")
+    return time(int(hours), int(minutes))
+
+
+def check(office_hours: dict) -> None:
+    """ValueError if ``office_hours`` is not {days: [mon…sun], open: "HH:MM", close: "HH:MM"}, open < close."""
+    if set(office_hours) != {"days", "open", "close"}:
+        raise ValueError(f"office_hours needs exactly days, open, close: {sorted(office_hours)}")
+    days = office_hours["days"]
+    if not days or not isinstance(days, list) or any(d not in DAYS for d in days):
+        raise ValueError(f"office_hours days must be some of {DAYS}: {days}")
+    if not clock_time(office_hours["open"]) < clock_time(office_hours["close"]):
+        raise ValueError(f"office_hours opens after it closes: {office_hours}")
+
+
+def is_open(unit: Unit, at: Optional[datetime] = None) -> bool:
+    """Officers answer now (a unit without office_hours: always)."""
+    hours = unit.office_hours
+    if not hours:
+        return True
+    at = at or clock_now()
+    return (DAYS[at.weekday()] in hours["days"]
+            and clock_time(hours["open"]) <= at.time().replace(tzinfo=None) < clock_time(hours["close"]))
+
+
+def next_opening(unit: Unit, at: Optional[datetime] = None) -> datetime:
+    """When officers next start answering (``at`` itself if open)."""
+    at = at or clock_now()
+    if is_open(unit, at):
+        return at
+    opens = clock_time(unit.office_hours["open"])
+    for ahead in range(8):
+        day = (at + timedelta(days=ahead)).date()
+        moment = datetime.combine(day, opens, tzinfo=at.tzinfo)
+        if DAYS[day.weekday()] in unit.office_hours["days"] and moment > at:
+            return moment
+    raise ValueError(f"{unit.id} never opens")  # check() refuses such office_hours
+
+
+def spoken(moment: datetime, at: datetime) -> str:
+    """"7 giờ 30 sáng thứ Hai", "13 giờ chiều nay", "7 giờ sáng mai"."""
+    clock = f"{moment.hour} giờ" + (f" {moment.minute}" if moment.minute else "")
+    part = "sáng" if moment.hour < 11 else "trưa" if moment.hour < 13 else "chiều" if moment.hour < 18 else "tối"
+    days = (moment.date() - at.date()).days
+    if days == 0:
+        return f"{clock} {part} nay"
+    if days == 1:
+        return f"{clock} {part} mai"
+    return f"{clock} {part} {DAY_NAMES[moment.weekday()]}"
