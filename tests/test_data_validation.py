@@ -39,7 +39,7 @@ def test_rasa_data_validate_passes_without_warnings():
 def test_units_office_hours_and_area_officers_are_well_formed():
     """office_hours (Vietnam time) is machine-readable for every unit; every
     area officer names a group once and a console username."""
-    from bot.handoff.hours import check
+    from bot.core.units import check_office_hours as check
 
     units = yaml.safe_load((ROOT / "data" / "units.yml").read_text(encoding="utf-8"))["units"]
     for unit in units:
@@ -54,7 +54,7 @@ def test_units_office_hours_and_area_officers_are_well_formed():
 def test_office_hours_check_refuses_what_the_assistant_cannot_read():
     import pytest
 
-    from bot.handoff.hours import check
+    from bot.core.units import check_office_hours as check
 
     for bad in ({"days": ["monday"], "open": "07:30", "close": "17:00"},
                 {"days": ["mon"], "open": "17:00", "close": "07:30"},
@@ -63,3 +63,14 @@ def test_office_hours_check_refuses_what_the_assistant_cannot_read():
                 {"days": ["mon"], "open": "07:30"}):
         with pytest.raises(ValueError):
             check(bad)
+
+
+def test_a_units_file_with_unreadable_office_hours_is_refused_when_loaded(tmp_path):
+    import pytest
+
+    from bot.core.units import load_units
+
+    bad = (ROOT / "data" / "units.yml").read_text(encoding="utf-8").replace('close: "17:00"', 'close: "5 giờ chiều"', 1)
+    (tmp_path / "units.yml").write_text(bad, encoding="utf-8")
+    with pytest.raises(ValueError, match="unit quan-mau"):
+        load_units(tmp_path / "units.yml")

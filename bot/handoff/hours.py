@@ -3,31 +3,13 @@ whether officers answer now, and when they next do, said in Vietnamese."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Optional
 
 from bot.core.clock import now as clock_now
-from bot.core.units import Unit
+from bot.core.units import DAYS, Unit, clock_time
 
-DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]  # datetime.weekday() order
-DAY_NAMES = ["thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"]
-
-
-def clock_time(text: str) -> time:
-    """"07:30" -> 07:30; ValueError for anything else."""
-    hours, minutes = str(text).split(":")
-    return time(int(hours), int(minutes))
-
-
-def check(office_hours: dict) -> None:
-    """ValueError if ``office_hours`` is not {days: [mon…sun], open: "HH:MM", close: "HH:MM"}, open < close."""
-    if set(office_hours) != {"days", "open", "close"}:
-        raise ValueError(f"office_hours needs exactly days, open, close: {sorted(office_hours)}")
-    days = office_hours["days"]
-    if not days or not isinstance(days, list) or any(d not in DAYS for d in days):
-        raise ValueError(f"office_hours days must be some of {DAYS}: {days}")
-    if not clock_time(office_hours["open"]) < clock_time(office_hours["close"]):
-        raise ValueError(f"office_hours opens after it closes: {office_hours}")
+DAY_NAMES = ["thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"]  # DAYS order
 
 
 def is_open(unit: Unit, at: Optional[datetime] = None) -> bool:
@@ -51,7 +33,7 @@ def next_opening(unit: Unit, at: Optional[datetime] = None) -> datetime:
         moment = datetime.combine(day, opens, tzinfo=at.tzinfo)
         if DAYS[day.weekday()] in unit.office_hours["days"] and moment > at:
             return moment
-    raise ValueError(f"{unit.id} never opens")  # check() refuses such office_hours
+    raise ValueError(f"{unit.id} never opens")  # load_units refuses such office_hours
 
 
 def spoken(moment: datetime, at: datetime) -> str:
