@@ -67,8 +67,8 @@ def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
             group=group, officer=officer["officer"], unit=unit.name,
             minutes=max(1, round(texts["area_officer_timeout_seconds"] / 60))))
     else:
-        dispatcher.utter_message(text=texts["connecting"].format(unit=unit.name,
-                                                                 minutes=texts["expected_wait_minutes"]))
+        dispatcher.utter_message(text=texts["connecting" if hours.is_open(unit, now()) else "connecting_after_hours"]
+                                 .format(unit=unit.name, minutes=texts["expected_wait_minutes"]))
     tell_if_closed(dispatcher, unit)
     return [ConversationPaused()]
 

@@ -18,7 +18,7 @@ from bot.core.units import load_units
 from bot.core.web import VIETNAM
 from bot.handoff import hours
 from bot.safety import sos
-from tests.conftest import AREA_OFFICER_TIMEOUT, Assistant, Console, texts, wait_for
+from tests.conftest import AREA_OFFICER_TIMEOUT, HANDOFF_TIMEOUT, Assistant, Console, texts, wait_for
 from tests.conftest import OFFICER_PASSWORD as PASSWORD
 
 _ids = itertools.count()
@@ -143,6 +143,7 @@ def test_next_opening_in_vietnamese():
     evening = at("2026-12-01T17:00:00+07:00")  # closing time: closed
     assert hours.spoken(hours.next_opening(ward, evening), evening) == "7 giờ 30 sáng mai"
     assert hours.is_open(ward, at("2026-12-01T07:30:00+07:00"))
+    assert hours.opened_at(ward, at(SATURDAY_NIGHT)) == at("2026-12-04T07:30:00+07:00").timestamp()  # Friday
 
 
 @pytest.fixture(scope="module")
@@ -157,10 +158,12 @@ def after_hours(trained_model, tmp_path_factory):
 
 def test_outside_office_hours_the_citizen_is_told_when_and_given_the_duty_phone(after_hours):
     zalo = after_hours.simulator()
-    user = citizen()
+    user = first = citizen()
     zalo.send(zalo.oa_id, user, text="cho tôi gặp cán bộ")
+    asked = time.monotonic()
     messages = zalo.wait_for_messages(user, 2)
-    assert "kết nối bạn với cán bộ" in texts(messages)[0]
+    assert texts(messages)[0].startswith("Tôi đã chuyển yêu cầu của bạn cho cán bộ Công an phường Tây Thạnh")
+    assert "phút" not in texts(messages)[0]  # no wait is promised at night
     assert texts(messages)[1] == ("Hiện đang ngoài giờ làm việc của Công an phường Tây Thạnh (dữ liệu mẫu). Cán bộ "
                                   "trả lời từ 7 giờ 30 sáng thứ Hai. Nếu cần gấp, bạn gọi số trực ban: 0283 000 0001.")
     assert buttons(messages[1]) == [DUTY_BUTTON]
@@ -172,6 +175,11 @@ def test_outside_office_hours_the_citizen_is_told_when_and_given_the_duty_phone(
     assert texts(messages)[0].startswith(SAU) and "7 giờ 30 sáng thứ Hai" in texts(messages)[1]
     assert buttons(messages[1]) == [DUTY_BUTTON]
     assert wait_for(lambda: Console(after_hours, "sau.pham").chat_for(user))["reason_label"] == "Gặp riêng"
+
+    # queued at night, the chat waits for the morning: the usual timeout does not hand it back to the bot
+    time.sleep(max(0.0, HANDOFF_TIMEOUT + 5 - (time.monotonic() - asked)))
+    assert Console(after_hours, "an.nguyen").chat_for(first)["status"] == "waiting"
+    assert len(zalo.messages(user_id=first)) == 2
 
 
 def test_sos_outside_office_hours_is_answered_as_always(after_hours):

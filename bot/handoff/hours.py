@@ -36,6 +36,20 @@ def next_opening(unit: Unit, at: Optional[datetime] = None) -> datetime:
     raise ValueError(f"{unit.id} never opens")  # load_units refuses such office_hours
 
 
+def opened_at(unit: Unit, at: Optional[datetime] = None) -> float:
+    """When the unit last opened, as a Unix time (0 for a unit without office_hours)."""
+    if not unit.office_hours:
+        return 0.0
+    at = at or clock_now()
+    opens = clock_time(unit.office_hours["open"])
+    for back in range(8):
+        day = (at - timedelta(days=back)).date()
+        moment = datetime.combine(day, opens, tzinfo=at.tzinfo)
+        if DAYS[day.weekday()] in unit.office_hours["days"] and moment <= at:
+            return moment.timestamp()
+    return 0.0
+
+
 def spoken(moment: datetime, at: datetime) -> str:
     """"7 giờ 30 sáng thứ Hai", "13 giờ chiều nay", "7 giờ sáng mai"."""
     clock = f"{moment.hour} giờ" + (f" {moment.minute}" if moment.minute else "")

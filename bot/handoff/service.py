@@ -29,6 +29,7 @@ import aiohttp
 from bot.core.conversations import channel_of
 from bot.core.internal_auth import RASA_SECRET, rasa_headers, secret
 from bot.core.units import load_units
+from bot.handoff import hours
 from bot.handoff.store import PERSONAL, HandoffStore
 from bot.handoff.texts import settings
 from bot.tipoffs.redaction import last_citizen_message
@@ -150,7 +151,7 @@ class Handoffs:
                     await self.rasa.append(handoff["conversation_id"], [
                         bot_event(settings()["area_officer_fallback"].format(unit=unit.name))])
                 return None  # the unit's wait starts now
-            if handoff["reason"] != PERSONAL and waited > settings()["timeout_seconds"]:
+            if handoff["reason"] != PERSONAL and self.waited_open(handoff) > settings()["timeout_seconds"]:
                 await self.end(handoff, "system", "timed_out")
                 return None
         tracker = await self.rasa.tracker(handoff["conversation_id"])
@@ -159,6 +160,16 @@ class Handoffs:
                 await self.end(handoff, "citizen", "cancelled")
                 return None
         return tracker
+
+    @staticmethod
+    def waited_open(handoff: Dict[str, Any]) -> float:
+        """Seconds the chat has waited while its unit was open: a chat queued
+        outside office hours waits for the unit's next opening (the citizen was
+        told when officers answer), then for ``timeout_seconds``."""
+        unit = load_units().get(handoff["unit"])
+        if not hours.is_open(unit):
+            return 0.0
+        return time.time() - max(waiting_since(handoff), hours.opened_at(unit))
 
     async def supervise(self, previews: Dict[int, Dict[str, Any]], interval: float = 1.0,
                         describe: Optional[Callable[[Dict[str, Any]], Dict[str, Any]]] = None,
