@@ -76,6 +76,8 @@ def test_asks_the_group_once_remembers_it_and_reaches_that_officer(zalo, assista
     assert sau.post(f"chats/{chat['id']}/close").status_code == 200
     zalo.wait_for_messages(user, 4)
 
+    zalo.send(zalo.oa_id, user, text="/session_start")  # a new session (as after an hour away)
+    wait_for(lambda: sum(e["event"] == "session_started" for e in assistant.tracker(user)["events"]) >= 2)
     zalo.send(zalo.oa_id, user, text="gap cskv")  # the group is remembered: not asked again
     assert texts(zalo.wait_for_messages(user, 5))[4].startswith(SAU)
     assert wait_for(lambda: sau.chat_for(user))["personal_for"] == "sau.pham"
