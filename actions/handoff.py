@@ -8,6 +8,7 @@ hours the citizen is also told when officers answer (bot/handoff/hours.py)."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -22,6 +23,7 @@ from bot.handoff import hours
 from bot.handoff.store import PERSONAL, Busy, HandoffStore
 from bot.handoff.texts import settings
 from bot.knowledge.units import residential_group
+from bot.nlu.text import canonical, fold
 from bot.review import capture
 
 logger = logging.getLogger(__name__)
@@ -82,12 +84,26 @@ class ActionRequestHandoff(Action):
         return hand_over(dispatcher, tracker, "requested")
 
 
+BARE_GROUP = re.compile(r"^(?:so\s*)?(\d{1,3})(?:\s*(?:a|nhe|nha))?$")  # "6", "số 6", "6 ạ": only as an answer
+
+
 def group_said(tracker: Tracker) -> Optional[int]:
-    """The residential group the message names: a tapped group button's entity, or "tổ 6" typed."""
+    """The residential group the message names: a tapped group button's entity,
+    "tổ 6" typed, or a bare number answering the question for it."""
     for entity in (tracker.latest_message or {}).get("entities") or []:
         if entity.get("entity") == GROUP_SLOT and str(entity.get("value")).isdigit():
             return int(entity["value"])
-    return residential_group((tracker.latest_message or {}).get("text") or "")
+    text = (tracker.latest_message or {}).get("text") or ""
+    group = residential_group(text)
+    if group is None and last_bot_text(tracker) == settings()["ask_group"]:
+        bare = BARE_GROUP.match(" ".join(re.sub(r"[^\w\s]", " ", fold(canonical(text))).split()))
+        group = int(bare.group(1)) if bare else None
+    return group
+
+
+def last_bot_text(tracker: Tracker) -> Optional[str]:
+    """What the assistant said last in this conversation."""
+    return next((e.get("text") for e in reversed(tracker.events) if e.get("event") == "bot"), None)
 
 
 class ActionRequestAreaOfficer(Action):
