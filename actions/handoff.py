@@ -1,27 +1,54 @@
-"""Handing the chat to an officer: the citizen asks for one, or the assistant
-failed to understand twice in a row. The conversation is paused for the bot
-(Rasa keeps recording what the citizen writes) until an officer closes it,
-the citizen cancels, or nobody takes it in time (bot/handoff/service.py)."""
+"""Handing the chat to an officer: the citizen asks for one, or for their
+area police officer ("gặp riêng"), or the assistant failed to understand
+twice in a row. The conversation is paused for the bot (Rasa keeps recording
+what the citizen writes) until an officer closes it, the citizen cancels, or
+nobody takes it in time (bot/handoff/service.py). Outside the unit's office
+hours the citizen is also told when officers answer (bot/handoff/hours.py)."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+import re
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused, EventType
+from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.citizen import unit_of
-from bot.core.units import load_units
-from bot.handoff.store import Busy, HandoffStore
+from bot.console.auth import Accounts
+from bot.core.clock import now
+from bot.core.units import Unit, load_units
+from bot.handoff import hours
+from bot.handoff.store import PERSONAL, Busy, HandoffStore
 from bot.handoff.texts import settings
+from bot.knowledge.units import residential_group
+from bot.nlu.text import canonical, fold
 from bot.review import capture
 
 logger = logging.getLogger(__name__)
 
+GROUP_SLOT = "residential_group"  # the citizen's tổ dân phố, kept for the conversation (carried over sessions)
 
-def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> List[EventType]:
+
+def call_button(unit: Unit) -> List[Dict[str, str]]:
+    return [{"title": settings()["call_button"], "payload": f"tel:{unit.duty_phone}"}]
+
+
+def tell_if_closed(dispatcher: CollectingDispatcher, unit: Unit) -> None:
+    """Outside office hours: when officers answer, and the duty phone to call."""
+    at = now()
+    if not hours.is_open(unit, at):
+        opens = hours.spoken(hours.next_opening(unit, at), at)
+        dispatcher.utter_message(text=settings()["after_hours"].format(unit=unit.name, opens=opens,
+                                                                       phone=unit.duty_phone),
+                                 buttons=call_button(unit))
+
+
+def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
+              officer: Optional[Dict[str, Any]] = None, group: Optional[int] = None) -> List[EventType]:
+    """Queue the chat for the unit's officers; with ``officer`` (an area officer
+    entry of data/units.yml), for that officer first."""
     store = HandoffStore()
     texts = settings()
     if store.open_for(tracker.sender_id):
@@ -29,13 +56,22 @@ def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -
         return [ConversationPaused()]
     unit = load_units().get(unit_of(tracker))
     try:
-        store.request(tracker.sender_id, unit.id, reason, limits=texts["limits"])
+        store.request(tracker.sender_id, unit.id, PERSONAL if officer else reason, limits=texts["limits"],
+                      detail={"group": group} if officer else None,
+                      officer=officer["username"] if officer else None)
     except Busy as flood:
         logger.warning("handoff not queued: %s", flood)
         dispatcher.utter_message(text=texts["busy"].format(unit=unit.name, phone=unit.duty_phone),
-                                 buttons=[{"title": texts["call_button"], "payload": f"tel:{unit.duty_phone}"}])
+                                 buttons=call_button(unit))
         return []
-    dispatcher.utter_message(text=texts["connecting"].format(unit=unit.name, minutes=texts["expected_wait_minutes"]))
+    if officer:
+        dispatcher.utter_message(text=texts["area_officer_connecting"].format(
+            group=group, officer=officer["officer"], unit=unit.name,
+            minutes=max(1, round(texts["area_officer_timeout_seconds"] / 60))))
+    else:
+        dispatcher.utter_message(text=texts["connecting" if hours.is_open(unit, now()) else "connecting_after_hours"]
+                                 .format(unit=unit.name, minutes=texts["expected_wait_minutes"]))
+    tell_if_closed(dispatcher, unit)
     return [ConversationPaused()]
 
 
@@ -46,3 +82,63 @@ class ActionRequestHandoff(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         capture.observe(tracker, unit_of(tracker))  # the answer before, if the citizen asks for an officer after it
         return hand_over(dispatcher, tracker, "requested")
+
+
+BARE_GROUP = re.compile(r"^(?:so\s*)?(\d{1,3})(?:\s*(?:a|nhe|nha))?$")  # "6", "số 6", "6 ạ": only as an answer
+
+
+def group_said(tracker: Tracker) -> Optional[int]:
+    """The residential group the message names: a tapped group button's entity,
+    "tổ 6" typed, or a bare number answering the question for it."""
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == GROUP_SLOT and str(entity.get("value")).isdigit():
+            return int(entity["value"])
+    text = (tracker.latest_message or {}).get("text") or ""
+    group = residential_group(text)
+    if group is None and last_bot_text(tracker) == settings()["ask_group"]:
+        bare = BARE_GROUP.match(" ".join(re.sub(r"[^\w\s]", " ", fold(canonical(text))).split()))
+        group = int(bare.group(1)) if bare else None
+    return group
+
+
+def last_bot_text(tracker: Tracker) -> Optional[str]:
+    """What the assistant said last in this conversation."""
+    return next((e.get("text") for e in reversed(tracker.events) if e.get("event") == "bot"), None)
+
+
+class ActionRequestAreaOfficer(Action):
+    """"Cho tôi gặp cảnh sát khu vực (tổ 6)": asks for the residential group
+    unless the message or the conversation names it, then hands the chat to
+    that group's area officer (their console account: ``username`` in
+    data/units.yml). A group without one, or an officer without a usable
+    account: the unit's queue."""
+
+    def name(self) -> Text:
+        return "action_request_area_officer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        texts = settings()
+        unit = load_units().get(unit_of(tracker))
+        said = group_said(tracker)
+        remembered = tracker.get_slot(GROUP_SLOT)
+        group = said if said is not None else (int(remembered) if str(remembered or "").isdigit() else None)
+        known = sorted(int(o["group"]) for o in unit.area_officers)
+        if group is None and known:
+            dispatcher.utter_message(text=texts["ask_group"], buttons=[
+                *({"title": texts["group_button"].format(group=g),
+                   "payload": f'/request_area_officer{{"{GROUP_SLOT}": "{g}"}}'} for g in known),
+                {"title": texts["group_unknown_button"], "payload": "/request_human"}])
+            return []
+        officer = unit.area_officer(group) if group is not None else None
+        if officer is None:
+            if group is not None:
+                dispatcher.utter_message(text=texts["unknown_group"].format(
+                    unit=unit.name, group=group, groups=", ".join(map(str, known)) or "–"))
+            return hand_over(dispatcher, tracker, "requested")
+        remember = [SlotSet(GROUP_SLOT, str(group))]
+        account = Accounts().officer(officer.get("username") or "")
+        if account is None or account.disabled or account.unit != unit.id:
+            logger.warning("area officer of group %s of %s has no usable console account (%r): unit queue",
+                           group, unit.id, officer.get("username"))
+            return remember + hand_over(dispatcher, tracker, "requested")
+        return remember + hand_over(dispatcher, tracker, PERSONAL, officer=officer, group=group)

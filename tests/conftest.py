@@ -118,6 +118,8 @@ def rest_id(sender: str) -> str:
 
     return rest_conversation(sender)
 HANDOFF_TIMEOUT = 25  # seconds a chat may wait for an officer in the tests
+AREA_OFFICER_TIMEOUT = 12  # seconds a "gặp riêng" chat waits for its area officer in the tests
+IN_OFFICE_HOURS = "2026-12-01T10:00:00+07:00"  # a Tuesday morning: the tests' clock (bot/core/clock.py) unless set
 
 
 class Assistant:
@@ -146,6 +148,7 @@ class Assistant:
             env={**{k: v for k, v in os.environ.items() if k != "PUBLIC_URL"},
                  "RASA_AUTH_TOKEN": AUTH_TOKEN, "REST_CHANNEL_TOKEN": REST_TOKEN,
                  "HANDOFF_TIMEOUT_SECONDS": str(HANDOFF_TIMEOUT),
+                 "HANDOFF_AREA_OFFICER_SECONDS": str(AREA_OFFICER_TIMEOUT), "ASSISTANT_NOW": IN_OFFICE_HOURS,
                  **(env or {})},
         )
         deadline = time.monotonic() + 300

@@ -18,6 +18,7 @@ from sanic.request import Request
 
 from bot.console.access import Access, error as _error
 from bot.handoff.service import Handoffs, RasaUnavailable
+from bot.handoff.store import PERSONAL
 from bot.handoff.texts import canned_replies, settings
 from bot.knowledge.store import KnowledgeBase
 from bot.console import labels
@@ -29,7 +30,7 @@ RASA_UNAVAILABLE = "Không kết nối được trợ lý, thử lại sau."
 CITIZEN_NOT_TOLD = ("Đã chuyển. Trợ lý ảo đang gián đoạn nên người dân chưa được báo "
                     "về việc chuyển; đơn vị nhận nên báo lại khi trả lời.")
 REASON_LABELS = {"sos": "SOS khẩn cấp", "tipoff": "Tố giác", "failures": "Trợ lý ảo không hiểu",
-                 "requested": "Yêu cầu gặp cán bộ"}
+                 "requested": "Yêu cầu gặp cán bộ", PERSONAL: "Gặp riêng"}
 
 
 def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = None) -> Blueprint:
@@ -85,6 +86,8 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
             "overdue": h["status"] == "waiting" and now - h["created_at"] > settings()["target_wait_seconds"],
             "last_message": preview.get("last_message"), "last_link": preview.get("last_link"),
             "message_count": preview.get("message_count", 0),
+            # "gặp riêng": the area officer the citizen asked for, while it waits for them
+            "personal_for": h["claimed_by"] if h["reason"] == PERSONAL and h["status"] == "waiting" else None,
         }
 
     def authorised(request: Request, handoff_id: int, state_changing: bool = False):
@@ -110,6 +113,8 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
             return problem
         now = time.time()
         chats = [chat_json(h, now) for h in handoffs.store.queue(visible_units(session))]
+        # the chats citizens asked this officer for personally ("gặp riêng") come first
+        chats.sort(key=lambda c: not (c["reason"] == PERSONAL and c["claimed_by"] == session.officer.username))
         return response.json({"now": now, "target_wait_seconds": settings()["target_wait_seconds"], "chats": chats})
 
     @console.get("/api/chats/<handoff_id:int>")

@@ -7,8 +7,9 @@ records it and sends it through that channel (Zalo: the outbox). Requests
 carry the Rasa server's secret in a header (bot/core/internal_auth.py). Ending a handoff appends ``resume`` and
 a message telling the citizen the assistant is back.
 
-The supervisor (``supervise``) runs in the console's web process: it ends
-chats nobody took in time, and chats the citizen cancelled ("hủy" while the
+The supervisor (``supervise``) runs in the console's web process: it sends
+"gặp riêng" chats their area officer did not take in time to the unit's queue,
+ends chats nobody took in time, and chats the citizen cancelled ("hủy" while the
 bot is paused: Rasa still understands and records the message, but runs no
 action, so the cancellation is noticed here).
 """
@@ -16,6 +17,7 @@ action, so the cancellation is noticed here).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import time
@@ -27,7 +29,8 @@ import aiohttp
 from bot.core.conversations import channel_of
 from bot.core.internal_auth import RASA_SECRET, rasa_headers, secret
 from bot.core.units import load_units
-from bot.handoff.store import HandoffStore
+from bot.handoff import hours
+from bot.handoff.store import PERSONAL, HandoffStore
 from bot.handoff.texts import settings
 from bot.tipoffs.redaction import last_citizen_message
 
@@ -140,15 +143,33 @@ class Handoffs:
     async def check(self, handoff: Dict[str, Any]) -> Optional[Dict[str, Any]]:
         """End the chat if it timed out or the citizen cancelled; the tracker
         (for the console's previews) otherwise."""
-        if handoff["status"] == "waiting" and time.time() - handoff["created_at"] > settings()["timeout_seconds"]:
-            await self.end(handoff, "system", "timed_out")
-            return None
+        if handoff["status"] == "waiting":
+            waited = time.time() - waiting_since(handoff)
+            if handoff["reason"] == PERSONAL and waited > settings()["area_officer_timeout_seconds"]:
+                if self.store.to_unit_queue(handoff["id"]):
+                    unit = load_units().get(handoff["unit"])
+                    await self.rasa.append(handoff["conversation_id"], [
+                        bot_event(settings()["area_officer_fallback"].format(unit=unit.name))])
+                return None  # the unit's wait starts now
+            if handoff["reason"] != PERSONAL and self.waited_open(handoff) > settings()["timeout_seconds"]:
+                await self.end(handoff, "system", "timed_out")
+                return None
         tracker = await self.rasa.tracker(handoff["conversation_id"])
         for event in citizen_messages(tracker, since=handoff["created_at"]):
             if (event.get("parse_data") or {}).get("intent", {}).get("name") == CANCEL_INTENT:
                 await self.end(handoff, "citizen", "cancelled")
                 return None
         return tracker
+
+    @staticmethod
+    def waited_open(handoff: Dict[str, Any]) -> float:
+        """Seconds the chat has waited while its unit was open: a chat queued
+        outside office hours waits for the unit's next opening (the citizen was
+        told when officers answer), then for ``timeout_seconds``."""
+        unit = load_units().get(handoff["unit"])
+        if not hours.is_open(unit):
+            return 0.0
+        return time.time() - max(waiting_since(handoff), hours.opened_at(unit))
 
     async def supervise(self, previews: Dict[int, Dict[str, Any]], interval: float = 1.0,
                         describe: Optional[Callable[[Dict[str, Any]], Dict[str, Any]]] = None,
@@ -172,6 +193,12 @@ class Handoffs:
                 except Exception:  # one broken chat must not stop the others
                     logger.exception("handoff %s check failed", handoff["id"])
             await asyncio.sleep(interval)
+
+
+def waiting_since(handoff: Dict[str, Any]) -> float:
+    """When the chat started waiting for the unit's officers (a "gặp riêng"
+    chat: when its area officer did not take it)."""
+    return json.loads(handoff.get("detail") or "{}").get("queued_at") or handoff["created_at"]
 
 
 def citizen_messages(tracker: Dict[str, Any], since: float = 0.0) -> List[Dict[str, Any]]:

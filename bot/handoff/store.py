@@ -16,14 +16,17 @@ from bot.core import db
 from bot.core.audit import AuditLog
 
 OPEN = ("waiting", "active")
-PRIORITY = {"sos": 3, "tipoff": 2, "failures": 1, "requested": 1}
+PRIORITY = {"sos": 3, "tipoff": 2, "failures": 1, "requested": 1, "area_officer": 1}
+# "gặp riêng": a citizen asked for their area officer; the chat waits for that
+# officer alone (claimed_by while still "waiting") until it goes to the unit's queue
+PERSONAL = "area_officer"
 
 handoffs = Table(
     "handoffs", db.metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("conversation_id", String(128), nullable=False, index=True),
     Column("unit", String(64), nullable=False, index=True),
-    Column("reason", String(32), nullable=False),  # requested, failures, tipoff, sos
+    Column("reason", String(32), nullable=False),  # requested, failures, tipoff, sos, area_officer
     Column("priority", Integer, nullable=False),
     Column("status", String(16), nullable=False, index=True),  # waiting, active, closed, cancelled, timed_out
     Column("created_at", Float, nullable=False, index=True),
@@ -61,8 +64,9 @@ class HandoffStore:
         return dict(row._mapping) if row else None
 
     def request(self, conversation_id: str, unit: str, reason: str, detail: Optional[dict] = None,
-                limits: Optional[Dict[str, int]] = None) -> Dict[str, Any]:
-        """Queue the conversation (once: an open request is returned as it is).
+                limits: Optional[Dict[str, int]] = None, officer: Optional[str] = None) -> Dict[str, Any]:
+        """Queue the conversation (once: an open request is returned as it is);
+        with ``officer``, for that officer alone until ``to_unit_queue``.
         Raises Busy past the flood ``limits`` (data/handoff.yml)."""
         existing = self.open_for(conversation_id)
         if existing:
@@ -73,8 +77,10 @@ class HandoffStore:
             handoff_id = c.execute(insert(handoffs).values(
                 conversation_id=conversation_id, unit=unit, reason=reason, priority=PRIORITY.get(reason, 1),
                 status="waiting", created_at=time.time(), detail=json.dumps(detail or {}, ensure_ascii=False),
+                claimed_by=officer,
             )).inserted_primary_key[0]
-        self.log("system", "requested", handoff_id, {"reason": reason, "unit": unit})
+        self.log("system", "requested", handoff_id,
+                 {"reason": reason, "unit": unit, **({"for_officer": officer} if officer else {})})
         return self.get(handoff_id)
 
     def _check_flood(self, conversation_id: str, limits: Dict[str, int]) -> None:
@@ -104,6 +110,23 @@ class HandoffStore:
             c.execute(update(handoffs).where(handoffs.c.id == handoff_id)
                       .values(unit=unit, detail=json.dumps(merged, ensure_ascii=False)))
         self.log("system", "routed", handoff_id, {"unit": unit, **detail})
+
+    def to_unit_queue(self, handoff_id: int) -> bool:
+        """A "gặp riêng" chat its officer did not take: to the unit's queue, as a
+        request for an officer, waiting from now (``queued_at`` in its detail).
+        False if the officer took it meanwhile, or it ended."""
+        with self.engine.begin() as c:
+            row = c.execute(select(handoffs).where(and_(
+                handoffs.c.id == handoff_id, handoffs.c.status == "waiting", handoffs.c.reason == PERSONAL))).first()
+            if row is None:
+                return False
+            detail = {**json.loads(row.detail or "{}"), "queued_at": time.time()}
+            done = c.execute(update(handoffs).where(and_(
+                handoffs.c.id == handoff_id, handoffs.c.status == "waiting", handoffs.c.reason == PERSONAL))
+                .values(reason="requested", claimed_by=None, detail=json.dumps(detail, ensure_ascii=False)))
+        if done.rowcount:
+            self.log("system", "to_unit_queue", handoff_id, {"from_officer": row.claimed_by})
+        return bool(done.rowcount)
 
     def get(self, handoff_id: int) -> Optional[Dict[str, Any]]:
         with self.engine.connect() as c:

@@ -14,6 +14,8 @@ def settings() -> Dict[str, Any]:
     data = read_texts("handoff.yml")
     if os.environ.get("HANDOFF_TIMEOUT_SECONDS"):  # operators may override the file
         data["timeout_seconds"] = int(os.environ["HANDOFF_TIMEOUT_SECONDS"])
+    if os.environ.get("HANDOFF_AREA_OFFICER_SECONDS"):
+        data["area_officer_timeout_seconds"] = int(os.environ["HANDOFF_AREA_OFFICER_SECONDS"])
     return data
 
 

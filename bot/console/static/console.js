@@ -102,7 +102,7 @@
   function updateItem(entry, c) {
     const { li, parts } = entry;
     entry.chat = c;
-    for (const r of ["sos", "tipoff", "requested", "failures"]) li.classList.toggle("reason-" + r, c.reason === r);
+    for (const r of ["sos", "tipoff", "requested", "failures", "area_officer"]) li.classList.toggle("reason-" + r, c.reason === r);
     li.classList.toggle("overdue", !!c.overdue);
     li.classList.toggle("active", c.status === "active");
     li.classList.toggle("selected", c.id === state.selectedId);
@@ -113,7 +113,8 @@
     setText(parts.wait, fmtDuration(serverNow() - c.created_at));
     setText(parts.citizen, c.citizen);
     setText(parts.unit, c.unit_name || c.unit);
-    setText(parts.who, c.status === "active" ? "Đang xử lý: " + (c.claimed_by_name || c.claimed_by || "") : "Đang chờ");
+    setText(parts.who, c.status === "active" ? "Đang xử lý: " + (c.claimed_by_name || c.claimed_by || "")
+      : c.personal_for ? "Chờ cảnh sát khu vực: " + (c.claimed_by_name || c.personal_for) : "Đang chờ");
     setText(parts.previewText, c.last_message || "(Chưa có tin nhắn)");
     setLink(parts.previewLink, c.last_link);
   }
