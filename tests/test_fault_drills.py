@@ -10,6 +10,7 @@ run command (tests/conftest.py) and its Zalo simulator:
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import itertools
 import json
@@ -366,7 +367,7 @@ def mutated_events(draw):
         if operation == "delete":
             del parent[path[-1]]
         elif operation == "junk":
-            parent[path[-1]] = draw(st.sampled_from(JUNK))
+            parent[path[-1]] = copy.deepcopy(draw(st.sampled_from(JUNK)))  # a later mutation must not change JUNK
         elif operation == "json":
             parent[path[-1]] = draw(JSON_VALUES)
         else:
