@@ -306,6 +306,17 @@ class Console:
         return next((c for c in self.get("queue").json()["chats"] if c["conversation_id"] == conversation_id), None)
 
 
+def sign_in(page, base: str, username: str, password: str = OFFICER_PASSWORD, name: str = None) -> None:
+    """Sign in through the console's login page at ``base`` (Playwright); with ``name``, until the top bar
+    shows the officer."""
+    page.goto(f"{base}/console/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#login-button")
+    if name:
+        page.locator("#officer-name").get_by_text(name, exact=False).wait_for(timeout=15_000)
+
+
 def texts(messages) -> list:
     """The texts of messages the Zalo simulator received."""
     return [m["body"].get("message", {}).get("text", "") for m in messages]

@@ -80,7 +80,7 @@ def test_the_console_asks_before_acting_keeps_the_newest_message_in_view_and_has
     import requests
 
     from bot.core.units import load_units
-    from tests.conftest import Console, rasa_headers, wait_for
+    from tests.conftest import Console, rasa_headers, sign_in, wait_for
 
     assistant.accounts.add("lan.ngo", PASSWORD, "phuong-tay-thanh", "officer", "Ngô Thị Lan")
     user = "5" + uuid.uuid4().int.__str__()[:17]
@@ -99,11 +99,7 @@ def test_the_console_asks_before_acting_keeps_the_newest_message_in_view_and_has
     officer = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     missing = []  # every address the pages asked for and did not get (the icon was one)
     officer.on("response", lambda r: r.status == 404 and missing.append(r.url))
-    officer.goto(f"http://127.0.0.1:{assistant.web_port}/console/login")
-    officer.fill("#username", "lan.ngo")
-    officer.fill("#password", PASSWORD)
-    officer.click("#login-button")
-    officer.locator("#officer-name").get_by_text("Ngô Thị Lan", exact=False).wait_for(timeout=15_000)
+    sign_in(officer, f"http://127.0.0.1:{assistant.web_port}", "lan.ngo", PASSWORD, "Ngô Thị Lan")
     officer.locator(item).click()
     officer.locator("#transcript").get_by_text("Tin nhắn thử số 40", exact=True).wait_for(timeout=15_000)
     officer.click("#claim-button")
@@ -163,7 +159,7 @@ def test_an_sos_chat_shows_the_citizen_the_answer_the_location_and_a_photo(brows
     from PIL import Image
 
     from bot.console import labels
-    from tests.conftest import Console, wait_for
+    from tests.conftest import Console, sign_in, wait_for
 
     assistant.accounts.add("kim.do", PASSWORD, "phuong-son-ky", "officer", "Đỗ Thị Kim")
     citizen_id = "6" + uuid.uuid4().int.__str__()[:17]
@@ -194,10 +190,7 @@ def test_an_sos_chat_shows_the_citizen_the_answer_the_location_and_a_photo(brows
     Image.new("RGB", (320, 240), (90, 110, 140)).save(picture, "PNG")
     officer.route("https://zalo-cdn.example/**", lambda route: route.fulfill(  # Zalo's CDN, offline
         status=200, content_type="image/png", body=picture.getvalue()))
-    officer.goto(f"http://127.0.0.1:{assistant.web_port}/console/login")
-    officer.fill("#username", "kim.do")
-    officer.fill("#password", PASSWORD)
-    officer.click("#login-button")
+    sign_in(officer, f"http://127.0.0.1:{assistant.web_port}", "kim.do", PASSWORD)
     item = officer.locator(f'.queue-item[data-chat-id="{chat["id"]}"]')
     item.locator(".qi-citizen", has_text=chat["citizen"]).wait_for(timeout=15_000)
     item.click()
@@ -223,7 +216,7 @@ def test_an_sos_chat_shows_the_citizen_the_answer_the_location_and_a_photo(brows
 def test_announcements_show_the_broadcast_quota_before_approval_and_the_reach_per_channel(browser, assistant, zalo):
     """A commander sees, before approving, how many broadcasts the OA has left
     this month; once published, everyone sees the reach per channel."""
-    from tests.conftest import Console, wait_for
+    from tests.conftest import Console, sign_in, wait_for
 
     assistant.accounts.add("my.dang", PASSWORD, "phuong-tay-thanh", "officer", "Đặng Thị My")
     assistant.accounts.add("tri.ha", PASSWORD, "phuong-tay-thanh", "commander", "Hà Minh Trí")
@@ -237,11 +230,7 @@ def test_announcements_show_the_broadcast_quota_before_approval_and_the_reach_pe
                                         "units": ["phuong-tay-thanh"]}).json()["announcement"]
 
     commander = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    commander.goto(f"http://127.0.0.1:{assistant.web_port}/console/login")
-    commander.fill("#username", "tri.ha")
-    commander.fill("#password", PASSWORD)
-    commander.click("#login-button")
-    commander.locator("#officer-name").get_by_text("Hà Minh Trí", exact=False).wait_for(timeout=15_000)
+    sign_in(commander, f"http://127.0.0.1:{assistant.web_port}", "tri.ha", PASSWORD, "Hà Minh Trí")
     commander.goto(f"http://127.0.0.1:{assistant.web_port}/console/announcements")
     item = commander.locator(".ann-item", has_text=title)
     quota = item.locator(".ann-quota")
@@ -254,11 +243,7 @@ def test_announcements_show_the_broadcast_quota_before_approval_and_the_reach_pe
     wait_for(lambda: any(b["title"] == title and follower in b["recipients"] for b in zalo.broadcasts(zalo.oa_id)))
     zalo.wait_for_messages(writer, 2)
     officer = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    officer.goto(f"http://127.0.0.1:{assistant.web_port}/console/login")
-    officer.fill("#username", "my.dang")
-    officer.fill("#password", PASSWORD)
-    officer.click("#login-button")
-    officer.locator("#officer-name").get_by_text("Đặng Thị My", exact=False).wait_for(timeout=15_000)
+    sign_in(officer, f"http://127.0.0.1:{assistant.web_port}", "my.dang", PASSWORD, "Đặng Thị My")
     officer.goto(f"http://127.0.0.1:{assistant.web_port}/console/announcements")
     item = officer.locator(".ann-item", has_text=title)
     item.locator(".ann-broadcasts").get_by_text("Đã gửi", exact=False).wait_for(timeout=30_000)

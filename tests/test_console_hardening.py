@@ -27,7 +27,7 @@ from bot.core.audit import AuditLog
 from bot.core.db import engine
 from bot.handoff.store import HandoffStore
 from tests.conftest import OFFICER_PASSWORD as PASSWORD
-from tests.conftest import Console, free_port, wait_for
+from tests.conftest import Console, free_port, sign_in, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 _ids = itertools.count()
@@ -381,10 +381,7 @@ def test_the_chat_page_shows_files_as_links_images_and_buttons_as_chips(web, ras
     Image.new("RGB", (40, 30), (200, 30, 30)).save(thumbnail, "PNG")
     page.route("https://zalo-cdn.example/**", lambda route: route.fulfill(  # Zalo's CDN, offline
         status=200, content_type="image/png", body=thumbnail.getvalue()))
-    page.goto(web.url("/console/login"))
-    page.fill("#username", "an.nguyen")
-    page.fill("#password", PASSWORD)
-    page.click("#login-button")
+    sign_in(page, web.url(""), "an.nguyen", PASSWORD)
     item = page.locator(f'.queue-item[data-chat-id="{chat}"]')
     item.locator(".qi-citizen", has_text=citizen).wait_for(timeout=15_000)
     item.click()
@@ -447,11 +444,7 @@ def test_a_tipoff_attachment_opens_only_https_addresses(web, browser):
     page = browser.new_context().new_page()
     blocked = []  # what the Content-Security-Policy refused: nothing of the console's own
     page.on("console", lambda message: "Content Security Policy" in message.text and blocked.append(message.text))
-    page.goto(web.url("/console/login"))
-    page.fill("#username", "an.nguyen")
-    page.fill("#password", PASSWORD)
-    page.click("#login-button")
-    page.locator("#officer-name").get_by_text("Nguyễn Văn An", exact=False).wait_for(timeout=15_000)
+    sign_in(page, web.url(""), "an.nguyen", PASSWORD, "Nguyễn Văn An")
     page.goto(web.url("/console/tipoffs"))
     page.locator(".queue-item", has_text=tipoff["code"]).click()
     files = page.locator("#d-attachments")

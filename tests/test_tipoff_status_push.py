@@ -22,7 +22,7 @@ from bot.tipoffs.store import TipoffStore
 from bot.zalo import window
 from bot.zalo.store import REDACTED, ZaloStore, users
 from tests.conftest import OFFICER_PASSWORD, Console, texts, wait_for
-from tests.test_tipoffs import CODE, say, user, zalo_turn
+from tests.test_tipoffs import CODE, file_anonymous_report, user, zalo_turn
 
 DAY = 24 * 3600
 LABELS = {"verifying": "Đang xác minh", "transferred": "Đã chuyển Cơ quan điều tra có thẩm quyền",
@@ -203,11 +203,7 @@ def test_outside_7_days_the_latest_status_waits_until_the_citizen_writes(zalo, a
 
 def test_a_rest_reporter_gets_the_update_with_the_next_answer(assistant, officer):
     citizen = user()
-    say(assistant, citizen, "gửi tin báo")
-    for answer in ["Có người cho vay nặng lãi, đòi nợ thuê ở chợ", "chợ phường Tây Thạnh", "hôm qua", "không có",
-                   "ẩn danh"]:
-        reply = say(assistant, citizen, answer)
-    code = CODE.search(reply).group(0)
+    code = CODE.search(file_anonymous_report(assistant, citizen)).group(0)
     assert officer.post(f"tipoffs/{code}/status", {"status": "resolved"}).status_code == 200
     assert wait_for(lambda: system_entries(assistant, code)) == [
         ("tipoff_status_held", {"status": "resolved", "reason": "not_on_zalo"})]

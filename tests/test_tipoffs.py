@@ -52,6 +52,15 @@ def say(assistant, sender, text) -> str:
     return "\n".join(r.get("text", "") for r in assistant.say(sender, text))
 
 
+def file_anonymous_report(assistant, sender, what="Có người cho vay nặng lãi, đòi nợ thuê ở chợ",
+                          place="chợ phường Tây Thạnh", when="hôm qua", start="gửi tin báo") -> str:
+    """Go through the tip-off form in the chat, without evidence and anonymously; the confirmation."""
+    say(assistant, sender, start)
+    for answer in [what, place, when, "không có", "ẩn danh"]:
+        reply = say(assistant, sender, answer)
+    return reply
+
+
 def test_codes_are_found_in_messages_and_places_route_to_wards():
     assert find_code("tra cứu tg-7k3m9q giúp tôi") == "TG-7K3M9Q"
     assert find_code("TG 4HX2PA") == "TG-4HX2PA"
@@ -160,10 +169,8 @@ def test_the_crime_report_answer_offers_the_form_and_the_officer_never_reads_the
     replies = assistant.say(citizen, "làm sao để tố giác tội phạm")
     buttons = [b["title"] for r in replies for b in r.get("buttons") or []]
     assert buttons[0] == "Gửi tin báo ngay"
-    say(assistant, citizen, "/start_tipoff")
-    for answer in ["Có người lừa đảo bán hàng online, tôi đã mất 5 triệu", "phường Tây Thạnh", "tuần trước",
-                   "không có", "ẩn danh"]:
-        say(assistant, citizen, answer)
+    file_anonymous_report(assistant, citizen, "Có người lừa đảo bán hàng online, tôi đã mất 5 triệu",
+                          "phường Tây Thạnh", "tuần trước", start="/start_tipoff")
     say(assistant, citizen, "cho tôi gặp cán bộ")
     chat = officers["tg.taythanh"].chat_for(rest_id(citizen))
     detail = officers["tg.taythanh"].get(f"chats/{chat['id']}").json()
@@ -344,11 +351,7 @@ def test_the_chat_view_shows_no_tipoff_its_code_or_the_bot_echoes(zalo, assistan
 
 def test_an_anonymous_report_keeps_no_link_to_the_reporter_but_the_sealed_view(assistant, officers):
     citizen = user()
-    say(assistant, citizen, "gửi tin báo")
-    for answer in ["Có người cho vay nặng lãi, đòi nợ thuê ở chợ", "chợ phường Tây Thạnh", "hôm qua", "không có",
-                   "ẩn danh"]:
-        reply = say(assistant, citizen, answer)
-    code = CODE.search(reply).group(0)
+    code = CODE.search(file_anonymous_report(assistant, citizen)).group(0)
     row = database(assistant, "SELECT * FROM tipoffs WHERE code = ?", code)
     assert row and citizen not in str(row)  # nothing in the report's row leads to the Zalo user
 
