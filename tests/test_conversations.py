@@ -192,6 +192,21 @@ def test_emergencies_are_answered_on_the_rest_channel(chat, message):
     assert "113" in answer and "vị trí" in answer
 
 
+@pytest.mark.parametrize("message", [
+    "có thằng cầm dao đang đòi giết mẹ tôi, tới nhanh lên",
+    "Khẩn cấp! Con tôi vừa bị bắt cóc trước cổng trường",
+    "co nguoi dang bam theo e, e so qua giup e",
+])
+def test_a_longer_cry_for_help_is_an_emergency(chat, message):
+    answer = text_of(chat(message))
+    assert "113" in answer and "vị trí" in answer
+
+
+def test_a_crime_told_as_past_is_a_report_not_an_emergency(chat):
+    replies = chat("tôi bị cướp giật điện thoại hôm qua, giúp tôi báo công an với")
+    assert "113" not in text_of(replies) and "tin báo" in text_of(replies)
+
+
 def test_every_sos_phrase_is_an_emergency_and_no_procedure_question_is(parse, kb):
     from bot.safety.sos import settings
 
