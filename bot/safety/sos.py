@@ -25,11 +25,11 @@ def is_emergency(text: str) -> bool:
     words = len(canonical(text).split())
     if words == 0 or find_phrase(text, s["not_emergency"]):
         return False
-    danger = find_phrase(text, s["emergency_phrases"]) is not None
+    # an event told as past ("bị cướp điện thoại hôm qua") is a report, not an emergency
+    danger = find_phrase(text, s["emergency_phrases"]) is not None and not find_phrase(text, s["past_phrases"])
     if danger and words <= s["max_words"]:
         return True
-    if (danger and words <= s["urgent_max_words"] and find_phrase(text, s["urgent_phrases"])
-            and not find_phrase(text, s["past_phrases"])):
+    if danger and words <= s["urgent_max_words"] and find_phrase(text, s["urgent_phrases"]):
         return True
     return words <= s["help_max_words"] and find_phrase(text, s["help_phrases"]) is not None
 
