@@ -8,7 +8,6 @@ hours the citizen is also told when officers answer (bot/handoff/hours.py)."""
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -20,10 +19,11 @@ from bot.console.auth import Accounts
 from bot.core.clock import now
 from bot.core.units import Unit, load_units
 from bot.handoff import hours
+from bot.handoff.area_officers import account_problem
 from bot.handoff.store import PERSONAL, Busy, HandoffStore
 from bot.handoff.texts import settings
 from bot.knowledge.units import residential_group
-from bot.nlu.text import canonical, fold
+from bot.nlu.text import bare_number
 from bot.review import capture
 
 logger = logging.getLogger(__name__)
@@ -46,9 +46,11 @@ def tell_if_closed(dispatcher: CollectingDispatcher, unit: Unit) -> None:
 
 
 def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
-              officer: Optional[Dict[str, Any]] = None, group: Optional[int] = None) -> List[EventType]:
+              officer: Optional[Dict[str, Any]] = None, group: Optional[int] = None,
+              told: Optional[str] = None) -> List[EventType]:
     """Queue the chat for the unit's officers; with ``officer`` (an area officer
-    entry of data/units.yml), for that officer first."""
+    entry of data/units.yml), for that officer first. ``told``: what the
+    citizen is told in place of the usual "connecting" text."""
     store = HandoffStore()
     texts = settings()
     if store.open_for(tracker.sender_id):
@@ -68,6 +70,8 @@ def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
         dispatcher.utter_message(text=texts["area_officer_connecting"].format(
             group=group, officer=officer["officer"], unit=unit.name,
             minutes=max(1, round(texts["area_officer_timeout_seconds"] / 60))))
+    elif told:
+        dispatcher.utter_message(text=told.format(unit=unit.name))
     else:
         dispatcher.utter_message(text=texts["connecting" if hours.is_open(unit, now()) else "connecting_after_hours"]
                                  .format(unit=unit.name, minutes=texts["expected_wait_minutes"]))
@@ -84,9 +88,6 @@ class ActionRequestHandoff(Action):
         return hand_over(dispatcher, tracker, "requested")
 
 
-BARE_GROUP = re.compile(r"^(?:so\s*)?(\d{1,3})(?:\s*(?:a|nhe|nha))?$")  # "6", "số 6", "6 ạ": only as an answer
-
-
 def group_said(tracker: Tracker) -> Optional[int]:
     """The residential group the message names: a tapped group button's entity,
     "tổ 6" typed, or a bare number answering the question for it."""
@@ -95,10 +96,20 @@ def group_said(tracker: Tracker) -> Optional[int]:
             return int(entity["value"])
     text = (tracker.latest_message or {}).get("text") or ""
     group = residential_group(text)
-    if group is None and last_bot_text(tracker) == settings()["ask_group"]:
-        bare = BARE_GROUP.match(" ".join(re.sub(r"[^\w\s]", " ", fold(canonical(text))).split()))
-        group = int(bare.group(1)) if bare else None
+    if group is None and asked_group(tracker):
+        group = bare_number(text)
     return group
+
+
+def asked_group(tracker: Tracker) -> bool:
+    """Whether the question for the residential group is open (the assistant's last words)."""
+    return last_bot_text(tracker) == settings()["ask_group"]
+
+
+def answers_group_question(tracker: Tracker) -> bool:
+    """A lone number ("6", "số 6") sent while the group question is open: the
+    answer to it. Anywhere else a lone number is no request (bot/nlu/intent_rules.py)."""
+    return asked_group(tracker) and bare_number((tracker.latest_message or {}).get("text") or "") is not None
 
 
 def last_bot_text(tracker: Tracker) -> Optional[str]:
@@ -110,8 +121,9 @@ class ActionRequestAreaOfficer(Action):
     """"Cho tôi gặp cảnh sát khu vực (tổ 6)": asks for the residential group
     unless the message or the conversation names it, then hands the chat to
     that group's area officer (their console account: ``username`` in
-    data/units.yml). A group without one, or an officer without a usable
-    account: the unit's queue."""
+    data/units.yml). A group without one: the unit's queue. An officer
+    without a usable account (bot/handoff/area_officers.py): the unit's queue
+    at once, the citizen told so as when the officer does not answer in time."""
 
     def name(self) -> Text:
         return "action_request_area_officer"
@@ -136,9 +148,9 @@ class ActionRequestAreaOfficer(Action):
                     unit=unit.name, group=group, groups=", ".join(map(str, known)) or "–"))
             return hand_over(dispatcher, tracker, "requested")
         remember = [SlotSet(GROUP_SLOT, str(group))]
-        account = Accounts().officer(officer.get("username") or "")
-        if account is None or account.disabled or account.unit != unit.id:
-            logger.warning("area officer of group %s of %s has no usable console account (%r): unit queue",
-                           group, unit.id, officer.get("username"))
-            return remember + hand_over(dispatcher, tracker, "requested")
+        problem = account_problem(officer, unit, Accounts())
+        if problem:
+            logger.warning("area officer of group %s of unit %s: %s; the chat goes to the unit's queue",
+                           group, unit.id, problem)
+            return remember + hand_over(dispatcher, tracker, "requested", told=texts["area_officer_fallback"])
         return remember + hand_over(dispatcher, tracker, PERSONAL, officer=officer, group=group)

@@ -17,7 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.citizen import unit_of
-from actions.handoff import hand_over
+from actions.handoff import ActionRequestAreaOfficer, answers_group_question, hand_over
 from bot.handoff.texts import settings
 from bot.knowledge import answers
 from bot.knowledge.store import KnowledgeBase
@@ -127,7 +127,8 @@ class ActionNotUnderstood(Action):
     """Out of scope or not understood by the classifier: the words may still
     name a procedure, a case of an open clarifying question, or another
     agency's matter (``answers.resolve`` decides); otherwise "not understood",
-    and after two in a row, an officer."""
+    and after two in a row, an officer. A lone number answering the question
+    for the residential group goes on with the area officer request."""
 
     def name(self) -> Text:
         return "action_not_understood"
@@ -135,6 +136,8 @@ class ActionNotUnderstood(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
+        if answers_group_question(tracker):  # "6" to "Bạn ở tổ dân phố số mấy?"
+            return await ActionRequestAreaOfficer().run(dispatcher, tracker, domain)
         events = answer(dispatcher, tracker)
         if events is not None:
             return events

@@ -138,6 +138,10 @@ class ZaloInput(InputChannel):
             app.add_task(self.outbox.sweep_forever(), name="zalo outbox sweep")
             app.add_task(self.inbox.sweep_forever(), name="zalo inbox sweep")  # deliveries nobody is handling
 
+        @zalo.listener("before_server_stop")
+        async def stop(app, loop) -> None:
+            await self.profiles.close()  # the display-name fetches under way: finished or cancelled, not left pending
+
         @zalo.route("/", methods=["GET"])
         async def health(request: Request):
             return response.json({"status": "ok"})

@@ -107,6 +107,62 @@ def test_unknown_group_says_which_groups_exist_and_queues_for_the_ward(zalo, ass
     assert wait_for(lambda: Console(assistant, "an.nguyen").chat_for(user))["reason"] == "requested"
 
 
+FALLBACK = ("Cảnh sát khu vực hiện chưa trả lời được. Cuộc trò chuyện đã được chuyển cho cán bộ trực "
+            "của Công an phường Tây Thạnh (dữ liệu mẫu); cán bộ sẽ trả lời bạn sớm.")
+
+
+def test_an_area_officer_without_an_account_sends_the_chat_to_the_wards_queue_at_once(zalo, assistant, officers):
+    user = citizen()  # group 1's officer, mot.le, has no console account here
+    zalo.send(zalo.oa_id, user, text="gặp cskv tổ 1")
+    asked = time.monotonic()
+    assert texts(zalo.wait_for_messages(user, 1))[0] == FALLBACK
+    chat = wait_for(lambda: Console(assistant, "an.nguyen").chat_for(user))
+    assert time.monotonic() - asked < AREA_OFFICER_TIMEOUT  # not after the area officer's timeout
+    assert chat["reason"] == "requested" and chat["personal_for"] is None and chat["status"] == "waiting"
+    assert assistant.tracker(user)["paused"] is True
+
+
+def test_start_up_warns_about_area_officers_without_an_account(assistant):
+    warnings = [line for line in assistant.log.splitlines() if "WARNING bot.handoff.area_officers" in line]
+    assert any("group 1 of unit phuong-tay-thanh" in line and "'mot.le' has no officer console account" in line
+               for line in warnings), assistant.log[-3000:]
+    assert any("group 2 of unit phuong-son-ky" in line and "'hai.do'" in line for line in warnings)
+
+
+def test_accounts_that_cannot_take_an_area_officers_chats(tmp_path):
+    from bot.console.auth import Accounts
+    from bot.core.db import engine
+    from bot.handoff.area_officers import unusable
+
+    accounts = Accounts(engine(f"sqlite:///{tmp_path / 'accounts.db'}"))
+    accounts.add("mot.le", PASSWORD, "phuong-tay-thanh", "officer", "Lê Văn Một")
+    accounts.add("sau.pham", PASSWORD, "phuong-son-ky", "officer", "Phạm Thị Sáu")  # another unit
+    accounts.add("hai.do", PASSWORD, "phuong-son-ky", "editor", "Đỗ Văn Hai")  # sees no chats
+    lines = unusable(load_units(), accounts)
+    assert len(lines) == 2, lines
+    assert "group 6 of unit phuong-tay-thanh" in lines[0] and "belongs to unit phuong-son-ky" in lines[0]
+    assert "group 2 of unit phuong-son-ky" in lines[1] and "editor" in lines[1]
+    accounts.set_disabled("mot.le", True)
+    assert "'mot.le' is disabled" in unusable(load_units(), accounts)[0]
+
+
+@pytest.mark.parametrize("text", ["6", "số 6", "12"])
+def test_a_lone_number_is_no_request(parse, text):
+    assert parse(text)["intent"]["name"] == "nlu_fallback"
+
+
+def test_a_lone_number_as_a_first_message_starts_no_handoff(zalo, assistant, officers):
+    user = citizen()
+    zalo.send(zalo.oa_id, user, text="6")
+    said = texts(zalo.wait_for_messages(user, 1))[0]
+    assert "tổ dân phố số mấy" not in said and not said.startswith(SAU)
+    time.sleep(2)
+    assert len(zalo.messages(user_id=user)) == 1
+    assert assistant.tracker(user)["paused"] is False
+    assert Console(assistant, "an.nguyen").chat_for(user) is None
+    assert Console(assistant, "sau.pham").chat_for(user) is None
+
+
 def test_the_officers_console_shows_gap_rieng_first(browser, zalo, assistant, officers):
     other = citizen()
     zalo.send(zalo.oa_id, other, text="cho tôi gặp cán bộ")

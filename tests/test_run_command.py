@@ -16,7 +16,9 @@ import urllib.request
 
 import pytest
 
+from bot.core.db import engine
 from bot.core.units import load_units
+from bot.zalo.store import ZaloStore
 from tests.conftest import AUTH_TOKEN, Assistant, rasa_headers, rest_id
 
 
@@ -100,10 +102,18 @@ def test_http_api_requires_the_secret_in_a_header(assistant):
 def test_ctrl_c_stops_every_process(trained_model, tmp_path):
     own = Assistant(["--model", str(trained_model)], tmp_path)
     try:
+        # a citizen's Zalo name still being fetched (a slow Zalo) when the assistant stops
+        zalo, user = own.simulator(), "5300000000000099001"
+        zalo.add_fault("user_detail", "timeout", delay=8, user_id=user)
+        zalo.send(zalo.oa_id, user, text="xin chào")
+        zalo.wait_for_messages(user, 1)
+        assert [r for r in zalo.requests_log() if r["path"] == "/v3.0/oa/user/detail" and user in r["query"]]
         os.killpg(own.process.pid, signal.SIGINT)
         assert own.process.wait(timeout=60) == 0
-        stop = own.log.split("Press Ctrl-C to stop.")[1]
-        assert stop.lstrip().startswith("Stopping every process...") and stop.rstrip().endswith("Stopped.")
+        assert ZaloStore(engine(own.database_url)).user(user)["profile_tried_at"] is None  # cancelled, no write
+        stop = "Stopping every process..." + own.log.split("Press Ctrl-C to stop.")[1].split("Stopping every process...")[1]
+        assert stop.rstrip().endswith("Stopped.")
+        assert "Zalo user detail: 1 fetch(es) cancelled at shutdown" in stop  # awaited, not left pending
         # every background task cancelled and awaited: nothing left pending, nothing crashing
         for noise in ("Task was destroyed", "Traceback", "ERROR", "Error", "DeprecationWarning"):
             assert noise not in stop, stop

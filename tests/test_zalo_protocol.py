@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 
 import pytest
 
@@ -201,3 +202,52 @@ def test_junk_deliveries_are_refused_as_before_and_only_a_small_sample_is_kept(t
     rows = kept()
     assert len(rows) == 25 and {r.reason for r in rows} >= {"bad signature 4", "bad signature 2"}
     assert "bad signature 0" not in {r.reason for r in rows}
+
+
+def test_stopping_finishes_or_cancels_the_name_fetches_under_way(tmp_path):
+    """At shutdown (the channel's before_server_stop) a fetch of a citizen's Zalo
+    name that answers in time is kept; a slower one is cancelled, awaited and
+    writes nothing; none is left pending and no new one starts."""
+    import asyncio
+
+    from bot.core.db import engine
+    from bot.zalo.profiles import Profiles
+    from bot.zalo.store import ZaloStore
+
+    store = ZaloStore(engine(f"sqlite:///{tmp_path / 'project.db'}"))
+    for user in ("quick", "slow", "late"):
+        store.touch_user(user, "oa", follower=True)
+    delays = {"quick": 0.05, "slow": 30.0}
+
+    class Api:
+        async def user_detail(self, token, user_id):
+            await asyncio.sleep(delays[user_id])
+            return {"display_name": f"Tên {user_id}"}
+
+    class Outbox:
+        api = Api()
+
+        async def with_token(self, account, call):
+            return await call("token")
+
+    class Registry:
+        def for_oa(self, oa_id):
+            return object()
+
+    async def scenario():
+        profiles = Profiles(store, Registry(), Outbox())
+        profiles.refresh_soon("quick", "oa")
+        profiles.refresh_soon("slow", "oa")
+        tasks = set(profiles._tasks)
+        await asyncio.sleep(0)
+        started = time.monotonic()
+        await profiles.close(grace=0.5)
+        assert time.monotonic() - started < 5
+        assert all(task.done() for task in tasks) and not profiles._tasks
+        profiles.refresh_soon("late", "oa")  # stopped: nothing new starts
+        assert not profiles._tasks
+
+    asyncio.run(scenario())
+    assert store.display_name("quick") == "Tên quick"
+    assert store.user("slow")["profile_tried_at"] is None  # cancelled: no write after the stop
+    assert store.user("late")["profile_tried_at"] is None

@@ -17,6 +17,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.console.access import Access, error as _error
+from bot.handoff.area_officers import warn_unusable
 from bot.handoff.service import Handoffs, RasaUnavailable
 from bot.handoff.store import PERSONAL
 from bot.handoff.texts import canned_replies, settings
@@ -35,7 +36,8 @@ REASON_LABELS = {"sos": "SOS khẩn cấp", "tipoff": "Tố giác", "failures": 
 
 def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = None) -> Blueprint:
     """The chats page and API; its background job hands back the chats nobody
-    took and keeps the queue's previews."""
+    took and keeps the queue's previews. At start it warns about area officers
+    whose console account cannot take their chats (bot/handoff/area_officers.py)."""
     console = Blueprint("console", url_prefix="/console")
     accounts = access.accounts
     handoffs = handoffs or Handoffs()
@@ -52,6 +54,7 @@ def create(access: Access, kb: KnowledgeBase, handoffs: Optional[Handoffs] = Non
         return (zalo.display_name(sender) if isinstance(sender, str) else None) or labels.citizen_name(tracker)
 
     async def supervise(app, loop) -> None:
+        warn_unusable(access.units, accounts)  # area officers whose chats would wait for nobody: operators are told
         app.add_task(handoffs.supervise(previews, describe=lambda event: labels.citizen_preview(event, kb),
                                         name=citizen_name),
                      name="handoff supervisor")  # named: Sanic cancels and awaits it when it stops

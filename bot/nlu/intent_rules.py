@@ -9,6 +9,11 @@
   when the classifier is unsure and the message holds one of the report
   phrases of data/tipoffs.yml, the intent is ``start_tipoff``, so the citizen
   is offered the confidential tip-off intake rather than "not understood".
+* A lone number ("6", "số 6") is no request of its own: it only answers a
+  question (the residential group the area officer request asks for:
+  actions/handoff.py takes it while that question is open), so it is
+  ``nlu_fallback`` whatever the classifier thought (the "tổ 6" examples
+  of request_area_officer would otherwise make any number one).
 """
 
 from __future__ import annotations
@@ -24,11 +29,12 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.core.content import read_texts
-from bot.nlu.text import find_phrase
+from bot.nlu.text import bare_number, find_phrase
 from bot.safety.sos import is_emergency
 
 SOS_INTENT = "sos"
 TIPOFF_INTENT = "start_tipoff"
+FALLBACK_INTENT = "nlu_fallback"
 # intents a report phrase never overrides: the citizen asked for something else
 # the classifier's answers that only say "none of mine": a report phrase wins over them
 GUESSES = {"out_of_scope", "nlu_fallback"}
@@ -70,4 +76,6 @@ class IntentRules(GraphComponent):
                 set_intent(message, SOS_INTENT)
             elif is_crime_report(text, intent.get(INTENT_NAME_KEY) or "", intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0):
                 set_intent(message, TIPOFF_INTENT)
+            elif bare_number(text) is not None:
+                set_intent(message, FALLBACK_INTENT)
         return messages

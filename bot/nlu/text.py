@@ -155,6 +155,16 @@ def is_wordlike(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
 
+_BARE_NUMBER = re.compile(r"^(?:so\s*)?(\d{1,3})(?:\s*(?:a|nhe|nha))?$")  # "6", "số 6", "6 ạ", "6."
+
+
+def bare_number(text: str) -> Optional[int]:
+    """The number a message is made of alone ("6", "số 6", "6 ạ"), or None.
+    Such a message only means something as the answer to a question."""
+    match = _BARE_NUMBER.match(" ".join(re.sub(r"[^\w\s]", " ", fold(canonical(text))).split()))
+    return int(match.group(1)) if match else None
+
+
 def _has_diacritics(text: str) -> bool:
     return fold(text) != text.lower()
 
