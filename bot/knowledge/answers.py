@@ -187,9 +187,13 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
                 scores[option] += weights["topic_bonus"]
             elif named_topics and option not in named_ids:  # ...not another topic's case
                 scores[option] -= weights["topic_bonus"]
-        case = topic.case_named(text)
-        if case is None:
+        cases = topic.cases_named(text)
+        if not cases:
             continue
+        case = max(cases, key=cases.get)  # the longest case phrase...
+        ahead = sorted(cases, key=scores.get, reverse=True)
+        if len(ahead) > 1 and scores[ahead[0]] - scores[ahead[1]] >= weights["margin"]:
+            case = ahead[0]  # ...unless the words name several cases and the classifier clearly prefers one
         mass = confidence.get(topic.intent, 0.0) + sum(confidence.get(o, 0.0) for o in set(options))
         relevant = (named_topic
                     or confidence.get(topic.intent, 0.0) >= max(scores.values())
@@ -318,10 +322,13 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
         return None, False
     referral, start, end = found
     asked = question[0] <= start and end <= question[1]
+    places = [(s, e) for s, e, _ in find_phrases(text, referral.phrases)]
     overrides = False
     for name, s, e in named:
         if referral.paired_with and find_phrase(text[s:e], referral.paired_with):
             overrides = True  # "hộ chiếu" again, of the foreigner the message is about
+        elif any(ps <= s and e <= pe and pe - ps > e - s for ps, pe in places):
+            overrides = True  # inside the matter's phrase named again ("hộ chiếu công vụ" twice)
         elif e <= start or s >= end or e - s >= end - start:
             if asked and not (question[0] <= s and e <= question[1]):
                 continue  # the story names the procedure, the question asks about the matter
