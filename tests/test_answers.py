@@ -111,6 +111,12 @@ def test_several_cases_of_one_topic_named_let_the_classifier_choose(kb, config):
         "vehicle.ownership_transfer"
 
 
+def test_a_topic_named_and_nothing_else_known_asks_its_question(kb, config):
+    ranking = [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "greet", "confidence": 0.1}]
+    decision = resolve(kb, config, "nlu_fallback", ranking, "hỏi về gplx", {})
+    assert decision.topic is kb.topics["driving_licence"] and decision.procedure is None
+
+
 def test_another_agencys_matter_named_twice_is_not_a_topic_name(kb, config):
     ranking = [{"name": "out_of_scope", "confidence": 0.9}, {"name": "immigration.passport", "confidence": 0.05}]
     text = "Tôi có hộ chiếu công vụ. Giờ đi du lịch dùng hộ chiếu công vụ đó được không, nộp lại cho cơ quan nào?"

@@ -289,6 +289,8 @@ def resolve(
             if t.id in named_topics and not set(candidates) & options:  # "hộ chiếu", but none of its cases
                 return Decision(topic=t)
         return Decision(candidates=candidates)
+    if len(named_topics) == 1 and not named:  # "hỏi về gplx": the topic, and nothing the classifier knows
+        return Decision(topic=kb.topics[next(iter(named_topics))])
     return Decision(not_understood=True)
 
 
