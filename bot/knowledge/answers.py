@@ -191,8 +191,8 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
         if not cases:
             continue
         case = max(cases, key=cases.get)  # the longest case phrase...
-        ahead = sorted(cases, key=scores.get, reverse=True)
-        if len(ahead) > 1 and scores[ahead[0]] - scores[ahead[1]] >= weights["margin"]:
+        ahead = sorted(cases, key=lambda o: confidence.get(o, 0.0), reverse=True)
+        if len(ahead) > 1 and confidence.get(ahead[0], 0.0) - confidence.get(ahead[1], 0.0) >= weights["case_margin"]:
             case = ahead[0]  # ...unless the words name several cases and the classifier clearly prefers one
         mass = confidence.get(topic.intent, 0.0) + sum(confidence.get(o, 0.0) for o in set(options))
         relevant = (named_topic
