@@ -111,6 +111,13 @@ def test_several_cases_of_one_topic_named_let_the_classifier_choose(kb, config):
         "vehicle.ownership_transfer"
 
 
+def test_a_case_phrase_inside_another_procedures_name_is_part_of_that_name(kb):
+    from bot.knowledge.answers import named_procedures
+    text = "chủ nhà xin xóa đăng ký thường trú cho người đã đi"
+    assert "residence.permanent_registration" in kb.topics["residence"].cases_named(text)
+    assert kb.topics["residence"].cases_named(text, named_procedures(kb, text)) == {}
+
+
 def test_a_topic_named_and_nothing_else_known_asks_its_question(kb, config):
     ranking = [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "greet", "confidence": 0.1}]
     decision = resolve(kb, config, "nlu_fallback", ranking, "hỏi về gplx", {})

@@ -187,7 +187,7 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
                 scores[option] += weights["topic_bonus"]
             elif named_topics and option not in named_ids:  # ...not another topic's case
                 scores[option] -= weights["topic_bonus"]
-        cases = topic.cases_named(text)
+        cases = topic.cases_named(text, named)
         if not cases:
             continue
         case = max(cases, key=cases.get)  # the longest case phrase...
