@@ -118,6 +118,12 @@ def test_a_case_phrase_inside_another_procedures_name_is_part_of_that_name(kb):
     assert kb.topics["residence"].cases_named(text, named_procedures(kb, text)) == {}
 
 
+def test_nơi_thuong_tru_is_a_place_not_the_procedure(kb):
+    from bot.knowledge.answers import named_procedures
+    assert [n[0] for n in named_procedures(kb, "làm hộ chiếu ở nơi thường trú hay nơi tạm trú")] == ["immigration.passport"]
+    assert [n[0] for n in named_procedures(kb, "thường trú ở đâu")] == ["residence.permanent_registration"]
+
+
 def test_a_topic_named_and_nothing_else_known_asks_its_question(kb, config):
     ranking = [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "greet", "confidence": 0.1}]
     decision = resolve(kb, config, "nlu_fallback", ranking, "hỏi về gplx", {})

@@ -107,8 +107,11 @@ def named_procedures(kb: KnowledgeBase, text: str) -> List[Tuple[str, int, int]]
     """Procedures the text names by one of their aliases: (id, start, end),
     longest names first, never two overlapping names."""
     found: List[Tuple[str, int, int]] = []
+    before = fold(canonical(text))
     for procedure in kb.procedures.values():
-        for start, end, _ in find_phrases(text, procedure.aliases + [procedure.name]):
+        for start, end, phrase in find_phrases(text, procedure.aliases + [procedure.name]):
+            if len(phrase.split()) <= 2 and re.search(r"(?<!\w)noi\s+$", before[:start]):
+                continue  # "nơi thường trú", "nơi tạm trú": a place, not the procedure
             found.append((procedure.id, start, end))
     found.sort(key=lambda f: f[1] - f[2])
     chosen: List[Tuple[str, int, int]] = []
