@@ -98,6 +98,45 @@ def test_a_case_named_with_the_topic_needs_no_question_back(kb, config):
     assert decision.topic is kb.topics["id_card"] and decision.procedure is None
 
 
+def test_several_cases_of_one_topic_named_let_the_classifier_choose(kb, config):
+    # "sang tên" and "đổi biển số" are both vehicle cases: the classifier, clearly for the transfer, decides
+    ranking = [{"name": "vehicle.ownership_transfer", "confidence": 0.8},
+               {"name": "vehicle.certificate_reissue", "confidence": 0.1}]
+    text = "sang tên xe tỉnh khác xong có phải đổi biển số không"
+    assert resolve(kb, config, "vehicle.ownership_transfer", ranking, text, {}).procedure == "vehicle.ownership_transfer"
+    # with no clear preference, the longest case phrase still decides; a phrase inside a longer one does not count
+    unsure = [{"name": "topic.vehicle", "confidence": 0.6}]
+    assert kb.topics["vehicle"].cases_named("mới mua xe cũ") == {"vehicle.ownership_transfer": len("mới mua xe cũ")}
+    assert resolve(kb, config, "topic.vehicle", unsure, "mới mua xe cũ thì làm giấy tờ xe thế nào", {}).procedure == \
+        "vehicle.ownership_transfer"
+
+
+def test_a_case_phrase_inside_another_procedures_name_is_part_of_that_name(kb):
+    from bot.knowledge.answers import named_procedures
+    text = "chủ nhà xin xóa đăng ký thường trú cho người đã đi"
+    assert "residence.permanent_registration" in kb.topics["residence"].cases_named(text)
+    assert kb.topics["residence"].cases_named(text, named_procedures(kb, text)) == {}
+
+
+def test_nơi_thuong_tru_is_a_place_not_the_procedure(kb):
+    from bot.knowledge.answers import named_procedures
+    assert [n[0] for n in named_procedures(kb, "làm hộ chiếu ở nơi thường trú hay nơi tạm trú")] == ["immigration.passport"]
+    assert [n[0] for n in named_procedures(kb, "thường trú ở đâu")] == ["residence.permanent_registration"]
+
+
+def test_a_topic_named_and_nothing_else_known_asks_its_question(kb, config):
+    ranking = [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "greet", "confidence": 0.1}]
+    decision = resolve(kb, config, "nlu_fallback", ranking, "hỏi về gplx", {})
+    assert decision.topic is kb.topics["driving_licence"] and decision.procedure is None
+
+
+def test_another_agencys_matter_named_twice_is_not_a_topic_name(kb, config):
+    ranking = [{"name": "out_of_scope", "confidence": 0.9}, {"name": "immigration.passport", "confidence": 0.05}]
+    text = "Tôi có hộ chiếu công vụ. Giờ đi du lịch dùng hộ chiếu công vụ đó được không, nộp lại cho cơ quan nào?"
+    decision = resolve(kb, config, "out_of_scope", ranking, text, {})
+    assert decision.out_of_scope and decision.referral and decision.referral.id == "diplomatic_passport"
+
+
 def test_a_case_named_in_a_follow_up_wins_over_the_current_procedure(kb, config):
     ranking = [{"name": "ask_where", "confidence": 0.7}, {"name": "id_card.reissue", "confidence": 0.1}]
     decision = resolve(kb, config, "ask_where", ranking, "mat cccd lam lai o dau", {"procedure": "id_card.first_issue"})

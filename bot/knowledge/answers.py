@@ -107,8 +107,11 @@ def named_procedures(kb: KnowledgeBase, text: str) -> List[Tuple[str, int, int]]
     """Procedures the text names by one of their aliases: (id, start, end),
     longest names first, never two overlapping names."""
     found: List[Tuple[str, int, int]] = []
+    before = fold(canonical(text))
     for procedure in kb.procedures.values():
-        for start, end, _ in find_phrases(text, procedure.aliases + [procedure.name]):
+        for start, end, phrase in find_phrases(text, procedure.aliases + [procedure.name]):
+            if len(phrase.split()) <= 2 and re.search(r"(?<!\w)noi\s+$", before[:start]):
+                continue  # "nơi thường trú", "nơi tạm trú": a place, not the procedure
             found.append((procedure.id, start, end))
     found.sort(key=lambda f: f[1] - f[2])
     chosen: List[Tuple[str, int, int]] = []
@@ -187,9 +190,13 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
                 scores[option] += weights["topic_bonus"]
             elif named_topics and option not in named_ids:  # ...not another topic's case
                 scores[option] -= weights["topic_bonus"]
-        case = topic.case_named(text)
-        if case is None:
+        cases = topic.cases_named(text, named)
+        if not cases:
             continue
+        case = max(cases, key=cases.get)  # the longest case phrase...
+        ahead = sorted(cases, key=lambda o: confidence.get(o, 0.0), reverse=True)
+        if len(ahead) > 1 and confidence.get(ahead[0], 0.0) - confidence.get(ahead[1], 0.0) >= weights["case_margin"]:
+            case = ahead[0]  # ...unless the words name several cases and the classifier clearly prefers one
         mass = confidence.get(topic.intent, 0.0) + sum(confidence.get(o, 0.0) for o in set(options))
         relevant = (named_topic
                     or confidence.get(topic.intent, 0.0) >= max(scores.values())
@@ -285,6 +292,8 @@ def resolve(
             if t.id in named_topics and not set(candidates) & options:  # "hộ chiếu", but none of its cases
                 return Decision(topic=t)
         return Decision(candidates=candidates)
+    if len(named_topics) == 1 and not named:  # "hỏi về gplx": the topic, and nothing the classifier knows
+        return Decision(topic=kb.topics[next(iter(named_topics))])
     return Decision(not_understood=True)
 
 
@@ -318,10 +327,13 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
         return None, False
     referral, start, end = found
     asked = question[0] <= start and end <= question[1]
+    places = [(s, e) for s, e, _ in find_phrases(text, referral.phrases)]
     overrides = False
     for name, s, e in named:
         if referral.paired_with and find_phrase(text[s:e], referral.paired_with):
             overrides = True  # "hộ chiếu" again, of the foreigner the message is about
+        elif any(ps <= s and e <= pe and pe - ps > e - s for ps, pe in places):
+            overrides = True  # inside the matter's phrase named again ("hộ chiếu công vụ" twice)
         elif e <= start or s >= end or e - s >= end - start:
             if asked and not (question[0] <= s and e <= question[1]):
                 continue  # the story names the procedure, the question asks about the matter

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
 from bot.core.paths import DATA, ROOT
-from bot.nlu.text import find_phrase
+from bot.nlu.text import find_phrase, find_phrases
 
 # How a citizen can file (a procedure's ``where.channels``), as written inside
 # the line "Cách nộp: trực tiếp, Cổng dịch vụ công, ứng dụng VNeID hoặc bưu
@@ -191,6 +191,23 @@ class Topic:
         if found is None:
             return None
         return next(o.procedure for o in self.options if found[2] in o.cases)
+
+    def cases_named(self, text: str, names: Sequence[Tuple[str, int, int]] = ()) -> Dict[str, int]:
+        """Every option whose case the text names, with the length of its
+        longest case phrase found ("sang tên ... đổi biển số" names two).
+        ``names``: procedures named in the text, (id, start, end); a case
+        phrase inside another procedure's name is part of that name
+        ("đăng ký thường trú" in "xóa đăng ký thường trú")."""
+        found = find_phrases(text, [c for o in self.options for c in o.cases])
+        named: Dict[str, int] = {}
+        for start, end, phrase in found:
+            if any(s <= start and end <= e and e - s > end - start for s, e, _ in found):
+                continue  # part of a longer case phrase ("mới mua xe" in "mới mua xe cũ")
+            procedure = next(o.procedure for o in self.options if phrase in o.cases)
+            if any(p != procedure and s <= start and end <= e and e - s > end - start for p, s, e in names):
+                continue
+            named[procedure] = max(named.get(procedure, 0), end - start)
+        return named
 
 
 @dataclass
