@@ -86,8 +86,10 @@ class Referrals:
         outranked = {o for referral, *_ in named for o in referral.outranks if o in ids}
         best, best_key = None, (0, 0, 0, 0, 0)
         for referral, found, places, affirmed in named:
-            longest = max(found, key=lambda f: f[1] - f[0])
             asked = question is not None and any(question[0] <= s and e <= question[1] for s, e in places)
+            # named in the question: the span returned is the one there, not a longer one in the story before
+            in_question = [f for f in found if asked and question[0] <= f[0] and f[1] <= question[1]]
+            longest = max(in_question or found, key=lambda f: f[1] - f[0])
             key = (int(asked), int(referral.id not in outranked), len(affirmed), len(places), longest[1] - longest[0])
             if key > best_key:
                 best, best_key = (referral, longest[0], longest[1]), key

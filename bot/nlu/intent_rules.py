@@ -9,6 +9,11 @@
   when the classifier is unsure and the message holds one of the report
   phrases of data/tipoffs.yml, the intent is ``start_tipoff``, so the citizen
   is offered the confidential tip-off intake rather than "not understood".
+* Another agency's matter taken for a tip-off: when the classifier says
+  ``start_tipoff`` for a message that holds no report phrase but names
+  another agency's matter in its question ("công ty nợ lương, kiện ở tòa
+  nào", "xe khách sắp hết hạn đăng kiểm"), the intent is ``out_of_scope``, so
+  the citizen is told which agency handles it.
 """
 
 from __future__ import annotations
@@ -48,6 +53,22 @@ def is_crime_report(text: str, intent: str, confidence: float) -> bool:
             and find_phrase(text, s["not_report"]) is None)
 
 
+@lru_cache(maxsize=1)
+def answer_config():
+    from bot.knowledge.answers import AnswerConfig
+    return AnswerConfig.load()
+
+
+def is_other_agency_matter(text: str, intent: str) -> bool:
+    """A story the classifier took for a tip-off, with no report phrase, that
+    asks about another agency's matter."""
+    if intent != TIPOFF_INTENT or find_phrase(text, tipoff_settings()["report_phrases"]) is not None:
+        return False
+    from bot.knowledge.answers import matter_asked
+    config = answer_config()
+    return matter_asked(config, config.expand(text))
+
+
 def set_intent(message: Message, name: str) -> None:
     chosen = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
     ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
@@ -70,4 +91,6 @@ class IntentRules(GraphComponent):
                 set_intent(message, SOS_INTENT)
             elif is_crime_report(text, intent.get(INTENT_NAME_KEY) or "", intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0):
                 set_intent(message, TIPOFF_INTENT)
+            elif is_other_agency_matter(text, intent.get(INTENT_NAME_KEY) or ""):
+                set_intent(message, "out_of_scope")
         return messages
