@@ -273,6 +273,8 @@ def resolve(
         return not_ours(config, text, referral)
     if referral is not None and (overrides_name or s1 < weights["certain"]):
         return Decision(out_of_scope=True, referral=referral)
+    if referral is None and not named and out_of_scope >= OUT_OF_SCOPE_DOUBT and matter_asked(config, text):
+        return not_ours(config, text, None)  # only a topic's word ("đăng ký xe") beside the matter asked about
     if s1 >= weights["answer"] and s1 - s2 >= weights["margin"]:
         return answer(best)
     if topic is not None and topic_confidence >= s1 and topic_confidence >= weights["ask_back"]:
