@@ -14,6 +14,10 @@
   another agency's matter in its question ("công ty nợ lương, kiện ở tòa
   nào", "xe khách sắp hết hạn đăng kiểm"), the intent is ``out_of_scope``, so
   the citizen is told which agency handles it.
+* A tip-off guessed from the shape of a message alone: ``start_tipoff`` from
+  the classifier, less sure than ``tipoff_unless_confidence`` of
+  data/tipoffs.yml and with no report phrase ("cúp nước cả tuần rồi, gọi
+  ai"), gives way to the classifier's next intent.
 """
 
 from __future__ import annotations
@@ -69,6 +73,20 @@ def is_other_agency_matter(text: str, intent: str) -> bool:
     return matter_asked(config, config.expand(text))
 
 
+def is_unsure_tipoff(text: str, intent: str, confidence: float) -> bool:
+    s = tipoff_settings()
+    return (intent == TIPOFF_INTENT and confidence < s["tipoff_unless_confidence"]
+            and find_phrase(text, s["report_phrases"]) is None)
+
+
+def drop_intent(message: Message, name: str) -> None:
+    """The classifier's next intent, at its own confidence, instead of ``name``."""
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
+    if ranking:
+        message.set(INTENT, dict(ranking[0]), add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+
+
 def set_intent(message: Message, name: str) -> None:
     chosen = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
     ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
@@ -93,4 +111,6 @@ class IntentRules(GraphComponent):
                 set_intent(message, TIPOFF_INTENT)
             elif is_other_agency_matter(text, intent.get(INTENT_NAME_KEY) or ""):
                 set_intent(message, "out_of_scope")
+            elif is_unsure_tipoff(text, intent.get(INTENT_NAME_KEY) or "", intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0):
+                drop_intent(message, TIPOFF_INTENT)
         return messages

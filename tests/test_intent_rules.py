@@ -1,0 +1,17 @@
+"""Intents decided by words after the classifier (bot/nlu/intent_rules.py)."""
+
+from bot.nlu.intent_rules import is_crime_report, is_other_agency_matter, is_unsure_tipoff
+
+
+def test_a_story_taken_for_a_tip_off_that_asks_about_another_agencys_matter_is_not_a_tip_off():
+    assert is_other_agency_matter("Công ty nợ lương tôi ba tháng, giờ muốn kiện ra tòa thì nộp đơn ở đâu?", "start_tipoff")
+    # a report phrase keeps it a tip-off; another intent is left alone
+    assert not is_other_agency_matter("Tôi bị lừa đảo mất tiền, giờ muốn kiện ra tòa thì nộp đơn ở đâu?", "start_tipoff")
+    assert not is_other_agency_matter("kiện ra tòa ở đâu", "out_of_scope")
+
+
+def test_a_tip_off_guessed_without_report_words_needs_a_sure_classifier():
+    assert is_unsure_tipoff("cúp nước cả tuần rồi, gọi ai", "start_tipoff", 0.55)
+    assert not is_unsure_tipoff("cúp nước cả tuần rồi, gọi ai", "start_tipoff", 0.9)
+    assert not is_unsure_tipoff("nhà tôi bị trộm xe máy tối qua", "start_tipoff", 0.55)
+    assert is_crime_report("nhà tôi bị trộm xe máy tối qua", "out_of_scope", 0.6)
