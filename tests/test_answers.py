@@ -440,3 +440,12 @@ def test_a_matter_named_in_the_question_is_found_there(config):
     question = question_span(text)
     referral, start, end = config.referrals.match(text, question)
     assert referral.id == "traffic_fines" and question[0] <= start and end <= question[1]
+
+
+def test_rent_typed_without_diacritics_is_not_tax(config):
+    def matter(text):
+        found = config.referrals.match(text, question_span(text))
+        return found[0].id if found else None
+    assert matter("o nha thue co nhap ho khau duoc khong") is None
+    assert matter("hop dong thue nha co can cong chung khong") != "tax"
+    assert matter("cho thue phong tro thi nop thue o dau") == "tax"
