@@ -15,3 +15,8 @@ def test_a_tip_off_guessed_without_report_words_needs_a_sure_classifier():
     assert not is_unsure_tipoff("cúp nước cả tuần rồi, gọi ai", "start_tipoff", 0.9)
     assert not is_unsure_tipoff("nhà tôi bị trộm xe máy tối qua", "start_tipoff", 0.55)
     assert is_crime_report("nhà tôi bị trộm xe máy tối qua", "out_of_scope", 0.6)
+
+
+def test_a_crime_report_the_classifier_barely_takes_for_a_request_for_a_person_is_a_tip_off():
+    assert is_crime_report("vay app online giờ bị khủng bố gọi điện chửi cả nhà", "request_human", 0.35)
+    assert not is_crime_report("cho tôi gặp cán bộ, tôi bị lừa đảo", "request_human", 0.9)

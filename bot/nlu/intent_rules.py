@@ -39,6 +39,7 @@ from bot.safety.sos import is_emergency
 SOS_INTENT = "sos"
 TIPOFF_INTENT = "start_tipoff"
 # intents a report phrase never overrides: the citizen asked for something else
+# (a request for a person only when the classifier is sure of it)
 # the classifier's answers that only say "none of mine": a report phrase wins over them
 GUESSES = {"out_of_scope", "nlu_fallback"}
 KEPT_INTENTS = {SOS_INTENT, TIPOFF_INTENT, "request_human", "tipoff_status", "cancel", "security.crime_report"}
@@ -51,7 +52,8 @@ def tipoff_settings() -> Dict[str, Any]:
 
 def is_crime_report(text: str, intent: str, confidence: float) -> bool:
     s = tipoff_settings()
-    return (intent not in KEPT_INTENTS
+    unsure_request = intent == "request_human" and confidence < s["report_unless_confidence"]
+    return ((intent not in KEPT_INTENTS or unsure_request)
             and (confidence < s["report_unless_confidence"] or intent in GUESSES)
             and find_phrase(text, s["report_phrases"]) is not None
             and find_phrase(text, s["not_report"]) is None)
