@@ -20,3 +20,8 @@ def test_a_tip_off_guessed_without_report_words_needs_a_sure_classifier():
 def test_a_crime_report_the_classifier_barely_takes_for_a_request_for_a_person_is_a_tip_off():
     assert is_crime_report("vay app online giờ bị khủng bố gọi điện chửi cả nhà", "request_human", 0.35)
     assert not is_crime_report("cho tôi gặp cán bộ, tôi bị lừa đảo", "request_human", 0.9)
+
+
+def test_asking_to_send_a_tip_off_is_one_however_unsure():
+    assert not is_unsure_tipoff("gửi tin báo", "start_tipoff", 0.13)
+    assert not is_other_agency_matter("tôi muốn tố giác công ty nợ lương công nhân", "start_tipoff")

@@ -16,8 +16,9 @@
   the citizen is told which agency handles it.
 * A tip-off guessed from the shape of a message alone: ``start_tipoff`` from
   the classifier, less sure than ``tipoff_unless_confidence`` of
-  data/tipoffs.yml and with no report phrase ("cúp nước cả tuần rồi, gọi
-  ai"), gives way to the classifier's next intent.
+  data/tipoffs.yml and with no report phrase nor a word asking to send one
+  ("gửi tin báo"), gives way to the classifier's next intent ("cúp nước cả
+  tuần rồi, gọi ai").
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def answer_config():
 def is_other_agency_matter(text: str, intent: str) -> bool:
     """A story the classifier took for a tip-off, with no report phrase, that
     asks about another agency's matter."""
-    if intent != TIPOFF_INTENT or find_phrase(text, tipoff_settings()["report_phrases"]) is not None:
+    s = tipoff_settings()
+    if intent != TIPOFF_INTENT or find_phrase(text, s["report_phrases"] + s["intake_phrases"]) is not None:
         return False
     from bot.knowledge.answers import matter_asked
     config = answer_config()
@@ -78,7 +80,7 @@ def is_other_agency_matter(text: str, intent: str) -> bool:
 def is_unsure_tipoff(text: str, intent: str, confidence: float) -> bool:
     s = tipoff_settings()
     return (intent == TIPOFF_INTENT and confidence < s["tipoff_unless_confidence"]
-            and find_phrase(text, s["report_phrases"]) is None)
+            and find_phrase(text, s["report_phrases"] + s["intake_phrases"]) is None)
 
 
 def drop_intent(message: Message, name: str) -> None:
