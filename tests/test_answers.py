@@ -8,7 +8,7 @@ import pytest
 
 from bot.core.split_text import split_text
 from bot.knowledge.answers import (AnswerConfig, render_aspect, render_aspects, render_candidates, render_overview,
-                                   resolve)
+                                   question_span, resolve)
 from bot.knowledge.validate import load_checked
 
 
@@ -460,3 +460,31 @@ def test_a_follow_up_asking_two_parts_answers_both_for_the_current_procedure(kb,
         "residence.temporary_registration", "fee", ["fee", "processing_time"])
     text = render_aspects(kb, config, kb.procedures[decision.procedure], decision.aspects)[0].text
     assert "15.000 đồng" in text and "03 ngày làm việc" in text
+
+
+def test_a_matter_asked_about_beside_a_police_word_is_not_ours(kb, config):
+    # the classifier says "not ours": a topic's word beside the matter is no reason to ask back
+    ranking = [{"name": "out_of_scope", "confidence": 0.45}, {"name": "id_card.reissue", "confidence": 0.3}]
+    decision = resolve(kb, config, "out_of_scope", ranking, "mã số thuế cá nhân giờ là số căn cước luôn hả", {})
+    assert decision.out_of_scope and decision.referral.id == "tax"
+    # no procedure named, only a topic's word, and "not ours" has some weight: the matter asked about wins
+    ranking = [{"name": "vehicle.first_registration", "confidence": 0.6}, {"name": "out_of_scope", "confidence": 0.35}]
+    decision = resolve(kb, config, "vehicle.first_registration", ranking,
+                       "Tôi ở xa nhà. Ô tô đăng ký xe ở tỉnh khác thì đi đăng kiểm ở đây được không?", {})
+    assert decision.out_of_scope and decision.referral.id == "vehicle_inspection"
+
+
+def test_a_matter_named_in_the_question_is_found_there(config):
+    text = "Tôi nhận được thông báo vi phạm qua bưu điện. Vậy nộp phạt ở đâu?"
+    question = question_span(text)
+    referral, start, end = config.referrals.match(text, question)
+    assert referral.id == "traffic_fines" and question[0] <= start and end <= question[1]
+
+
+def test_rent_typed_without_diacritics_is_not_tax(config):
+    def matter(text):
+        found = config.referrals.match(text, question_span(text))
+        return found[0].id if found else None
+    assert matter("o nha thue co nhap ho khau duoc khong") is None
+    assert matter("hop dong thue nha co can cong chung khong") != "tax"
+    assert matter("cho thue phong tro thi nop thue o dau") == "tax"

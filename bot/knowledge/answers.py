@@ -274,11 +274,14 @@ def resolve(
     unsure = intent == "nlu_fallback"  # the classifier has no opinion: only the words can tell "not ours"
     if ((intent == "out_of_scope" or (not unsure and out_of_scope >= max(s1, topic_confidence)))
             and not (named and s1 > out_of_scope)):
-        if referral is None and s1 >= weights["ask_back_not_ours"]:
+        if referral is None and s1 >= weights["ask_back_not_ours"] and not (
+                intent == "out_of_scope" and matter_asked(config, text)):
             return Decision(candidates=candidates_of(ranked, scores, weights))  # maybe ours after all: ask
         return not_ours(config, text, referral)
     if referral is not None and (overrides_name or s1 < weights["certain"]):
         return Decision(out_of_scope=True, referral=referral)
+    if referral is None and not named and out_of_scope >= OUT_OF_SCOPE_DOUBT and matter_asked(config, text):
+        return not_ours(config, text, None)  # only a topic's word ("đăng ký xe") beside the matter asked about
     if s1 >= weights["answer"] and s1 - s2 >= weights["margin"]:
         return answer(best)
     if topic is not None and topic_confidence >= s1 and topic_confidence >= weights["ask_back"]:
@@ -305,6 +308,15 @@ def not_ours(config: AnswerConfig, text: str, referral: Optional[Referral]) -> D
     found = referral is None and config.referrals.match(text, question_span(text))
     return Decision(out_of_scope=True, referral=referral or (found and found[0]) or config.referrals.nearest(
         text, weights["agency_similarity"], weights["agency_lead"]))
+
+
+def matter_asked(config: AnswerConfig, text: str) -> bool:
+    """Another agency's matter is named in the question sentence: when the
+    classifier too says "not ours", a police word beside it ("mã số thuế cá
+    nhân giờ là số căn cước") is only context, not a reason to ask back."""
+    question = question_span(text)
+    found = config.referrals.match(text, question)
+    return found is not None and question[0] <= found[1] and found[2] <= question[1]
 
 
 def candidates_of(ranked: List[str], scores: Dict[str, float], weights: Dict[str, float]) -> List[str]:

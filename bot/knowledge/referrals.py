@@ -36,6 +36,8 @@ class Referral:
     paired_with: List[str] = field(default_factory=list)
     examples: List[str] = field(default_factory=list)  # questions about the matter, as citizens ask them
     outranks: List[str] = field(default_factory=list)  # matters whose papers this one acts on ("sao y giấy khai sinh")
+    # a phrase found inside one of these is another word typed without diacritics ("thue" in "cho thue" is thuê)
+    not_within: List[str] = field(default_factory=list)
 
 
 @dataclass
@@ -53,7 +55,8 @@ class Referrals:
                                 [str(p) for p in (r.get("paired") or {}).get("phrases") or []],
                                 [str(w) for w in (r.get("paired") or {}).get("with") or []],
                                 [str(e) for e in r.get("examples") or []],
-                                [str(o) for o in r.get("outranks") or []])
+                                [str(o) for o in r.get("outranks") or []],
+                                [str(w) for w in r.get("not_within") or []])
                        for r in data["referrals"]],
         )
 
@@ -73,6 +76,9 @@ class Referrals:
         named = []
         for referral in self.referrals:
             found = find_phrases(text, referral.phrases)
+            if referral.not_within:
+                other = find_phrases(text, referral.not_within)
+                found = [f for f in found if not any(o[0] <= f[0] and f[1] <= o[1] for o in other)]
             beside = find_phrases(text, referral.paired_with) if referral.paired else []
             if beside:  # "chồng tôi người Hàn" ... "hộ chiếu": the matter spans both
                 found += [(min(f[0], beside[0][0]), max(f[1], beside[0][1]), f[2])
@@ -86,8 +92,10 @@ class Referrals:
         outranked = {o for referral, *_ in named for o in referral.outranks if o in ids}
         best, best_key = None, (0, 0, 0, 0, 0)
         for referral, found, places, affirmed in named:
-            longest = max(found, key=lambda f: f[1] - f[0])
             asked = question is not None and any(question[0] <= s and e <= question[1] for s, e in places)
+            # named in the question: the span returned is the one there, not a longer one in the story before
+            in_question = [f for f in found if asked and question[0] <= f[0] and f[1] <= question[1]]
+            longest = max(in_question or found, key=lambda f: f[1] - f[0])
             key = (int(asked), int(referral.id not in outranked), len(affirmed), len(places), longest[1] - longest[0])
             if key > best_key:
                 best, best_key = (referral, longest[0], longest[1]), key

@@ -14,6 +14,16 @@
   actions/handoff.py takes it while that question is open), so it is
   ``nlu_fallback`` whatever the classifier thought (the "tổ 6" examples
   of request_area_officer would otherwise make any number one).
+* Another agency's matter taken for a tip-off: when the classifier says
+  ``start_tipoff`` for a message that holds no report phrase but names
+  another agency's matter in its question ("công ty nợ lương, kiện ở tòa
+  nào", "xe khách sắp hết hạn đăng kiểm"), the intent is ``out_of_scope``, so
+  the citizen is told which agency handles it.
+* A tip-off guessed from the shape of a message alone: ``start_tipoff`` from
+  the classifier, less sure than ``tipoff_unless_confidence`` of
+  data/tipoffs.yml and with no report phrase nor a word asking to send one
+  ("gửi tin báo"), gives way to the classifier's next intent ("cúp nước cả
+  tuần rồi, gọi ai").
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ SOS_INTENT = "sos"
 TIPOFF_INTENT = "start_tipoff"
 FALLBACK_INTENT = "nlu_fallback"
 # intents a report phrase never overrides: the citizen asked for something else
+# (a request for a person only when the classifier is sure of it)
 # the classifier's answers that only say "none of mine": a report phrase wins over them
 GUESSES = {"out_of_scope", "nlu_fallback"}
 KEPT_INTENTS = {SOS_INTENT, TIPOFF_INTENT, "request_human", "tipoff_status", "cancel", "security.crime_report"}
@@ -48,10 +59,42 @@ def tipoff_settings() -> Dict[str, Any]:
 
 def is_crime_report(text: str, intent: str, confidence: float) -> bool:
     s = tipoff_settings()
-    return (intent not in KEPT_INTENTS
+    unsure_request = intent == "request_human" and confidence < s["report_unless_confidence"]
+    return ((intent not in KEPT_INTENTS or unsure_request)
             and (confidence < s["report_unless_confidence"] or intent in GUESSES)
             and find_phrase(text, s["report_phrases"]) is not None
             and find_phrase(text, s["not_report"]) is None)
+
+
+@lru_cache(maxsize=1)
+def answer_config():
+    from bot.knowledge.answers import AnswerConfig
+    return AnswerConfig.load()
+
+
+def is_other_agency_matter(text: str, intent: str) -> bool:
+    """A story the classifier took for a tip-off, with no report phrase, that
+    asks about another agency's matter."""
+    s = tipoff_settings()
+    if intent != TIPOFF_INTENT or find_phrase(text, s["report_phrases"] + s["intake_phrases"]) is not None:
+        return False
+    from bot.knowledge.answers import matter_asked
+    config = answer_config()
+    return matter_asked(config, config.expand(text))
+
+
+def is_unsure_tipoff(text: str, intent: str, confidence: float) -> bool:
+    s = tipoff_settings()
+    return (intent == TIPOFF_INTENT and confidence < s["tipoff_unless_confidence"]
+            and find_phrase(text, s["report_phrases"] + s["intake_phrases"]) is None)
+
+
+def drop_intent(message: Message, name: str) -> None:
+    """The classifier's next intent, at its own confidence, instead of ``name``."""
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
+    if ranking:
+        message.set(INTENT, dict(ranking[0]), add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
 
 
 def set_intent(message: Message, name: str) -> None:
@@ -74,8 +117,12 @@ class IntentRules(GraphComponent):
             intent = message.get(INTENT) or {}
             if is_emergency(text):
                 set_intent(message, SOS_INTENT)
-            elif is_crime_report(text, intent.get(INTENT_NAME_KEY) or "", intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0):
-                set_intent(message, TIPOFF_INTENT)
             elif bare_number(text) is not None:
                 set_intent(message, FALLBACK_INTENT)
+            elif is_crime_report(text, intent.get(INTENT_NAME_KEY) or "", intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0):
+                set_intent(message, TIPOFF_INTENT)
+            elif is_other_agency_matter(text, intent.get(INTENT_NAME_KEY) or ""):
+                set_intent(message, "out_of_scope")
+            elif is_unsure_tipoff(text, intent.get(INTENT_NAME_KEY) or "", intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0):
+                drop_intent(message, TIPOFF_INTENT)
         return messages

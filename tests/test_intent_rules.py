@@ -1,0 +1,27 @@
+"""Intents decided by words after the classifier (bot/nlu/intent_rules.py)."""
+
+from bot.nlu.intent_rules import is_crime_report, is_other_agency_matter, is_unsure_tipoff
+
+
+def test_a_story_taken_for_a_tip_off_that_asks_about_another_agencys_matter_is_not_a_tip_off():
+    assert is_other_agency_matter("Công ty nợ lương tôi ba tháng, giờ muốn kiện ra tòa thì nộp đơn ở đâu?", "start_tipoff")
+    # a report phrase keeps it a tip-off; another intent is left alone
+    assert not is_other_agency_matter("Tôi bị lừa đảo mất tiền, giờ muốn kiện ra tòa thì nộp đơn ở đâu?", "start_tipoff")
+    assert not is_other_agency_matter("kiện ra tòa ở đâu", "out_of_scope")
+
+
+def test_a_tip_off_guessed_without_report_words_needs_a_sure_classifier():
+    assert is_unsure_tipoff("cúp nước cả tuần rồi, gọi ai", "start_tipoff", 0.55)
+    assert not is_unsure_tipoff("cúp nước cả tuần rồi, gọi ai", "start_tipoff", 0.9)
+    assert not is_unsure_tipoff("nhà tôi bị trộm xe máy tối qua", "start_tipoff", 0.55)
+    assert is_crime_report("nhà tôi bị trộm xe máy tối qua", "out_of_scope", 0.6)
+
+
+def test_a_crime_report_the_classifier_barely_takes_for_a_request_for_a_person_is_a_tip_off():
+    assert is_crime_report("vay app online giờ bị khủng bố gọi điện chửi cả nhà", "request_human", 0.35)
+    assert not is_crime_report("cho tôi gặp cán bộ, tôi bị lừa đảo", "request_human", 0.9)
+
+
+def test_asking_to_send_a_tip_off_is_one_however_unsure():
+    assert not is_unsure_tipoff("gửi tin báo", "start_tipoff", 0.13)
+    assert not is_other_agency_matter("tôi muốn tố giác công ty nợ lương công nhân", "start_tipoff")
