@@ -280,6 +280,20 @@ def test_the_matter_asked_in_the_question_wins_over_a_procedure_told_in_the_stor
     assert decision.procedure == "residence.temporary_registration"
 
 
+
+def test_a_confident_classifier_does_not_keep_a_procedure_told_only_in_the_story(kb, config):
+    ranking = [{"name": "residence.deregistration", "confidence": 0.97},
+               {"name": "out_of_scope", "confidence": 0.02}]
+    decision = resolve(kb, config, "residence.deregistration", ranking,
+                       "Hợp đồng thuê hết hạn, tôi xóa tạm trú rồi mà chủ nhà giữ tiền cọc. Giờ muốn khởi kiện "
+                       "thì làm đơn gửi đâu?", {})
+    assert decision.out_of_scope and decision.referral.id == "court"
+    # asking whether the procedure needs the matter's paper: still the procedure
+    decision = resolve(kb, config, "residence.deregistration", ranking,
+                       "Ông nội tôi mất tháng trước, gia đình muốn xóa thường trú cho ông. Có cần mang trích lục "
+                       "khai tử theo không?", {})
+    assert decision.procedure == "residence.deregistration"
+
 # Notes for content staff about points not confirmed against the current texts.
 INTERNAL_PHRASES = ["chưa được xác nhận", "chưa xác nhận", "chưa được trợ lý", "trợ lý chưa", "chưa đối chiếu",
                     "đối chiếu lại", "đối chiếu với văn bản hợp nhất", "chưa thống nhất"]

@@ -325,6 +325,10 @@ def candidates_of(ranked: List[str], scores: Dict[str, float], weights: Dict[str
     return [p for p in ranked[:3] if scores[p] >= floor]
 
 
+# asking whether a paper is needed: "cần mang…", "có phải công chứng…"
+_NEEDS = re.compile(r"\b(?:can|phai co|co phai|bat buoc)\b")
+
+
 def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, int]],
                  believed: Callable[[str], bool] = lambda name: True) -> Tuple[Optional[Referral], bool]:
     """Another agency's matter named in the text, and whether its phrase
@@ -348,7 +352,10 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
             overrides = True  # inside the matter's phrase named again ("hộ chiếu công vụ" twice)
         elif e <= start or s >= end or e - s >= end - start:
             if asked and not (question[0] <= s and e <= question[1]):
-                continue  # the story names the procedure, the question asks about the matter
+                # the story names the procedure, the question asks about the matter; unless it asks
+                # whether the procedure needs the matter's paper ("cần mang giấy chứng tử không")
+                overrides = overrides or not _NEEDS.search(fold(canonical(text))[question[0]:start])
+                continue
             if believed(name):
                 return None, False
         else:
