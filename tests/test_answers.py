@@ -294,6 +294,26 @@ def test_a_confident_classifier_does_not_keep_a_procedure_told_only_in_the_story
                        "khai tử theo không?", {})
     assert decision.procedure == "residence.deregistration"
 
+
+def test_a_procedure_told_as_done_or_as_the_purpose_does_not_hold_the_matter_asked(kb, config):
+    ranking = [{"name": "security.crime_report", "confidence": 0.95},
+               {"name": "out_of_scope", "confidence": 0.03}]
+    decision = resolve(kb, config, "security.crime_report", ranking,
+                       "nha bi trom dot nhap, da trinh bao cong an xong, gio lam lai giay chung nhan quyen su dung dat thi den dau", {})
+    assert decision.out_of_scope and decision.referral.id == "land"
+    ranking = [{"name": "residence.deregistration", "confidence": 0.95},
+               {"name": "out_of_scope", "confidence": 0.03}]
+    decision = resolve(kb, config, "residence.deregistration", ranking,
+                       "Anh trai tôi đi biệt tích 6 năm, giờ muốn yêu cầu tuyên bố mất tích để xóa thường trú cho "
+                       "anh thì gửi đơn ở đâu?", {})
+    assert decision.out_of_scope and decision.referral.id == "court"
+    # the procedure asked, a paper of another agency as what it is for: still the procedure
+    ranking = [{"name": "residence.confirmation", "confidence": 0.95},
+               {"name": "out_of_scope", "confidence": 0.03}]
+    decision = resolve(kb, config, "residence.confirmation", ranking,
+                       "xin giấy xác nhận cư trú để chứng thực hồ sơ du học thì làm ở đâu", {})
+    assert decision.procedure == "residence.confirmation"
+
 # Notes for content staff about points not confirmed against the current texts.
 INTERNAL_PHRASES = ["chưa được xác nhận", "chưa xác nhận", "chưa được trợ lý", "trợ lý chưa", "chưa đối chiếu",
                     "đối chiếu lại", "đối chiếu với văn bản hợp nhất", "chưa thống nhất"]

@@ -328,6 +328,11 @@ def candidates_of(ranked: List[str], scores: Dict[str, float], weights: Dict[str
 # asking whether a paper is needed: "cần mang…", "có phải công chứng…"
 _NEEDS = re.compile(r"\b(?:can|phai co|co phai|bat buoc)\b")
 
+# a procedure told as done ("đã xóa tạm trú rồi", "có cà vẹt rồi"), before the matter asked
+_DONE = re.compile(r"[^.,;:!?]{0,12}?\b(?:roi|xong)\b")
+# the matter done for a procedure ("tuyên bố mất tích để xóa hộ khẩu"): the procedure is the purpose
+_PURPOSE = re.compile(r"^\W*(?:\w+\W+){0,2}?de\b")
+
 
 def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, int]],
                  believed: Callable[[str], bool] = lambda name: True) -> Tuple[Optional[Referral], bool]:
@@ -342,6 +347,7 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
     if found is None:
         return None, False
     referral, start, end = found
+    message = fold(canonical(text))
     asked = question[0] <= start and end <= question[1]
     places = [(s, e) for s, e, _ in find_phrases(text, referral.phrases)]
     overrides = False
@@ -351,6 +357,11 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
         elif any(ps <= s and e <= pe and pe - ps > e - s for ps, pe in places):
             overrides = True  # inside the matter's phrase named again ("hộ chiếu công vụ" twice)
         elif e <= start or s >= end or e - s >= end - start:
+            if (e <= start and _DONE.match(message[e:])) or (s >= end and _PURPOSE.search(message[end:s])):
+                # "trình báo công an rồi, giờ xin cấp lại sổ đỏ": the procedure is done;
+                # "tuyên bố mất tích để xóa hộ khẩu": the procedure is what the matter is for
+                overrides = True
+                continue
             if asked and not (question[0] <= s and e <= question[1]):
                 # the story names the procedure, the question asks about the matter; unless it asks
                 # whether the procedure needs the matter's paper ("cần mang giấy chứng tử không")
