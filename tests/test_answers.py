@@ -314,6 +314,22 @@ def test_a_procedure_told_as_done_or_as_the_purpose_does_not_hold_the_matter_ask
                        "xin giấy xác nhận cư trú để chứng thực hồ sơ du học thì làm ở đâu", {})
     assert decision.procedure == "residence.confirmation"
 
+
+def test_a_matter_acting_on_the_police_paper_named_just_after_it_is_the_matter(kb, config):
+    ranking = [{"name": "immigration.passport", "confidence": 0.95},
+               {"name": "out_of_scope", "confidence": 0.03}]
+    decision = resolve(kb, config, "immigration.passport", ranking, "sao y ho chieu o phuong lay ngay ko", {})
+    assert decision.out_of_scope and decision.referral.id == "certification"
+    ranking = [{"name": "residence.confirmation", "confidence": 0.95},
+               {"name": "out_of_scope", "confidence": 0.03}]
+    decision = resolve(kb, config, "residence.confirmation", ranking,
+                       "chứng thực bản sao giấy xác nhận thông tin cư trú làm ở xã được không", {})
+    assert decision.out_of_scope and decision.referral.id == "certification"
+    # the police paper first, the other agency's word after it: the procedure
+    decision = resolve(kb, config, "residence.confirmation", ranking,
+                       "giấy xác nhận cư trú có cần chứng thực không", {})
+    assert decision.procedure == "residence.confirmation"
+
 # Notes for content staff about points not confirmed against the current texts.
 INTERNAL_PHRASES = ["chưa được xác nhận", "chưa xác nhận", "chưa được trợ lý", "trợ lý chưa", "chưa đối chiếu",
                     "đối chiếu lại", "đối chiếu với văn bản hợp nhất", "chưa thống nhất"]

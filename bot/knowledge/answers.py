@@ -328,6 +328,8 @@ def candidates_of(ranked: List[str], scores: Dict[str, float], weights: Dict[str
 # asking whether a paper is needed: "cần mang…", "có phải công chứng…"
 _NEEDS = re.compile(r"\b(?:can|phai co|co phai|bat buoc)\b")
 
+# at most two words between a matter's phrase and the paper it acts on ("chứng thực bản sao sổ hộ khẩu")
+_JUST_BEFORE = re.compile(r"^\s*(?:\w+\s+){0,2}$")
 # a procedure told as done ("đã xóa tạm trú rồi", "có cà vẹt rồi"), before the matter asked
 _DONE = re.compile(r"[^.,;:!?]{0,12}?\b(?:roi|xong)\b")
 # the matter done for a procedure ("tuyên bố mất tích để xóa hộ khẩu"): the procedure is the purpose
@@ -357,6 +359,11 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
         elif any(ps <= s and e <= pe and pe - ps > e - s for ps, pe in places):
             overrides = True  # inside the matter's phrase named again ("hộ chiếu công vụ" twice)
         elif e <= start or s >= end or e - s >= end - start:
+            outer = min(s2 for _, s2, e2 in named if s2 <= s and e <= e2)  # "cư trú" in "giấy xác nhận cư trú"
+            if any(pe <= outer and _JUST_BEFORE.match(message[pe:outer]) for ps, pe in places) and (
+                    name in referral.acts_on or name.split(".")[0] in referral.acts_on):
+                overrides = True  # "chứng thực giấy xác nhận cư trú": the matter acts on the police paper
+                continue
             if (e <= start and _DONE.match(message[e:])) or (s >= end and _PURPOSE.search(message[end:s])):
                 # "trình báo công an rồi, giờ xin cấp lại sổ đỏ": the procedure is done;
                 # "tuyên bố mất tích để xóa hộ khẩu": the procedure is what the matter is for

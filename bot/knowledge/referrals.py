@@ -38,6 +38,9 @@ class Referral:
     outranks: List[str] = field(default_factory=list)  # matters whose papers this one acts on ("sao y giấy khai sinh")
     # a phrase found inside one of these is another word typed without diacritics ("thue" in "cho thue" is thuê)
     not_within: List[str] = field(default_factory=list)
+    # police topics or procedures whose papers this matter's phrase acts on when it comes just before their
+    # name ("chứng thực giấy xác nhận cư trú", "đăng kiểm xe mới mua")
+    acts_on: List[str] = field(default_factory=list)
 
 
 @dataclass
@@ -56,7 +59,8 @@ class Referrals:
                                 [str(w) for w in (r.get("paired") or {}).get("with") or []],
                                 [str(e) for e in r.get("examples") or []],
                                 [str(o) for o in r.get("outranks") or []],
-                                [str(w) for w in r.get("not_within") or []])
+                                [str(w) for w in r.get("not_within") or []],
+                                [str(a) for a in r.get("acts_on") or []])
                        for r in data["referrals"]],
         )
 

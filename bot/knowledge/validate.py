@@ -62,6 +62,8 @@ def check_referrals(path: Path) -> List[Problem]:
                 problems.append(Problem(path, source.line("referrals", i), f"referral without '{key}'"))
         if not entry.get("phrases") or not all(isinstance(p, str) for p in entry.get("phrases") or []):
             problems.append(Problem(path, source.line("referrals", i), "referral needs a list of 'phrases'"))
+        if not all(isinstance(a, str) for a in entry.get("acts_on") or []):
+            problems.append(Problem(path, source.line("referrals", i), "referral 'acts_on' must be a list of ids"))
         if not all(isinstance(e, str) for e in entry.get("examples") or []):
             problems.append(Problem(path, source.line("referrals", i), "referral 'examples' must be a list of questions"))
         if entry.get("id") in ids:
