@@ -330,6 +330,14 @@ def test_a_matter_acting_on_the_police_paper_named_just_after_it_is_the_matter(k
                        "giấy xác nhận cư trú có cần chứng thực không", {})
     assert decision.procedure == "residence.confirmation"
 
+
+def test_a_police_paper_named_as_what_paying_a_fine_is_for_is_not_the_question(kb, config):
+    ranking = [{"name": "driving_licence.renewal", "confidence": 0.95},
+               {"name": "out_of_scope", "confidence": 0.03}]
+    decision = resolve(kb, config, "driving_licence.renewal", ranking,
+                       "bi tuoc bang lai 2 thang, gio nop tien phat de lay lai bang lai o kho bac hay o dau", {})
+    assert decision.out_of_scope and decision.referral.id == "traffic_fines"
+
 # Notes for content staff about points not confirmed against the current texts.
 INTERNAL_PHRASES = ["chưa được xác nhận", "chưa xác nhận", "chưa được trợ lý", "trợ lý chưa", "chưa đối chiếu",
                     "đối chiếu lại", "đối chiếu với văn bản hợp nhất", "chưa thống nhất"]

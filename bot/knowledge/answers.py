@@ -333,7 +333,7 @@ _JUST_BEFORE = re.compile(r"^\s*(?:\w+\s+){0,2}$")
 # a procedure told as done ("đã xóa tạm trú rồi", "có cà vẹt rồi"), before the matter asked
 _DONE = re.compile(r"[^.,;:!?]{0,12}?\b(?:roi|xong)\b")
 # the matter done for a procedure ("tuyên bố mất tích để xóa hộ khẩu"): the procedure is the purpose
-_PURPOSE = re.compile(r"^\W*(?:\w+\W+){0,2}?de\b")
+_PURPOSE = re.compile(r"^\s*(?:\w+\s+){0,2}?de\b")
 
 
 def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, int]],
@@ -364,7 +364,8 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
                     name in referral.acts_on or name.split(".")[0] in referral.acts_on):
                 overrides = True  # "chứng thực giấy xác nhận cư trú": the matter acts on the police paper
                 continue
-            if (e <= start and _DONE.match(message[e:])) or (s >= end and _PURPOSE.search(message[end:s])):
+            if (e <= start and _DONE.match(message[e:])) or any(
+                    pe <= s and _PURPOSE.search(message[pe:s]) for ps, pe in places):
                 # "trình báo công an rồi, giờ xin cấp lại sổ đỏ": the procedure is done;
                 # "tuyên bố mất tích để xóa hộ khẩu": the procedure is what the matter is for
                 overrides = True
