@@ -338,6 +338,14 @@ def test_a_police_paper_named_as_what_paying_a_fine_is_for_is_not_the_question(k
                        "bi tuoc bang lai 2 thang, gio nop tien phat de lay lai bang lai o kho bac hay o dau", {})
     assert decision.out_of_scope and decision.referral.id == "traffic_fines"
 
+
+def test_the_turn_to_the_question_inside_one_sentence_leaves_the_procedure_in_the_story(kb, config):
+    ranking = [{"name": "residence.permanent_registration", "confidence": 0.95},
+               {"name": "out_of_scope", "confidence": 0.03}]
+    decision = resolve(kb, config, "residence.permanent_registration", ranking,
+                       "Tôi vừa chuyển hộ khẩu về phường mới, vậy thẻ bảo hiểm y tế có phải đổi nơi khám không", {})
+    assert decision.out_of_scope and decision.referral.id == "social_insurance"
+
 # Notes for content staff about points not confirmed against the current texts.
 INTERNAL_PHRASES = ["chưa được xác nhận", "chưa xác nhận", "chưa được trợ lý", "trợ lý chưa", "chưa đối chiếu",
                     "đối chiếu lại", "đối chiếu với văn bản hợp nhất", "chưa thống nhất"]

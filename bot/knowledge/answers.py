@@ -333,6 +333,8 @@ _JUST_BEFORE = re.compile(r"^\s*(?:\w+\s+){0,2}$")
 # a procedure told as done ("đã xóa tạm trú rồi", "có cà vẹt rồi"), before the matter asked
 _DONE = re.compile(r"[^.,;:!?]{0,12}?\b(?:roi|xong)\b")
 # the matter done for a procedure ("tuyên bố mất tích để xóa hộ khẩu"): the procedure is the purpose
+# the turn from the story to the question inside one sentence ("…, vậy giấy đăng kiểm có phải đổi không")
+_TURN = re.compile(r"[,;]\s*(?:vay|gio|bay gio|nay)\b")
 _PURPOSE = re.compile(r"^\s*(?:\w+\s+){0,2}?de\b")
 
 
@@ -364,7 +366,7 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
                     name in referral.acts_on or name.split(".")[0] in referral.acts_on):
                 overrides = True  # "chứng thực giấy xác nhận cư trú": the matter acts on the police paper
                 continue
-            if (e <= start and _DONE.match(message[e:])) or any(
+            if (e <= start and (_DONE.match(message[e:]) or _TURN.search(message[e:start]))) or any(
                     pe <= s and _PURPOSE.search(message[pe:s]) for ps, pe in places):
                 # "trình báo công an rồi, giờ xin cấp lại sổ đỏ": the procedure is done;
                 # "tuyên bố mất tích để xóa hộ khẩu": the procedure is what the matter is for
