@@ -346,6 +346,14 @@ def test_the_turn_to_the_question_inside_one_sentence_leaves_the_procedure_in_th
                        "Tôi vừa chuyển hộ khẩu về phường mới, vậy thẻ bảo hiểm y tế có phải đổi nơi khám không", {})
     assert decision.out_of_scope and decision.referral.id == "social_insurance"
 
+
+def test_a_police_paper_named_after_the_matter_only_to_compare_does_not_hold_it(kb, config):
+    ranking = [{"name": "immigration.passport", "confidence": 0.95},
+               {"name": "out_of_scope", "confidence": 0.03}]
+    decision = resolve(kb, config, "immigration.passport", ranking,
+                       "ho chieu ngoai giao xin o dau, nop giong ho chieu pho thong khong", {})
+    assert decision.out_of_scope and decision.referral.id == "diplomatic_passport"
+
 # Notes for content staff about points not confirmed against the current texts.
 INTERNAL_PHRASES = ["chưa được xác nhận", "chưa xác nhận", "chưa được trợ lý", "trợ lý chưa", "chưa đối chiếu",
                     "đối chiếu lại", "đối chiếu với văn bản hợp nhất", "chưa thống nhất"]

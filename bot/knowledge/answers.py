@@ -335,6 +335,8 @@ _DONE = re.compile(r"[^.,;:!?]{0,12}?\b(?:roi|xong)\b")
 # the matter done for a procedure ("tuyên bố mất tích để xóa hộ khẩu"): the procedure is the purpose
 # the turn from the story to the question inside one sentence ("…, vậy giấy đăng kiểm có phải đổi không")
 _TURN = re.compile(r"[,;]\s*(?:vay|gio|bay gio|nay)\b")
+# a police paper named after the matter only to compare ("như hộ chiếu thường", "chứ không phải…")
+_CONTRAST = re.compile(r"\b(?:nhu|giong|khac|chu khong phai|thay vi)\s+$")
 _PURPOSE = re.compile(r"^\s*(?:\w+\s+){0,2}?de\b")
 
 
@@ -365,6 +367,9 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
             if any(pe <= outer and _JUST_BEFORE.match(message[pe:outer]) for ps, pe in places) and (
                     name in referral.acts_on or name.split(".")[0] in referral.acts_on):
                 overrides = True  # "chứng thực giấy xác nhận cư trú": the matter acts on the police paper
+                continue
+            if s >= end and _CONTRAST.search(message[:s]):
+                overrides = True  # "hộ chiếu công vụ … như hộ chiếu thường": the police paper only compared
                 continue
             if (e <= start and (_DONE.match(message[e:]) or _TURN.search(message[e:start]))) or any(
                     pe <= s and _PURPOSE.search(message[pe:s]) for ps, pe in places):
