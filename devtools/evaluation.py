@@ -12,7 +12,8 @@ Every message gets the move the assistant makes in a fresh conversation:
 NLU, then the dialogue's routing (intent -> rule -> action), then
 ``answers.resolve``, the same function the action uses. Each is scored:
 
-  right       the expected procedure answered; for a general question, the
+  right       the expected procedure answered (for how to report a crime,
+              the tip-off intake started is right too); for a general question, the
               question back of its topic; out of scope: no procedure and the
               right agency named; behaviour: the right move (tip-off, officer, SOS)
   asked back  a question back with the expected procedure among the buttons
@@ -47,6 +48,7 @@ CATEGORIES = ("right", "asked back", "wrong", "missed")
 # intents the dialogue sends to the procedure answer (see data/rules/)
 ANSWERED_BY_RESOLVE = {"out_of_scope", "nlu_fallback"}
 ANY_AGENCY = "(any)"  # an out-of-scope message whose set names no agency
+CRIME_REPORT = "security.crime_report"  # how to report a crime: the tip-off intake is a right move too
 
 
 @dataclass
@@ -132,6 +134,8 @@ def first_move(kb: KnowledgeBase, config: AnswerConfig, parsed: dict) -> Move:
 
 def score(kb: KnowledgeBase, item: Item, move: Move) -> str:
     if item.kind == "procedure":
+        if item.expected == CRIME_REPORT and move.kind == "intent" and move.intent == "start_tipoff":
+            return "right"  # "how do I report the theft": the report itself is taken at once (issue 13, point 7)
         if move.kind == "answer":
             return "right" if move.procedure == item.expected else "wrong"
         if move.kind == "ask_back" and item.expected in move.options:

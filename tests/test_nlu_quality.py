@@ -20,17 +20,18 @@ FLOORS = {
     "out_of_scope": (0.70, 0.09),
     "behaviour": (0.80, 0.05),
     # second sets by other writers, made after the first were tuned on (dev) and measured (final)
-    "short_questions_b": (0.93, 0.03),
+    "short_questions_b": (0.93, 0.04),
     "out_of_scope_b": (0.72, 0.12),
     "behaviour_b": (0.72, 0.05),
     # a third out-of-scope set (issue 13), written before any error list was read
     "out_of_scope_c": (0.80, 0.08),
     # third sets by four new writers (dev tuned on, final kept unseen), and a final-only check set
-    "real_questions_c": (0.85, 0.05),
+    "real_questions_c": (0.85, 0.06),
     "short_questions_c": (0.94, 0.03),
     "out_of_scope_d": (0.80, 0.10),
     "behaviour_c": (0.78, 0.05),
     "mixed_e": (0.87, 0.05),
+    "out_of_scope_f": (0.78, 0.13),  # other agencies' matters beside a police paper
 }
 
 

@@ -21,7 +21,8 @@ def test_what_was_not_served_is_kept_masked_for_content_staff(assistant):
     conversation = rest_id(sender)
     assistant.say(sender, "em là Trần Thị Bích, số 0912345678, xyz qwrt asdf ghjk")
     rows = wait_for(lambda: kept(assistant, conversation), timeout=30)
-    assert rows == [("not_understood", "em là [tên], số [số điện thoại], xyz qwrt asdf ghjk", "phuong-tay-thanh")]
+    assert len(rows) == 1 and rows[0][0] in ("not_understood", "out_of_scope")  # not served, either way
+    assert rows[0][1:] == ("em là [tên], số [số điện thoại], xyz qwrt asdf ghjk", "phuong-tay-thanh")
 
     assistant.say(sender, "làm giấy khai sinh cho con ở đâu")
     assistant.say(sender, "đăng ký tạm trú cần giấy tờ gì")

@@ -45,11 +45,12 @@ from bot.safety.sos import is_emergency
 SOS_INTENT = "sos"
 TIPOFF_INTENT = "start_tipoff"
 FALLBACK_INTENT = "nlu_fallback"
-# intents a report phrase never overrides: the citizen asked for something else
-# (a request for a person only when the classifier is sure of it)
 # the classifier's answers that only say "none of mine": a report phrase wins over them
 GUESSES = {"out_of_scope", "nlu_fallback"}
+# intents a report phrase never overrides: the citizen asked for something else...
 KEPT_INTENTS = {SOS_INTENT, TIPOFF_INTENT, "request_human", "tipoff_status", "cancel", "security.crime_report"}
+# ...except these, when the classifier is unsure of them (a person, how to report)
+YIELDING_INTENTS = {"request_human", "security.crime_report"}
 
 
 @lru_cache(maxsize=1)
@@ -59,8 +60,8 @@ def tipoff_settings() -> Dict[str, Any]:
 
 def is_crime_report(text: str, intent: str, confidence: float) -> bool:
     s = tipoff_settings()
-    unsure_request = intent == "request_human" and confidence < s["report_unless_confidence"]
-    return ((intent not in KEPT_INTENTS or unsure_request)
+    unsure_kept = intent in YIELDING_INTENTS and confidence < s["report_unless_confidence"]
+    return ((intent not in KEPT_INTENTS or unsure_kept)
             and (confidence < s["report_unless_confidence"] or intent in GUESSES)
             and find_phrase(text, s["report_phrases"]) is not None
             and find_phrase(text, s["not_report"]) is None)
