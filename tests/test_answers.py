@@ -280,79 +280,47 @@ def test_the_matter_asked_in_the_question_wins_over_a_procedure_told_in_the_stor
     assert decision.procedure == "residence.temporary_registration"
 
 
-
-def test_a_confident_classifier_does_not_keep_a_procedure_told_only_in_the_story(kb, config):
-    ranking = [{"name": "residence.deregistration", "confidence": 0.97},
-               {"name": "out_of_scope", "confidence": 0.02}]
-    decision = resolve(kb, config, "residence.deregistration", ranking,
-                       "Hợp đồng thuê hết hạn, tôi xóa tạm trú rồi mà chủ nhà giữ tiền cọc. Giờ muốn khởi kiện "
-                       "thì làm đơn gửi đâu?", {})
-    assert decision.out_of_scope and decision.referral.id == "court"
-    # asking whether the procedure needs the matter's paper: still the procedure
-    decision = resolve(kb, config, "residence.deregistration", ranking,
-                       "Ông nội tôi mất tháng trước, gia đình muốn xóa thường trú cho ông. Có cần mang trích lục "
-                       "khai tử theo không?", {})
-    assert decision.procedure == "residence.deregistration"
-
-
-def test_a_procedure_told_as_done_or_as_the_purpose_does_not_hold_the_matter_asked(kb, config):
-    ranking = [{"name": "security.crime_report", "confidence": 0.95},
-               {"name": "out_of_scope", "confidence": 0.03}]
-    decision = resolve(kb, config, "security.crime_report", ranking,
-                       "nha bi trom dot nhap, da trinh bao cong an xong, gio lam lai giay chung nhan quyen su dung dat thi den dau", {})
-    assert decision.out_of_scope and decision.referral.id == "land"
-    ranking = [{"name": "residence.deregistration", "confidence": 0.95},
-               {"name": "out_of_scope", "confidence": 0.03}]
-    decision = resolve(kb, config, "residence.deregistration", ranking,
-                       "Anh trai tôi đi biệt tích 6 năm, giờ muốn yêu cầu tuyên bố mất tích để xóa thường trú cho "
-                       "anh thì gửi đơn ở đâu?", {})
-    assert decision.out_of_scope and decision.referral.id == "court"
-    # the procedure asked, a paper of another agency as what it is for: still the procedure
-    ranking = [{"name": "residence.confirmation", "confidence": 0.95},
-               {"name": "out_of_scope", "confidence": 0.03}]
-    decision = resolve(kb, config, "residence.confirmation", ranking,
-                       "xin giấy xác nhận cư trú để chứng thực hồ sơ du học thì làm ở đâu", {})
-    assert decision.procedure == "residence.confirmation"
+# another agency's matter asked beside a police paper, however sure the classifier is of the procedure
+@pytest.mark.parametrize("procedure, message, agency", [
+    # the procedure told only in the story
+    ("residence.deregistration", "Hợp đồng thuê hết hạn, tôi xóa tạm trú rồi mà chủ nhà giữ tiền cọc. Giờ muốn "
+     "khởi kiện thì làm đơn gửi đâu?", "court"),
+    # told as done, or as what the matter is for
+    ("security.crime_report", "nha bi trom dot nhap, da trinh bao cong an xong, gio lam lai giay chung nhan quyen su "
+     "dung dat thi den dau", "land"),
+    ("residence.deregistration", "Anh trai tôi đi biệt tích 6 năm, giờ muốn yêu cầu tuyên bố mất tích để xóa thường "
+     "trú cho anh thì gửi đơn ở đâu?", "court"),
+    ("driving_licence.renewal", "bi tuoc bang lai 2 thang, gio nop tien phat de lay lai bang lai o kho bac hay o dau",
+     "traffic_fines"),
+    # the matter acting on the police paper named just after it
+    ("immigration.passport", "sao y ho chieu o phuong lay ngay ko", "certification"),
+    ("residence.confirmation", "chứng thực bản sao giấy xác nhận thông tin cư trú làm ở xã được không", "certification"),
+    # the turn to the question inside one sentence leaves the procedure in the story
+    ("residence.permanent_registration",
+     "Tôi vừa chuyển hộ khẩu về phường mới, vậy thẻ bảo hiểm y tế có phải đổi nơi khám không", "social_insurance"),
+    # a police paper named after the matter only to compare
+    ("immigration.passport", "ho chieu ngoai giao xin o dau, nop giong ho chieu pho thong khong", "diplomatic_passport"),
+])
+def test_a_police_paper_beside_the_question_does_not_hold_another_agencys_matter(kb, config, procedure, message, agency):
+    ranking = [{"name": procedure, "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.03}]
+    decision = resolve(kb, config, procedure, ranking, message, {})
+    assert decision.out_of_scope and decision.referral.id == agency
 
 
-def test_a_matter_acting_on_the_police_paper_named_just_after_it_is_the_matter(kb, config):
-    ranking = [{"name": "immigration.passport", "confidence": 0.95},
-               {"name": "out_of_scope", "confidence": 0.03}]
-    decision = resolve(kb, config, "immigration.passport", ranking, "sao y ho chieu o phuong lay ngay ko", {})
-    assert decision.out_of_scope and decision.referral.id == "certification"
-    ranking = [{"name": "residence.confirmation", "confidence": 0.95},
-               {"name": "out_of_scope", "confidence": 0.03}]
-    decision = resolve(kb, config, "residence.confirmation", ranking,
-                       "chứng thực bản sao giấy xác nhận thông tin cư trú làm ở xã được không", {})
-    assert decision.out_of_scope and decision.referral.id == "certification"
-    # the police paper first, the other agency's word after it: the procedure
-    decision = resolve(kb, config, "residence.confirmation", ranking,
-                       "giấy xác nhận cư trú có cần chứng thực không", {})
-    assert decision.procedure == "residence.confirmation"
+# ...but the procedure asked, with another agency's paper beside it, is the procedure
+@pytest.mark.parametrize("procedure, message", [
+    # asking whether the procedure needs the matter's paper
+    ("residence.deregistration", "Ông nội tôi mất tháng trước, gia đình muốn xóa thường trú cho ông. Có cần mang "
+     "trích lục khai tử theo không?"),
+    # a paper of another agency as what the procedure is for
+    ("residence.confirmation", "xin giấy xác nhận cư trú để chứng thực hồ sơ du học thì làm ở đâu"),
+    # the police paper first, the other agency's word after it
+    ("residence.confirmation", "giấy xác nhận cư trú có cần chứng thực không"),
+])
+def test_the_procedure_asked_beside_another_agencys_paper_is_answered(kb, config, procedure, message):
+    ranking = [{"name": procedure, "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.03}]
+    assert resolve(kb, config, procedure, ranking, message, {}).procedure == procedure
 
-
-def test_a_police_paper_named_as_what_paying_a_fine_is_for_is_not_the_question(kb, config):
-    ranking = [{"name": "driving_licence.renewal", "confidence": 0.95},
-               {"name": "out_of_scope", "confidence": 0.03}]
-    decision = resolve(kb, config, "driving_licence.renewal", ranking,
-                       "bi tuoc bang lai 2 thang, gio nop tien phat de lay lai bang lai o kho bac hay o dau", {})
-    assert decision.out_of_scope and decision.referral.id == "traffic_fines"
-
-
-def test_the_turn_to_the_question_inside_one_sentence_leaves_the_procedure_in_the_story(kb, config):
-    ranking = [{"name": "residence.permanent_registration", "confidence": 0.95},
-               {"name": "out_of_scope", "confidence": 0.03}]
-    decision = resolve(kb, config, "residence.permanent_registration", ranking,
-                       "Tôi vừa chuyển hộ khẩu về phường mới, vậy thẻ bảo hiểm y tế có phải đổi nơi khám không", {})
-    assert decision.out_of_scope and decision.referral.id == "social_insurance"
-
-
-def test_a_police_paper_named_after_the_matter_only_to_compare_does_not_hold_it(kb, config):
-    ranking = [{"name": "immigration.passport", "confidence": 0.95},
-               {"name": "out_of_scope", "confidence": 0.03}]
-    decision = resolve(kb, config, "immigration.passport", ranking,
-                       "ho chieu ngoai giao xin o dau, nop giong ho chieu pho thong khong", {})
-    assert decision.out_of_scope and decision.referral.id == "diplomatic_passport"
 
 # Notes for content staff about points not confirmed against the current texts.
 INTERNAL_PHRASES = ["chưa được xác nhận", "chưa xác nhận", "chưa được trợ lý", "trợ lý chưa", "chưa đối chiếu",
