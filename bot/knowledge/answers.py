@@ -332,11 +332,11 @@ _NEEDS = re.compile(r"\b(?:can|phai co|co phai|bat buoc)\b")
 _JUST_BEFORE = re.compile(r"^\s*(?:\w+\s+){0,2}$")
 # a procedure told as done ("đã xóa tạm trú rồi", "có cà vẹt rồi"), before the matter asked
 _DONE = re.compile(r"[^.,;:!?]{0,12}?\b(?:roi|xong)\b")
-# the matter done for a procedure ("tuyên bố mất tích để xóa hộ khẩu"): the procedure is the purpose
 # the turn from the story to the question inside one sentence ("…, vậy giấy đăng kiểm có phải đổi không")
 _TURN = re.compile(r"[,;]\s*(?:vay|gio|bay gio|nay)\b")
 # a police paper named after the matter only to compare ("như hộ chiếu thường", "chứ không phải…")
 _CONTRAST = re.compile(r"\b(?:nhu|giong|khac|chu khong phai|thay vi)\s+$")
+# the matter done for a procedure ("tuyên bố mất tích để xóa hộ khẩu"): the procedure is the purpose
 _PURPOSE = re.compile(r"^\s*(?:\w+\s+){0,2}?de\b")
 
 
@@ -346,8 +346,9 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
     reads better than a procedure name in the text because it is longer and
     overlaps it ("hộ chiếu ngoại giao", "thẻ tạm trú"). Next to a procedure
     name that it does not overlap, the matter does not count, unless the
-    classifier does not ``believe`` that name at all (a word in passing), or
-    the matter is in the question and the name only in the story before it."""
+    name is only context for it (``names_only_context``), the classifier
+    does not ``believe`` that name at all (a word in passing), or the matter
+    is in the question and the name only in the story before it."""
     question = question_span(text)
     found = config.referrals.match(text, question)
     if found is None:
@@ -363,30 +364,38 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
         elif any(ps <= s and e <= pe and pe - ps > e - s for ps, pe in places):
             overrides = True  # inside the matter's phrase named again ("hộ chiếu công vụ" twice)
         elif e <= start or s >= end or e - s >= end - start:
-            outer = min(s2 for _, s2, e2 in named if s2 <= s and e <= e2)  # "cư trú" in "giấy xác nhận cư trú"
-            if any(pe <= outer and _JUST_BEFORE.match(message[pe:outer]) for ps, pe in places) and (
-                    name in referral.acts_on or name.split(".")[0] in referral.acts_on):
-                overrides = True  # "chứng thực giấy xác nhận cư trú": the matter acts on the police paper
-                continue
-            if s >= end and _CONTRAST.search(message[:s]):
-                overrides = True  # "hộ chiếu công vụ … như hộ chiếu thường": the police paper only compared
-                continue
-            if (e <= start and (_DONE.match(message[e:]) or _TURN.search(message[e:start]))) or any(
-                    pe <= s and _PURPOSE.search(message[pe:s]) for ps, pe in places):
-                # "trình báo công an rồi, giờ xin cấp lại sổ đỏ": the procedure is done;
-                # "tuyên bố mất tích để xóa hộ khẩu": the procedure is what the matter is for
+            if names_only_context(referral, message, places, named, (name, s, e), (start, end)):
                 overrides = True
-                continue
-            if asked and not (question[0] <= s and e <= question[1]):
+            elif asked and not (question[0] <= s and e <= question[1]):
                 # the story names the procedure, the question asks about the matter; unless it asks
                 # whether the procedure needs the matter's paper ("cần mang giấy chứng tử không")
-                overrides = overrides or not _NEEDS.search(fold(canonical(text))[question[0]:start])
-                continue
-            if believed(name):
+                overrides = overrides or not _NEEDS.search(message[question[0]:start])
+            elif believed(name):
                 return None, False
         else:
             overrides = True
     return referral, overrides
+
+
+def names_only_context(referral: Referral, message: str, places: List[Tuple[int, int]],
+                       named: List[Tuple[str, int, int]], name: Tuple[str, int, int],
+                       matter: Tuple[int, int]) -> bool:
+    """Whether a procedure name beside another agency's matter (``message``
+    folded, ``places`` of the matter's phrases) only gives its context: the
+    matter acts on that paper, the paper is only compared, told as done, or
+    what the matter is for."""
+    procedure, s, e = name
+    start, end = matter
+    outer = min(s2 for _, s2, e2 in named if s2 <= s and e <= e2)  # "cư trú" in "giấy xác nhận cư trú"
+    if any(pe <= outer and _JUST_BEFORE.match(message[pe:outer]) for ps, pe in places) and (
+            procedure in referral.acts_on or procedure.split(".")[0] in referral.acts_on):
+        return True  # "chứng thực giấy xác nhận cư trú": the matter acts on the police paper
+    if s >= end and _CONTRAST.search(message[:s]):
+        return True  # "hộ chiếu công vụ … như hộ chiếu thường": the police paper only compared
+    if e <= start and (_DONE.match(message[e:]) or _TURN.search(message[e:start])):
+        return True  # "trình báo công an rồi, giờ xin cấp lại sổ đỏ": the procedure is done
+    # "tuyên bố mất tích để xóa hộ khẩu": the procedure is what the matter is for
+    return any(pe <= s and _PURPOSE.search(message[pe:s]) for ps, pe in places)
 
 
 def aspects_of(config: AnswerConfig, kb: KnowledgeBase, text: str, aspect_intent: Optional[str],

@@ -39,6 +39,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.core.content import read_texts
+from bot.knowledge.answers import AnswerConfig, matter_asked
 from bot.nlu.text import bare_number, find_phrase
 from bot.safety.sos import is_emergency
 
@@ -68,8 +69,7 @@ def is_crime_report(text: str, intent: str, confidence: float) -> bool:
 
 
 @lru_cache(maxsize=1)
-def answer_config():
-    from bot.knowledge.answers import AnswerConfig
+def answer_config() -> AnswerConfig:
     return AnswerConfig.load()
 
 
@@ -79,7 +79,6 @@ def is_other_agency_matter(text: str, intent: str) -> bool:
     s = tipoff_settings()
     if intent != TIPOFF_INTENT or find_phrase(text, s["report_phrases"] + s["intake_phrases"]) is not None:
         return False
-    from bot.knowledge.answers import matter_asked
     config = answer_config()
     return matter_asked(config, config.expand(text))
 
