@@ -36,6 +36,10 @@ BELIEVED = 0.01
 _WORD = re.compile(r"\w+")
 
 
+# an age typed short: "đủ 14t", "con 5t"
+_AGE = re.compile(r"\b(\d{1,2})t\b")
+
+
 def forms_base_url() -> str:
     return os.environ.get("FORMS_BASE_URL", "http://localhost:5080/forms").rstrip("/")
 
@@ -94,6 +98,7 @@ class AnswerConfig:
                 return word
             return fold(meaning) if plain else meaning
 
+        message = _AGE.sub(lambda m: m.group(1) + (" tuoi" if plain else " tuổi"), message)  # "14t": 14 tuổi
         return _WORD.sub(spell, message)
 
     def aspect_of_intent(self, intent: Optional[str]) -> Optional[str]:
@@ -108,10 +113,13 @@ def named_procedures(kb: KnowledgeBase, text: str) -> List[Tuple[str, int, int]]
     longest names first, never two overlapping names."""
     found: List[Tuple[str, int, int]] = []
     before = fold(canonical(text))
+    general = [(s, e) for t in kb.topics.values() for s, e, _ in find_phrases(text, t.names)]
     for procedure in kb.procedures.values():
         for start, end, phrase in find_phrases(text, procedure.aliases + [procedure.name]):
             if len(phrase.split()) <= 2 and re.search(r"(?<!\w)noi\s+$", before[:start]):
                 continue  # "nơi thường trú", "nơi tạm trú": a place, not the procedure
+            if any(s <= start and end <= e and e - s > end - start for s, e in general):
+                continue  # inside a topic's general name ("tạm vắng" in "tạm trú tạm vắng")
             found.append((procedure.id, start, end))
     found.sort(key=lambda f: f[1] - f[2])
     chosen: List[Tuple[str, int, int]] = []
@@ -357,13 +365,16 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
     message = fold(canonical(text))
     asked = question[0] <= start and end <= question[1]
     places = [(s, e) for s, e, _ in find_phrases(text, referral.phrases)]
+    paired = bool(referral.paired_with) and (start, end) not in places  # found through its `paired` words
     overrides = False
     for name, s, e in named:
-        if referral.paired_with and find_phrase(text[s:e], referral.paired_with):
+        if paired and find_phrase(text[s:e], referral.paired_with):
             overrides = True  # "hộ chiếu" again, of the foreigner the message is about
-        elif any(ps <= s and e <= pe and pe - ps > e - s for ps, pe in places):
-            overrides = True  # inside the matter's phrase named again ("hộ chiếu công vụ" twice)
-        elif e <= start or s >= end or e - s >= end - start:
+        elif any(ps < e and s < pe and not (s <= ps and pe <= e) for ps, pe in places):
+            # the matter's phrase, wherever it is named again, holds or extends the name
+            # ("làm lại hộ chiếu công vụ": the qualifier follows the paper)
+            overrides = True
+        elif e <= start or s >= end or (s <= start and end <= e):
             if names_only_context(referral, message, places, named, (name, s, e), (start, end)):
                 overrides = True
             elif asked and not (question[0] <= s and e <= question[1]):

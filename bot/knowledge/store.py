@@ -199,10 +199,12 @@ class Topic:
         phrase inside another procedure's name is part of that name
         ("đăng ký thường trú" in "xóa đăng ký thường trú")."""
         found = find_phrases(text, [c for o in self.options for c in o.cases])
+        general = find_phrases(text, self.names)
         named: Dict[str, int] = {}
         for start, end, phrase in found:
-            if any(s <= start and end <= e and e - s > end - start for s, e, _ in found):
-                continue  # part of a longer case phrase ("mới mua xe" in "mới mua xe cũ")
+            if any(s <= start and end <= e and e - s > end - start for s, e, _ in found + general):
+                continue  # part of a longer case phrase ("mới mua xe" in "mới mua xe cũ") or of the
+                # topic's own name ("tạm vắng" in "tạm trú tạm vắng")
             procedure = next(o.procedure for o in self.options if phrase in o.cases)
             if any(p != procedure and s <= start and end <= e and e - s > end - start for p, s, e in names):
                 continue
