@@ -22,6 +22,13 @@ def test_a_crime_report_the_classifier_barely_takes_for_a_request_for_a_person_i
     assert not is_crime_report("cho tôi gặp cán bộ, tôi bị lừa đảo", "request_human", 0.9)
 
 
+def test_a_crime_told_in_ones_own_words_is_a_tip_off_even_when_taken_for_how_to_report_one():
+    story = "bi nhom thanh nien chan duong danh o cau toi qua, em bi rach dau phai khau 5 mui"
+    assert is_crime_report(story, "security.crime_report", 0.97)
+    assert not is_crime_report("thủ tục tố giác lừa đảo qua mạng", "security.crime_report", 0.97)
+    assert not is_crime_report("nộp đơn tố giác lừa đảo xong bao lâu có kết quả", "security.crime_report", 0.97)
+
+
 def test_asking_to_send_a_tip_off_is_one_however_unsure():
     assert not is_unsure_tipoff("gửi tin báo", "start_tipoff", 0.13)
     assert not is_other_agency_matter("tôi muốn tố giác công ty nợ lương công nhân", "start_tipoff")

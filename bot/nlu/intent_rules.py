@@ -14,6 +14,10 @@
   actions/handoff.py takes it while that question is open), so it is
   ``nlu_fallback`` whatever the classifier thought (the "tổ 6" examples
   of request_area_officer would otherwise make any number one).
+  The same when the classifier takes the story for a question about how to
+  report a crime (``security.crime_report``), however sure, if the message
+  says nothing of reporting it ("tố giác", "trình báo"): the report phrase
+  says a crime is being told, not asked about.
 * Another agency's matter taken for a tip-off: when the classifier says
   ``start_tipoff`` for a message that holds no report phrase but names
   another agency's matter in its question ("công ty nợ lương, kiện ở tòa
@@ -50,8 +54,11 @@ FALLBACK_INTENT = "nlu_fallback"
 GUESSES = {"out_of_scope", "nlu_fallback"}
 # intents a report phrase never overrides: the citizen asked for something else...
 KEPT_INTENTS = {SOS_INTENT, TIPOFF_INTENT, "request_human", "tipoff_status", "cancel", "security.crime_report"}
-# ...except these, when the classifier is unsure of them (a person, how to report)
-YIELDING_INTENTS = {"request_human", "security.crime_report"}
+# ...except these, when the classifier is unsure of them (a person)...
+YIELDING_INTENTS = {"request_human"}
+# ...and how to report a crime, however sure, when the message only tells the crime (no word
+# about reporting it, "tố giác", "trình báo"): a crime told in one's own words is reported at once
+TOLD_INTENTS = {"security.crime_report"}
 
 
 @lru_cache(maxsize=1)
@@ -62,8 +69,9 @@ def tipoff_settings() -> Dict[str, Any]:
 def is_crime_report(text: str, intent: str, confidence: float) -> bool:
     s = tipoff_settings()
     unsure_kept = intent in YIELDING_INTENTS and confidence < s["report_unless_confidence"]
-    return ((intent not in KEPT_INTENTS or unsure_kept)
-            and (confidence < s["report_unless_confidence"] or intent in GUESSES)
+    told = intent in TOLD_INTENTS and find_phrase(text, s["intake_phrases"]) is None
+    return ((intent not in KEPT_INTENTS or unsure_kept or told)
+            and (confidence < s["report_unless_confidence"] or intent in GUESSES or told)
             and find_phrase(text, s["report_phrases"]) is not None
             and find_phrase(text, s["not_report"]) is None)
 
