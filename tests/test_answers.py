@@ -300,6 +300,16 @@ def test_the_matter_asked_in_the_question_wins_over_a_procedure_told_in_the_stor
      "Tôi vừa chuyển hộ khẩu về phường mới, vậy thẻ bảo hiểm y tế có phải đổi nơi khám không", "social_insurance"),
     # a police paper named after the matter only to compare
     ("immigration.passport", "ho chieu ngoai giao xin o dau, nop giong ho chieu pho thong khong", "diplomatic_passport"),
+    # the police paper named as what the matter is for, after the question
+    ("id_card.child_issue", "ban sao giay khai sinh xin o dau, can de lam can cuoc cho be", "civil_status"),
+    # the matter named again and again, the police paper once
+    ("residence.permanent_registration", "so hong ghi dia chi cu, nha vua nhap ho khau xong, so hong do co phai "
+     "dinh chinh khong", "land"),
+    # the matter's phrase extends the police paper's name ("làm lại hộ chiếu" + "công vụ")
+    ("immigration.passport", "Tôi mới đổi căn cước, hộ chiếu công vụ ghi số cũ thì có phải làm lại hộ chiếu công vụ "
+     "không?", "diplomatic_passport"),
+    # a visa to go abroad beside one's own passport: the destination's embassy
+    ("immigration.passport", "có hộ chiếu rồi, giờ xin visa đi Nhật thì nộp ở đâu", "foreign_passport"),
 ])
 def test_a_police_paper_beside_the_question_does_not_hold_another_agencys_matter(kb, config, procedure, message, agency):
     ranking = [{"name": procedure, "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.03}]

@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 from bot.core.content import read_texts
 from bot.core.paths import DATA
 from bot.core.split_text import split_text
-from bot.knowledge.referrals import Referral, Referrals
+from bot.knowledge.referrals import Referral, Referrals, outermost
 from bot.knowledge.store import CHANNELS, FeeCase, KnowledgeBase, Procedure, Topic
 from bot.nlu.lexicon import read_lexicon
 from bot.nlu.text import canonical, find_phrase, find_phrases, fold
@@ -344,6 +344,8 @@ _DONE = re.compile(r"[^.,;:!?]{0,12}?\b(?:roi|xong)\b")
 _TURN = re.compile(r"[,;]\s*(?:vay|gio|bay gio|nay)\b")
 # a police paper named after the matter only to compare ("như hộ chiếu thường", "chứ không phải…")
 _CONTRAST = re.compile(r"\b(?:nhu|giong|khac|chu khong phai|thay vi)\s+$")
+# the procedure named as the purpose, just after "để" ("…, cần để làm hộ chiếu cho con")
+_FOR = re.compile(r"\bde\s+(?:\w+\s+)?$")
 # the matter done for a procedure ("tuyên bố mất tích để xóa hộ khẩu"): the procedure is the purpose
 _PURPOSE = re.compile(r"^\s*(?:\w+\s+){0,2}?de\b")
 
@@ -381,6 +383,8 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
                 # the story names the procedure, the question asks about the matter; unless it asks
                 # whether the procedure needs the matter's paper ("cần mang giấy chứng tử không")
                 overrides = overrides or not _NEEDS.search(message[question[0]:start])
+            elif asked and len(outermost(places)) > max(1, sum(n[0] == name for n in named)):
+                overrides = True  # the matter named again and again, the procedure once: the matter is asked
             elif believed(name):
                 return None, False
         else:
@@ -405,8 +409,10 @@ def names_only_context(referral: Referral, message: str, places: List[Tuple[int,
         return True  # "hộ chiếu công vụ … như hộ chiếu thường": the police paper only compared
     if e <= start and (_DONE.match(message[e:]) or _TURN.search(message[e:start])):
         return True  # "trình báo công an rồi, giờ xin cấp lại sổ đỏ": the procedure is done
-    # "tuyên bố mất tích để xóa hộ khẩu": the procedure is what the matter is for
-    return any(pe <= s and _PURPOSE.search(message[pe:s]) for ps, pe in places)
+    # "tuyên bố mất tích để xóa hộ khẩu", "trích lục khai sinh xin ở đâu, cần để làm hộ chiếu":
+    # the procedure is what the matter is for
+    return (any(pe <= s and _PURPOSE.search(message[pe:s]) for ps, pe in places)
+            or (s >= end and _FOR.search(message[:s]) is not None))
 
 
 def aspects_of(config: AnswerConfig, kb: KnowledgeBase, text: str, aspect_intent: Optional[str],

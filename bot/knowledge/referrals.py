@@ -16,6 +16,12 @@ from bot.nlu.text import canonical, find_phrases, fold
 _WORDS = re.compile(r"[^\W\d_]+")
 
 
+def outermost(spans) -> set:
+    """The spans that are not inside another one ("khai sinh" in "giấy khai sinh")."""
+    spans = set(spans)
+    return {p for p in spans if not any(o != p and o[0] <= p[0] and p[1] <= o[1] for o in spans)}
+
+
 def _features(text: str) -> set:
     """Words and word pairs of a text, folded (no diacritics, lower case)."""
     words = _WORDS.findall(fold(canonical(text)))
@@ -88,7 +94,7 @@ class Referrals:
                 found += [(min(f[0], beside[0][0]), max(f[1], beside[0][1]), f[2])
                           for f in find_phrases(text, referral.paired)]
             spans = {f[:2] for f in found}
-            places = {p for p in spans if not any(o != p and o[0] <= p[0] and p[1] <= o[1] for o in spans)}
+            places = outermost(spans)
             affirmed = [p for p in places if not _NEGATED.search(message[:p[0]])]
             if places:
                 named.append((referral, found, places, affirmed))
