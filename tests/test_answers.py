@@ -332,6 +332,13 @@ def test_the_procedure_asked_beside_another_agencys_paper_is_answered(kb, config
     assert resolve(kb, config, procedure, ranking, message, {}).procedure == procedure
 
 
+def test_asking_whether_a_topics_procedure_needs_another_agencys_paper_is_the_procedure(kb, config):
+    # only the topic's word and its case ("cccd", "lần đầu"), the classifier unsure, "not ours" close behind
+    ranking = [{"name": "id_card.first_issue", "confidence": 0.5}, {"name": "out_of_scope", "confidence": 0.3}]
+    decision = resolve(kb, config, "id_card.first_issue", ranking, "đi làm cccd lần đầu có cần mang giấy khai sinh ko", {})
+    assert decision.procedure == "id_card.first_issue"
+
+
 # Notes for content staff about points not confirmed against the current texts.
 INTERNAL_PHRASES = ["chưa được xác nhận", "chưa xác nhận", "chưa được trợ lý", "trợ lý chưa", "chưa đối chiếu",
                     "đối chiếu lại", "đối chiếu với văn bản hợp nhất", "chưa thống nhất"]

@@ -288,8 +288,11 @@ def resolve(
         return not_ours(config, text, referral)
     if referral is not None and (overrides_name or s1 < weights["certain"]):
         return Decision(out_of_scope=True, referral=referral)
-    if referral is None and not named and out_of_scope >= OUT_OF_SCOPE_DOUBT and matter_asked(config, text):
-        return not_ours(config, text, None)  # only a topic's word ("đăng ký xe") beside the matter asked about
+    if (referral is None and not named and out_of_scope >= OUT_OF_SCOPE_DOUBT and matter_asked(config, text)
+            and not (topic_names and paper_needed(config, text))):
+        # only a topic's word ("đăng ký xe") beside the matter asked about; unless asked whether the
+        # topic's procedure needs the matter's paper ("làm cccd lần đầu có phải mang giấy khai sinh k")
+        return not_ours(config, text, None)
     if s1 >= weights["answer"] and s1 - s2 >= weights["margin"]:
         return answer(best)
     if topic is not None and topic_confidence >= s1 and topic_confidence >= weights["ask_back"]:
@@ -325,6 +328,15 @@ def matter_asked(config: AnswerConfig, text: str) -> bool:
     question = question_span(text)
     found = config.referrals.match(text, question)
     return found is not None and question[0] <= found[1] and found[2] <= question[1]
+
+
+def paper_needed(config: AnswerConfig, text: str) -> bool:
+    """The question asks whether another agency's paper is needed ("có cần
+    mang giấy khai sinh không"): the paper is a document of the procedure."""
+    question = question_span(text)
+    found = config.referrals.match(text, question)
+    return found is not None and question[0] <= found[1] and bool(
+        _NEEDS.search(fold(canonical(text))[question[0]:found[1]]))
 
 
 def candidates_of(ranked: List[str], scores: Dict[str, float], weights: Dict[str, float]) -> List[str]:
