@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from bot.nlu.text import canonical, compose, fold, is_wordlike, place_tone
+from bot.nlu.text import canonical, compose, find_phrase, fold, is_wordlike, place_tone
 
 
 @pytest.mark.parametrize(
@@ -51,3 +51,11 @@ def test_canonical():
 def test_is_wordlike():
     assert is_wordlike("a") and is_wordlike("15.000đ") and is_wordlike("ạ")
     assert not is_wordlike("😀!?") and not is_wordlike("   ")
+
+
+def test_a_phrase_typed_with_a_wrong_mark_on_some_words_is_found():
+    assert find_phrase("thủ tục đăng ký xe lần đàu", ["lần đầu"]) is not None
+    assert find_phrase("làm lại bằng lái bị thât lạc", ["thất lạc"]) is not None
+    assert find_phrase("bằng lái bị mât", ["mất"]) is None  # a phrase of one word: its marks decide
+    # no word typed as in the phrase: another phrase with the same letters
+    assert find_phrase("nhờ anh giữ bí mật giúp em", ["bị mất"]) is None

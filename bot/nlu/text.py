@@ -184,13 +184,32 @@ def find_phrases(text: str, phrases: Iterable[str]) -> List[Tuple[int, int, str]
     """
     message = canonical(text)
     accented = _has_diacritics(message)
-    haystack = message if accented else fold(message)
+    folded = fold(message)
+    haystack = message if accented else folded
     found = []
     for phrase in phrases:
         pattern = _phrase_pattern(canonical(phrase), accented)
-        if pattern is not None:
-            found += [(m.start(), m.end(), phrase) for m in pattern.finditer(haystack)]
+        if pattern is None:
+            continue
+        strict = [(m.start(), m.end(), phrase) for m in pattern.finditer(haystack)]
+        found += strict
+        if accented and " " in phrase:
+            found += [(start, end, phrase) for start, end in _slips(message, folded, canonical(phrase))
+                      if not any(s == start for s, _, _ in strict)]
     return found
+
+
+def _slips(message: str, folded: str, phrase: str) -> List[Tuple[int, int]]:
+    """Where a phrase of several words is typed with a wrong mark on some of
+    its words ("lần đàu", "thât lạc"): same letters, and at least one word
+    typed exactly as in the phrase ("bí mật" is not "bị mất")."""
+    words = phrase.split(" ")
+    spans = []
+    for m in _whole_words(fold(phrase)).finditer(folded):
+        typed = message[m.start():m.end()].split(" ")
+        if len(typed) == len(words) and any(t == w for t, w in zip(typed, words)):
+            spans.append((m.start(), m.end()))
+    return spans
 
 
 @lru_cache(maxsize=16384)
