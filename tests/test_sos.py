@@ -31,6 +31,18 @@ def test_questions_that_merely_contain_the_words_are_not_emergencies(text):
     assert not is_emergency(text)
 
 
+@pytest.mark.parametrize("text, emergency", [
+    # longer than a cry for help, but happening now
+    ("có tai nạn xe máy, một người đang nằm bất tỉnh giữa đường", True),
+    ("co nguoi dang dung tren lan can cau doi nhay xuong song", True),
+    # the same danger told as past, or asked about
+    ("hôm qua có tai nạn xe máy, một người bất tỉnh giữa đường", False),
+    ("bị tai nạn giao thông đang nằm viện thì làm lại bằng lái thế nào", False),
+])
+def test_a_danger_happening_now_is_an_emergency_in_a_longer_message(text, emergency):
+    assert is_emergency(text) is emergency
+
+
 def test_points_resolve_to_wards_including_borders():
     assert ward_at(10.81, 106.62) == "phuong-tay-thanh"
     assert ward_at(10.79, 106.62) == "phuong-son-ky"

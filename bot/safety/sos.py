@@ -29,7 +29,7 @@ def is_emergency(text: str) -> bool:
     danger = find_phrase(text, s["emergency_phrases"]) is not None and not find_phrase(text, s["past_phrases"])
     if danger and words <= s["max_words"]:
         return True
-    if danger and words <= s["urgent_max_words"] and find_phrase(text, s["urgent_phrases"]):
+    if danger and words <= s["urgent_max_words"] and find_phrase(text, s["urgent_phrases"] + s["present_phrases"]):
         return True
     return words <= s["help_max_words"] and find_phrase(text, s["help_phrases"]) is not None
 
