@@ -7,8 +7,8 @@ import re
 import pytest
 
 from bot.core.split_text import split_text
-from bot.knowledge.answers import (AnswerConfig, render_aspect, render_aspects, render_candidates, render_overview,
-                                   question_span, resolve)
+from bot.knowledge.answers import (AnswerConfig, needs_asked, render_aspect, render_aspects, render_candidates,
+                                   render_overview, question_span, resolve)
 from bot.knowledge.validate import load_checked
 
 
@@ -330,6 +330,24 @@ def test_a_police_paper_beside_the_question_does_not_hold_another_agencys_matter
 def test_the_procedure_asked_beside_another_agencys_paper_is_answered(kb, config, procedure, message):
     ranking = [{"name": procedure, "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.03}]
     assert resolve(kb, config, procedure, ranking, message, {}).procedure == procedure
+
+
+def test_a_long_formal_letter_taken_for_not_ours_that_names_a_police_paper_is_asked_back(kb, config):
+    # no other agency's matter anywhere: the classifier's "not ours" comes from the letter's shape
+    ranking = [{"name": "out_of_scope", "confidence": 0.9}, {"name": "id_card.renewal", "confidence": 0.05},
+               {"name": "id_card.child_issue", "confidence": 0.03}]
+    decision = resolve(kb, config, "out_of_scope", ranking,
+                       "Kính gửi Công an phường. Tôi muốn làm thẻ căn cước cho con trai 11 tuổi để cháu đi thi học "
+                       "sinh giỏi. Xin hỏi thủ tục thế nào? Trân trọng.", {})
+    assert not decision.out_of_scope
+    assert "id_card.child_issue" in (decision.candidates or [o.procedure for o in decision.topic.options])
+
+
+def test_needing_a_paper_is_asked_with_cần_not_with_the_căn_of_căn_cước():
+    assert needs_asked("làm căn cước có cần giấy khai sinh", 0, 40) is not None
+    assert needs_asked("chứng thực bản sao căn cước", 0, 27) is None
+    assert needs_asked("lam can cuoc co can giay khai sinh", 0, 34) is not None
+    assert needs_asked("lam can cuoc cho con", 0, 20) is None
 
 
 def test_asking_whether_a_topics_procedure_needs_another_agencys_paper_is_the_procedure(kb, config):

@@ -282,14 +282,23 @@ def resolve(
     unsure = intent == "nlu_fallback"  # the classifier has no opinion: only the words can tell "not ours"
     if ((intent == "out_of_scope" or (not unsure and out_of_scope >= max(s1, topic_confidence)))
             and not (named and s1 > out_of_scope)):
-        if referral is None and s1 >= weights["ask_back_not_ours"] and not (
-                intent == "out_of_scope" and matter_asked(config, text)):
-            return Decision(candidates=candidates_of(ranked, scores, weights))  # maybe ours after all: ask
+        matter = matter_asked(config, text) and not paper_needed(config, text, named + topic_names)
+        # the words name a procedure or a topic, and no other agency's matter in the question: a
+        # long story told in the words of the "not ours" examples may still be ours
+        message = fold(canonical(text))
+        ours_by_words = not matter and any(not _DONE.match(message[e:]) for _, _, e in named + topic_names)
+        if referral is None and (s1 >= weights["ask_back_not_ours"] or ours_by_words) and not (
+                intent == "out_of_scope" and matter):
+            if s1 >= weights["ask_back_not_ours"]:
+                return Decision(candidates=candidates_of(ranked, scores, weights))  # maybe ours after all: ask
+            if named:  # only the words say ours: the procedures they name, or the topic's question
+                return Decision(candidates=list(dict.fromkeys(named_ids))[:3])
+            return Decision(topic=kb.topics[topic_names[0][0]])
         return not_ours(config, text, referral)
     if referral is not None and (overrides_name or s1 < weights["certain"]):
         return Decision(out_of_scope=True, referral=referral)
     if (referral is None and not named and out_of_scope >= OUT_OF_SCOPE_DOUBT and matter_asked(config, text)
-            and not (topic_names and paper_needed(config, text))):
+            and not paper_needed(config, text, topic_names)):
         # only a topic's word ("đăng ký xe") beside the matter asked about; unless asked whether the
         # topic's procedure needs the matter's paper ("làm cccd lần đầu có phải mang giấy khai sinh k")
         return not_ours(config, text, None)
@@ -330,13 +339,27 @@ def matter_asked(config: AnswerConfig, text: str) -> bool:
     return found is not None and question[0] <= found[1] and found[2] <= question[1]
 
 
-def paper_needed(config: AnswerConfig, text: str) -> bool:
-    """The question asks whether another agency's paper is needed ("có cần
-    mang giấy khai sinh không"): the paper is a document of the procedure."""
+def paper_needed(config: AnswerConfig, text: str, names: List[Tuple[str, int, int]]) -> bool:
+    """The question asks whether a procedure named before (``names``) needs
+    another agency's paper ("làm cccd lần đầu có phải mang giấy khai sinh
+    không"): the paper is a document of the procedure."""
     question = question_span(text)
     found = config.referrals.match(text, question)
-    return found is not None and question[0] <= found[1] and bool(
-        _NEEDS.search(fold(canonical(text))[question[0]:found[1]]))
+    if found is None or found[1] < question[0]:
+        return False
+    asks = needs_asked(text, question[0], found[1])
+    return asks is not None and any(e <= asks for _, _, e in names)
+
+
+def needs_asked(text: str, start: int, end: int) -> Optional[int]:
+    """Where, between ``start`` and ``end`` of the canonical text, a word asks
+    whether something is needed ("cần", "có phải mang"); "can" typed without
+    diacritics counts only in a message typed without any ("căn cước" folds
+    to "can cuoc")."""
+    message = canonical(text)
+    plain = fold(message) == message
+    found = (_NEEDS_PLAIN if plain else _NEEDS).search(message, start, end)
+    return found.start() if found else None
 
 
 def candidates_of(ranked: List[str], scores: Dict[str, float], weights: Dict[str, float]) -> List[str]:
@@ -346,7 +369,8 @@ def candidates_of(ranked: List[str], scores: Dict[str, float], weights: Dict[str
 
 
 # asking whether a paper is needed: "cần mang…", "có phải công chứng…"
-_NEEDS = re.compile(r"\b(?:can|phai co|co phai|bat buoc)\b")
+_NEEDS = re.compile(r"(?<!\w)(?:cần|can|phải có|có phải|bắt buộc|phai co|co phai|bat buoc)(?!\w)")
+_NEEDS_PLAIN = re.compile(r"(?<!\w)(?:can(?!\s+(?:cuoc|ho|nha|phong)\b)|phai co|co phai|bat buoc)(?!\w)")
 
 # at most two words between a matter's phrase and the paper it acts on ("chứng thực bản sao sổ hộ khẩu")
 _JUST_BEFORE = re.compile(r"^\s*(?:\w+\s+){0,2}$")
@@ -394,7 +418,7 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
             elif asked and not (question[0] <= s and e <= question[1]):
                 # the story names the procedure, the question asks about the matter; unless it asks
                 # whether the procedure needs the matter's paper ("cần mang giấy chứng tử không")
-                overrides = overrides or not _NEEDS.search(message[question[0]:start])
+                overrides = overrides or needs_asked(text, question[0], start) is None
             elif asked and len(outermost(places)) > max(1, sum(n[0] == name for n in named)):
                 overrides = True  # the matter named again and again, the procedure once: the matter is asked
             elif believed(name):
