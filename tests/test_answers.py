@@ -310,6 +310,9 @@ def test_the_matter_asked_in_the_question_wins_over_a_procedure_told_in_the_stor
      "không?", "diplomatic_passport"),
     # a visa to go abroad beside one's own passport: the destination's embassy
     ("immigration.passport", "có hộ chiếu rồi, giờ xin visa đi Nhật thì nộp ở đâu", "foreign_passport"),
+    # the police paper named after the matter as the other choice ("hay cầm hộ chiếu phổ thông")
+    ("immigration.passport", "đi hội thảo nước ngoài có phải làm hộ chiếu công vụ không hay dùng hộ chiếu phổ "
+     "thông cũng được, xin ở đâu", "diplomatic_passport"),
 ])
 def test_a_police_paper_beside_the_question_does_not_hold_another_agencys_matter(kb, config, procedure, message, agency):
     ranking = [{"name": procedure, "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.03}]
@@ -326,6 +329,8 @@ def test_a_police_paper_beside_the_question_does_not_hold_another_agencys_matter
     ("residence.confirmation", "xin giấy xác nhận cư trú để chứng thực hồ sơ du học thì làm ở đâu"),
     # the police paper first, the other agency's word after it
     ("residence.confirmation", "giấy xác nhận cư trú có cần chứng thực không"),
+    # the other agency's word only says whose paper it is
+    ("security.business_conditions", "hồ sơ xin giấy chứng nhận ANTT của người nước ngoài có khác không"),
 ])
 def test_the_procedure_asked_beside_another_agencys_paper_is_answered(kb, config, procedure, message):
     ranking = [{"name": procedure, "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.03}]
@@ -565,3 +570,13 @@ def test_rent_typed_without_diacritics_is_not_tax(config):
     assert matter("o nha thue co nhap ho khau duoc khong") is None
     assert matter("hop dong thue nha co can cong chung khong") != "tax"
     assert matter("cho thue phong tro thi nop thue o dau") == "tax"
+
+
+@pytest.mark.parametrize("message, procedure", [
+    ("mat gplx lam lai o dau", "driving_licence.reissue"),   # the alias "mất GPLX"
+    ("học lớp PCCC ở đâu", "fire.training_certificate"),       # the alias "học lớp PCCC"
+])
+def test_an_alias_written_with_an_abbreviation_names_its_procedure(kb, config, message, procedure):
+    # the message is read with its abbreviations spelled out, and so are the aliases
+    ranking = [{"name": "out_of_scope", "confidence": 0.4}, {"name": procedure, "confidence": 0.35}]
+    assert resolve(kb, config, procedure, ranking, message, {}).procedure == procedure

@@ -11,15 +11,13 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from bot.core.content import read_texts
-from bot.core.paths import DATA
 from bot.core.split_text import split_text
 from bot.knowledge.referrals import Referral, Referrals, outermost
 from bot.knowledge.store import CHANNELS, FeeCase, KnowledgeBase, Procedure, Topic
-from bot.nlu.lexicon import read_lexicon
+from bot.nlu.lexicon import Spelling, spelling
 from bot.nlu.text import canonical, find_phrase, find_phrases, fold
 
 # A procedure intent this confident is a new question, even while a
@@ -33,11 +31,6 @@ OUT_OF_SCOPE_DOUBT = 0.25
 # than this is a word in passing ("tôi đã có tài khoản VNeID rồi"): it does
 # not keep another agency's matter from being the question.
 BELIEVED = 0.01
-_WORD = re.compile(r"\w+")
-
-
-# an age typed short: "đủ 14t", "con 5t"
-_AGE = re.compile(r"\b(\d{1,2})t\b")
 
 
 def forms_base_url() -> str:
@@ -68,38 +61,16 @@ class AnswerConfig:
     documents_if: str = "{case}"
     documents_case_words: List[str] = field(default_factory=list)
     referrals: Referrals = field(default_factory=lambda: Referrals("", []))
-    abbreviations: Dict[str, str] = field(default_factory=dict)  # key as written ("đk") -> its one meaning
+    spelling: Spelling = field(default_factory=lambda: Spelling({}))  # phone abbreviations (data/lexicon.yml)
 
     @classmethod
     def load(cls) -> "AnswerConfig":
-        lexicon = read_lexicon(DATA / "lexicon.yml")["abbreviations"]
-        return cls(**read_texts("answers.yml"), referrals=Referrals.load(), abbreviations={
-            canonical(str(k)): str(v) for k, v in lexicon.items() if isinstance(v, str)})
-
-    @cached_property
-    def abbreviations_typed_plain(self) -> Dict[str, str]:
-        return {fold(k): m for k, m in self.abbreviations.items()}
+        return cls(**read_texts("answers.yml"), referrals=Referrals.load(), spelling=spelling())
 
     def expand(self, text: str) -> str:
-        """The text with phone abbreviations spelled out (``mat cccd`` -> ``mat
-        can cuoc cong dan``), for matching phrases; typed without diacritics,
-        the meaning is inserted without them too."""
-        message = canonical(text)
-        plain = fold(message) == message
-
-        typed_plain = self.abbreviations_typed_plain
-
-        def spell(match: "re.Match[str]") -> str:
-            # an abbreviation as written ("đk") or typed without diacritics ("dk"); a word
-            # with a tone mark is a word ("ạ" is not "a" = anh)
-            word = match.group(0)
-            meaning = self.abbreviations.get(word) or (typed_plain.get(word) if fold(word) == word else None)
-            if meaning is None:
-                return word
-            return fold(meaning) if plain else meaning
-
-        message = _AGE.sub(lambda m: m.group(1) + (" tuoi" if plain else " tuổi"), message)  # "14t": 14 tuổi
-        return _WORD.sub(spell, message)
+        """The text with phone abbreviations spelled out, for matching phrases
+        (``bot.nlu.lexicon.Spelling``)."""
+        return self.spelling.expand(text)
 
     def aspect_of_intent(self, intent: Optional[str]) -> Optional[str]:
         for name, aspect in self.aspects.items():
@@ -379,7 +350,9 @@ _DONE = re.compile(r"[^.,;:!?]{0,12}?\b(?:roi|xong)\b")
 # the turn from the story to the question inside one sentence ("…, vậy giấy đăng kiểm có phải đổi không")
 _TURN = re.compile(r"[,;]\s*(?:vay|gio|bay gio|nay)\b")
 # a police paper named after the matter only to compare ("như hộ chiếu thường", "chứ không phải…")
-_CONTRAST = re.compile(r"\b(?:nhu|giong|khac|chu khong phai|thay vi)\s+$")
+_CONTRAST = re.compile(r"\b(?:nhu|giong|khac|chu khong phai|thay vi|hay(?:\s+\w+)?)\s+$")
+# the matter just after the police paper's name and "của" only says whose paper it is
+_OWNER = re.compile(r"^\s*(?:\w+\s+)?cua\s+$")
 # the procedure named as the purpose, just after "để" ("…, cần để làm hộ chiếu cho con")
 _FOR = re.compile(r"\bde\s+(?:\w+\s+)?$")
 # the matter done for a procedure ("tuyên bố mất tích để xóa hộ khẩu"): the procedure is the purpose
@@ -412,6 +385,8 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
             # the matter's phrase, wherever it is named again, holds or extends the name
             # ("làm lại hộ chiếu công vụ": the qualifier follows the paper)
             overrides = True
+        elif e <= start and _OWNER.match(message[e:start]):
+            return None, False  # "giấy chứng nhận ANTT của người nước ngoài": the matter only says whose paper
         elif e <= start or s >= end or (s <= start and end <= e):
             if names_only_context(referral, message, places, named, (name, s, e), (start, end)):
                 overrides = True

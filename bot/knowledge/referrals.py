@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import Dict, List, Optional, Tuple
 
 from bot.core.content import read_texts
+from bot.nlu.lexicon import spelling
 from bot.nlu.text import canonical, find_phrases, fold
 
 _WORDS = re.compile(r"[^\W\d_]+")
@@ -57,12 +58,13 @@ class Referrals:
     @classmethod
     def load(cls) -> "Referrals":
         data = read_texts("referrals.yml")
+        spell = spelling().with_spelled_out  # "csgt phạt" is found as the message reads spelled out
         return cls(
             general=data["general"],
-            referrals=[Referral(r["id"], " ".join(r["matter"].split()), [str(p) for p in r["phrases"]],
+            referrals=[Referral(r["id"], " ".join(r["matter"].split()), spell([str(p) for p in r["phrases"]]),
                                 " ".join(r["answer"].split()),
-                                [str(p) for p in (r.get("paired") or {}).get("phrases") or []],
-                                [str(w) for w in (r.get("paired") or {}).get("with") or []],
+                                spell([str(p) for p in (r.get("paired") or {}).get("phrases") or []]),
+                                spell([str(w) for w in (r.get("paired") or {}).get("with") or []]),
                                 [str(e) for e in r.get("examples") or []],
                                 [str(o) for o in r.get("outranks") or []],
                                 [str(w) for w in r.get("not_within") or []],

@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import yaml
 
 from bot.core.paths import DATA, ROOT
+from bot.nlu.lexicon import spelling
 from bot.nlu.text import find_phrase, find_phrases
 
 # How a citizen can file (a procedure's ``where.channels``), as written inside
@@ -242,7 +243,7 @@ def _procedure(source: Located) -> Procedure:
         name=_text(d.get("name")),
         reviewed=reviewed,
         purpose=_text(d.get("purpose")),
-        aliases=[_text(a) for a in d.get("aliases") or []],
+        aliases=spelling().with_spelled_out(_text(a) for a in d.get("aliases") or []),
         documents=[
             {"item": _text(doc.get("item")), "when": _text(doc.get("when"))}
             for doc in d.get("documents") or []
@@ -365,10 +366,11 @@ def load(data_dir: Path = DATA) -> KnowledgeBase:
             kb.topics[entry["id"]] = Topic(
                 id=entry["id"],
                 question=_text(entry["question"]),
-                options=[Option(o["procedure"], _text(o["title"]), [_text(c) for c in o.get("cases") or []])
+                options=[Option(o["procedure"], _text(o["title"]),
+                                spelling().with_spelled_out(_text(c) for c in o.get("cases") or []))
                          for o in entry["options"]],
                 examples=[str(e).strip() for e in entry.get("examples") or []],
-                names=[_text(n) for n in entry.get("names") or []],
+                names=spelling().with_spelled_out(_text(n) for n in entry.get("names") or []),
                 source=topics_source,
                 index=index,
             )

@@ -4,10 +4,19 @@ that never load Rasa's NLU (the web server): so no Rasa import here."""
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Iterable, List
 
 import yaml
+
+from bot.core.paths import DATA
+from bot.nlu.text import canonical, fold
+
+_WORD = re.compile(r"\w+")
+# an age typed short: "đủ 14t", "con 5t"
+_AGE = re.compile(r"\b(\d{1,2})t\b")
 
 
 def read_lexicon(path: Path) -> Dict[str, Any]:
@@ -19,3 +28,45 @@ def read_lexicon(path: Path) -> Dict[str, Any]:
         "abbreviations": data.get("abbreviations") or {},
         "compounds": data.get("compounds") or [],
     }
+
+
+class Spelling:
+    """Phone abbreviations spelled out, for matching phrases: the same for
+    a citizen's message and for the phrases of the content files ("mất
+    GPLX" is looked for as "mất giấy phép lái xe", as the message reads
+    once spelled out)."""
+
+    def __init__(self, abbreviations: Dict[str, str]):
+        self.meanings = {canonical(str(k)): str(v) for k, v in abbreviations.items() if isinstance(v, str)}
+        self.typed_plain = {fold(k): m for k, m in self.meanings.items()}
+
+    def expand(self, text: str) -> str:
+        """The text with phone abbreviations spelled out (``mat cccd`` -> ``mat
+        can cuoc cong dan``) and short ages ("14t": 14 tuổi); typed without
+        diacritics, the meaning is inserted without them too."""
+        message = canonical(text)
+        plain = fold(message) == message
+
+        def spell(match: "re.Match[str]") -> str:
+            # an abbreviation as written ("đk") or typed without diacritics ("dk"); a word
+            # with a tone mark is a word ("ạ" is not "a" = anh)
+            word = match.group(0)
+            meaning = self.meanings.get(word) or (self.typed_plain.get(word) if fold(word) == word else None)
+            if meaning is None:
+                return word
+            return fold(meaning) if plain else meaning
+
+        message = _AGE.sub(lambda m: m.group(1) + (" tuoi" if plain else " tuổi"), message)
+        return _WORD.sub(spell, message)
+
+    def with_spelled_out(self, phrases: Iterable[str]) -> List[str]:
+        """The phrases, and each one holding an abbreviation spelled out too."""
+        phrases = list(phrases)
+        return phrases + [e for e in dict.fromkeys(self.expand(p) for p in phrases)
+                          if e not in {canonical(p) for p in phrases}]
+
+
+@lru_cache(maxsize=1)
+def spelling() -> Spelling:
+    """The project's abbreviations (data/lexicon.yml), read once."""
+    return Spelling(read_lexicon(DATA / "lexicon.yml")["abbreviations"])
