@@ -580,3 +580,10 @@ def test_an_alias_written_with_an_abbreviation_names_its_procedure(kb, config, m
     # the message is read with its abbreviations spelled out, and so are the aliases
     ranking = [{"name": "out_of_scope", "confidence": 0.4}, {"name": procedure, "confidence": 0.35}]
     assert resolve(kb, config, procedure, ranking, message, {}).procedure == procedure
+
+
+def test_another_agencys_matter_told_as_done_leaves_the_procedure_asked(kb, config):
+    ranking = [{"name": "vehicle.first_registration", "confidence": 0.8}, {"name": "out_of_scope", "confidence": 0.15}]
+    decision = resolve(kb, config, "vehicle.first_registration", ranking,
+                       "mua xe máy mới, đã nộp lệ phí trước bạ, giờ đi bấm biển cần mang gì", {})
+    assert decision.procedure == "vehicle.first_registration"

@@ -345,6 +345,8 @@ _NEEDS_PLAIN = re.compile(r"(?<!\w)(?:can(?!\s+(?:cuoc|ho|nha|phong)\b)|phai co|
 
 # at most two words between a matter's phrase and the paper it acts on ("chứng thực bản sao sổ hộ khẩu")
 _JUST_BEFORE = re.compile(r"^\s*(?:\w+\s+){0,2}$")
+# a matter told as done before its phrase ("đã nộp lệ phí trước bạ", "đã công chứng")
+_ALREADY = re.compile(r"\bda\s+(?!(?:bi|mat|lam mat|danh mat|het)\b)(?:\w+\s+){0,2}$")
 # a procedure told as done ("đã xóa tạm trú rồi", "có cà vẹt rồi"), before the matter asked
 _DONE = re.compile(r"[^.,;:!?]{0,12}?\b(?:roi|xong)\b")
 # the turn from the story to the question inside one sentence ("…, vậy giấy đăng kiểm có phải đổi không")
@@ -377,6 +379,8 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
     asked = question[0] <= start and end <= question[1]
     places = [(s, e) for s, e, _ in find_phrases(text, referral.phrases)]
     paired = bool(referral.paired_with) and (start, end) not in places  # found through its `paired` words
+    if not paired and places and all(_ALREADY.search(message[:ps]) for ps, pe in places):
+        return None, False  # the matter only told as done ("đã nộp lệ phí trước bạ", "hợp đồng đã công chứng")
     overrides = False
     for name, s, e in named:
         if paired and find_phrase(text[s:e], referral.paired_with):
