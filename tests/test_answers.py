@@ -583,7 +583,7 @@ def test_an_alias_written_with_an_abbreviation_names_its_procedure(kb, config, m
 
 
 def test_another_agencys_matter_told_as_done_leaves_the_procedure_asked(kb, config):
-    ranking = [{"name": "vehicle.first_registration", "confidence": 0.8}, {"name": "out_of_scope", "confidence": 0.15}]
+    ranking = [{"name": "vehicle.first_registration", "confidence": 0.55}, {"name": "out_of_scope", "confidence": 0.3}]
     decision = resolve(kb, config, "vehicle.first_registration", ranking,
                        "mua xe máy mới, đã nộp lệ phí trước bạ, giờ đi bấm biển cần mang gì", {})
     assert decision.procedure == "vehicle.first_registration"

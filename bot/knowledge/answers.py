@@ -307,7 +307,8 @@ def matter_asked(config: AnswerConfig, text: str) -> bool:
     nhân giờ là số căn cước") is only context, not a reason to ask back."""
     question = question_span(text)
     found = config.referrals.match(text, question)
-    return found is not None and question[0] <= found[1] and found[2] <= question[1]
+    return (found is not None and question[0] <= found[1] and found[2] <= question[1]
+            and not _ALREADY.search(fold(canonical(text))[:found[1]]))  # not told as done ("đã nộp trước bạ")
 
 
 def paper_needed(config: AnswerConfig, text: str, names: List[Tuple[str, int, int]]) -> bool:
@@ -379,7 +380,7 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
     asked = question[0] <= start and end <= question[1]
     places = [(s, e) for s, e, _ in find_phrases(text, referral.phrases)]
     paired = bool(referral.paired_with) and (start, end) not in places  # found through its `paired` words
-    if not paired and places and all(_ALREADY.search(message[:ps]) for ps, pe in places):
+    if not paired and places and all(_ALREADY.search(message[:ps]) for ps, pe in outermost(places)):
         return None, False  # the matter only told as done ("đã nộp lệ phí trước bạ", "hợp đồng đã công chứng")
     overrides = False
     for name, s, e in named:
