@@ -587,3 +587,16 @@ def test_another_agencys_matter_told_as_done_leaves_the_procedure_asked(kb, conf
     decision = resolve(kb, config, "vehicle.first_registration", ranking,
                        "mua xe máy mới, đã nộp lệ phí trước bạ, giờ đi bấm biển cần mang gì", {})
     assert decision.procedure == "vehicle.first_registration"
+
+
+@pytest.mark.parametrize("message, confidence, answered", [
+    ("giải giúp em bài toán lớp 7 với", 0.7, False),      # no word of the police's matters, classifier unsure
+    ("giải giúp em bài toán lớp 7 với", 0.95, True),      # ...but sure: its answer stands
+    ("thủ tục xoá thường trú cho người đã mất", 0.7, True),  # the procedure's own words: answered
+])
+def test_a_procedure_is_answered_without_a_word_of_its_matter_only_when_the_classifier_is_sure(
+        kb, config, message, confidence, answered):
+    procedure = "id_card.electronic_id" if "toán" in message else "residence.deregistration"
+    ranking = [{"name": procedure, "confidence": confidence}, {"name": "out_of_scope", "confidence": 0.05}]
+    decision = resolve(kb, config, procedure, ranking, message, {})
+    assert (decision.procedure == procedure) is answered

@@ -47,6 +47,7 @@ class AnswerConfig:
     not_understood: str
     system_error: str
     confidence: Dict[str, float]
+    domain_words: List[str] = field(default_factory=list)  # words of the police's matters (see resolve)
     check_again: str = ""
     forms_sent: str = "{forms}"
     default_portal: Dict[str, str] = field(default_factory=dict)
@@ -273,6 +274,12 @@ def resolve(
         # only a topic's word ("đăng ký xe") beside the matter asked about; unless asked whether the
         # topic's procedure needs the matter's paper ("làm cccd lần đầu có phải mang giấy khai sinh k")
         return not_ours(config, text, None)
+    supported = bool(named or topic_names or find_phrase(text, config.domain_words)
+                     or any(t.cases_named(text) for t in kb.topics.values()))
+    if not supported and confidence.get(best, 0.0) < weights["unsupported"]:
+        # no word of the police's matters, and the classifier is not sure: never answered
+        candidates = candidates_of(ranked, scores, weights) if s1 >= weights["ask_back"] else []
+        return Decision(candidates=candidates) if candidates else Decision(not_understood=True)
     if s1 >= weights["answer"] and s1 - s2 >= weights["margin"]:
         return answer(best)
     if topic is not None and topic_confidence >= s1 and topic_confidence >= weights["ask_back"]:
