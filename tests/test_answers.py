@@ -600,3 +600,19 @@ def test_a_procedure_is_answered_without_a_word_of_its_matter_only_when_the_clas
     ranking = [{"name": procedure, "confidence": confidence}, {"name": "out_of_scope", "confidence": 0.05}]
     decision = resolve(kb, config, procedure, ranking, message, {})
     assert (decision.procedure == procedure) is answered
+
+
+def test_another_agencys_matter_asked_beside_a_procedure_the_classifier_half_believes_is_asked_back(kb, config):
+    message = "cho hỏi thủ tục đăng ký thường trú với đăng ký kết hôn làm ở đâu"
+    unsure = [{"name": "residence.permanent_registration", "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.2}]
+    decision = resolve(kb, config, "residence.permanent_registration", unsure, message, {})
+    assert decision.candidates == ["residence.permanent_registration"] and decision.matter
+    reply = render_candidates(kb, config, decision.candidates, decision.matter)
+    # the procedure, or the matter's own words: sent back, they are answered with its agency
+    assert reply.buttons[0]["payload"] == "/residence.permanent_registration"
+    assert decision.matter in reply.text and reply.buttons[-1]["payload"] == decision.matter
+    again = resolve(kb, config, "out_of_scope", [{"name": "out_of_scope", "confidence": 0.9}], decision.matter, {})
+    assert again.out_of_scope and again.referral.id == "civil_status"
+    # a sure classifier answers
+    sure = [{"name": "residence.permanent_registration", "confidence": 0.95}]
+    assert resolve(kb, config, "residence.permanent_registration", sure, message, {}).procedure

@@ -44,6 +44,8 @@ class AnswerConfig:
     ellipsis_phrases: List[str]
     ask_which_procedure: str
     ask_candidates: str
+    ask_procedure_or_matter: str
+    matter_button: str
     not_understood: str
     system_error: str
     confidence: Dict[str, float]
@@ -123,6 +125,7 @@ class Decision:
     ask_which: bool = False  # a follow-up with no procedure to refer to
     out_of_scope: bool = False
     referral: Optional[Referral] = None  # the agency that handles an out-of-scope matter
+    matter: Optional[str] = None  # with candidates: another agency's matter also asked, as written
     not_understood: bool = False
 
 
@@ -249,7 +252,7 @@ def resolve(
     belief = {t.id: max([confidence.get(t.intent, 0.0)] + [confidence.get(p, 0.0) for p in kb.procedures
                                                            if p.split(".")[0] == t.id or p in {o.procedure for o in t.options}])
               for t in kb.topics.values()}
-    referral, overrides_name = other_agency(config, text, named + topic_names,
+    referral, overrides_name, contested = other_agency(config, text, named + topic_names,
                                             lambda name: belief.get(name, confidence.get(name, 0.0)) >= BELIEVED)
     unsure = intent == "nlu_fallback"  # the classifier has no opinion: only the words can tell "not ours"
     if ((intent == "out_of_scope" or (not unsure and out_of_scope >= max(s1, topic_confidence)))
@@ -274,6 +277,10 @@ def resolve(
         # only a topic's word ("đăng ký xe") beside the matter asked about; unless asked whether the
         # topic's procedure needs the matter's paper ("làm cccd lần đầu có phải mang giấy khai sinh k")
         return not_ours(config, text, None)
+    if contested and confidence.get(best, 0.0) < weights["certain"]:
+        # another agency's matter asked beside a procedure the words name: either may be meant, and a
+        # wrong procedure costs more than a question back
+        return Decision(candidates=[best], matter=canonical(text)[contested[0]:contested[1]])
     supported = bool(named or topic_names or find_phrase(text, config.domain_words)
                      or any(t.cases_named(text) for t in kb.topics.values()))
     if not supported and confidence.get(best, 0.0) < weights["unsupported"]:
@@ -370,25 +377,28 @@ _PURPOSE = re.compile(r"^\s*(?:\w+\s+){0,2}?de\b")
 
 
 def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, int]],
-                 believed: Callable[[str], bool] = lambda name: True) -> Tuple[Optional[Referral], bool]:
+                 believed: Callable[[str], bool] = lambda name: True
+                 ) -> Tuple[Optional[Referral], bool, Optional[Tuple[int, int]]]:
     """Another agency's matter named in the text, and whether its phrase
     reads better than a procedure name in the text because it is longer and
     overlaps it ("hộ chiếu ngoại giao", "thẻ tạm trú"). Next to a procedure
     name that it does not overlap, the matter does not count, unless the
     name is only context for it (``names_only_context``), the classifier
     does not ``believe`` that name at all (a word in passing), or the matter
-    is in the question and the name only in the story before it."""
+    is in the question and the name only in the story before it. Third: where
+    the matter is named in the question beside a procedure name the classifier
+    believes, which leaves the matter out (the question may be either)."""
     question = question_span(text)
     found = config.referrals.match(text, question)
     if found is None:
-        return None, False
+        return None, False, None
     referral, start, end = found
     message = fold(canonical(text))
     asked = question[0] <= start and end <= question[1]
     places = [(s, e) for s, e, _ in find_phrases(text, referral.phrases)]
     paired = bool(referral.paired_with) and (start, end) not in places  # found through its `paired` words
     if not paired and places and all(_ALREADY.search(message[:ps]) for ps, pe in outermost(places)):
-        return None, False  # the matter only told as done ("đã nộp lệ phí trước bạ", "hợp đồng đã công chứng")
+        return None, False, None  # the matter only told as done ("đã nộp lệ phí trước bạ", "đã công chứng")
     overrides = False
     for name, s, e in named:
         if paired and find_phrase(text[s:e], referral.paired_with):
@@ -398,7 +408,7 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
             # ("làm lại hộ chiếu công vụ": the qualifier follows the paper)
             overrides = True
         elif e <= start and _OWNER.match(message[e:start]):
-            return None, False  # "giấy chứng nhận ANTT của người nước ngoài": the matter only says whose paper
+            return None, False, None  # "giấy chứng nhận ANTT của người nước ngoài": only whose paper
         elif e <= start or s >= end or (s <= start and end <= e):
             if names_only_context(referral, message, places, named, (name, s, e), (start, end)):
                 overrides = True
@@ -409,10 +419,13 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
             elif asked and len(outermost(places)) > max(1, sum(n[0] == name for n in named)):
                 overrides = True  # the matter named again and again, the procedure once: the matter is asked
             elif believed(name):
-                return None, False
+                # unless it asks whether the procedure needs the matter's paper ("làm căn cước cho con có
+                # cần giấy khai sinh không"): the paper is one of the procedure's documents
+                needs = e <= start and needs_asked(text, e, start) is not None
+                return None, False, ((start, end) if asked and not needs else None)
         else:
             overrides = True
-    return referral, overrides
+    return referral, overrides, None
 
 
 def names_only_context(referral: Referral, message: str, places: List[Tuple[int, int]],
@@ -805,7 +818,13 @@ def render_topic_question(kb: KnowledgeBase, topic: Topic) -> Reply:
     )
 
 
-def render_candidates(kb: KnowledgeBase, config: AnswerConfig, candidates: List[str]) -> Reply:
-    """A question back: which of the likely procedures the citizen means."""
-    return Reply(text=config.ask_candidates,
-                 buttons=[{"title": short_title(kb, p), "payload": f"/{p}"} for p in candidates][:5])
+def render_candidates(kb: KnowledgeBase, config: AnswerConfig, candidates: List[str],
+                      matter: Optional[str] = None) -> Reply:
+    """A question back: which of the likely procedures the citizen means; with
+    ``matter``, or that other agency's matter (its button sends the matter's
+    words, which are answered with the agency)."""
+    buttons = [{"title": short_title(kb, p), "payload": f"/{p}"} for p in candidates][:4]
+    if matter:
+        return Reply(text=config.ask_procedure_or_matter.format(matter=matter),
+                     buttons=buttons + [{"title": config.matter_button.format(matter=matter), "payload": matter}])
+    return Reply(text=config.ask_candidates, buttons=buttons)
