@@ -32,6 +32,13 @@ FLOORS = {
     "behaviour_c": (0.78, 0.05),
     "mixed_e": (0.87, 0.05),
     "out_of_scope_f": (0.78, 0.13),  # other agencies' matters beside a police paper
+    # fourth and fifth sets by new writers, later on 2026-12-01 (dev halves tuned on, final halves kept unseen)
+    "real_questions_d": (0.89, 0.06),
+    "short_questions_d": (0.89, 0.04),
+    "out_of_scope_g": (0.86, 0.03),
+    "real_questions_h": (0.84, 0.05),
+    "short_questions_h": (0.92, 0.03),
+    "out_of_scope_h": (0.79, 0.12),
 }
 
 
@@ -56,9 +63,11 @@ def test_every_held_out_set_is_evaluated(reports):
 def test_each_set_meets_its_floor(reports, name):
     right, wrong = FLOORS[name]
     for report in [r for r in reports if r.label.split()[0] == name]:
-        assert report.share("right") >= right, (report.label, report.share("right"), report.errors[:20])
+        # a final part's messages stay unread by whoever tunes: only its figures are shown
+        errors = report.errors if "[final]" not in report.label else [f"{len(report.errors)} errors, not shown"]
+        assert report.share("right") >= right, (report.label, report.share("right"), errors[:20])
         assert report.share("wrong") <= wrong, (report.label, report.share("wrong"),
-                                                [e for e in report.errors if e[0] == "wrong"])
+                                                [e for e in errors if e[0] == "wrong"])
 
 
 def test_every_procedure_is_mostly_understood(reports):
