@@ -32,3 +32,23 @@ def test_a_crime_told_in_ones_own_words_is_a_tip_off_even_when_taken_for_how_to_
 def test_asking_to_send_a_tip_off_is_one_however_unsure():
     assert not is_unsure_tipoff("gửi tin báo", "start_tipoff", 0.13)
     assert not is_other_agency_matter("tôi muốn tố giác công ty nợ lương công nhân", "start_tipoff")
+
+
+def test_a_procedure_named_by_its_alias_is_not_small_talk():
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.intent_rules import IntentRules
+
+    def parsed(text, ranking):
+        message = Message(data={"text": text})
+        message.set("intent", {"name": ranking[0][0], "confidence": ranking[0][1]})
+        message.set("intent_ranking", [{"name": n, "confidence": c} for n, c in ranking])
+        return IntentRules().process([message])[0].get("intent")["name"]
+
+    # "what can you do?" in the classifier's eyes, but the words name how to report a crime
+    assert parsed("thủ tục tố giác tội phạm như thế nào",
+                  [("ask_capabilities", 0.56), ("security.crime_report", 0.4)]) == "security.crime_report"
+    # no procedure named, or the procedure not ranked: the classifier's intent stands
+    assert parsed("bạn làm được những gì", [("ask_capabilities", 0.9), ("security.crime_report", 0.05)]) == "ask_capabilities"
+    assert parsed("thủ tục tố giác tội phạm như thế nào",
+                  [("ask_capabilities", 0.9), ("security.crime_report", 0.05)]) == "ask_capabilities"

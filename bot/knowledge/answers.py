@@ -284,9 +284,10 @@ def resolve(
     supported = bool(named or topic_names or find_phrase(text, config.domain_words)
                      or any(t.cases_named(text) for t in kb.topics.values()))
     if not supported and confidence.get(best, 0.0) < weights["unsupported"]:
-        # no word of the police's matters, and the classifier is not sure: never answered
+        # no word of the police's matters, and the classifier is not sure: a question back when it
+        # hesitates between procedures, else not understood (the message reaches content staff)
         candidates = candidates_of(ranked, scores, weights) if s1 >= weights["ask_back"] else []
-        return Decision(candidates=candidates) if candidates else Decision(not_understood=True)
+        return Decision(candidates=candidates) if len(candidates) > 1 else Decision(not_understood=True)
     if s1 >= weights["answer"] and s1 - s2 >= weights["margin"]:
         return answer(best)
     if topic is not None and topic_confidence >= s1 and topic_confidence >= weights["ask_back"]:

@@ -18,6 +18,10 @@
   report a crime (``security.crime_report``), however sure, if the message
   says nothing of reporting it ("tố giác", "trình báo"): the report phrase
   says a crime is being told, not asked about.
+* A procedure named by one of its aliases ("thủ tục tố giác tội phạm như
+  thế nào") that the classifier took for small talk or a general question
+  (``WORDY_INTENTS``: "what can you do", greetings, the directory) is that
+  procedure, when the classifier ranks it at least ``NAMED_AT_LEAST``.
 * Another agency's matter taken for a tip-off: when the classifier says
   ``start_tipoff`` for a message that holds no report phrase but names
   another agency's matter in its question ("công ty nợ lương, kiện ở tòa
@@ -33,7 +37,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -43,7 +47,9 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.core.content import read_texts
-from bot.knowledge.answers import AnswerConfig, matter_asked
+from bot.knowledge.answers import AnswerConfig, matter_asked, named_procedures
+from bot.knowledge.store import KnowledgeBase
+from bot.knowledge.validate import load_checked
 from bot.nlu.text import bare_number, find_phrase
 from bot.safety.sos import is_emergency
 
@@ -81,6 +87,30 @@ def answer_config() -> AnswerConfig:
     return AnswerConfig.load()
 
 
+@lru_cache(maxsize=1)
+def knowledge_base() -> KnowledgeBase:
+    return load_checked()
+
+
+# general intents whose words a procedure question shares ("thủ tục… như thế nào")
+WORDY_INTENTS = {"ask_capabilities", "ask_directory", "greet", "thank", "bot_challenge", "ask_announcements"}
+NAMED_AT_LEAST = 0.2
+
+
+def named_procedure_taken_for_talk(message: Message, intent: str) -> Optional[str]:
+    """The procedure a message names by an alias, when the classifier took it
+    for a general intent but still ranks that procedure."""
+    if intent not in WORDY_INTENTS:
+        return None
+    names = {n[0] for n in named_procedures(knowledge_base(), answer_config().expand(message.get(TEXT) or ""))}
+    ranking = {r.get(INTENT_NAME_KEY): r.get(PREDICTED_CONFIDENCE_KEY) or 0.0
+               for r in message.get(INTENT_RANKING_KEY) or []}
+    if len(names) != 1:
+        return None
+    procedure = next(iter(names))
+    return procedure if ranking.get(procedure, 0.0) >= NAMED_AT_LEAST else None
+
+
 def is_other_agency_matter(text: str, intent: str) -> bool:
     """A story the classifier took for a tip-off, with no report phrase, that
     asks about another agency's matter."""
@@ -103,6 +133,14 @@ def drop_intent(message: Message, name: str) -> None:
     if ranking:
         message.set(INTENT, dict(ranking[0]), add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+
+
+def promote(message: Message, name: str) -> None:
+    """``name``, at the classifier's own confidence, first."""
+    ranking = message.get(INTENT_RANKING_KEY) or []
+    chosen = next(r for r in ranking if r.get(INTENT_NAME_KEY) == name)
+    message.set(INTENT, dict(chosen), add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [chosen] + [r for r in ranking if r is not chosen], add_to_output=True)
 
 
 def set_intent(message: Message, name: str) -> None:
@@ -129,6 +167,8 @@ class IntentRules(GraphComponent):
                 set_intent(message, FALLBACK_INTENT)
             elif is_crime_report(text, intent.get(INTENT_NAME_KEY) or "", intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0):
                 set_intent(message, TIPOFF_INTENT)
+            elif named_procedure_taken_for_talk(message, intent.get(INTENT_NAME_KEY) or ""):
+                promote(message, named_procedure_taken_for_talk(message, intent.get(INTENT_NAME_KEY) or ""))
             elif is_other_agency_matter(text, intent.get(INTENT_NAME_KEY) or ""):
                 set_intent(message, "out_of_scope")
             elif is_unsure_tipoff(text, intent.get(INTENT_NAME_KEY) or "", intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0):
