@@ -340,12 +340,9 @@ def paper_needed(config: AnswerConfig, text: str, names: List[Tuple[str, int, in
 
 def needs_asked(text: str, start: int, end: int) -> Optional[int]:
     """Where, between ``start`` and ``end`` of the canonical text, a word asks
-    whether something is needed ("cần", "có phải mang"); "can" typed without
-    diacritics counts only in a message typed without any ("căn cước" folds
-    to "can cuoc")."""
-    message = canonical(text)
-    plain = fold(message) == message
-    found = (_NEEDS_PLAIN if plain else _NEEDS).search(message, start, end)
+    whether something is needed ("cần", "có phải mang", "can" typed without
+    diacritics but not the "căn" of "căn cước")."""
+    found = _NEEDS.search(canonical(text), start, end)
     return found.start() if found else None
 
 
@@ -356,8 +353,9 @@ def candidates_of(ranked: List[str], scores: Dict[str, float], weights: Dict[str
 
 
 # asking whether a paper is needed: "cần mang…", "có phải công chứng…"
-_NEEDS = re.compile(r"(?<!\w)(?:cần|can|phải có|có phải|bắt buộc|phai co|co phai|bat buoc)(?!\w)")
-_NEEDS_PLAIN = re.compile(r"(?<!\w)(?:can(?!\s+(?:cuoc|ho|nha|phong)\b)|phai co|co phai|bat buoc)(?!\w)")
+# "can" typed without diacritics, not the "căn" of "căn cước", "căn hộ", "căn nhà", "căn phòng"
+_CAN = r"can(?!\s+(?:cuoc|ho|nha|phong)\b)"
+_NEEDS = re.compile(r"(?<!\w)(?:cần|phải có|có phải|bắt buộc|" + _CAN + r"|phai co|co phai|bat buoc)(?!\w)")
 
 # at most two words between a matter's phrase and the paper it acts on ("chứng thực bản sao sổ hộ khẩu")
 _JUST_BEFORE = re.compile(r"^\s*(?:\w+\s+){0,2}$")

@@ -167,8 +167,8 @@ class IntentRules(GraphComponent):
                 set_intent(message, FALLBACK_INTENT)
             elif is_crime_report(text, intent.get(INTENT_NAME_KEY) or "", intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0):
                 set_intent(message, TIPOFF_INTENT)
-            elif named_procedure_taken_for_talk(message, intent.get(INTENT_NAME_KEY) or ""):
-                promote(message, named_procedure_taken_for_talk(message, intent.get(INTENT_NAME_KEY) or ""))
+            elif (named := named_procedure_taken_for_talk(message, intent.get(INTENT_NAME_KEY) or "")) is not None:
+                promote(message, named)
             elif is_other_agency_matter(text, intent.get(INTENT_NAME_KEY) or ""):
                 set_intent(message, "out_of_scope")
             elif is_unsure_tipoff(text, intent.get(INTENT_NAME_KEY) or "", intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0):
