@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import yaml
 
 from bot.core.paths import DATA, ROOT
-from bot.nlu.lexicon import spelling
+from bot.nlu.lexicon import Spelling, spelling
 from bot.nlu.text import find_phrase, find_phrases
 
 # How a citizen can file (a procedure's ``where.channels``), as written inside
@@ -188,10 +188,8 @@ class Topic:
 
     def case_named(self, text: str) -> Optional[str]:
         """The option whose case the text names (the longest case phrase wins)."""
-        found = find_phrase(text, [c for o in self.options for c in o.cases])
-        if found is None:
-            return None
-        return next(o.procedure for o in self.options if found[2] in o.cases)
+        cases = self.cases_named(text)
+        return max(cases, key=cases.get) if cases else None
 
     def cases_named(self, text: str, names: Sequence[Tuple[str, int, int]] = ()) -> Dict[str, int]:
         """Every option whose case the text names, with the length of its
@@ -233,7 +231,7 @@ def _text(value: Any) -> str:
     return " ".join(str(value).split()) if value is not None else ""
 
 
-def _procedure(source: Located) -> Procedure:
+def _procedure(source: Located, spell: Spelling) -> Procedure:
     d = source.data or {}
     reviewed = d.get("reviewed")
     if isinstance(reviewed, str):
@@ -243,7 +241,7 @@ def _procedure(source: Located) -> Procedure:
         name=_text(d.get("name")),
         reviewed=reviewed,
         purpose=_text(d.get("purpose")),
-        aliases=spelling().with_spelled_out(_text(a) for a in d.get("aliases") or []),
+        aliases=spell.with_spelled_out(_text(a) for a in d.get("aliases") or []),
         documents=[
             {"item": _text(doc.get("item")), "when": _text(doc.get("when"))}
             for doc in d.get("documents") or []
@@ -333,6 +331,7 @@ def load(data_dir: Path = DATA) -> KnowledgeBase:
     """Load the knowledge base from ``data_dir``; its problems are in ``kb.problems``
     (``bot.knowledge.validate.load_checked`` raises on any error)."""
     catalogue_file = Located(data_dir / "procedure_catalogue.yml")
+    spell = spelling(data_dir)  # phrases written with an abbreviation are looked for spelled out too
     kb = KnowledgeBase(
         catalogue={p["id"]: p["name"] for p in catalogue_file.data["procedures"]},
         domains=dict(catalogue_file.data["domains"]),
@@ -342,7 +341,7 @@ def load(data_dir: Path = DATA) -> KnowledgeBase:
         if path.name == "topics.yml":
             continue
         try:
-            procedure = _procedure(Located(path))
+            procedure = _procedure(Located(path), spell)
         except (yaml.YAMLError, ValueError, TypeError, AttributeError) as error:
             line = getattr(getattr(error, "problem_mark", None), "line", 0) + 1
             kb.problems.append(Problem(path, line, f"cannot read this file: {error}"))
@@ -367,10 +366,10 @@ def load(data_dir: Path = DATA) -> KnowledgeBase:
                 id=entry["id"],
                 question=_text(entry["question"]),
                 options=[Option(o["procedure"], _text(o["title"]),
-                                spelling().with_spelled_out(_text(c) for c in o.get("cases") or []))
+                                spell.with_spelled_out(_text(c) for c in o.get("cases") or []))
                          for o in entry["options"]],
                 examples=[str(e).strip() for e in entry.get("examples") or []],
-                names=spelling().with_spelled_out(_text(n) for n in entry.get("names") or []),
+                names=spell.with_spelled_out(_text(n) for n in entry.get("names") or []),
                 source=topics_source,
                 index=index,
             )

@@ -66,7 +66,13 @@ class Spelling:
                           if e not in {canonical(p) for p in phrases}]
 
 
-@lru_cache(maxsize=1)
-def spelling() -> Spelling:
-    """The project's abbreviations (data/lexicon.yml), read once."""
-    return Spelling(read_lexicon(DATA / "lexicon.yml")["abbreviations"])
+def spelling(data_dir: Path = DATA) -> Spelling:
+    """The abbreviations of ``data_dir``'s lexicon.yml, read again when the
+    file changes (content staff edit it while the assistant runs)."""
+    path = data_dir / "lexicon.yml"
+    return _spelling(path, path.stat().st_mtime_ns if path.exists() else 0)
+
+
+@lru_cache(maxsize=4)
+def _spelling(path: Path, changed: int) -> Spelling:
+    return Spelling(read_lexicon(path)["abbreviations"])
