@@ -616,3 +616,52 @@ def test_another_agencys_matter_asked_beside_a_procedure_the_classifier_half_bel
     # a sure classifier answers
     sure = [{"name": "residence.permanent_registration", "confidence": 0.95}]
     assert resolve(kb, config, "residence.permanent_registration", sure, message, {}).procedure
+
+
+def test_a_topic_named_without_its_case_is_asked_unless_the_classifier_is_sure(kb, config):
+    # "căn cước" and nothing of which case: the classifier's guess (a child's card) is not enough
+    text = "Cho em hỏi làm căn cước cần những gì ạ, ra công an phường có phải mang theo giấy tờ gì không?"
+    decision = resolve(kb, config, "id_card.child_issue", rank("id_card.child_issue", "id_card.first_issue"), text, {})
+    assert decision.procedure is None and decision.topic is not None and decision.topic.id == "id_card"
+    sure = [{"name": "id_card.first_issue", "confidence": 0.95}, {"name": "id_card.child_issue", "confidence": 0.05}]
+    assert resolve(kb, config, "id_card.first_issue", sure, text, {}).procedure == "id_card.first_issue"
+    # the case named: answered at once
+    named = "con 9 tuổi làm căn cước cần những gì"
+    assert resolve(kb, config, "id_card.first_issue", rank("id_card.first_issue"), named, {}).procedure == "id_card.child_issue"
+
+
+def test_an_alias_names_its_case_of_a_topic(kb, config):
+    ranking = [{"name": "topic.vehicle", "confidence": 0.82}, {"name": "vehicle.certificate_reissue", "confidence": 0.11}]
+    decision = resolve(kb, config, "topic.vehicle", ranking, "Chuyển xe từ Đồng Nai về Cần Thơ, đăng ký di chuyển xe sao", {})
+    assert decision.procedure == "vehicle.ownership_transfer"
+
+
+def test_must_i_go_and_do_the_matter_asks_about_the_matter_not_a_paper(kb, config):
+    # "có bắt buộc đi đính chính sổ": the land office's deed is asked, not a paper for the card
+    text = ("Mình vừa đổi sang thẻ căn cước gắn chip, số khác với số CMND ghi trên sổ đỏ. "
+            "Có bắt buộc đi đính chính sổ không, làm ở đâu?")
+    ranking = [{"name": "id_card.renewal", "confidence": 0.89}, {"name": "out_of_scope", "confidence": 0.05}]
+    decision = resolve(kb, config, "id_card.renewal", ranking, text, {})
+    assert decision.out_of_scope and decision.referral.id == "land"
+    assert needs_asked("có bắt buộc đi đính chính sổ không", 0, 40) is None
+    assert needs_asked("có cần giấy ly hôn không", 0, 30) is not None
+
+
+def test_a_matter_named_twice_does_not_win_when_asked_as_a_paper_the_procedure_needs(kb, config):
+    ranking = [{"name": "residence.split_household", "confidence": 0.88}, {"name": "out_of_scope", "confidence": 0.11}]
+    decision = resolve(kb, config, "residence.split_household", ranking, "tach khau sau ly hon co can giay ly hon ko", {})
+    assert not decision.out_of_scope
+    assert decision.procedure == "residence.split_household" or decision.candidates == ["residence.split_household"]
+
+
+def test_still_holding_a_licence_is_not_having_it_held_by_the_traffic_police(kb, config):
+    text = ("Toi con giu bang lai xe may bia giay cap nam 1996. Nghe nguoi ta noi bang giay sap het gia tri, "
+            "phai doi sang the PET. Cho toi hoi co bat buoc doi khong, doi o cong an xa duoc khong?")
+    ranking = [{"name": "driving_licence.renewal", "confidence": 0.99}, {"name": "out_of_scope", "confidence": 0.01}]
+    assert resolve(kb, config, "driving_licence.renewal", ranking, text, {}).procedure == "driving_licence.renewal"
+
+
+def test_calling_the_police_by_name_is_no_word_of_their_matters(kb, config):
+    text = "Anh công an ơi giải giúp em bài toán lớp 7: tìm x biết 3x - 7 = 2x + 5 ạ"
+    ranking = [{"name": "id_card.electronic_id", "confidence": 0.55}, {"name": "out_of_scope", "confidence": 0.3}]
+    assert resolve(kb, config, "id_card.electronic_id", ranking, text, {}).procedure is None

@@ -38,6 +38,10 @@ def test_questions_that_merely_contain_the_words_are_not_emergencies(text):
     # the same danger told as past, or asked about
     ("hôm qua có tai nạn xe máy, một người bất tỉnh giữa đường", False),
     ("bị tai nạn giao thông đang nằm viện thì làm lại bằng lái thế nào", False),
+    # lost, not asking where something is; hiding from a burglar in the house
+    ("bi bat coc dang o trong xe tai ko biet o dau", True),
+    ("Trộm đang trong nhà, tôi trốn trong tủ", True),
+    ("bị bắt cóc thì trình báo ở đâu", False),
 ])
 def test_a_danger_happening_now_is_an_emergency_in_a_longer_message(text, emergency):
     assert is_emergency(text) is emergency

@@ -174,6 +174,9 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
             elif named_topics and option not in named_ids:  # ...not another topic's case
                 scores[option] -= weights["topic_bonus"]
         cases = topic.cases_named(text, named)
+        for pid, start, end in named:  # an option named by its alias names its case too ("sang tên xe")
+            if pid in options:
+                cases[pid] = max(cases.get(pid, 0), end - start)
         if not cases:
             continue
         case = max(cases, key=cases.get)  # the longest case phrase...
@@ -288,6 +291,11 @@ def resolve(
         # hesitates between procedures, else not understood (the message reaches content staff)
         candidates = candidates_of(ranked, scores, weights) if s1 >= weights["ask_back"] else []
         return Decision(candidates=candidates) if len(candidates) > 1 else Decision(not_understood=True)
+    if not named and len(named_topics) == 1:  # "làm căn cước cần những gì": the topic, but which case?
+        named_topic = kb.topics[next(iter(named_topics))]
+        if (best in {o.procedure for o in named_topic.options} and not named_topic.cases_named(text)
+                and confidence.get(best, 0.0) < weights["topic_only"]):
+            return Decision(topic=named_topic)
     if s1 >= weights["answer"] and s1 - s2 >= weights["margin"]:
         return answer(best)
     if topic is not None and topic_confidence >= s1 and topic_confidence >= weights["ask_back"]:
@@ -342,8 +350,8 @@ def needs_asked(text: str, start: int, end: int) -> Optional[int]:
     """Where, between ``start`` and ``end`` of the canonical text, a word asks
     whether something is needed ("cần", "có phải mang", "can" typed without
     diacritics but not the "căn" of "căn cước")."""
-    found = _NEEDS.search(canonical(text), start, end)
-    return found.start() if found else None
+    found = _NEEDS.search(canonical(text), start)  # the whole text after it: "cần đi…" is no paper
+    return found.start() if found and found.end() <= end else None
 
 
 def candidates_of(ranked: List[str], scores: Dict[str, float], weights: Dict[str, float]) -> List[str]:
@@ -355,7 +363,8 @@ def candidates_of(ranked: List[str], scores: Dict[str, float], weights: Dict[str
 # asking whether a paper is needed: "cần mang…", "có phải công chứng…"
 # "can" typed without diacritics, not the "căn" of "căn cước", "căn hộ", "căn nhà", "căn phòng"
 _CAN = r"can(?!\s+(?:cuoc|ho|nha|phong)\b)"
-_NEEDS = re.compile(r"(?<!\w)(?:cần|phải có|có phải|bắt buộc|" + _CAN + r"|phai co|co phai|bat buoc)(?!\w)")
+_NEEDS = re.compile(r"(?<!\w)(?:cần|phải có|có phải|bắt buộc|" + _CAN + r"|phai co|co phai|bat buoc)(?!\w)"
+                    r"(?!\s+(?:phải\s+|phai\s+)?(?:đi|di)\b)")  # "có bắt buộc đi đính chính sổ": a deed, not a paper
 
 # at most two words between a matter's phrase and the paper it acts on ("chứng thực bản sao sổ hộ khẩu")
 _JUST_BEFORE = re.compile(r"^\s*(?:\w+\s+){0,2}$")
@@ -415,8 +424,12 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
                 # the story names the procedure, the question asks about the matter; unless it asks
                 # whether the procedure needs the matter's paper ("cần mang giấy chứng tử không")
                 overrides = overrides or needs_asked(text, question[0], start) is None
-            elif asked and len(outermost(places)) > max(1, sum(n[0] == name for n in named)):
-                overrides = True  # the matter named again and again, the procedure once: the matter is asked
+            elif (asked and len(outermost(places)) > max(1, sum(n[0] == name for n in named))
+                  and needs_asked(text, e, max(outermost(places))[0]) is None):
+                # the matter named again and again, the procedure once: the matter is asked; unless
+                # a later mention asks whether the procedure needs its paper ("tách khẩu sau ly hôn
+                # có cần giấy ly hôn không")
+                overrides = True
             elif believed(name):
                 # unless it asks whether the procedure needs the matter's paper ("làm căn cước cho con có
                 # cần giấy khai sinh không"): the paper is one of the procedure's documents

@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Tuple
 
 from bot.core.content import read_texts
 from bot.core.units import Unit
-from bot.nlu.text import canonical, find_phrase
+from bot.nlu.text import canonical, find_phrase, find_phrases
 
 _STRETCHED = re.compile(r"(\w)\1{2,}")
 
@@ -23,7 +23,7 @@ def is_emergency(text: str) -> bool:
     s = settings()
     text = _STRETCHED.sub(r"\1\1", text)  # "cứuuuu", "cuuuuu" typed in panic
     words = len(canonical(text).split())
-    if words == 0 or find_phrase(text, s["not_emergency"]):
+    if words == 0 or find_phrase(_without(text, s["lost_phrases"]), s["not_emergency"]):
         return False
     # an event told as past ("bị cướp điện thoại hôm qua") is a report, not an emergency
     danger = find_phrase(text, s["emergency_phrases"]) is not None and not find_phrase(text, s["past_phrases"])
@@ -32,6 +32,14 @@ def is_emergency(text: str) -> bool:
     if danger and words <= s["urgent_max_words"] and find_phrase(text, s["urgent_phrases"] + s["present_phrases"]):
         return True
     return words <= s["help_max_words"] and find_phrase(text, s["help_phrases"]) is not None
+
+
+def _without(text: str, phrases: List[str]) -> str:
+    """The text (canonical) with the phrases found in it blanked out."""
+    message = canonical(text)
+    for start, end, _ in sorted(find_phrases(message, phrases), reverse=True):
+        message = message[:start] + " " * (end - start) + message[end:]
+    return message
 
 
 def reply(unit: Unit) -> Tuple[str, List[Dict[str, str]]]:
