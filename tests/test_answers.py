@@ -626,7 +626,7 @@ def test_a_topic_named_without_its_case_is_asked_unless_the_classifier_is_sure(k
     sure = [{"name": "id_card.first_issue", "confidence": 0.95}, {"name": "id_card.child_issue", "confidence": 0.05}]
     assert resolve(kb, config, "id_card.first_issue", sure, text, {}).procedure == "id_card.first_issue"
     # the case named: answered at once
-    named = "con 9 tuổi làm căn cước cần những gì"
+    named = "làm căn cước cho bé 9 tuổi cần những gì"
     assert resolve(kb, config, "id_card.first_issue", rank("id_card.first_issue"), named, {}).procedure == "id_card.child_issue"
 
 
