@@ -150,7 +150,7 @@ def test_an_answer_given_with_low_confidence_is_kept_and_a_sure_one_is_not(datab
 
     # the classifier is unsure (0.3), the alias "tạm trú" lifts it to an answer
     unsure = [{"name": "residence.temporary_registration", "confidence": 0.3},
-              {"name": "residence.permanent_registration", "confidence": 0.1}]
+              {"name": "vehicle.temporary_registration", "confidence": 0.1}]
     messages = run_action(ActionAnswerProcedure(), [user("tạm trú thì sao", "residence.temporary_registration", 0.3,
                                                          unsure)])
     assert messages[0]["text"].startswith("Đăng ký tạm trú\n")
