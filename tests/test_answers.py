@@ -665,3 +665,12 @@ def test_calling_the_police_by_name_is_no_word_of_their_matters(kb, config):
     text = "Anh công an ơi giải giúp em bài toán lớp 7: tìm x biết 3x - 7 = 2x + 5 ạ"
     ranking = [{"name": "id_card.electronic_id", "confidence": 0.55}, {"name": "out_of_scope", "confidence": 0.3}]
     assert resolve(kb, config, "id_card.electronic_id", ranking, text, {}).procedure is None
+
+
+def test_a_paper_of_another_agency_to_bring_for_the_procedure_keeps_the_procedure(kb, config):
+    # the story names the card, the question asks whether a guardianship paper must be brought
+    text = ("Tôi đang nuôi cháu ngoại 11 tuổi vì bố mẹ cháu làm việc ở nước ngoài. Cháu cần thẻ căn cước để đi "
+            "máy bay. Bà ngoại như tôi có đứng ra xin thẻ cho cháu được không, cần giấy ủy quyền hay giấy giám hộ gì?")
+    ranking = [{"name": "id_card.child_issue", "confidence": 0.6}, {"name": "out_of_scope", "confidence": 0.3}]
+    decision = resolve(kb, config, "id_card.child_issue", ranking, text, {})
+    assert not decision.out_of_scope

@@ -366,6 +366,9 @@ _CAN = r"can(?!\s+(?:cuoc|ho|nha|phong)\b)"
 _NEEDS = re.compile(r"(?<!\w)(?:cần|phải có|có phải|bắt buộc|" + _CAN + r"|phai co|co phai|bat buoc)(?!\w)"
                     r"(?!\s+(?:phải\s+|phai\s+)?(?:đi|di)\b)")  # "có bắt buộc đi đính chính sổ": a deed, not a paper
 
+# a paper right after the word asking whether it is needed ("cần giấy…", "có phải mang bản sao…")
+_PAPER_AFTER = re.compile(r"\S+(?:\s+\S+)?\s+(?:\S+\s+)?(?:giấy|giay|bản|ban sao|mang|nộp|nop|trích lục|trich luc)\b")
+
 # at most two words between a matter's phrase and the paper it acts on ("chứng thực bản sao sổ hộ khẩu")
 _JUST_BEFORE = re.compile(r"^\s*(?:\w+\s+){0,2}$")
 # a matter told as done before its phrase ("đã nộp lệ phí trước bạ", "đã công chứng")
@@ -423,7 +426,10 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
             elif asked and not (question[0] <= s and e <= question[1]):
                 # the story names the procedure, the question asks about the matter; unless it asks
                 # whether the procedure needs the matter's paper ("cần mang giấy chứng tử không")
-                overrides = overrides or needs_asked(text, question[0], start) is None
+                needs = needs_asked(text, question[0], start)
+                if needs is not None and _PAPER_AFTER.match(canonical(text)[needs:start + 1]):
+                    return None, False, None  # "…, cần giấy ủy quyền hay giấy giám hộ gì": a paper to bring
+                overrides = overrides or needs is None
             elif (asked and len(outermost(places)) > max(1, sum(n[0] == name for n in named))
                   and needs_asked(text, e, max(outermost(places))[0]) is None):
                 # the matter named again and again, the procedure once: the matter is asked; unless
