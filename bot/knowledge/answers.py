@@ -354,6 +354,15 @@ def needs_asked(text: str, start: int, end: int) -> Optional[int]:
     return found.start() if found and found.end() <= end else None
 
 
+def paper_to_bring(text: str, start: int, end: int) -> bool:
+    """Whether, between ``start`` and ``end``, a word asks whether a paper is
+    needed, with the paper right after it ("cần giấy ủy quyền hay giấy giám
+    hộ"), not a deed ("có phải đăng ký…")."""
+    message = canonical(text)
+    found = _NEEDS.search(message, start)
+    return bool(found and found.end() <= end and _PAPER_NEXT.match(message, found.end(), end))
+
+
 def candidates_of(ranked: List[str], scores: Dict[str, float], weights: Dict[str, float]) -> List[str]:
     """The likely procedures to offer in a question back (at most 3)."""
     floor = max(weights["ask_back"], scores[ranked[0]] * weights["candidate_ratio"])
@@ -366,8 +375,8 @@ _CAN = r"can(?!\s+(?:cuoc|ho|nha|phong)\b)"
 _NEEDS = re.compile(r"(?<!\w)(?:cần|phải có|có phải|bắt buộc|" + _CAN + r"|phai co|co phai|bat buoc)(?!\w)"
                     r"(?!\s+(?:phải\s+|phai\s+)?(?:đi|di)\b)")  # "có bắt buộc đi đính chính sổ": a deed, not a paper
 
-# a paper right after the word asking whether it is needed ("cần giấy…", "có phải mang bản sao…")
-_PAPER_AFTER = re.compile(r"\S+(?:\s+\S+)?\s+(?:\S+\s+)?(?:giấy|giay|bản|ban sao|mang|nộp|nop|trích lục|trich luc)\b")
+# a paper at most one word after the word asking whether it is needed ("cần giấy…", "có phải mang bản sao…")
+_PAPER_NEXT = re.compile(r"\s+(?:\w+\s+)?(?:giấy|giay|bản|ban sao|mang|nộp|nop|trích lục|trich luc)\b")
 
 # at most two words between a matter's phrase and the paper it acts on ("chứng thực bản sao sổ hộ khẩu")
 _JUST_BEFORE = re.compile(r"^\s*(?:\w+\s+){0,2}$")
@@ -426,10 +435,9 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
             elif asked and not (question[0] <= s and e <= question[1]):
                 # the story names the procedure, the question asks about the matter; unless it asks
                 # whether the procedure needs the matter's paper ("cần mang giấy chứng tử không")
-                needs = needs_asked(text, question[0], start)
-                if needs is not None and _PAPER_AFTER.match(canonical(text)[needs:start + 1]):
-                    return None, False, None  # "…, cần giấy ủy quyền hay giấy giám hộ gì": a paper to bring
-                overrides = overrides or needs is None
+                if paper_to_bring(text, question[0], start):
+                    return None, False, None  # "…, cần giấy ủy quyền hay giấy giám hộ gì"
+                overrides = overrides or needs_asked(text, question[0], start) is None
             elif (asked and len(outermost(places)) > max(1, sum(n[0] == name for n in named))
                   and needs_asked(text, e, max(outermost(places))[0]) is None):
                 # the matter named again and again, the procedure once: the matter is asked; unless
