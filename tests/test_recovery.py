@@ -106,11 +106,13 @@ def test_zalo_is_acknowledged_and_an_emergency_answered_while_the_rasa_server_is
 
     citizen, caller = "8" + str(uuid.uuid4().int)[:17], "8" + str(uuid.uuid4().int)[:17]
     server = child(assistant, "bot.server run")  # the Rasa server
+    wait_for(lambda: up(f"{assistant.url}/"), timeout=60)  # up, and not in the middle of starting
     os.kill(server, signal.SIGSTOP)
     try:
         asked = zalo.send(zalo.oa_id, citizen, text="làm căn cước cho con cần gì")
         alarm = zalo.send(zalo.oa_id, caller, text="cứu tôi với, có cướp")
-        assert asked["status"] == 200 and alarm["status"] == 200
+        # on failure: the simulator's error (timed out, unreachable) and what the processes logged
+        assert asked["status"] == 200 and alarm["status"] == 200, (asked, alarm, assistant.log[-4000:])
         assert asked["elapsed_ms"] < 1000 and alarm["elapsed_ms"] < 1000
         answered = texts(zalo.wait_for_messages(caller, 1, timeout=15))
         assert "113" in answered[0]  # the duty phone and 113, from the intake server alone
