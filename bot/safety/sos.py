@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Tuple
 
 from bot.core.content import read_texts
 from bot.core.units import Unit
+from bot.nlu.telex import untelex
 from bot.nlu.text import canonical, find_phrase, find_phrases
 
 _STRETCHED = re.compile(r"(\w)\1{2,}")
@@ -21,7 +22,7 @@ def settings() -> Dict[str, Any]:
 
 def is_emergency(text: str) -> bool:
     s = settings()
-    text = _STRETCHED.sub(r"\1\1", text)  # "cứuuuu", "cuuuuu" typed in panic
+    text = _STRETCHED.sub(r"\1\1", untelex(text))  # "cuwus", typed with the keyboard off; "cứuuuu" in panic
     words = len(canonical(text).split())
     if words == 0 or find_phrase(_without(text, s["lost_phrases"]), s["not_emergency"]):
         return False
