@@ -674,3 +674,25 @@ def test_a_paper_of_another_agency_to_bring_for_the_procedure_keeps_the_procedur
     ranking = [{"name": "id_card.child_issue", "confidence": 0.6}, {"name": "out_of_scope", "confidence": 0.3}]
     decision = resolve(kb, config, "id_card.child_issue", ranking, text, {})
     assert not decision.out_of_scope
+
+
+def test_a_matter_told_in_the_story_does_not_answer_a_question_about_the_procedure(kb, config):
+    # the land title is only the story; the asking sentence is about moving the household registration
+    text = ("Tôi cưới vợ năm ngoái và ở hẳn bên nhà vợ, nhà do bố vợ đứng tên sổ hồng. "
+            "Xin hỏi tôi muốn nhập khẩu vào nhà vợ thì cần bố vợ ký giấy gì? Mất mấy ngày.")
+    ranking = [{"name": "out_of_scope", "confidence": 0.75}, {"name": "residence.permanent_registration",
+                                                             "confidence": 0.005}]
+    decision = resolve(kb, config, "out_of_scope", ranking, text, {})
+    assert not decision.out_of_scope and "residence.permanent_registration" in decision.candidates
+    # the same matter asked about in the question is the land office's
+    asked = "Tôi đã nhập khẩu vào nhà vợ. Xin hỏi sang tên sổ hồng cho vợ thì làm ở đâu?"
+    decision = resolve(kb, config, "out_of_scope", ranking, asked, {})
+    assert decision.out_of_scope and decision.referral.id == "land"
+
+
+def test_a_case_named_by_its_alias_in_the_question_wins_over_a_case_told_as_done(kb, config):
+    text = ("Bằng B2 của tôi đã đổi sang thẻ PET năm ngoái, còn hạn. Tháng sau tôi sang Đức thăm con. "
+            "Xin hỏi cấp giấy phép lái xe quốc tế nộp ở đâu, dùng được bao lâu?")
+    ranking = [{"name": "driving_licence.renewal", "confidence": 0.99},
+               {"name": "driving_licence.international", "confidence": 0.005}]
+    assert resolve(kb, config, "driving_licence.renewal", ranking, text, {}).procedure == "driving_licence.international"

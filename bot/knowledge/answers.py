@@ -181,8 +181,14 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
             continue
         case = max(cases, key=cases.get)  # the longest case phrase...
         ahead = sorted(cases, key=lambda o: confidence.get(o, 0.0), reverse=True)
+        start, end = question_span(text)
+        asked = [pid for pid, s, e in named if pid in cases and start <= s and e <= end]  # by an alias
         if len(ahead) > 1 and confidence.get(ahead[0], 0.0) - confidence.get(ahead[1], 0.0) >= weights["case_margin"]:
-            case = ahead[0]  # ...unless the words name several cases and the classifier clearly prefers one
+            # ...unless the words name several cases and the classifier clearly prefers one, and the
+            # question does not name another by its alias ("đã đổi sang thẻ PET…, xin cấp gplx quốc tế")
+            case = ahead[0]
+            if asked and ahead[0] not in topic.cases_named(canonical(text)[start:end]):
+                case = max(asked, key=cases.get)
         mass = confidence.get(topic.intent, 0.0) + sum(confidence.get(o, 0.0) for o in set(options))
         relevant = (named_topic
                     or confidence.get(topic.intent, 0.0) >= max(scores.values())
@@ -376,7 +382,8 @@ _NEEDS = re.compile(r"(?<!\w)(?:cần|phải có|có phải|bắt buộc|" + _CA
                     r"(?!\s+(?:phải\s+|phai\s+)?(?:đi|di)\b)")  # "có bắt buộc đi đính chính sổ": a deed, not a paper
 
 # a paper at most one word after the word asking whether it is needed ("cần giấy…", "có phải mang bản sao…")
-_PAPER_NEXT = re.compile(r"\s+(?:\w+\s+)?(?:giấy|giay|bản|ban sao|mang|nộp|nop|trích lục|trich luc)\b")
+_PAPER_NEXT = re.compile(r"\s+(?:\w+\s+)?(?:giấy|giay|bản|ban sao|mang|nộp|nop|trích lục|trich luc|sổ|so|chụp|chup"
+                         r"|photo|hợp đồng|hop dong)\b")
 
 # at most two words between a matter's phrase and the paper it acts on ("chứng thực bản sao sổ hộ khẩu")
 _JUST_BEFORE = re.compile(r"^\s*(?:\w+\s+){0,2}$")
@@ -432,6 +439,8 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
         elif e <= start or s >= end or (s <= start and end <= e):
             if names_only_context(referral, message, places, named, (name, s, e), (start, end)):
                 overrides = True
+            elif not (asked or paired) and only_procedure_asked(text, referral, places, (s, e)):
+                return None, False, None  # "…sổ hồng đứng tên bố vợ. Xin hỏi nhập khẩu vào nhà vợ…"
             elif asked and not (question[0] <= s and e <= question[1]):
                 # the story names the procedure, the question asks about the matter; unless it asks
                 # whether the procedure needs the matter's paper ("cần mang giấy chứng tử không")
@@ -452,6 +461,16 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
         else:
             overrides = True
     return referral, overrides, None
+
+
+def only_procedure_asked(text: str, referral: Referral, places: List[Tuple[int, int]], name: Tuple[int, int]) -> bool:
+    """Whether a sentence that asks names the procedure (``name``, not as
+    done, nor as the paper of the foreigner the matter is about) while the
+    matter (``places``) is named only in sentences that tell the story."""
+    s, e = name
+    asking = asking_spans(text)
+    return (any(a <= s and e <= b for a, b in asking) and not any(a <= pe and ps <= b for a, b in asking for ps, pe in places)
+            and not _DONE.match(fold(canonical(text))[e:]) and not find_phrase(text[s:e], referral.paired_with))
 
 
 def names_only_context(referral: Referral, message: str, places: List[Tuple[int, int]],
