@@ -43,6 +43,10 @@ FLOORS = {
     "real_questions_i": (0.80, 0.07),
     "short_questions_i": (0.88, 0.03),
     "out_of_scope_i": (0.73, 0.10),
+    # seventh sets by new writers, 2026-12-01 night (final halves measured once, at the end)
+    "real_questions_j": (0.77, 0.07),
+    "short_questions_j": (0.94, 0.03),
+    "out_of_scope_j": (0.76, 0.10),
 }
 
 
