@@ -696,3 +696,32 @@ def test_a_case_named_by_its_alias_in_the_question_wins_over_a_case_told_as_done
     ranking = [{"name": "driving_licence.renewal", "confidence": 0.99},
                {"name": "driving_licence.international", "confidence": 0.005}]
     assert resolve(kb, config, "driving_licence.renewal", ranking, text, {}).procedure == "driving_licence.international"
+
+
+def test_a_procedure_told_as_done_leaves_the_question_to_the_other_agency(kb, config):
+    ranking = [{"name": "id_card.renewal", "confidence": 0.93}, {"name": "out_of_scope", "confidence": 0.05}]
+    text = "Sổ hồng nhà tôi còn ghi số chứng minh cũ, giờ đã có thẻ căn cước rồi thì có phải đi đổi sổ không?"
+    decision = resolve(kb, config, "id_card.renewal", ranking, text, {})
+    assert decision.out_of_scope and decision.referral.id == "land"
+    ranking = [{"name": "residence.stay_notice", "confidence": 0.77}, {"name": "out_of_scope", "confidence": 0.2}]
+    text = ("Cháu tôi 20 tuổi, quốc tịch Pháp và Việt Nam, về nghỉ hè, đã được khai báo lưu trú với công an phường. "
+            "Cháu có phải đăng ký nghĩa vụ quân sự ở Việt Nam không?")
+    decision = resolve(kb, config, "residence.stay_notice", ranking, text, {})
+    assert decision.out_of_scope and decision.referral.id == "military_service"
+
+
+def test_case_words_alone_do_not_make_a_guess_surer_than_another_agencys_matter(kb, config):
+    # "lần đầu", "xe mới" are cases of vehicle registration, but nothing names it: the inspection is asked
+    ranking = [{"name": "vehicle.first_registration", "confidence": 0.87}, {"name": "out_of_scope", "confidence": 0.1}]
+    text = "Xe ô tô mới mua thì lần đầu đăng kiểm có được miễn không, bao lâu phải kiểm định lại?"
+    decision = resolve(kb, config, "vehicle.first_registration", ranking, text, {})
+    assert decision.out_of_scope and decision.referral.id == "vehicle_inspection"
+
+
+def test_the_words_of_a_procedure_told_as_done_are_no_sign_the_question_is_ours(kb, config):
+    ranking = [{"name": "residence.temporary_registration", "confidence": 0.7},
+               {"name": "out_of_scope", "confidence": 0.2}]
+    text = "Em đăng ký tạm trú xong rồi, anh chị biết chỗ nào gần đây cần người phụ bếp không?"
+    assert resolve(kb, config, "residence.temporary_registration", ranking, text, {}).procedure is None
+    asked = "Em đăng ký tạm trú xong rồi, giờ muốn gia hạn tạm trú thì làm sao?"
+    assert resolve(kb, config, "residence.temporary_registration", ranking, asked, {}).procedure is not None

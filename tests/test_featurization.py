@@ -8,28 +8,39 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.nlu.constants import TEXT
 
-WORD_FEATURIZER = "run_CountVectorsFeaturizer1"
-TOKENIZER = "run_bot.nlu.tokenizer.VietnameseTokenizer0"
-
 
 @pytest.fixture(scope="module")
 def graph(agent):
     return agent.processor.graph_runner
 
 
-def run(graph, node, text):
-    return graph.run(inputs={"__message__": [UserMessage(text)]}, targets=[node])[node][0]
+def node(graph, component):
+    """The graph node that runs the first ``component`` of the pipeline (nodes are named by position)."""
+    return min((n for n in graph._instantiated_nodes if n.startswith(f"run_{component}")),
+               key=lambda n: int(n[len(f"run_{component}"):]))
+
+
+def featurizer(graph):
+    return node(graph, "CountVectorsFeaturizer")  # the word one: the first
+
+
+def tokenizer(graph):
+    return node(graph, "bot.nlu.tokenizer.VietnameseTokenizer")
+
+
+def run(graph, target, text):
+    return graph.run(inputs={"__message__": [UserMessage(text)]}, targets=[target])[target][0]
 
 
 def word_vocabulary(graph):
-    component = graph._instantiated_nodes[WORD_FEATURIZER]._component
+    component = graph._instantiated_nodes[featurizer(graph)]._component
     return component.vectorizers[TEXT].vocabulary_
 
 
 def sentence_vector(graph, text):
-    message = run(graph, WORD_FEATURIZER, text)
+    message = run(graph, featurizer(graph), text)
     features = [f for f in message.features if f.attribute == TEXT and f.type == "sentence"]
-    word_level = [f for f in features if f.origin == WORD_FEATURIZER]
+    word_level = [f for f in features if f.origin == featurizer(graph)]
     return word_level[0].features.toarray()
 
 
@@ -46,13 +57,13 @@ def test_a_phrase_lights_exactly_its_words(graph):
 
 
 def test_multi_syllable_word_is_one_sequence_row(graph):
-    message = run(graph, WORD_FEATURIZER, "đăng ký tạm trú")
+    message = run(graph, featurizer(graph), "đăng ký tạm trú")
     sequence = [
         f for f in message.features
-        if f.attribute == TEXT and f.type == "sequence" and f.origin == WORD_FEATURIZER
+        if f.attribute == TEXT and f.type == "sequence" and f.origin == featurizer(graph)
     ][0]
     assert sequence.features.shape[0] == 2  # "đăng ký" and "tạm trú", not four syllables
-    tokens = run(graph, TOKENIZER, "đăng ký tạm trú").get("text_tokens")
+    tokens = run(graph, tokenizer(graph), "đăng ký tạm trú").get("text_tokens")
     assert [t.text for t in tokens] == ["đăng ký", "tạm trú"]
 
 

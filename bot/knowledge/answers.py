@@ -279,7 +279,9 @@ def resolve(
                 return Decision(candidates=list(dict.fromkeys(named_ids))[:3])
             return Decision(topic=kb.topics[topic_names[0][0]])
         return not_ours(config, text, referral)
-    if referral is not None and (overrides_name or s1 < weights["certain"]):
+    # with no procedure or topic named, the cases' words ("lần đầu", "xe mới") do not make the classifier surer
+    sure = s1 if named or topic_names else confidence.get(best, 0.0)
+    if referral is not None and (overrides_name or sure < weights["certain"]):
         return Decision(out_of_scope=True, referral=referral)
     if (referral is None and not named and out_of_scope >= OUT_OF_SCOPE_DOUBT and matter_asked(config, text)
             and not paper_needed(config, text, topic_names)):
@@ -290,8 +292,14 @@ def resolve(
         # another agency's matter asked beside a procedure the words name: either may be meant, and a
         # wrong procedure costs more than a question back
         return Decision(candidates=[best], matter=canonical(text)[contested[0]:contested[1]])
-    supported = bool(named or topic_names or find_phrase(text, config.domain_words)
-                     or any(t.cases_named(text) for t in kb.topics.values()))
+    # the police's words, but not those of a procedure told as done ("tạm trú xong rồi, hỏi chỗ tuyển thợ may")
+    message = fold(canonical(text))
+    done = [(s, e) for _, s, e in named + topic_names if _DONE.match(message[e:]) or _ALREADY.search(message[:s])]
+    rest = canonical(text)
+    for start, end in done:
+        rest = rest[:start] + " " * (end - start) + rest[end:]
+    supported = bool(len(done) < len(named + topic_names) or find_phrase(rest, config.domain_words)
+                     or any(t.cases_named(rest) for t in kb.topics.values()))
     if not supported and confidence.get(best, 0.0) < weights["unsupported"]:
         # no word of the police's matters, and the classifier is not sure: a question back when it
         # hesitates between procedures, else not understood (the message reaches content staff)
@@ -490,6 +498,8 @@ def names_only_context(referral: Referral, message: str, places: List[Tuple[int,
         return True  # "hộ chiếu công vụ … như hộ chiếu thường": the police paper only compared
     if e <= start and (_DONE.match(message[e:]) or _TURN.search(message[e:start])):
         return True  # "trình báo công an rồi, giờ xin cấp lại sổ đỏ": the procedure is done
+    if _DONE.match(message[e:]) or _ALREADY.search(message[:s]):
+        return True  # "sổ đỏ ghi số CMND, giờ có thẻ căn cước rồi…", "đã được khai báo lưu trú": done
     # "tuyên bố mất tích để xóa hộ khẩu", "trích lục khai sinh xin ở đâu, cần để làm hộ chiếu":
     # the procedure is what the matter is for
     return (any(pe <= s and _PURPOSE.search(message[pe:s]) for ps, pe in places)
