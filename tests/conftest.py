@@ -82,23 +82,38 @@ def browser():
         chromium.close()
 
 
-def free_port() -> int:
+# Ports for the servers the tests start: below the kernel's range for outgoing connections
+# (ip_local_port_range, 32768-60999 by default), which the suite's many HTTP clients take
+# their local ports from (a port handed out by bind(0) is in that range, and a client
+# connection could take it before the server binds it: "address already in use");
+# never the same port twice in a session.
+_PORTS = range(20000, 32000)
+_GIVEN: set = set()
+
+
+def _bindable(port: int) -> bool:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        try:
+            sock.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
 
 
 def free_ports(count: int) -> int:
     """The first of ``count`` consecutive free ports."""
+    import random
+
     while True:
-        first = free_port()
-        try:
-            for offset in range(1, count):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", first + offset))
+        first = random.randrange(_PORTS.start, _PORTS.stop - count)
+        block = range(first, first + count)
+        if not _GIVEN.intersection(block) and all(_bindable(port) for port in block):
+            _GIVEN.update(block)
             return first
-        except OSError:
-            continue
+
+
+def free_port() -> int:
+    return free_ports(1)
 
 
 AUTH_TOKEN = "test-token-123"  # the Rasa server's secret (RASA_AUTH_TOKEN)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import time
 import uuid
 from pathlib import Path
@@ -22,7 +21,7 @@ from bot.apps.launcher import parse_args
 from bot.core.units import load_units
 from bot.handoff.store import Busy, HandoffStore
 from bot.server.action_calls import ActionServerPause
-from tests.conftest import REST_TOKEN, Console, descendants, rest_id, texts, wait_for
+from tests.conftest import REST_TOKEN, Console, descendants, free_port, rest_id, texts, wait_for
 from tests.test_recovery import child, up
 
 LIMITS = {"per_conversation_per_hour": 2, "total_per_minute": 3}
@@ -240,9 +239,6 @@ def test_the_action_server_refuses_to_start_without_its_secret():
     import sys
 
     env = {k: v for k, v in os.environ.items() if k != "ACTION_SERVER_TOKEN"}
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    done = subprocess.run([sys.executable, "-m", "bot.apps.actions", "--port", str(port)], env=env,
+    done = subprocess.run([sys.executable, "-m", "bot.apps.actions", "--port", str(free_port())], env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "ACTION_SERVER_TOKEN" in done.stderr

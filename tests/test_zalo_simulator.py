@@ -8,7 +8,6 @@ import hashlib
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -20,17 +19,12 @@ import pytest
 import requests
 
 from devtools.zalo_sim import SimAccount, SimClient, SimConfig, create_app
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_ID, APP_SECRET = "360846524940903967", "app-secret-xyz"
 OA, OA_KEY, TOKEN, REFRESH = "388613280878808645", "oa-secret-key", "access-1", "refresh-1"
 OA2, OA2_KEY, TOKEN2, REFRESH2 = "388613280878800002", "oa2-secret-key", "access-2", "refresh-2"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def mac(raw: bytes, timestamp: str, key: str = OA_KEY) -> str:
