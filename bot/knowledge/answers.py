@@ -156,12 +156,12 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
     inside the question when the message names several), and the case of a
     topic ("lần đầu", "bị mất") once the topic is clear."""
     weights = config.confidence
+    question = question_span(text)
     scores = {p: confidence.get(p, 0.0) for p in kb.procedures}
     for pid in {n[0] for n in named}:
         scores[pid] += weights["alias_bonus"]
     if len({n[0] for n in named}) > 1:  # the story names one, the question asks about another
-        start, end = question_span(text)
-        for pid in {n[0] for n in named if start <= n[1] and n[2] <= end}:
+        for pid in {n[0] for n in named if question[0] <= n[1] and n[2] <= question[1]}:
             scores[pid] += weights["question_bonus"]
     named_topics = {t.id for t in kb.topics.values() if find_phrase(text, t.names)}
     named_ids = {n[0] for n in named}
@@ -181,13 +181,12 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
             continue
         case = max(cases, key=cases.get)  # the longest case phrase...
         ahead = sorted(cases, key=lambda o: confidence.get(o, 0.0), reverse=True)
-        start, end = question_span(text)
-        asked = [pid for pid, s, e in named if pid in cases and start <= s and e <= end]  # by an alias
+        asked = [pid for pid, s, e in named if pid in cases and question[0] <= s and e <= question[1]]  # by an alias
         if len(ahead) > 1 and confidence.get(ahead[0], 0.0) - confidence.get(ahead[1], 0.0) >= weights["case_margin"]:
             # ...unless the words name several cases and the classifier clearly prefers one, and the
             # question does not name another by its alias ("đã đổi sang thẻ PET…, xin cấp gplx quốc tế")
             case = ahead[0]
-            if asked and ahead[0] not in topic.cases_named(canonical(text)[start:end]):
+            if asked and ahead[0] not in topic.cases_named(canonical(text)[question[0]:question[1]]):
                 case = max(asked, key=cases.get)
         mass = confidence.get(topic.intent, 0.0) + sum(confidence.get(o, 0.0) for o in set(options))
         relevant = (named_topic
@@ -294,7 +293,7 @@ def resolve(
         return Decision(candidates=[best], matter=canonical(text)[contested[0]:contested[1]])
     # the police's words, but not those of a procedure told as done ("tạm trú xong rồi, hỏi chỗ tuyển thợ may")
     message = fold(canonical(text))
-    done = [(s, e) for _, s, e in named + topic_names if _DONE.match(message[e:]) or _ALREADY.search(message[:s])]
+    done = [(s, e) for _, s, e in named + topic_names if told_as_done(message, s, e)]
     rest = canonical(text)
     for start, end in done:
         rest = rest[:start] + " " * (end - start) + rest[end:]
@@ -447,7 +446,7 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
         elif e <= start or s >= end or (s <= start and end <= e):
             if names_only_context(referral, message, places, named, (name, s, e), (start, end)):
                 overrides = True
-            elif not (asked or paired) and only_procedure_asked(text, referral, places, (s, e)):
+            elif not (asked or paired) and only_procedure_asked(text, message, referral, places, (s, e)):
                 return None, False, None  # "…sổ hồng đứng tên bố vợ. Xin hỏi nhập khẩu vào nhà vợ…"
             elif asked and not (question[0] <= s and e <= question[1]):
                 # the story names the procedure, the question asks about the matter; unless it asks
@@ -471,14 +470,22 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
     return referral, overrides, None
 
 
-def only_procedure_asked(text: str, referral: Referral, places: List[Tuple[int, int]], name: Tuple[int, int]) -> bool:
+def only_procedure_asked(text: str, message: str, referral: Referral, places: List[Tuple[int, int]],
+                         name: Tuple[int, int]) -> bool:
     """Whether a sentence that asks names the procedure (``name``, not as
     done, nor as the paper of the foreigner the matter is about) while the
-    matter (``places``) is named only in sentences that tell the story."""
+    matter (``places``) is named only in sentences that tell the story
+    (``message``: the text folded)."""
     s, e = name
     asking = asking_spans(text)
     return (any(a <= s and e <= b for a, b in asking) and not any(a <= pe and ps <= b for a, b in asking for ps, pe in places)
-            and not _DONE.match(fold(canonical(text))[e:]) and not find_phrase(text[s:e], referral.paired_with))
+            and not told_as_done(message, s, e) and not find_phrase(text[s:e], referral.paired_with))
+
+
+def told_as_done(message: str, start: int, end: int) -> bool:
+    """Whether the words at ``start``-``end`` of the folded text are told as
+    done: "… rồi", "… xong" just after, or "đã (được) …" just before."""
+    return bool(_DONE.match(message[end:]) or _ALREADY.search(message[:start]))
 
 
 def names_only_context(referral: Referral, message: str, places: List[Tuple[int, int]],
@@ -496,10 +503,10 @@ def names_only_context(referral: Referral, message: str, places: List[Tuple[int,
         return True  # "chứng thực giấy xác nhận cư trú": the matter acts on the police paper
     if s >= end and _CONTRAST.search(message[:s]):
         return True  # "hộ chiếu công vụ … như hộ chiếu thường": the police paper only compared
-    if e <= start and (_DONE.match(message[e:]) or _TURN.search(message[e:start])):
-        return True  # "trình báo công an rồi, giờ xin cấp lại sổ đỏ": the procedure is done
-    if _DONE.match(message[e:]) or _ALREADY.search(message[:s]):
-        return True  # "sổ đỏ ghi số CMND, giờ có thẻ căn cước rồi…", "đã được khai báo lưu trú": done
+    if told_as_done(message, s, e) or (e <= start and _TURN.search(message[e:start])):
+        # "trình báo công an rồi, giờ xin cấp lại sổ đỏ", "…, giờ có thẻ căn cước rồi…", "đã được khai báo
+        # lưu trú": the procedure is done
+        return True
     # "tuyên bố mất tích để xóa hộ khẩu", "trích lục khai sinh xin ở đâu, cần để làm hộ chiếu":
     # the procedure is what the matter is for
     return (any(pe <= s and _PURPOSE.search(message[pe:s]) for ps, pe in places)
