@@ -1,11 +1,10 @@
 """Delivering the outbox: in order per user, retried while Zalo or the
 network fails, with the access token refreshed once when Zalo rejects it.
 
-* -216/-220: refresh the OA's token (one refresh at a time per OA; the
-  rotated refresh token is saved before the new access token is used), then
-  retry the call once. Another process refreshing at the same moment spends
-  the same single-use refresh token: the one whose refresh Zalo refuses
-  takes the token the other saved.
+* -216/-220: refresh the OA's token (one refresh at a time per OA, across
+  processes: a claim in the database; the rotated refresh token is saved
+  before the new access token is used), then retry the call once. A process
+  that finds another refreshing waits for the token it saves.
 * -32/-100, network errors, timeouts, 5xx: retry later with backoff.
 * window errors (-213, -230, -232…): not retried, marked "undeliverable" so
   an officer can see the reply did not reach the citizen.
@@ -130,25 +129,37 @@ class Outbox:
 
     async def _refresh(self, account: Account, rejected_token: str) -> str:
         async with self._refresh_locks[account.oa_id]:
-            current = self.access_token(account)
-            if current != rejected_token:
-                return current  # another delivery refreshed it meanwhile
-            saved = self.store.tokens(account.oa_id)
-            refresh_token = saved["refresh_token"] if saved else account.refresh_token
+            while True:  # Zalo's refresh tokens are single-use: one process spends each
+                current = self.access_token(account)
+                if current != rejected_token:
+                    return current  # another delivery or process refreshed it meanwhile
+                if self.store.claim_token_refresh(account.oa_id):
+                    break
+                await asyncio.sleep(0.1)
             try:
-                access, refresh = await self.api.refresh(account.app_id, account.app_secret, refresh_token)
-            except (ZaloError, TransportError) as error:
-                # another process (replica, intake server) may have spent the same refresh token a
-                # moment ago: Zalo's refresh tokens are single-use, and its new token is ours too
-                rotated = await self._saved_by_another_process(account, rejected_token)
-                if rotated is not None:
-                    return rotated
-                logger.error("OA %s: access token refresh failed (%s): the OA may need re-consent",
-                             account.oa_id, error)
-                raise TokenRefreshFailed(str(error)) from error
-            self.store.save_tokens(account.oa_id, access, refresh)  # before the new token is used
-            logger.info("OA %s: access token refreshed", account.oa_id)
-            return access
+                return await self._refresh_claimed(account, rejected_token)
+            finally:
+                self.store.release_token_refresh(account.oa_id)
+
+    async def _refresh_claimed(self, account: Account, rejected_token: str) -> str:
+        saved = self.store.tokens(account.oa_id)
+        if saved and saved["access_token"] != rejected_token:
+            return saved["access_token"]  # saved by a process that released its claim just now
+        refresh_token = saved["refresh_token"] if saved else account.refresh_token
+        try:
+            access, refresh = await self.api.refresh(account.app_id, account.app_secret, refresh_token)
+        except (ZaloError, TransportError) as error:
+            # a process whose claim ran out (a slow refresh) may have spent the same
+            # refresh token a moment ago: its new token is ours too
+            rotated = await self._saved_by_another_process(account, rejected_token)
+            if rotated is not None:
+                return rotated
+            logger.error("OA %s: access token refresh failed (%s): the OA may need re-consent",
+                         account.oa_id, error)
+            raise TokenRefreshFailed(str(error)) from error
+        self.store.save_tokens(account.oa_id, access, refresh)  # before the new token is used
+        logger.info("OA %s: access token refreshed", account.oa_id)
+        return access
 
     async def _saved_by_another_process(self, account: Account, rejected_token: str,
                                         wait: float = REFRESH_WAIT_SECONDS) -> Optional[str]:

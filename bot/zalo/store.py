@@ -11,7 +11,8 @@ handing it to Rasa or sending it, and claims nothing of a user another
 process is busy with, so each is handled once and in order. A claim left
 by a process that died runs out and the work is taken up again; sooner if
 the process comes back under the same worker id (it releases its own).
-* tokens: the rotated access/refresh tokens of each OA.
+* tokens: the rotated access/refresh tokens of each OA, and who is refreshing
+  them (one process at a time: Zalo's refresh tokens are single-use).
 * users: which OA a user belongs to, follow state, last numbered menu, and
   their Zalo display name (a cache: bot/zalo/profiles.py).
 * rejected: a bounded sample of the deliveries refused (bad signature,
@@ -59,6 +60,7 @@ from bot.core import db
 
 INBOX_LEASE_SECONDS = 300.0  # longer than Rasa takes for a turn, even with a slow action server
 OUTBOX_LEASE_SECONDS = 120.0  # longer than a send with its timeouts and a token refresh
+REFRESH_LEASE_SECONDS = 15.0  # longer than a token refresh call with its timeout
 KEEP_MENU = object()  # enqueue(): messages that leave the user's numbered choices as they are
 REDACTED = json.dumps({"redacted": True})  # the payload or body of a confidential one, once handled
 
@@ -105,6 +107,13 @@ tokens = Table(
     Column("access_token", Text, nullable=False),
     Column("refresh_token", Text, nullable=False),
     Column("updated_at", Float, nullable=False),
+)
+
+token_refresh = Table(  # the process refreshing an OA's tokens, until when
+    "zalo_token_refresh", db.metadata,
+    Column("oa_id", String(64), primary_key=True),
+    Column("claimed_by", String(64)),
+    Column("claimed_until", Float),
 )
 
 users = Table(
@@ -156,7 +165,7 @@ class ZaloStore:
         self.engine = engine or db.engine()
         # who claims: the same id after a restart (the launcher sets ZALO_WORKER_ID: "<host>:rasa-0"…)
         self.worker_id = worker_id or os.environ.get("ZALO_WORKER_ID") or f"{socket.gethostname()}:{os.getpid()}"
-        db.create_tables(self.engine, inbox, outbox, tokens, users, follows, rejected)
+        db.create_tables(self.engine, inbox, outbox, tokens, token_refresh, users, follows, rejected)
 
     def release_claims(self) -> None:
         """Forget the claims this worker held before it restarted: its deliveries
@@ -165,6 +174,8 @@ class ZaloStore:
             c.execute(update(inbox).where(and_(inbox.c.status == "processing", inbox.c.claimed_by == self.worker_id))
                       .values(status="pending", claimed_until=None, claimed_by=None))
             c.execute(update(outbox).where(outbox.c.claimed_by == self.worker_id)
+                      .values(claimed_until=None, claimed_by=None))
+            c.execute(update(token_refresh).where(token_refresh.c.claimed_by == self.worker_id)
                       .values(claimed_until=None, claimed_by=None))
 
     # ---- inbox
@@ -342,6 +353,30 @@ class ZaloStore:
             if done.rowcount == 0:
                 c.execute(insert(tokens).values(oa_id=oa_id, access_token=access_token,
                                                 refresh_token=refresh_token, updated_at=time.time()))
+
+    def claim_token_refresh(self, oa_id: str, lease: float = REFRESH_LEASE_SECONDS) -> bool:
+        """Whether this process may refresh the OA's tokens now (for ``lease``
+        seconds); False while another process's claim lasts."""
+        now = time.time()
+        with self.engine.begin() as c:
+            if c.execute(update(token_refresh).where(and_(
+                token_refresh.c.oa_id == oa_id,
+                or_(token_refresh.c.claimed_until.is_(None), token_refresh.c.claimed_until < now),
+            )).values(claimed_until=now + lease, claimed_by=self.worker_id)).rowcount:
+                return True
+        try:
+            with self.engine.begin() as c:
+                c.execute(insert(token_refresh).values(oa_id=oa_id, claimed_until=now + lease,
+                                                       claimed_by=self.worker_id))
+            return True
+        except IntegrityError:  # another process holds (or has just taken) the claim
+            return False
+
+    def release_token_refresh(self, oa_id: str) -> None:
+        with self.engine.begin() as c:
+            c.execute(update(token_refresh).where(and_(
+                token_refresh.c.oa_id == oa_id, token_refresh.c.claimed_by == self.worker_id,
+            )).values(claimed_until=None, claimed_by=None))
 
     # ---- users
     def touch_user(self, user_id: str, oa_id: str, follower: Optional[bool] = None) -> None:
