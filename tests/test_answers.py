@@ -725,3 +725,20 @@ def test_the_words_of_a_procedure_told_as_done_are_no_sign_the_question_is_ours(
     assert resolve(kb, config, "residence.temporary_registration", ranking, text, {}).procedure is None
     asked = "Em đăng ký tạm trú xong rồi, giờ muốn gia hạn tạm trú thì làm sao?"
     assert resolve(kb, config, "residence.temporary_registration", ranking, asked, {}).procedure is not None
+
+
+def test_another_agencys_paper_told_as_done_with_xong_does_not_send_the_question_away(kb, config):
+    ranking = [{"name": "out_of_scope", "confidence": 0.72}, {"name": "residence.permanent_registration", "confidence": 0.2}]
+    done = "dk thuong tru cho con moi lam giay khai sinh xong can gi ad"
+    assert not resolve(kb, config, "out_of_scope", ranking, done, {}).out_of_scope
+    asked = "làm giấy khai sinh cho con ở đâu"  # the matter asked, not told as done
+    decision = resolve(kb, config, "out_of_scope", ranking, asked, {})
+    assert decision.out_of_scope and decision.referral.id == "civil_status"
+
+
+def test_how_long_it_takes_is_no_loss(kb, config):
+    ranking = rank("id_card.reissue", "id_card.child_issue", "id_card.first_issue")
+    text = "trẻ em làm thẻ căn cước thì làm mất bao lâu, có phải lấy vân tay không"
+    assert resolve(kb, config, "id_card.reissue", ranking, text, {}).procedure == "id_card.child_issue"
+    lost = "làm mất thẻ căn cước thì làm lại bao lâu"
+    assert resolve(kb, config, "id_card.child_issue", rank("id_card.child_issue", "id_card.reissue"), lost, {}).procedure == "id_card.reissue"

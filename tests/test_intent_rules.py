@@ -52,3 +52,17 @@ def test_a_procedure_named_by_its_alias_is_not_small_talk():
     assert parsed("bạn làm được những gì", [("ask_capabilities", 0.9), ("security.crime_report", 0.05)]) == "ask_capabilities"
     assert parsed("thủ tục tố giác tội phạm như thế nào",
                   [("ask_capabilities", 0.9), ("security.crime_report", 0.05)]) == "ask_capabilities"
+
+
+def test_a_procedure_question_taken_for_a_tip_off_is_not_one():
+    from bot.nlu.intent_rules import is_procedure_taken_for_tipoff
+
+    # the words name a procedure (a residence confirmation) and tell no crime
+    assert is_procedure_taken_for_tipoff(
+        "Tôi muốn vay tiền ngân hàng, bên ngân hàng nói cần giấy xác nhận chỗ ở, tôi lên xã xin được không?", "start_tipoff")
+    # a crime told, then a procedure asked about: the card is to be made again
+    assert is_procedure_taken_for_tipoff(
+        "bua truoc bi giut tui xach, mat luon cai the can cuoc, da trinh bao roi, gio muon lam lai cai the", "start_tipoff")
+    # a crime told and nothing asked of a procedure: the tip-off stands
+    assert not is_procedure_taken_for_tipoff("tôi bị lừa đảo mất căn cước và 20 triệu", "start_tipoff")
+    assert not is_procedure_taken_for_tipoff("ngân hàng cần giấy xác nhận chỗ ở", "residence.confirmation")

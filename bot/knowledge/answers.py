@@ -344,7 +344,7 @@ def matter_asked(config: AnswerConfig, text: str) -> bool:
     question = question_span(text)
     found = config.referrals.match(text, question)
     return (found is not None and question[0] <= found[1] and found[2] <= question[1]
-            and not _ALREADY.search(fold(canonical(text))[:found[1]]))  # not told as done ("đã nộp trước bạ")
+            and not matter_done(fold(canonical(text)), found[1], found[2]))  # not "đã nộp trước bạ", "làm khai sinh xong"
 
 
 def paper_needed(config: AnswerConfig, text: str, names: List[Tuple[str, int, int]]) -> bool:
@@ -396,6 +396,9 @@ _PAPER_NEXT = re.compile(r"\s+(?:\w+\s+)?(?:giấy|giay|bản|ban sao|mang|nộp
 _JUST_BEFORE = re.compile(r"^\s*(?:\w+\s+){0,2}$")
 # a matter told as done before its phrase ("đã nộp lệ phí trước bạ", "đã công chứng")
 _ALREADY = re.compile(r"\bda\s+(?!(?:bi|mat|lam mat|danh mat|het)\b)(?:\w+\s+){0,2}$")
+# a matter told as done after its phrase ("làm giấy khai sinh xong", "khai sinh cho con xong"); not "rồi",
+# which also follows a loss ("mất sổ đỏ rồi")
+_FINISHED = re.compile(r"\s*(?:\w+\s+){0,2}?xong\b")
 # a procedure told as done ("đã xóa tạm trú rồi", "có cà vẹt rồi"), before the matter asked
 _DONE = re.compile(r"[^.,;:!?]{0,12}?\b(?:roi|xong)\b")
 # the turn from the story to the question inside one sentence ("…, vậy giấy đăng kiểm có phải đổi không")
@@ -431,8 +434,8 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
     asked = question[0] <= start and end <= question[1]
     places = [(s, e) for s, e, _ in find_phrases(text, referral.phrases)]
     paired = bool(referral.paired_with) and (start, end) not in places  # found through its `paired` words
-    if not paired and places and all(_ALREADY.search(message[:ps]) for ps, pe in outermost(places)):
-        return None, False, None  # the matter only told as done ("đã nộp lệ phí trước bạ", "đã công chứng")
+    if not paired and places and all(matter_done(message, ps, pe) for ps, pe in outermost(places)):
+        return None, False, None  # the matter only told as done ("đã nộp lệ phí trước bạ", "làm khai sinh xong")
     overrides = False
     for name, s, e in named:
         if paired and find_phrase(text[s:e], referral.paired_with):
@@ -486,6 +489,12 @@ def told_as_done(message: str, start: int, end: int) -> bool:
     """Whether the words at ``start``-``end`` of the folded text are told as
     done: "… rồi", "… xong" just after, or "đã (được) …" just before."""
     return bool(_DONE.match(message[end:]) or _ALREADY.search(message[:start]))
+
+
+def matter_done(message: str, start: int, end: int) -> bool:
+    """Whether another agency's matter at ``start``-``end`` of the folded text
+    is told as done: "đã …" just before it, or "… xong" just after."""
+    return bool(_ALREADY.search(message[:start]) or _FINISHED.match(message, end))
 
 
 def names_only_context(referral: Referral, message: str, places: List[Tuple[int, int]],

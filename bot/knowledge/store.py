@@ -9,6 +9,7 @@ every problem at once. The assistant itself loads with
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -17,7 +18,7 @@ import yaml
 
 from bot.core.paths import DATA, ROOT
 from bot.nlu.lexicon import Spelling, spelling
-from bot.nlu.text import find_phrase, find_phrases
+from bot.nlu.text import find_phrase, find_phrases, fold
 
 # How a citizen can file (a procedure's ``where.channels``), as written inside
 # the line "Cách nộp: trực tiếp, Cổng dịch vụ công, ứng dụng VNeID hoặc bưu
@@ -201,6 +202,8 @@ class Topic:
         general = find_phrases(text, self.names)
         named: Dict[str, int] = {}
         for start, end, phrase in found:
+            if _TAKES.match(fold(text[start:end])) and _DURATION.match(fold(text[end:])):
+                continue  # "làm mất bao lâu": how long it takes, not a loss
             if any(s <= start and end <= e and e - s > end - start for s, e, _ in found + general):
                 continue  # part of a longer case phrase ("mới mua xe" in "mới mua xe cũ") or of the
                 # topic's own name ("tạm vắng" in "tạm trú tạm vắng")
@@ -209,6 +212,11 @@ class Topic:
                 continue
             named[procedure] = max(named.get(procedure, 0), end - start)
         return named
+
+
+# "làm mất" also asks what a procedure takes ("làm mất bao lâu", "làm mất phí không")
+_TAKES = re.compile(r"lam mat$")
+_DURATION = re.compile(r"\s+(?:bao|may|het|phi|tien|thoi gian|nhieu|cong|ca)\b")
 
 
 @dataclass

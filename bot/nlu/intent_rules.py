@@ -27,6 +27,11 @@
   another agency's matter in its question ("công ty nợ lương, kiện ở tòa
   nào", "xe khách sắp hết hạn đăng kiểm"), the intent is ``out_of_scope``, so
   the citizen is told which agency handles it.
+* A procedure question taken for a tip-off: ``start_tipoff`` from the
+  classifier for a message that names a procedure by an alias, or a topic
+  beside a procedure question's words (data/tipoffs.yml ``not_report``), and
+  does not tell a crime without asking of a procedure, gives way to the
+  classifier's next intent ("ngân hàng cần giấy xác nhận chỗ ở").
 * A tip-off guessed from the shape of a message alone: ``start_tipoff`` from
   the classifier, less sure than ``tipoff_unless_confidence`` of
   data/tipoffs.yml and with no report phrase nor a word asking to send one
@@ -121,6 +126,23 @@ def is_other_agency_matter(text: str, intent: str) -> bool:
     return matter_asked(config, config.expand(text))
 
 
+def is_procedure_taken_for_tipoff(text: str, intent: str) -> bool:
+    """A story the classifier took for a tip-off that asks about a procedure:
+    one named by an alias ("ngân hàng cần giấy xác nhận chỗ ở"), or a
+    topic named beside words of a procedure question ("bị giựt túi, đã
+    trình báo rồi, giờ làm lại cái thẻ căn cước"); unless it tells a crime
+    (a report phrase) or asks to send a tip-off, and asks nothing of a procedure."""
+    s = tipoff_settings()
+    if intent != TIPOFF_INTENT:
+        return False
+    asks_procedure = find_phrase(text, s["not_report"]) is not None
+    if not asks_procedure and find_phrase(text, s["report_phrases"] + s["intake_phrases"]) is not None:
+        return False
+    kb, expanded = knowledge_base(), answer_config().expand(text)
+    return bool(named_procedures(kb, expanded)) or (
+        asks_procedure and any(find_phrase(expanded, t.names) for t in kb.topics.values()))
+
+
 def is_unsure_tipoff(text: str, intent: str, confidence: float) -> bool:
     s = tipoff_settings()
     return (intent == TIPOFF_INTENT and confidence < s["tipoff_unless_confidence"]
@@ -171,6 +193,7 @@ class IntentRules(GraphComponent):
                 promote(message, named)
             elif is_other_agency_matter(text, intent.get(INTENT_NAME_KEY) or ""):
                 set_intent(message, "out_of_scope")
-            elif is_unsure_tipoff(text, intent.get(INTENT_NAME_KEY) or "", intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0):
+            elif (is_unsure_tipoff(text, intent.get(INTENT_NAME_KEY) or "", intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+                  or is_procedure_taken_for_tipoff(text, intent.get(INTENT_NAME_KEY) or "")):
                 drop_intent(message, TIPOFF_INTENT)
         return messages
