@@ -742,3 +742,13 @@ def test_how_long_it_takes_is_no_loss(kb, config):
     assert resolve(kb, config, "id_card.reissue", ranking, text, {}).procedure == "id_card.child_issue"
     lost = "làm mất thẻ căn cước thì làm lại bao lâu"
     assert resolve(kb, config, "id_card.child_issue", rank("id_card.child_issue", "id_card.reissue"), lost, {}).procedure == "id_card.reissue"
+
+
+def test_a_police_paper_just_made_is_no_sign_the_next_question_is_ours(kb, config):
+    ranking = [{"name": "out_of_scope", "confidence": 0.93}, {"name": "immigration.passport", "confidence": 0.03},
+               {"name": "id_card.child_issue", "confidence": 0.02}]
+    text = "em vua lam xong can cuoc o phuong minh, cho em hoi diem chuan nganh dieu duong nam ngoai bao nhieu"
+    decision = resolve(kb, config, "out_of_scope", ranking, text, {})
+    assert decision.out_of_scope and decision.topic is None
+    asked = "em vua lam xong tam tru, cho em hoi can cuoc lam o dau"  # the card is asked, not told as done
+    assert resolve(kb, config, "out_of_scope", ranking, asked, {}).topic is not None

@@ -59,3 +59,10 @@ def test_a_phrase_typed_with_a_wrong_mark_on_some_words_is_found():
     assert find_phrase("bằng lái bị mât", ["mất"]) is None  # a phrase of one word: its marks decide
     # no word typed as in the phrase: another phrase with the same letters
     assert find_phrase("nhờ anh giữ bí mật giúp em", ["bị mất"]) is None
+
+
+def test_a_word_with_another_mark_is_another_word_not_a_slip():
+    assert find_phrase("đăng kiểm là mấy tháng một lần", ["mấy thằng"]) is None
+    assert find_phrase("có mấy thằng lạ mặt đứng trước nhà", ["mấy thằng"]) is not None
+    assert find_phrase("thủ tục đang ký xe", ["đăng ký"]) is not None  # a mark left out
+    assert find_phrase("đăng ký biễn tạm cho ô tô", ["biển tạm"]) is not None  # hỏi and ngã swapped

@@ -158,7 +158,8 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
     weights = config.confidence
     question = question_span(text)
     scores = {p: confidence.get(p, 0.0) for p in kb.procedures}
-    for pid in {n[0] for n in named}:
+    message = fold(canonical(text))
+    for pid in {n[0] for n in named if not told_as_done(message, n[1], n[2])}:  # not "đã đăng ký tạm trú rồi"
         scores[pid] += weights["alias_bonus"]
     if len({n[0] for n in named}) > 1:  # the story names one, the question asks about another
         for pid in {n[0] for n in named if question[0] <= n[1] and n[2] <= question[1]}:
@@ -269,14 +270,17 @@ def resolve(
         # the words name a procedure or a topic, and no other agency's matter in the question: a
         # long story told in the words of the "not ours" examples may still be ours
         message = fold(canonical(text))
-        ours_by_words = not matter and any(not _DONE.match(message[e:]) for _, _, e in named + topic_names)
+        ours_by_words = not matter and any(not told_as_done(message, s, e) for _, s, e in named + topic_names)
         if referral is None and (s1 >= weights["ask_back_not_ours"] or ours_by_words) and not (
                 intent == "out_of_scope" and matter):
             if s1 >= weights["ask_back_not_ours"]:
                 return Decision(candidates=candidates_of(ranked, scores, weights))  # maybe ours after all: ask
-            if named:  # only the words say ours: the procedures they name, or the topic's question
-                return Decision(candidates=list(dict.fromkeys(named_ids))[:3])
-            return Decision(topic=kb.topics[topic_names[0][0]])
+            # only the words say ours: the procedures they name, or the topic's question (not those told as done)
+            live = [n for n in named if not told_as_done(message, n[1], n[2])]
+            if live:
+                return Decision(candidates=list(dict.fromkeys(n[0] for n in live))[:3])
+            topics = [t for t in topic_names if not told_as_done(message, t[1], t[2])]
+            return Decision(topic=kb.topics[topics[0][0]])
         return not_ours(config, text, referral)
     # with no procedure or topic named, the cases' words ("lần đầu", "xe mới") do not make the classifier surer
     sure = s1 if named or topic_names else confidence.get(best, 0.0)
@@ -394,8 +398,8 @@ _PAPER_NEXT = re.compile(r"\s+(?:\w+\s+)?(?:giấy|giay|bản|ban sao|mang|nộp
 
 # at most two words between a matter's phrase and the paper it acts on ("chứng thực bản sao sổ hộ khẩu")
 _JUST_BEFORE = re.compile(r"^\s*(?:\w+\s+){0,2}$")
-# a matter told as done before its phrase ("đã nộp lệ phí trước bạ", "đã công chứng")
-_ALREADY = re.compile(r"\bda\s+(?!(?:bi|mat|lam mat|danh mat|het)\b)(?:\w+\s+){0,2}$")
+# a matter told as done before its phrase ("đã nộp lệ phí trước bạ", "đã công chứng", "làm xong căn cước")
+_ALREADY = re.compile(r"\bda\s+(?!(?:bi|mat|lam mat|danh mat|het)\b)(?:\w+\s+){0,2}$|\bxong\s+$")
 # a matter told as done after its phrase ("làm giấy khai sinh xong", "khai sinh cho con xong"); not "rồi",
 # which also follows a loss ("mất sổ đỏ rồi")
 _FINISHED = re.compile(r"\s*(?:\w+\s+){0,2}?xong\b")

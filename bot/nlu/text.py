@@ -200,16 +200,37 @@ def find_phrases(text: str, phrases: Iterable[str]) -> List[Tuple[int, int, str]
 
 
 def _slips(message: str, folded: str, phrase: str) -> List[Tuple[int, int]]:
-    """Where a phrase of several words is typed with a wrong mark on some of
-    its words ("lần đàu", "thât lạc"): same letters, and at least one word
-    typed exactly as in the phrase ("bí mật" is not "bị mất")."""
+    """Where a phrase of several words is typed with a mark left out on some
+    of its words ("lần đàu", "thât lạc"): same letters, at least one word
+    typed exactly as in the phrase ("bí mật" is not "bị mất"), and no mark
+    the phrase lacks ("mấy tháng" is not "mấy thằng")."""
     words = phrase.split(" ")
     spans = []
     for m in _whole_words(fold(phrase)).finditer(folded):
         typed = message[m.start():m.end()].split(" ")
-        if len(typed) == len(words) and any(t == w for t, w in zip(typed, words)):
+        if (len(typed) == len(words) and any(t == w for t, w in zip(typed, words))
+                and all(_marks_left_out(t, w) for t, w in zip(typed, words))):
             spans.append((m.start(), m.end()))
     return spans
+
+
+def _marks_left_out(typed: str, word: str) -> bool:
+    """Whether ``typed`` is ``word`` with none, some or all of its marks left
+    out (or a hook typed as a tilde, or the other way round)."""
+    if len(typed) != len(word):
+        return False
+    for t, w in zip(typed, word):
+        if t == w or (t == "d" and w == "đ"):
+            continue
+        t_base, *t_marks = unicodedata.normalize("NFD", t)
+        w_base, *w_marks = unicodedata.normalize("NFD", w)
+        if t_base != w_base or not {_HOI_NGA.get(m, m) for m in t_marks} <= {_HOI_NGA.get(m, m) for m in w_marks}:
+            return False
+    return True
+
+
+# the hook (hỏi) and the tilde (ngã) are told apart by few: "biễn tạm" is "biển tạm"
+_HOI_NGA = {"\u0303": "\u0309"}
 
 
 @lru_cache(maxsize=16384)
