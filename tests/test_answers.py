@@ -752,3 +752,47 @@ def test_a_police_paper_just_made_is_no_sign_the_next_question_is_ours(kb, confi
     assert decision.out_of_scope and decision.topic is None
     asked = "em vua lam xong tam tru, cho em hoi can cuoc lam o dau"  # the card is asked, not told as done
     assert resolve(kb, config, "out_of_scope", ranking, asked, {}).topic is not None
+
+
+def test_a_topic_named_with_its_case_beats_a_guess_the_words_do_not_name(kb, config):
+    # the classifier reads "xe đò" and says vehicle papers; the words name the card and its damage
+    ranking = [{"name": "vehicle.certificate_reissue", "confidence": 0.9}, {"name": "id_card.renewal", "confidence": 0.03},
+               {"name": "out_of_scope", "confidence": 0.03}]
+    text = ("Tui chạy xe đò tuyến Sài Gòn – Cà Mau. Cái thẻ căn cước tui lỡ bỏ máy giặt, giờ nó cong vênh, "
+            "mờ hết chữ. Tui làm cái thẻ mới thì đem theo gì, tốn bao nhiêu?")
+    decision = resolve(kb, config, "vehicle.certificate_reissue", ranking, text, {})
+    assert decision.procedure != "vehicle.certificate_reissue" and "id_card.renewal" in (
+        [decision.procedure] + decision.candidates)
+    # the guess's own topic named too ("cà vẹt"): no reason to doubt it
+    named = "Tui mất cà vẹt xe đò, cái thẻ căn cước thì cong vênh. Làm lại cà vẹt thì đem theo gì?"
+    assert resolve(kb, config, "vehicle.certificate_reissue", ranking, named, {}).procedure == "vehicle.certificate_reissue"
+
+
+def test_a_question_about_the_matter_itself_is_not_whether_the_procedure_needs_its_paper(kb, config):
+    ranking = [{"name": "residence.permanent_registration", "confidence": 0.68}, {"name": "out_of_scope", "confidence": 0.31}]
+    text = ("Em thuê phòng trọ, chủ nhà đồng ý cho nhập hộ khẩu và bên công an cần hợp đồng thuê có công chứng. "
+            "Em muốn hỏi công chứng hợp đồng thuê nhà thì hai bên có bắt buộc cùng có mặt ở văn phòng công chứng không?")
+    decision = resolve(kb, config, "residence.permanent_registration", ranking, text, {})
+    assert decision.out_of_scope and decision.referral.id == "notarization"
+
+
+def test_a_child_named_with_its_age_names_the_childs_card(kb, config):
+    ranking = [{"name": "id_card.renewal", "confidence": 0.6}, {"name": "id_card.child_issue", "confidence": 0.2}]
+    text = "Con trai tôi 9 tuổi, sắp đi thi học sinh giỏi. Tôi đưa cháu đi làm thẻ căn cước có cần mang gì không?"
+    assert resolve(kb, config, "id_card.renewal", ranking, text, {}).procedure == "id_card.child_issue"
+    teen = "Con trai tôi 15 tuổi, đi làm thẻ căn cước có cần mang gì không?"
+    assert resolve(kb, config, "id_card.renewal", ranking, teen, {}).procedure == "id_card.first_issue"
+
+
+def test_a_malformed_age_range_is_reported_to_content_staff(tmp_path):
+    import shutil
+
+    from bot.core.paths import DATA
+    from bot.knowledge.store import load
+    from bot.knowledge.validate import check
+
+    shutil.copytree(DATA, tmp_path / "data")
+    topics = tmp_path / "data" / "procedures" / "topics.yml"
+    topics.write_text(topics.read_text(encoding="utf-8").replace("ages: [0, 13]", "ages: 13"), encoding="utf-8")
+    problems = check(load(tmp_path / "data"), tmp_path / "data")
+    assert any("'ages' must be" in str(p) for p in problems)

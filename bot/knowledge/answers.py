@@ -166,6 +166,7 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
             scores[pid] += weights["question_bonus"]
     named_topics = {t.id for t in kb.topics.values() if find_phrase(text, t.names)}
     named_ids = {n[0] for n in named}
+    named_cases: Dict[str, Topic] = {}  # the case of each topic the message names with one of its cases
     for topic in kb.topics.values():
         options = [o.procedure for o in topic.options]
         named_topic = topic.id in named_topics
@@ -195,6 +196,16 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
                     or max(options, key=scores.get) == max(scores, key=scores.get))
         if relevant:
             scores[case] = max(scores[case], mass + weights["alias_bonus"])
+        if named_topic:
+            named_cases[case] = topic
+    # a topic named with its case ("thẻ căn cước … cong vênh") beats a guess that the words name neither by
+    # an alias nor by its topic's name ("xe đò" in the story)
+    best = max(scores, key=scores.get)
+    guessed = (best not in named_ids and best.split(".")[0] not in named_topics  # its area's topic: "cư trú"
+               and not any(best in {o.procedure for o in t.options} and t.id in named_topics for t in kb.topics.values()))
+    if guessed and len(named_cases) == 1:
+        case = next(iter(named_cases))
+        scores[case] = max(scores[case], scores[best] + weights["margin"])
     return scores
 
 
@@ -458,9 +469,12 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
             elif asked and not (question[0] <= s and e <= question[1]):
                 # the story names the procedure, the question asks about the matter; unless it asks
                 # whether the procedure needs the matter's paper ("cần mang giấy chứng tử không")
-                if paper_to_bring(text, question[0], start):
+                # (before the matter's first place in the question: "công chứng hợp đồng … có bắt buộc…"
+                # asks about the matter)
+                first = min([ps for ps, _ in places if question[0] <= ps] + [start])
+                if paper_to_bring(text, question[0], first):
                     return None, False, None  # "…, cần giấy ủy quyền hay giấy giám hộ gì"
-                overrides = overrides or needs_asked(text, question[0], start) is None
+                overrides = overrides or needs_asked(text, question[0], first) is None
             elif (asked and len(outermost(places)) > max(1, sum(n[0] == name for n in named))
                   and needs_asked(text, e, max(outermost(places))[0]) is None):
                 # the matter named again and again, the procedure once: the matter is asked; unless

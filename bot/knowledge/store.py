@@ -166,6 +166,7 @@ class Option:
     procedure: str
     title: str
     cases: List[str] = field(default_factory=list)  # words that name this case ("lần đầu", "bị mất")
+    ages: Optional[Tuple[int, int]] = None  # a child of this age named ("con tôi 9 tuổi") names this case
 
 
 @dataclass
@@ -211,9 +212,23 @@ class Topic:
             if any(p != procedure and s <= start and end <= e and e - s > end - start for p, s, e in names):
                 continue
             named[procedure] = max(named.get(procedure, 0), end - start)
+        for option in self.options:
+            if option.ages:
+                for m in _CHILD_AGE.finditer(fold(text)):
+                    if option.ages[0] <= int(m.group(1)) <= option.ages[1]:
+                        named[option.procedure] = max(named.get(option.procedure, 0), m.end() - m.start())
         return named
 
 
+def _ages(value: Any) -> Optional[Tuple[int, int]]:
+    """``[low, high]`` as a pair of ages, or None (the validator reports a malformed one)."""
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value) and value[0] <= value[1]:
+        return value[0], value[1]
+    return None
+
+
+# a child and its age: "con tôi 9 tuổi", "bé nhà mình 11 tuổi", "cháu 7t"
+_CHILD_AGE = re.compile(r"\b(?:con|be|chau|tre|dua)\b(?:\s+\w+){0,3}?\s+(\d{1,2})\s*(?:tuoi|t)\b")
 # "làm mất" also asks what a procedure takes ("làm mất bao lâu", "làm mất phí không")
 _TAKES = re.compile(r"lam mat$")
 _DURATION = re.compile(r"\s+(?:bao|may|het|phi|tien|thoi gian|nhieu|cong|ca)\b")
@@ -374,7 +389,8 @@ def load(data_dir: Path = DATA) -> KnowledgeBase:
                 id=entry["id"],
                 question=_text(entry["question"]),
                 options=[Option(o["procedure"], _text(o["title"]),
-                                spell.with_spelled_out(_text(c) for c in o.get("cases") or []))
+                                spell.with_spelled_out(_text(c) for c in o.get("cases") or []),
+                                _ages(o.get("ages")))
                          for o in entry["options"]],
                 examples=[str(e).strip() for e in entry.get("examples") or []],
                 names=spell.with_spelled_out(_text(n) for n in entry.get("names") or []),

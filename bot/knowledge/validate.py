@@ -242,7 +242,11 @@ def check(kb: KnowledgeBase, data_dir: Path = DATA, today: Optional[dt.date] = N
                                 "forms.yml needs 'author': who the generated files name as their author"))
 
     for topic in kb.topics.values():
-        for option in topic.options:
+        raw = topic.source.data["topics"][topic.index]["options"] if topic.source else []
+        for j, option in enumerate(topic.options):
+            if raw and raw[j].get("ages") is not None and option.ages is None:
+                problems.append(Problem(topic.source.path, topic.source.line("topics", topic.index), (
+                    f"topic '{topic.id}': option '{option.procedure}': 'ages' must be [lowest, highest], two whole numbers")))
             if option.procedure not in kb.catalogue:
                 problems.append(Problem(topic.source.path, 1, f"topic '{topic.id}': option '{option.procedure}' is not a catalogue id"))
             for case in option.cases:
