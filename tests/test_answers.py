@@ -796,3 +796,14 @@ def test_a_malformed_age_range_is_reported_to_content_staff(tmp_path):
     topics.write_text(topics.read_text(encoding="utf-8").replace("ages: [0, 13]", "ages: 13"), encoding="utf-8")
     problems = check(load(tmp_path / "data"), tmp_path / "data")
     assert any("'ages' must be" in str(p) for p in problems)
+
+
+def test_a_police_paper_the_matter_needs_does_not_make_the_question_ours(kb, config):
+    ranking = [{"name": "security.business_conditions", "confidence": 0.55}, {"name": "out_of_scope", "confidence": 0.4}]
+    text = "dang ky ho kinh doanh ban tap hoa o dau vay a, co can giay chung nhan an ninh trat tu cua cong an ko"
+    decision = resolve(kb, config, "security.business_conditions", ranking, text, {})
+    assert decision.out_of_scope and decision.referral.id == "business_registration"
+    # whether one must do the procedure is no paper: "có phải khai tạm vắng"
+    ranking = [{"name": "residence.temporary_absence", "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.03}]
+    deed = "tuổi nghĩa vụ quân sự đi làm xa có phải khai tạm vắng k"
+    assert resolve(kb, config, "residence.temporary_absence", ranking, deed, {}).procedure == "residence.temporary_absence"

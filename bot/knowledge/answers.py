@@ -530,6 +530,9 @@ def names_only_context(referral: Referral, message: str, places: List[Tuple[int,
         return True  # "chứng thực giấy xác nhận cư trú": the matter acts on the police paper
     if s >= end and _CONTRAST.search(message[:s]):
         return True  # "hộ chiếu công vụ … như hộ chiếu thường": the police paper only compared
+    asks = [m for m in _NEEDS.finditer(message, end, s)] if s >= end else []
+    if asks and _JUST_BEFORE.match(message[asks[-1].end():s]) and _PAPER_NEXT.match(message, asks[-1].end()):
+        return True  # "xin cấp lại giấy nvqs ở đâu, có cần mang cccd không": a paper the matter needs
     if told_as_done(message, s, e) or (e <= start and _TURN.search(message[e:start])):
         # "trình báo công an rồi, giờ xin cấp lại sổ đỏ", "…, giờ có thẻ căn cước rồi…", "đã được khai báo
         # lưu trú": the procedure is done
