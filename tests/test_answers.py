@@ -740,6 +740,8 @@ def test_how_long_it_takes_is_no_loss(kb, config):
     ranking = rank("id_card.reissue", "id_card.child_issue", "id_card.first_issue")
     text = "trẻ em làm thẻ căn cước thì làm mất bao lâu, có phải lấy vân tay không"
     assert resolve(kb, config, "id_card.reissue", ranking, text, {}).procedure == "id_card.child_issue"
+    assert kb.topics["id_card"].cases_named("chau du 14t lam can cuoc mat phi ko") == {}  # costs, not a loss
+    assert kb.topics["id_card"].cases_named("cccd mat") == {"id_card.reissue": 8}
     lost = "làm mất thẻ căn cước thì làm lại bao lâu"
     assert resolve(kb, config, "id_card.child_issue", rank("id_card.child_issue", "id_card.reissue"), lost, {}).procedure == "id_card.reissue"
 

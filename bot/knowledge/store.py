@@ -18,7 +18,7 @@ import yaml
 
 from bot.core.paths import DATA, ROOT
 from bot.nlu.lexicon import Spelling, spelling
-from bot.nlu.text import find_phrase, find_phrases, fold
+from bot.nlu.text import canonical, find_phrase, find_phrases, fold
 
 # How a citizen can file (a procedure's ``where.channels``), as written inside
 # the line "Cách nộp: trực tiếp, Cổng dịch vụ công, ứng dụng VNeID hoặc bưu
@@ -202,9 +202,10 @@ class Topic:
         found = find_phrases(text, [c for o in self.options for c in o.cases])
         general = find_phrases(text, self.names)
         named: Dict[str, int] = {}
+        message = fold(canonical(text))
         for start, end, phrase in found:
-            if _TAKES.match(fold(text[start:end])) and _DURATION.match(fold(text[end:])):
-                continue  # "làm mất bao lâu": how long it takes, not a loss
+            if _TAKES.search(message[start:end]) and _DURATION.match(message, end):
+                continue  # "làm mất bao lâu", "cccd mất phí": what it takes, not a loss
             if any(s <= start and end <= e and e - s > end - start for s, e, _ in found + general):
                 continue  # part of a longer case phrase ("mới mua xe" in "mới mua xe cũ") or of the
                 # topic's own name ("tạm vắng" in "tạm trú tạm vắng")
@@ -229,8 +230,8 @@ def _ages(value: Any) -> Optional[Tuple[int, int]]:
 
 # a child and its age: "con tôi 9 tuổi", "bé nhà mình 11 tuổi", "cháu 7t"
 _CHILD_AGE = re.compile(r"\b(?:con|be|chau|tre|dua)\b(?:\s+\w+){0,3}?\s+(\d{1,2})\s*(?:tuoi|t)\b")
-# "làm mất" also asks what a procedure takes ("làm mất bao lâu", "làm mất phí không")
-_TAKES = re.compile(r"lam mat$")
+# "mất" also asks what a procedure takes ("làm mất bao lâu", "căn cước mất phí không")
+_TAKES = re.compile(r"(?:^|\s)mat$")
 _DURATION = re.compile(r"\s+(?:bao|may|het|phi|tien|thoi gian|nhieu|cong|ca)\b")
 
 
