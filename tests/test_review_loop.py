@@ -20,7 +20,7 @@ import requests
 
 from tests.conftest import OFFICER_PASSWORD, ROOT, Assistant, rasa_headers, texts, wait_for
 
-QUESTION = "thẻ của bà tôi mờ hết chữ rồi, không đọc được nữa"  # damaged, unreadable: id_card.reissue (cấp lại)
+QUESTION = "thẻ của bà tôi bị ai nhặt mất rồi"  # lost: id_card.reissue (cấp lại), in words no case names
 PROCEDURE = "id_card.reissue"
 ARTIFACTS = Path(__file__).parent / "artifacts" / "browser"
 
