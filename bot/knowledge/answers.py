@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 from bot.core.content import read_texts
 from bot.core.split_text import split_text
@@ -166,7 +166,7 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
             scores[pid] += weights["question_bonus"]
     named_topics = {t.id for t in kb.topics.values() if find_phrase(text, t.names)}
     named_ids = {n[0] for n in named}
-    named_cases: Dict[str, Topic] = {}  # the case of each topic the message names with one of its cases
+    named_cases: Set[str] = set()  # the case of each topic the message names with one of its cases
     for topic in kb.topics.values():
         options = [o.procedure for o in topic.options]
         named_topic = topic.id in named_topics
@@ -197,7 +197,7 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
         if relevant:
             scores[case] = max(scores[case], mass + weights["alias_bonus"])
         if named_topic:
-            named_cases[case] = topic
+            named_cases.add(case)
     # a topic named with its case ("thẻ căn cước … cong vênh") beats a guess that the words name neither by
     # an alias nor by its topic's name ("xe đò" in the story)
     best = max(scores, key=scores.get)
