@@ -188,6 +188,8 @@ def find_phrases(text: str, phrases: Iterable[str]) -> List[Tuple[int, int, str]
     haystack = message if accented else folded
     found = []
     for phrase in phrases:
+        if fold(canonical(phrase)) not in folded:  # every match below is one of the folded phrase: most phrases end here
+            continue
         pattern = _phrase_pattern(canonical(phrase), accented)
         if pattern is None:
             continue

@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -183,7 +184,8 @@ class Retrainer:
 
             started = time.monotonic()
             live = live_model(targets)
-            outcome.before, outcome.after = evaluate(live), evaluate(candidate)
+            with ThreadPoolExecutor(2) as pool:  # two child processes, one core each
+                outcome.before, outcome.after = pool.map(evaluate, [live, candidate], ["live", "candidate"])
             outcome.seconds["evaluate"] = round(time.monotonic() - started, 1)
             problems = regressions(outcome.before, outcome.after, self.max_drop)
             if problems:
@@ -248,11 +250,11 @@ def live_model(targets: List[swap.Replica]) -> Path:
     return path
 
 
-def evaluate(model: Path) -> Dict[str, Dict[str, float]]:
+def evaluate(model: Path, which: str = "model") -> Dict[str, Dict[str, float]]:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "shares.json"
         _child([sys.executable, "-m", "devtools.evaluation", "--model", str(model), "--no-plots", "--json", str(out)],
-               "evaluation.log")
+               f"evaluation-{which}.log")
         return json.loads(out.read_text(encoding="utf-8"))
 
 
