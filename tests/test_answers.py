@@ -809,3 +809,51 @@ def test_a_police_paper_the_matter_needs_does_not_make_the_question_ours(kb, con
     ranking = [{"name": "residence.temporary_absence", "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.03}]
     deed = "tuổi nghĩa vụ quân sự đi làm xa có phải khai tạm vắng k"
     assert resolve(kb, config, "residence.temporary_absence", ranking, deed, {}).procedure == "residence.temporary_absence"
+
+
+def test_a_word_typed_as_written_among_marked_words_is_not_a_question_word(kb, config):
+    # "may" (to sew) is no "mấy": the first sentence tells the story, the matter is the call-up, not the residence
+    ranking = [{"name": "out_of_scope", "confidence": 0.99}, {"name": "residence.temporary_absence", "confidence": 0.005}]
+    text = ("Em 19 tuổi, vào Bình Dương may gia công được 1 năm, tạm trú đăng ký đầy đủ. Xã vừa gửi giấy gọi khám "
+            "sức khỏe nghĩa vụ quân sự. Em có xin khám ở nơi đang ở được không?")
+    decision = resolve(kb, config, "out_of_scope", ranking, text, {})
+    assert decision.out_of_scope and decision.referral.id == "military_service"
+
+
+def test_papers_listed_as_needed_for_the_matter_are_context(kb, config):
+    ranking = [{"name": "out_of_scope", "confidence": 0.96}, {"name": "id_card.first_issue", "confidence": 0.02}]
+    text = ("Năm nay cán bộ đưa tờ thông báo thuế sử dụng đất phi nông nghiệp. Tôi muốn làm đơn xin miễn theo diện "
+            "thương binh thì gửi cho ai, có phải mang cả thẻ thương binh với căn cước không?")
+    decision = resolve(kb, config, "out_of_scope", ranking, text, {})
+    assert decision.out_of_scope and decision.referral.id == "tax"
+
+
+def test_a_topic_asked_about_as_a_whole_is_asked_back_however_sure_the_classifier(kb, config):
+    ranking = [{"name": "driving_licence.reissue", "confidence": 0.86}, {"name": "driving_licence.renewal", "confidence": 0.1}]
+    text = "Tôi đang cần làm thủ tục bằng lái xe mà không biết giờ nộp ở đâu, cần mang theo gì?"
+    decision = resolve(kb, config, "driving_licence.reissue", ranking, text, {})
+    assert decision.procedure is None and decision.topic.id == "driving_licence"
+    named = "Tôi làm mất bằng lái xe, thủ tục làm lại nộp ở đâu?"  # the case named: answered
+    assert resolve(kb, config, "driving_licence.reissue", ranking, named, {}).procedure == "driving_licence.reissue"
+
+
+def test_the_one_procedure_the_question_names_is_answered_though_the_story_sounds_like_not_ours(kb, config):
+    ranking = [{"name": "out_of_scope", "confidence": 0.97}, {"name": "immigration.passport_loss_report", "confidence": 0.03}]
+    text = ("Em là điều dưỡng, đợt lũ vừa rồi nước ngập vào phòng trọ. Lúc nước rút em mới phát hiện túi giấy tờ bị "
+            "trôi mất. Cho em hỏi khai báo mất hộ chiếu thế nào, đã qua 2 ngày rồi có bị phạt không?")
+    assert resolve(kb, config, "out_of_scope", ranking, text, {}).procedure == "immigration.passport_loss_report"
+
+
+def test_a_word_inside_another_matters_phrase_is_that_matters(kb, config):
+    # "visa" alone is a foreigner's visa here; in "visa đài loan" it is a visa to go abroad
+    ranking = [{"name": "out_of_scope", "confidence": 0.9}, {"name": "immigration.passport", "confidence": 0.05}]
+    text = "e sap di xuat khau lao dong, cong ty bao tu lo visa. e co passport roi, visa dai loan xin o van phong nao"
+    decision = resolve(kb, config, "out_of_scope", ranking, text, {})
+    assert decision.out_of_scope and decision.referral.id == "foreign_passport"
+
+
+def test_rent_typed_without_diacritics_is_no_tax(kb, config):
+    ranking = [{"name": "residence.temporary_extension", "confidence": 0.79}, {"name": "out_of_scope", "confidence": 0.21}]
+    text = ("tui ban trai cay o cho dau moi, thue ki ot voi cai phong nho phia sau de o, tam tru cua tui con 10 ngay "
+            "nua la het han, muon gia han them thi lam sao")
+    assert resolve(kb, config, "residence.temporary_extension", ranking, text, {}).procedure == "residence.temporary_extension"

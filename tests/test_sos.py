@@ -42,6 +42,10 @@ def test_questions_that_merely_contain_the_words_are_not_emergencies(text):
     ("bi bat coc dang o trong xe tai ko biet o dau", True),
     ("Trộm đang trong nhà, tôi trốn trong tủ", True),
     ("bị bắt cóc thì trình báo ở đâu", False),
+    # people trapped in a fire; a man with a sword, and a call to come at once
+    ("nha hang xom chay lon, con nguoi ket ben trong", True),
+    ("co dua cam kiem chem nguoi truoc cho, toi lien di", True),
+    ("nhà tôi bị cháy lớn hồi tháng trước, làm lại hộ khẩu thế nào", False),
 ])
 def test_a_danger_happening_now_is_an_emergency_in_a_longer_message(text, emergency):
     assert is_emergency(text) is emergency

@@ -139,7 +139,8 @@ def asking_spans(text: str) -> List[Tuple[int, int]]:
     mark), else its last sentence (in the canonical text's coordinates)."""
     message = canonical(text)
     sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(message) if m.group(0).strip()]
-    asking = [s for s in sentences if "?" in message[s[0]:s[1]] or find_phrase(message[s[0]:s[1]], _QUESTION_WORDS)]
+    # among words typed with their marks, "may" (to sew) is no "mấy"
+    asking = [s for s in sentences if "?" in message[s[0]:s[1]] or find_phrase(message[s[0]:s[1]], _QUESTION_WORDS, True)]
     return asking or sentences[-1:]
 
 
@@ -201,8 +202,8 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
     # a topic named with its case ("thẻ căn cước … cong vênh") beats a guess that the words name neither by
     # an alias nor by its topic's name ("xe đò" in the story)
     best = max(scores, key=scores.get)
-    guessed = (best not in named_ids and best.split(".")[0] not in named_topics  # its area's topic: "cư trú"
-               and not any(best in {o.procedure for o in t.options} and t.id in named_topics for t in kb.topics.values()))
+    guessed = best not in named_ids and not any(  # nor by its topic's name ("cư trú")
+        t.id in named_topics and best in {o.procedure for o in t.options} for t in kb.topics.values())
     if guessed and len(named_cases) == 1:
         case = next(iter(named_cases))
         scores[case] = max(scores[case], scores[best] + weights["margin"])
@@ -284,6 +285,11 @@ def resolve(
         ours_by_words = not matter and any(not told_as_done(message, s, e) for _, s, e in named + topic_names)
         if referral is None and (s1 >= weights["ask_back_not_ours"] or ours_by_words) and not (
                 intent == "out_of_scope" and matter):
+            live = {n[0] for n in named if not told_as_done(message, n[1], n[2])}
+            question = question_span(text)
+            if ours_by_words and len(live) == 1 and any(n[0] in live and question[0] <= n[1] and n[2] <= question[1]
+                                                        for n in named):
+                return answer(next(iter(live)))  # the one procedure named, and in the question: "… giấy đó xin ở đâu"
             if s1 >= weights["ask_back_not_ours"]:
                 return Decision(candidates=candidates_of(ranked, scores, weights))  # maybe ours after all: ask
             # only the words say ours: the procedures they name, or the topic's question (not those told as done)
@@ -322,7 +328,7 @@ def resolve(
     if not named and len(named_topics) == 1:  # "làm căn cước cần những gì": the topic, but which case?
         named_topic = kb.topics[next(iter(named_topics))]
         if (best in {o.procedure for o in named_topic.options} and not named_topic.cases_named(text)
-                and confidence.get(best, 0.0) < weights["topic_only"]):
+                and (confidence.get(best, 0.0) < weights["topic_only"] or topic_asked_as_such(text, topic_names))):
             return Decision(topic=named_topic)
     if s1 >= weights["answer"] and s1 - s2 >= weights["margin"]:
         return answer(best)
@@ -409,6 +415,8 @@ _PAPER_NEXT = re.compile(r"\s+(?:\w+\s+)?(?:giấy|giay|bản|ban sao|mang|nộp
 
 # at most two words between a matter's phrase and the paper it acts on ("chứng thực bản sao sổ hộ khẩu")
 _JUST_BEFORE = re.compile(r"^\s*(?:\w+\s+){0,2}$")
+# the last of the papers listed after the word asking whether they are needed ("mang cả thẻ thương binh với …")
+_LISTED = re.compile(r"^\s*(?:\w+\s+){1,6}(?:voi|va|hoac|,)\s+$")
 # a matter told as done before its phrase ("đã nộp lệ phí trước bạ", "đã công chứng", "làm xong căn cước")
 _ALREADY = re.compile(r"\bda\s+(?!(?:bi|mat|lam mat|danh mat|het)\b)(?:\w+\s+){0,2}$|\bxong\s+$")
 # a matter told as done after its phrase ("làm giấy khai sinh xong", "khai sinh cho con xong"); not "rồi",
@@ -418,6 +426,8 @@ _FINISHED = re.compile(r"\s*(?:\w+\s+){0,2}?xong\b")
 _DONE = re.compile(r"[^.,;:!?]{0,12}?\b(?:roi|xong)\b")
 # the turn from the story to the question inside one sentence ("…, vậy giấy đăng kiểm có phải đổi không")
 _TURN = re.compile(r"[,;]\s*(?:vay|gio|bay gio|nay)\b")
+# a topic asked about as a whole: its name just after "thủ tục", "vấn đề", "chuyện", "việc" ("thủ tục thẻ căn cước")
+_AS_SUCH = re.compile(r"\b(?:thu tuc|van de|chuyen|viec)\s+(?:ve\s+|lien quan den\s+|cua\s+)?(?:the\s+|giay\s+)?$")
 # a police paper named after the matter only to compare ("như hộ chiếu thường", "chứ không phải…")
 _CONTRAST = re.compile(r"\b(?:nhu|giong|khac|chu khong phai|thay vi|hay(?:\s+\w+)?)\s+$")
 # the matter just after the police paper's name and "của" only says whose paper it is
@@ -503,6 +513,15 @@ def only_procedure_asked(text: str, message: str, referral: Referral, places: Li
             and not told_as_done(message, s, e) and not find_phrase(text[s:e], referral.paired_with))
 
 
+def topic_asked_as_such(text: str, topic_names: List[Tuple[str, int, int]]) -> bool:
+    """Whether the message asks about a topic as a whole ("thủ tục thẻ căn
+    cước bây giờ làm thế nào", "chuyện hộ chiếu"): its name just after
+    "thủ tục", "vấn đề", "chuyện" or "việc" (the caller has found none of
+    its cases named)."""
+    message = fold(canonical(text))
+    return any(_AS_SUCH.search(message[max(0, s - 30):s]) for _, s, e in topic_names)
+
+
 def told_as_done(message: str, start: int, end: int) -> bool:
     """Whether the words at ``start``-``end`` of the folded text are told as
     done: "… rồi", "… xong" just after, or "đã (được) …" just before."""
@@ -530,9 +549,12 @@ def names_only_context(referral: Referral, message: str, places: List[Tuple[int,
         return True  # "chứng thực giấy xác nhận cư trú": the matter acts on the police paper
     if s >= end and _CONTRAST.search(message[:s]):
         return True  # "hộ chiếu công vụ … như hộ chiếu thường": the police paper only compared
-    asks = [m for m in _NEEDS.finditer(message, end, s)] if s >= end else []
-    if asks and _JUST_BEFORE.match(message[asks[-1].end():s]) and _PAPER_NEXT.match(message, asks[-1].end()):
-        return True  # "xin cấp lại giấy nvqs ở đâu, có cần mang cccd không": a paper the matter needs
+    asks = list(_NEEDS.finditer(message, end, s)) if s >= end else []
+    if asks and (_JUST_BEFORE.match(message[asks[-1].end():s]) or _LISTED.match(message[asks[-1].end():s])) and \
+            _PAPER_NEXT.match(message, asks[-1].end()):
+        # "xin cấp lại giấy nvqs ở đâu, có cần mang cccd không", "… có phải mang cả thẻ thương binh với căn
+        # cước không": a paper the matter needs
+        return True
     if told_as_done(message, s, e) or (e <= start and _TURN.search(message[e:start])):
         # "trình báo công an rồi, giờ xin cấp lại sổ đỏ", "…, giờ có thẻ căn cước rồi…", "đã được khai báo
         # lưu trú": the procedure is done

@@ -85,12 +85,13 @@ class Referrals:
         registration.
         """
         message = fold(canonical(text))
-        named = []
+        named, direct = [], set()
         for referral in self.referrals:
             found = find_phrases(text, referral.phrases)
             if referral.not_within:
                 other = find_phrases(text, referral.not_within)
                 found = [f for f in found if not any(o[0] <= f[0] and f[1] <= o[1] for o in other)]
+            direct.update(f[:2] for f in found)
             beside = find_phrases(text, referral.paired_with) if referral.paired else []
             if beside:  # "chồng tôi người Hàn" ... "hộ chiếu": the matter spans both
                 found += [(min(f[0], beside[0][0]), max(f[1], beside[0][1]), f[2])
@@ -100,6 +101,10 @@ class Referrals:
             affirmed = [p for p in places if not _NEGATED.search(message[:p[0]])]
             if places:
                 named.append((referral, found, places, affirmed))
+        # a phrase inside another matter's longer phrase is that matter's word ("visa" in "visa đài loan")
+        inside = {p for p in direct if any(o[0] <= p[0] and p[1] <= o[1] and o != p for o in direct)}
+        named = [(referral, [f for f in found if f[:2] not in inside], places - inside, [p for p in affirmed if p not in inside])
+                 for referral, found, places, affirmed in named if places - inside]
         ids = {referral.id for referral, *_ in named}
         outranked = {o for referral, *_ in named for o in referral.outranks if o in ids}
         best, best_key = None, (0, 0, 0, 0, 0)

@@ -174,13 +174,15 @@ def _whole_words(needle: str) -> "re.Pattern[str]":
     return re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
 
 
-def find_phrases(text: str, phrases: Iterable[str]) -> List[Tuple[int, int, str]]:
+def find_phrases(text: str, phrases: Iterable[str], exact: bool = False) -> List[Tuple[int, int, str]]:
     """Every phrase found in ``text`` as whole words: (start, end, phrase), in
     the canonical text's coordinates.
 
     Typed with diacritics, the phrase must match with its diacritics ("màu"
     is not "mẫu"), except in the words typed without any ("tình trang hôn
-    nhân" is "tình trạng hôn nhân"); typed without, it matches without.
+    nhân" is "tình trạng hôn nhân"), unless ``exact`` (words that are others
+    without their marks: "may" is not "mấy"); typed without, it matches
+    without.
     """
     message = canonical(text)
     accented = _has_diacritics(message)
@@ -190,12 +192,12 @@ def find_phrases(text: str, phrases: Iterable[str]) -> List[Tuple[int, int, str]
     for phrase in phrases:
         if fold(canonical(phrase)) not in folded:  # every match below is one of the folded phrase: most phrases end here
             continue
-        pattern = _phrase_pattern(canonical(phrase), accented)
+        pattern = _whole_words(canonical(phrase)) if accented and exact else _phrase_pattern(canonical(phrase), accented)
         if pattern is None:
             continue
         strict = [(m.start(), m.end(), phrase) for m in pattern.finditer(haystack)]
         found += strict
-        if accented and " " in phrase:
+        if accented and " " in phrase and not exact:
             found += [(start, end, phrase) for start, end in _slips(message, folded, canonical(phrase))
                       if not any(s == start for s, _, _ in strict)]
     return found
@@ -247,10 +249,10 @@ def _phrase_pattern(phrase: str, accented: bool) -> "Optional[re.Pattern[str]]":
     return re.compile(r"(?<!\w)" + " ".join(words) + r"(?!\w)")
 
 
-def find_phrase(text: str, phrases: Iterable[str]) -> Optional[Tuple[int, int, str]]:
+def find_phrase(text: str, phrases: Iterable[str], exact: bool = False) -> Optional[Tuple[int, int, str]]:
     """The longest phrase found in ``text`` as whole words (see ``find_phrases``)."""
     best = None
-    for found in find_phrases(text, phrases):
+    for found in find_phrases(text, phrases, exact):
         if best is None or found[1] - found[0] > best[1] - best[0]:
             best = found
     return best
