@@ -857,3 +857,13 @@ def test_rent_typed_without_diacritics_is_no_tax(kb, config):
     text = ("tui ban trai cay o cho dau moi, thue ki ot voi cai phong nho phia sau de o, tam tru cua tui con 10 ngay "
             "nua la het han, muon gia han them thi lam sao")
     assert resolve(kb, config, "residence.temporary_extension", ranking, text, {}).procedure == "residence.temporary_extension"
+
+
+def test_a_procedure_asked_as_a_paper_another_needs_is_not_the_one_asked(kb, config):
+    ranking = [{"name": "records.criminal_record", "confidence": 0.55},
+               {"name": "security.business_conditions", "confidence": 0.4}]
+    text = ("ad oi e lam ho kinh doanh ban gas binh nho, nghe noi phai xin giay chung nhan du dieu kien ANTT. "
+            "E nop o phuong hay len tinh, can lam ban khai ly lich voi phieu LLTP ko a?")
+    decision = resolve(kb, config, "records.criminal_record", ranking, text, {})
+    assert decision.procedure != "records.criminal_record"
+    assert "security.business_conditions" in [decision.procedure] + decision.candidates

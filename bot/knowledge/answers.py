@@ -160,10 +160,16 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
     question = question_span(text)
     scores = {p: confidence.get(p, 0.0) for p in kb.procedures}
     message = fold(canonical(text))
-    for pid in {n[0] for n in named if not told_as_done(message, n[1], n[2])}:  # not "đã đăng ký tạm trú rồi"
+    # a procedure named as a paper another one needs ("giấy ANTT … có cần lý lịch tư pháp không") is no
+    # procedure asked, when another is named otherwise
+    needed = {n[0] for n in named if named_as_needed(message, n[1])}
+    needed -= {n[0] for n in named if not named_as_needed(message, n[1])}
+    if needed == {n[0] for n in named}:
+        needed = set()
+    for pid in {n[0] for n in named if not told_as_done(message, n[1], n[2])} - needed:  # not "đã đăng ký tạm trú rồi"
         scores[pid] += weights["alias_bonus"]
     if len({n[0] for n in named}) > 1:  # the story names one, the question asks about another
-        for pid in {n[0] for n in named if question[0] <= n[1] and n[2] <= question[1]}:
+        for pid in {n[0] for n in named if question[0] <= n[1] and n[2] <= question[1]} - needed:
             scores[pid] += weights["question_bonus"]
     named_topics = {t.id for t in kb.topics.values() if find_phrase(text, t.names)}
     named_ids = {n[0] for n in named}
@@ -520,6 +526,15 @@ def topic_asked_as_such(text: str, topic_names: List[Tuple[str, int, int]]) -> b
     its cases named)."""
     message = fold(canonical(text))
     return any(_AS_SUCH.search(message[max(0, s - 30):s]) for _, s, e in topic_names)
+
+
+def named_as_needed(message: str, start: int) -> bool:
+    """Whether the words at ``start`` of the folded text follow a word asking
+    whether they are needed ("có cần lý lịch tư pháp không", "cần làm bản
+    khai lý lịch với phiếu LLTP không")."""
+    asks = list(_NEEDS.finditer(message, max(0, start - 60), start))
+    return bool(asks) and bool(_JUST_BEFORE.match(message[asks[-1].end():start])
+                               or _LISTED.match(message[asks[-1].end():start]))
 
 
 def told_as_done(message: str, start: int, end: int) -> bool:
