@@ -160,12 +160,10 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
     question = question_span(text)
     scores = {p: confidence.get(p, 0.0) for p in kb.procedures}
     message = fold(canonical(text))
-    # a procedure named as a paper another one needs ("giấy ANTT … có cần lý lịch tư pháp không") is no
-    # procedure asked, when another is named otherwise
-    needed = {n[0] for n in named if named_as_needed(message, n[1])}
-    needed -= {n[0] for n in named if not named_as_needed(message, n[1])}
-    if needed == {n[0] for n in named}:
-        needed = set()
+    # a procedure named only as a paper another named one needs ("giấy ANTT … có cần lý lịch tư pháp không")
+    # is no procedure asked
+    asked_for = {n[0] for n in named if not named_as_needed(message, n[1])}
+    needed = {n[0] for n in named} - asked_for if asked_for else set()
     for pid in {n[0] for n in named if not told_as_done(message, n[1], n[2])} - needed:  # not "đã đăng ký tạm trú rồi"
         scores[pid] += weights["alias_bonus"]
     if len({n[0] for n in named}) > 1:  # the story names one, the question asks about another
@@ -291,15 +289,14 @@ def resolve(
         ours_by_words = not matter and any(not told_as_done(message, s, e) for _, s, e in named + topic_names)
         if referral is None and (s1 >= weights["ask_back_not_ours"] or ours_by_words) and not (
                 intent == "out_of_scope" and matter):
-            live = {n[0] for n in named if not told_as_done(message, n[1], n[2])}
+            live = [n for n in named if not told_as_done(message, n[1], n[2])]
             question = question_span(text)
-            if ours_by_words and len(live) == 1 and any(n[0] in live and question[0] <= n[1] and n[2] <= question[1]
-                                                        for n in named):
-                return answer(next(iter(live)))  # the one procedure named, and in the question: "… giấy đó xin ở đâu"
+            if ours_by_words and len({n[0] for n in live}) == 1 and any(
+                    question[0] <= s and e <= question[1] for _, s, e in live):
+                return answer(live[0][0])  # the one procedure named, and in the question: "… giấy đó xin ở đâu"
             if s1 >= weights["ask_back_not_ours"]:
                 return Decision(candidates=candidates_of(ranked, scores, weights))  # maybe ours after all: ask
             # only the words say ours: the procedures they name, or the topic's question (not those told as done)
-            live = [n for n in named if not told_as_done(message, n[1], n[2])]
             if live:
                 return Decision(candidates=list(dict.fromkeys(n[0] for n in live))[:3])
             topics = [t for t in topic_names if not told_as_done(message, t[1], t[2])]
@@ -525,7 +522,7 @@ def topic_asked_as_such(text: str, topic_names: List[Tuple[str, int, int]]) -> b
     "thủ tục", "vấn đề", "chuyện" or "việc" (the caller has found none of
     its cases named)."""
     message = fold(canonical(text))
-    return any(_AS_SUCH.search(message[max(0, s - 30):s]) for _, s, e in topic_names)
+    return any(_AS_SUCH.search(message[max(0, s - 30):s]) for _, s, _ in topic_names)
 
 
 def named_as_needed(message: str, start: int) -> bool:
