@@ -32,6 +32,11 @@ def test_a_drop_of_more_than_one_point_is_named_with_its_set_and_size():
     ]
     assert regressions(before, {"real [dev]": same["real [dev]"]}) == [
         "short [dev]: không đánh giá được trên mô hình mới"]
+    # on a set of 69, one message is 1.4 points: one answer changing is no trend; two are
+    small = {"k [dev]": {"n": 69, "right": 60 / 69, "asked back": 0.0, "wrong": 5 / 69, "missed": 4 / 69}}
+    assert regressions(small, {"k [dev]": {**small["k [dev]"], "wrong": 6 / 69}}) == []
+    assert regressions(small, {"k [dev]": {**small["k [dev]"], "wrong": 7 / 69}}) == [
+        "k [dev]: tỉ lệ trả lời sai 7.2% → 10.1% (+2.9 điểm)"]
 
 
 def test_one_retrain_runs_at_a_time_and_a_dead_ones_lock_runs_out(tmp_path):
@@ -88,8 +93,8 @@ def live_model(running) -> str:
 def test_a_worse_model_is_refused_with_the_sets_named_and_the_live_model_kept(running, own_models, retrain_env):
     before = live_model(running)
     models = sorted(p.name for p in own_models.iterdir())
-    # a gate no model can pass: every set "drops" (the real gate allows one point)
-    outcome = Retrainer(retrain_env, max_drop=-1.0).run("bien.tap")
+    # a gate no model can pass: every set "drops" (the real gate allows one point and one message)
+    outcome = Retrainer(retrain_env, max_drop=-1.0, max_messages=-1.0).run("bien.tap")
 
     assert outcome.status == "refused", outcome
     assert outcome.reason.startswith("Mô hình mới kém hơn: ")
