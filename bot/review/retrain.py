@@ -115,7 +115,8 @@ def regressions(before: Dict[str, Dict[str, float]], after: Dict[str, Dict[str, 
             continue
         for category, direction in WATCHED.items():
             worse_by = (new[category] - old[category]) * direction
-            if worse_by > max_drop + 1e-9 and worse_by * old.get("n", 0) > max_messages + 1e-6:
+            # the shares are rounded to 4 places: the messages are counted back to a whole number
+            if worse_by > max_drop + 1e-9 and round(worse_by * old.get("n", 0)) > max_messages:
                 what = "trả lời đúng" if category == "right" else "trả lời sai"
                 found.append(f"{label}: tỉ lệ {what} {old[category]:.1%} → {new[category]:.1%} "
                              f"({(new[category] - old[category]) * 100:+.1f} điểm)")
