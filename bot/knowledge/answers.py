@@ -162,7 +162,7 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
     message = fold(canonical(text))
     # a procedure named only as a paper another named one needs ("giấy ANTT … có cần lý lịch tư pháp không")
     # is no procedure asked
-    asked_for = {n[0] for n in named if not named_as_needed(message, n[1])}
+    asked_for = {n[0] for n in named if need_asked_before(message, n[1]) is None}
     needed = {n[0] for n in named} - asked_for if asked_for else set()
     for pid in {n[0] for n in named if not told_as_done(message, n[1], n[2])} - needed:  # not "đã đăng ký tạm trú rồi"
         scores[pid] += weights["alias_bonus"]
@@ -525,13 +525,15 @@ def topic_asked_as_such(text: str, topic_names: List[Tuple[str, int, int]]) -> b
     return any(_AS_SUCH.search(message[max(0, s - 30):s]) for _, s, _ in topic_names)
 
 
-def named_as_needed(message: str, start: int) -> bool:
-    """Whether the words at ``start`` of the folded text follow a word asking
-    whether they are needed ("có cần lý lịch tư pháp không", "cần làm bản
-    khai lý lịch với phiếu LLTP không")."""
-    asks = list(_NEEDS.finditer(message, max(0, start - 60), start))
-    return bool(asks) and bool(_JUST_BEFORE.match(message[asks[-1].end():start])
-                               or _LISTED.match(message[asks[-1].end():start]))
+def need_asked_before(message: str, start: int, since: Optional[int] = None) -> "Optional[re.Match[str]]":
+    """The word asking whether the words at ``start`` of the folded text are
+    needed, just before them or before the list they end ("có cần lý lịch tư
+    pháp không", "cần làm bản khai lý lịch với phiếu LLTP không"), looked for
+    from ``since`` (else the 60 characters before)."""
+    asks = list(_NEEDS.finditer(message, max(0, start - 60) if since is None else since, start))
+    if asks and (_JUST_BEFORE.match(message[asks[-1].end():start]) or _LISTED.match(message[asks[-1].end():start])):
+        return asks[-1]
+    return None
 
 
 def told_as_done(message: str, start: int, end: int) -> bool:
@@ -561,9 +563,8 @@ def names_only_context(referral: Referral, message: str, places: List[Tuple[int,
         return True  # "chứng thực giấy xác nhận cư trú": the matter acts on the police paper
     if s >= end and _CONTRAST.search(message[:s]):
         return True  # "hộ chiếu công vụ … như hộ chiếu thường": the police paper only compared
-    asks = list(_NEEDS.finditer(message, end, s)) if s >= end else []
-    if asks and (_JUST_BEFORE.match(message[asks[-1].end():s]) or _LISTED.match(message[asks[-1].end():s])) and \
-            _PAPER_NEXT.match(message, asks[-1].end()):
+    ask = need_asked_before(message, s, end) if s >= end else None
+    if ask is not None and _PAPER_NEXT.match(message, ask.end()):
         # "xin cấp lại giấy nvqs ở đâu, có cần mang cccd không", "… có phải mang cả thẻ thương binh với căn
         # cước không": a paper the matter needs
         return True
