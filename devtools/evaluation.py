@@ -49,6 +49,8 @@ CATEGORIES = ("right", "asked back", "wrong", "missed")
 ANSWERED_BY_RESOLVE = {"out_of_scope", "nlu_fallback"}
 ANY_AGENCY = "(any)"  # an out-of-scope message whose set names no agency
 CRIME_REPORT = "security.crime_report"  # how to report a crime: the tip-off intake is a right move too
+# asking for a person: the citizen's own area officer is a person too ("xin số cảnh sát khu vực để hỏi trực tiếp")
+HUMAN_MOVES = {"request_human": {"request_human", "request_area_officer"}}
 
 
 @dataclass
@@ -154,7 +156,7 @@ def score(kb: KnowledgeBase, item: Item, move: Move) -> str:
         if item.expected == ANY_AGENCY:
             return "right" if move.kind in ("out_of_scope", "not_understood", "intent") else "missed"
         return "right" if move.kind == "out_of_scope" and move.agency == item.expected else "missed"
-    return "right" if move.kind == "intent" and move.intent == item.expected else "missed"
+    return "right" if move.kind == "intent" and move.intent in HUMAN_MOVES.get(item.expected, {item.expected}) else "missed"
 
 
 @dataclass

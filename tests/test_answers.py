@@ -683,7 +683,9 @@ def test_a_matter_told_in_the_story_does_not_answer_a_question_about_the_procedu
     ranking = [{"name": "out_of_scope", "confidence": 0.75}, {"name": "residence.permanent_registration",
                                                              "confidence": 0.005}]
     decision = resolve(kb, config, "out_of_scope", ranking, text, {})
-    assert not decision.out_of_scope and "residence.permanent_registration" in decision.candidates
+    # answered at once (the sentence saying what he wants names it), or at least offered
+    assert not decision.out_of_scope
+    assert "residence.permanent_registration" in [decision.procedure] + decision.candidates
     # the same matter asked about in the question is the land office's
     asked = "Tôi đã nhập khẩu vào nhà vợ. Xin hỏi sang tên sổ hồng cho vợ thì làm ở đâu?"
     decision = resolve(kb, config, "out_of_scope", ranking, asked, {})
@@ -867,3 +869,53 @@ def test_a_procedure_asked_as_a_paper_another_needs_is_not_the_one_asked(kb, con
     decision = resolve(kb, config, "records.criminal_record", ranking, text, {})
     assert decision.procedure != "records.criminal_record"
     assert "security.business_conditions" in [decision.procedure] + decision.candidates
+
+
+def test_the_need_said_before_a_question_that_names_nothing_is_what_is_asked(kb, config):
+    # the story names the army; the sentence saying what he wants names the procedure, the question neither
+    ranking = [{"name": "out_of_scope", "confidence": 0.99}, {"name": "residence.permanent_registration", "confidence": 0.0}]
+    text = ("Em tên Khải, tháng 2 năm nay em xuất ngũ. Trong thời gian em đi bộ đội, bố mẹ mua được căn nhà mới ở "
+            "tổ 7. Giờ em muốn chuyển hộ khẩu của em về căn mới cho chung hộ với bố mẹ. Cho em hỏi cần mang giấy "
+            "gì, mấy ngày xong và mất bao nhiêu tiền ạ")
+    assert resolve(kb, config, "out_of_scope", ranking, text, {}).procedure == "residence.permanent_registration"
+    # the want names the matter: still the other agency
+    text = ("Em đã đăng ký tạm trú ở phường rồi. Giờ em muốn làm sổ đỏ cho mảnh đất bố mẹ cho. Cho em hỏi cần mang "
+            "giấy gì, mấy ngày xong ạ")
+    decision = resolve(kb, config, "out_of_scope", ranking, text, {})
+    assert decision.out_of_scope and decision.referral.id == "land"
+
+
+def test_a_purpose_is_named_in_its_own_sentence(kb, config):
+    # "xin visa … để tôi dẫn đoàn." does not make the residence paper asked later the visa's purpose
+    ranking = [{"name": "residence.confirmation", "confidence": 0.73}, {"name": "residence.temporary_extension", "confidence": 0.24}]
+    text = ("Công ty lữ hành đang làm hồ sơ xin visa Schengen để tôi dẫn đoàn đi châu Âu. Tôi có thể xin giấy xác "
+            "nhận thông tin cư trú ngay tại phường nơi đang tạm trú không?")
+    decision = resolve(kb, config, "residence.confirmation", ranking, text, {})
+    assert not decision.out_of_scope and "residence.confirmation" in ([decision.procedure] + decision.candidates)
+
+
+def test_what_follows_a_procedure_once_done_does_not_tell_it_as_done(kb, config):
+    # "tách hộ xong có được cấp sổ gì": after splitting, not "split already"
+    ranking = [{"name": "residence.split_household", "confidence": 1.0}]
+    text = ("Thằng lớn nhà tôi vừa cưới vợ, muốn đứng hộ riêng để sau này sinh con làm khai sinh cũng đỡ phiền. "
+            "Tôi chỉ thắc mắc: tách hộ xong có được cấp sổ gì mới không, nộp online có được không?")
+    assert resolve(kb, config, "residence.split_household", ranking, text, {}).procedure == "residence.split_household"
+
+
+def test_a_police_paper_brought_besides_is_context_for_the_matter(kb, config):
+    ranking = [{"name": "out_of_scope", "confidence": 0.99}]
+    text = ("Tôi làm nghề tự do. Tôi muốn tham gia bảo hiểm xã hội tự nguyện để về già có lương hưu. Xin cho biết "
+            "đăng ký ở đâu, và ngoài thẻ căn cước có cần mang thêm giấy tờ gì không.")
+    decision = resolve(kb, config, "out_of_scope", ranking, text, {})
+    assert decision.out_of_scope and decision.referral.id == "social_insurance"
+
+
+@pytest.mark.parametrize("text, procedure", [
+    ("làm rơi thẻ căn cước ngoài chợ, cấp lại sao ad", "id_card.reissue"),
+    ("lam roi bang lai o to con han, cap lai o dau", "driving_licence.reissue"),
+    ("làm rơi passport ở sân bay báo công an phường nào", "immigration.passport_loss_report"),
+])
+def test_a_card_dropped_is_a_card_lost(kb, config, text, procedure):
+    topic = procedure.split(".")[0]
+    ranking = [{"name": kb.topics[topic].intent, "confidence": 0.6}, {"name": procedure, "confidence": 0.3}]
+    assert resolve(kb, config, kb.topics[topic].intent, ranking, text, {}).procedure == procedure

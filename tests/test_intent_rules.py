@@ -29,6 +29,13 @@ def test_a_crime_told_in_ones_own_words_is_a_tip_off_even_when_taken_for_how_to_
     assert not is_crime_report("nộp đơn tố giác lừa đảo xong bao lâu có kết quả", "security.crime_report", 0.97)
 
 
+def test_crimes_in_everyday_words_are_tip_offs():
+    # a lottery den, a fare dodger who hit the driver, a stranger loitering by a school
+    assert is_crime_report("quan nuoc dau ngo co ban so de, nguoi ra vao suot ngay", "out_of_scope", 0.7)
+    assert is_crime_report("khach taxi quyt tien con dam tui chay mau mui hom qua", "out_of_scope", 0.6)
+    assert is_crime_report("thay 1 ong la mat lan vang quanh truong hoc", "out_of_scope", 0.5)
+
+
 def test_asking_to_send_a_tip_off_is_one_however_unsure():
     assert not is_unsure_tipoff("gửi tin báo", "start_tipoff", 0.13)
     assert not is_other_agency_matter("tôi muốn tố giác công ty nợ lương công nhân", "start_tipoff")

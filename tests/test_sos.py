@@ -46,6 +46,18 @@ def test_questions_that_merely_contain_the_words_are_not_emergencies(text):
     ("nha hang xom chay lon, con nguoi ket ben trong", True),
     ("co dua cam kiem chem nguoi truoc cho, toi lien di", True),
     ("nhà tôi bị cháy lớn hồi tháng trước, làm lại hộ khẩu thế nào", False),
+    # "ở đầu hẻm" is a place, not the question "ở đâu"; "làm sao bây giờ" is a plea, not a question
+    ("co thang cam dao dang duoi chem nguoi o dau hem", True),
+    ("đang có mấy người đi theo đuổi em, em phải làm sao bây giờ", True),
+    ("cầm dao ở đầu hẻm thì bị xử lý thế nào", False),
+    # a child taken away, a fire with no way out, a lone "cướp!"
+    ("con gái em bị tụi lạ lôi lên xe chạy mất, giúp em", True),
+    ("Cháy chung cư tầng 8, khói đầy hành lang không ra được", True),
+    ("cướp!!!", True),
+    # a report or a filing, not a call for help now
+    ("bị đánh gây thương tích muốn trình báo công an", False),
+    ("tôi muốn tố giác vụ cướp", False),
+    ("làm căn cướp lần đầu cho con mới 14 tuổi", False),
 ])
 def test_a_danger_happening_now_is_an_emergency_in_a_longer_message(text, emergency):
     assert is_emergency(text) is emergency

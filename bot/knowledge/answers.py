@@ -132,6 +132,10 @@ class Decision:
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
 _QUESTION_WORDS = ["?", "không", "ko", "k", "chưa", "gì", "j", "nào", "sao", "đâu", "bao nhiêu", "bao lâu", "mấy",
                    "thế nào", "như thế nào", "ra sao", "được không", "cho hỏi", "xin hỏi", "làm sao", "có phải"]
+_WANT_WORDS = ["muốn", "cần", "xin"]
+_NOT_WANT = re.compile(r"can\s+(?:cuoc|ho|nha|phong)\b")
+# at most three words, and no comma, between a word and the one it acts on
+_OBJECT = re.compile(r"^\s*(?:\w+\s+){0,3}$")
 
 
 def asking_spans(text: str) -> List[Tuple[int, int]]:
@@ -142,6 +146,23 @@ def asking_spans(text: str) -> List[Tuple[int, int]]:
     # among words typed with their marks, "may" (to sew) is no "mấy"
     asking = [s for s in sentences if "?" in message[s[0]:s[1]] or find_phrase(message[s[0]:s[1]], _QUESTION_WORDS, True)]
     return asking or sentences[-1:]
+
+
+def wanting_span(text: str) -> Optional[Tuple[int, int]]:
+    """The last sentence before the message's last question that says what
+    the citizen wants ("Giờ em muốn chuyển hộ khẩu về căn mới. Cho em hỏi cần
+    mang giấy gì…"): the need that a question naming nothing asks about."""
+    message = canonical(text)
+    question = question_span(text)
+    wanting = [(m.start(), m.end()) for m in _SENTENCE.finditer(message[:question[0]]) if want_words(m.group(0))]
+    return wanting[-1] if wanting else None
+
+
+def want_words(sentence: str) -> List[Tuple[int, int, str]]:
+    """The words saying what one wants ("muốn", "cần", "xin"); not the "can"
+    of "can cuoc" typed without diacritics."""
+    folded = fold(canonical(sentence))
+    return [w for w in find_phrases(sentence, _WANT_WORDS, True) if not _NOT_WANT.match(folded, w[0])]
 
 
 def question_span(text: str) -> Tuple[int, int]:
@@ -291,8 +312,11 @@ def resolve(
                 intent == "out_of_scope" and matter):
             live = [n for n in named if not told_as_done(message, n[1], n[2])]
             question = question_span(text)
+            asked = [question]
+            if not any(question[0] <= s and e <= question[1] for _, s, e in named + topic_names):
+                asked += [w for w in [wanting_span(text)] if w]  # "Giờ em muốn chuyển hộ khẩu… Cần mang gì"
             if ours_by_words and len({n[0] for n in live}) == 1 and any(
-                    question[0] <= s and e <= question[1] for _, s, e in live):
+                    a <= s and e <= b for _, s, e in live for a, b in asked):
                 return answer(live[0][0])  # the one procedure named, and in the question: "… giấy đó xin ở đâu"
             if s1 >= weights["ask_back_not_ours"]:
                 return Decision(candidates=candidates_of(ranked, scores, weights))  # maybe ours after all: ask
@@ -425,20 +449,25 @@ _ALREADY = re.compile(r"\bda\s+(?!(?:bi|mat|lam mat|danh mat|het)\b)(?:\w+\s+){0
 # a matter told as done after its phrase ("làm giấy khai sinh xong", "khai sinh cho con xong"); not "rồi",
 # which also follows a loss ("mất sổ đỏ rồi")
 _FINISHED = re.compile(r"\s*(?:\w+\s+){0,2}?xong\b")
-# a procedure told as done ("đã xóa tạm trú rồi", "có cà vẹt rồi"), before the matter asked
-_DONE = re.compile(r"[^.,;:!?]{0,12}?\b(?:roi|xong)\b")
+# a procedure told as done ("đã xóa tạm trú rồi", "có cà vẹt rồi"), before the matter asked; not what
+# follows once it is done ("tách hộ xong có được cấp sổ mới không", "… xong thì …")
+_DONE = re.compile(r"[^.,;:!?]{0,12}?\b(?:roi|xong(?!\s+(?:co|thi)\b))\b")
 # the turn from the story to the question inside one sentence ("…, vậy giấy đăng kiểm có phải đổi không")
 _TURN = re.compile(r"[,;]\s*(?:vay|gio|bay gio|nay)\b")
 # a topic asked about as a whole: its name just after "thủ tục", "vấn đề", "chuyện", "việc" ("thủ tục thẻ căn cước")
 _AS_SUCH = re.compile(r"\b(?:thu tuc|van de|chuyen|viec)\s+(?:ve\s+|lien quan den\s+|cua\s+)?(?:the\s+|giay\s+)?$")
 # a police paper named after the matter only to compare ("như hộ chiếu thường", "chứ không phải…")
 _CONTRAST = re.compile(r"\b(?:nhu|giong|khac|chu khong phai|thay vi|hay(?:\s+\w+)?)\s+$")
+# a police paper named after the matter as one the citizen brings anyway ("ngoài thẻ căn cước ra")
+_BESIDES = re.compile(r"\bngoai\s+(?:the\s+|giay\s+|so\s+)?$")
 # the matter just after the police paper's name and "của" only says whose paper it is
 _OWNER = re.compile(r"^\s*(?:\w+\s+)?cua\s+$")
 # the procedure named as the purpose, just after "để" ("…, cần để làm hộ chiếu cho con")
 _FOR = re.compile(r"\bde\s+(?:\w+\s+)?$")
-# the matter done for a procedure ("tuyên bố mất tích để xóa hộ khẩu"): the procedure is the purpose
+# the matter done for a procedure ("tuyên bố mất tích để xóa hộ khẩu"): the procedure is the purpose, in
+# the same sentence ("xin visa để dẫn đoàn. … xin giấy xác nhận cư trú" names no purpose)
 _PURPOSE = re.compile(r"^\s*(?:\w+\s+){0,2}?de\b")
+_SENTENCE_END = re.compile(r"[.!?;]")
 
 
 def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, int]],
@@ -479,6 +508,8 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
                 overrides = True
             elif not (asked or paired) and only_procedure_asked(text, message, referral, places, (s, e)):
                 return None, False, None  # "…sổ hồng đứng tên bố vợ. Xin hỏi nhập khẩu vào nhà vợ…"
+            elif not (asked or paired) and only_procedure_wanted(text, places, (s, e)):
+                return None, False, None  # "…đi bộ đội… Giờ em muốn chuyển hộ khẩu… Cho em hỏi cần mang giấy gì"
             elif asked and not (question[0] <= s and e <= question[1]):
                 # the story names the procedure, the question asks about the matter; unless it asks
                 # whether the procedure needs the matter's paper ("cần mang giấy chứng tử không")
@@ -514,6 +545,23 @@ def only_procedure_asked(text: str, message: str, referral: Referral, places: Li
     asking = asking_spans(text)
     return (any(a <= s and e <= b for a, b in asking) and not any(a <= pe and ps <= b for a, b in asking for ps, pe in places)
             and not told_as_done(message, s, e) and not find_phrase(text[s:e], referral.paired_with))
+
+
+def only_procedure_wanted(text: str, places: List[Tuple[int, int]], name: Tuple[int, int]) -> bool:
+    """Whether the questions name neither the procedure (``name``) nor the
+    matter (``places``), and the sentence saying what the citizen wants
+    names the procedure and not the matter."""
+    asking = asking_spans(text)
+    if any(a <= e and s <= b for a, b in asking for s, e in places + [name]):
+        return False
+    wanting = wanting_span(text)
+    if wanting is None or not (wanting[0] <= name[0] and name[1] <= wanting[1]) or any(
+            wanting[0] <= e and s <= wanting[1] for s, e in places):
+        return False
+    # the procedure is what is wanted, a few words after the word: "muốn chuyển hộ khẩu", not
+    # "muốn chuyển qua tên em, căn cước em cũng đổi rồi"
+    sentence = canonical(text)[wanting[0]:name[0]]
+    return any(_OBJECT.match(sentence[w[1]:]) for w in want_words(sentence))
 
 
 def topic_asked_as_such(text: str, topic_names: List[Tuple[str, int, int]]) -> bool:
@@ -563,6 +611,8 @@ def names_only_context(referral: Referral, message: str, places: List[Tuple[int,
         return True  # "chứng thực giấy xác nhận cư trú": the matter acts on the police paper
     if s >= end and _CONTRAST.search(message[:s]):
         return True  # "hộ chiếu công vụ … như hộ chiếu thường": the police paper only compared
+    if s >= end and _BESIDES.search(message[:s]):
+        return True  # "bảo hiểm xã hội tự nguyện … ngoài thẻ căn cước có cần mang gì": a paper brought for it
     ask = need_asked_before(message, s, end) if s >= end else None
     if ask is not None and _PAPER_NEXT.match(message, ask.end()):
         # "xin cấp lại giấy nvqs ở đâu, có cần mang cccd không", "… có phải mang cả thẻ thương binh với căn
@@ -574,7 +624,8 @@ def names_only_context(referral: Referral, message: str, places: List[Tuple[int,
         return True
     # "tuyên bố mất tích để xóa hộ khẩu", "trích lục khai sinh xin ở đâu, cần để làm hộ chiếu":
     # the procedure is what the matter is for
-    return (any(pe <= s and _PURPOSE.search(message[pe:s]) for ps, pe in places)
+    return (any(pe <= s and _PURPOSE.search(message[pe:s]) and not _SENTENCE_END.search(message[pe:s])
+                for ps, pe in places)
             or (s >= end and _FOR.search(message[:s]) is not None))
 
 
