@@ -51,6 +51,8 @@ ANY_AGENCY = "(any)"  # an out-of-scope message whose set names no agency
 CRIME_REPORT = "security.crime_report"  # how to report a crime: the tip-off intake is a right move too
 # asking for a person: the citizen's own area officer is a person too ("xin số cảnh sát khu vực để hỏi trực tiếp")
 HUMAN_MOVES = {"request_human": {"request_human", "request_area_officer"}}
+# small talk answered as such ("cảm ơn công an phường…", "chào ad"): a right move for a message of no agency
+SMALL_TALK = {"greet", "goodbye", "thank", "bot_challenge", "ask_capabilities"}
 
 
 @dataclass
@@ -155,6 +157,8 @@ def score(kb: KnowledgeBase, item: Item, move: Move) -> str:
     if item.kind == "out_of_scope":
         if item.expected == ANY_AGENCY:
             return "right" if move.kind in ("out_of_scope", "not_understood", "intent") else "missed"
+        if item.expected is None and move.kind == "intent" and move.intent in SMALL_TALK:
+            return "right"
         return "right" if move.kind == "out_of_scope" and move.agency == item.expected else "missed"
     return "right" if move.kind == "intent" and move.intent in HUMAN_MOVES.get(item.expected, {item.expected}) else "missed"
 

@@ -919,3 +919,14 @@ def test_a_card_dropped_is_a_card_lost(kb, config, text, procedure):
     topic = procedure.split(".")[0]
     ranking = [{"name": kb.topics[topic].intent, "confidence": 0.6}, {"name": procedure, "confidence": 0.3}]
     assert resolve(kb, config, kb.topics[topic].intent, ranking, text, {}).procedure == procedure
+
+
+def test_a_question_naming_only_the_matter_is_the_matters_however_sure_the_classifier_is_of_the_story(kb, config):
+    ranking = [{"name": "vehicle.ownership_transfer", "confidence": 1.0}]
+    text = ("Tôi bán xe máy cũ cho một người thuê trọ, hai bên viết giấy mua bán tay. Bên công an nói giấy bán xe "
+            "phải có chứng thực chữ ký thì mới làm sang tên được. Chứng thực chỗ nào, người mua có phải đi cùng không?")
+    decision = resolve(kb, config, "vehicle.ownership_transfer", ranking, text, {})
+    assert decision.out_of_scope and decision.referral.id == "certification"
+    # asked whether the procedure needs the matter's paper: the procedure's question
+    text = "Mua xe cũ của người quen rồi. Giấy mua bán có cần chứng thực chữ ký không?"
+    assert resolve(kb, config, "vehicle.ownership_transfer", ranking, text, {}).procedure == "vehicle.ownership_transfer"

@@ -1,6 +1,7 @@
 """Intents decided by words after the classifier (bot/nlu/intent_rules.py)."""
 
-from bot.nlu.intent_rules import is_crime_report, is_other_agency_matter, is_unsure_tipoff
+from bot.nlu.intent_rules import (is_crime_report, is_other_agency_matter, is_unsure_request_for_person,
+                                   is_unsure_tipoff)
 
 
 def test_a_story_taken_for_a_tip_off_that_asks_about_another_agencys_matter_is_not_a_tip_off():
@@ -73,3 +74,10 @@ def test_a_procedure_question_taken_for_a_tip_off_is_not_one():
     # a crime told and nothing asked of a procedure: the tip-off stands
     assert not is_procedure_taken_for_tipoff("tôi bị lừa đảo mất căn cước và 20 triệu", "start_tipoff")
     assert not is_procedure_taken_for_tipoff("ngân hàng cần giấy xác nhận chỗ ở", "residence.confirmation")
+
+
+def test_a_request_for_a_person_barely_believed_gives_way_to_the_topic_named():
+    assert is_unsure_request_for_person("ad oi hoi chut ve gplx", "request_human", 0.3)
+    # sure of it, or nothing of ours named: a person is what is asked for
+    assert not is_unsure_request_for_person("ad oi hoi chut ve gplx", "request_human", 0.8)
+    assert not is_unsure_request_for_person("ad oi cho gap nguoi that", "request_human", 0.3)

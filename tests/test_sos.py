@@ -54,6 +54,7 @@ def test_questions_that_merely_contain_the_words_are_not_emergencies(text):
     ("con gái em bị tụi lạ lôi lên xe chạy mất, giúp em", True),
     ("Cháy chung cư tầng 8, khói đầy hành lang không ra được", True),
     ("cướp!!!", True),
+    ("ad ơi có đứa nhỏ bị kéo lên xe lạ trước cổng trường", True),
     # a report or a filing, not a call for help now
     ("bị đánh gây thương tích muốn trình báo công an", False),
     ("tôi muốn tố giác vụ cướp", False),

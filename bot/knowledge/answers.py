@@ -328,7 +328,7 @@ def resolve(
         return not_ours(config, text, referral)
     # with no procedure or topic named, the cases' words ("lần đầu", "xe mới") do not make the classifier surer
     sure = s1 if named or topic_names else confidence.get(best, 0.0)
-    if referral is not None and (overrides_name or sure < weights["certain"]):
+    if referral is not None and (overrides_name or sure < weights["certain"] or only_matter_asked(config, text, named + topic_names)):
         return Decision(out_of_scope=True, referral=referral)
     if (referral is None and not named and out_of_scope >= OUT_OF_SCOPE_DOUBT and matter_asked(config, text)
             and not paper_needed(config, text, topic_names)):
@@ -393,6 +393,19 @@ def matter_asked(config: AnswerConfig, text: str) -> bool:
     found = config.referrals.match(text, question)
     return (found is not None and question[0] <= found[1] and found[2] <= question[1]
             and not matter_done(fold(canonical(text)), found[1], found[2]))  # not "đã nộp trước bạ", "làm khai sinh xong"
+
+
+def only_matter_asked(config: AnswerConfig, text: str, names: List[Tuple[str, int, int]]) -> bool:
+    """Whether the question names another agency's matter and no word of the
+    police's ("…phải có chứng thực chữ ký thì mới làm sang tên được. Chứng
+    thực chỗ nào?"), and does not ask whether it is needed: however sure the
+    classifier is of the story's procedure, the question is the matter's."""
+    question = question_span(text)
+    asked = canonical(text)[question[0]:question[1]]
+    found = config.referrals.match(text, question)
+    return (matter_asked(config, text) and not any(question[0] <= e and s <= question[1] for _, s, e in names)
+            and find_phrase(asked, config.domain_words) is None
+            and needs_asked(text, question[0], found[1]) is None)  # not "có cần công chứng không": a paper
 
 
 def paper_needed(config: AnswerConfig, text: str, names: List[Tuple[str, int, int]]) -> bool:

@@ -32,6 +32,9 @@
   beside a procedure question's words (data/tipoffs.yml ``not_report``), and
   does not tell a crime without asking of a procedure, gives way to the
   classifier's next intent ("ngân hàng cần giấy xác nhận chỗ ở").
+* A request for a person the classifier barely believes (below
+  ``report_unless_confidence``), in a message that names a procedure or a
+  topic ("ad oi hoi chut ve gplx"), gives way to the classifier's next intent.
 * A tip-off guessed from the shape of a message alone: ``start_tipoff`` from
   the classifier, less sure than ``tipoff_unless_confidence`` of
   data/tipoffs.yml and with no report phrase nor a word asking to send one
@@ -143,6 +146,16 @@ def is_procedure_taken_for_tipoff(text: str, intent: str) -> bool:
         asks_procedure and any(find_phrase(expanded, t.names) for t in kb.topics.values()))
 
 
+def is_unsure_request_for_person(text: str, intent: str, confidence: float) -> bool:
+    """A request for a person the classifier barely believes, in a message
+    that names a procedure or a topic ("ad oi hoi chut ve gplx"): the
+    procedure question it more likely is."""
+    if intent not in YIELDING_INTENTS or confidence >= tipoff_settings()["report_unless_confidence"]:
+        return False
+    kb, expanded = knowledge_base(), answer_config().expand(text)
+    return bool(named_procedures(kb, expanded)) or any(find_phrase(expanded, t.names) for t in kb.topics.values())
+
+
 def is_unsure_tipoff(text: str, intent: str, confidence: float) -> bool:
     s = tipoff_settings()
     return (intent == TIPOFF_INTENT and confidence < s["tipoff_unless_confidence"]
@@ -193,6 +206,9 @@ class IntentRules(GraphComponent):
                 promote(message, named)
             elif is_other_agency_matter(text, intent.get(INTENT_NAME_KEY) or ""):
                 set_intent(message, "out_of_scope")
+            elif is_unsure_request_for_person(text, intent.get(INTENT_NAME_KEY) or "",
+                                              intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0):
+                drop_intent(message, "request_human")
             elif (is_unsure_tipoff(text, intent.get(INTENT_NAME_KEY) or "", intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
                   or is_procedure_taken_for_tipoff(text, intent.get(INTENT_NAME_KEY) or "")):
                 drop_intent(message, TIPOFF_INTENT)
