@@ -930,3 +930,33 @@ def test_a_question_naming_only_the_matter_is_the_matters_however_sure_the_class
     # asked whether the procedure needs the matter's paper: the procedure's question
     text = "Mua xe cũ của người quen rồi. Giấy mua bán có cần chứng thực chữ ký không?"
     assert resolve(kb, config, "vehicle.ownership_transfer", ranking, text, {}).procedure == "vehicle.ownership_transfer"
+
+
+@pytest.mark.parametrize("text, ranking, agency", [
+    # a police paper just done ("mới đổi căn cước") is the story of the matter asked
+    ("Em mới đổi căn cước, tên trên sổ BHXH vẫn ghi theo CMND cũ 9 số. Giờ cập nhật ở đâu để sau này hưởng chế "
+     "độ không bị vướng ạ?", [{"name": "id_card.renewal", "confidence": 0.6}, {"name": "out_of_scope", "confidence": 0.4}],
+     "social_insurance"),
+    # "chỗ tạm trú" is a place, not the procedure
+    ("Em mới lên Đồng Nai làm công nhân. Giờ ở quê gửi giấy gọi khám nghĩa vụ quân sự. Em có xin khám ở chỗ tạm "
+     "trú được không, phải hỏi ai?", [{"name": "residence.temporary_registration", "confidence": 0.7},
+                                      {"name": "out_of_scope", "confidence": 0.3}], "military_service"),
+    # paying the registration tax ("trước bạ") is the tax office's, whatever vehicle it is for
+    ("Chú tôi mua xe máy mới ở đại lý, đại lý nói tự đi đóng trước bạ rồi mới bấm biển số. Vậy đóng trước bạ ở "
+     "đâu?", [{"name": "vehicle.first_registration", "confidence": 0.95}], "tax"),
+])
+def test_the_matter_asked_beside_a_police_paper_of_the_story_names_its_agency(kb, config, text, ranking, agency):
+    decision = resolve(kb, config, ranking[0]["name"], ranking, text, {})
+    assert decision.out_of_scope and decision.referral.id == agency
+
+
+def test_a_procedure_to_do_after_another_is_not_told_as_done(kb, config):
+    # "rồi mới đổi giấy đăng ký xe": only then, not just done
+    from bot.knowledge.answers import told_as_done
+    from bot.nlu.text import canonical, fold
+    message = fold(canonical("phải có giấy chứng nhận cải tạo rồi mới đổi giấy đăng ký xe"))
+    start = message.index("doi giay")
+    assert not told_as_done(message, start, start + 8)
+    message = fold(canonical("em mới đổi căn cước tuần trước"))
+    start = message.index("doi can")
+    assert told_as_done(message, start, start + 12)

@@ -86,12 +86,12 @@ def named_procedures(kb: KnowledgeBase, text: str) -> List[Tuple[str, int, int]]
     """Procedures the text names by one of their aliases: (id, start, end),
     longest names first, never two overlapping names."""
     found: List[Tuple[str, int, int]] = []
-    before = fold(canonical(text))
+    before = canonical(text).lower()
     general = [(s, e) for t in kb.topics.values() for s, e, _ in find_phrases(text, t.names)]
     for procedure in kb.procedures.values():
         for start, end, phrase in find_phrases(text, procedure.aliases + [procedure.name]):
-            if len(phrase.split()) <= 2 and re.search(r"(?<!\w)noi\s+$", before[:start]):
-                continue  # "nơi thường trú", "nơi tạm trú": a place, not the procedure
+            if len(phrase.split()) <= 2 and _PLACE.search(before[:start]):
+                continue  # "nơi thường trú", "chỗ tạm trú": a place, not the procedure
             if any(s <= start and end <= e and e - s > end - start for s, e in general):
                 continue  # inside a topic's general name ("tạm vắng" in "tạm trú tạm vắng")
             found.append((procedure.id, start, end))
@@ -101,6 +101,11 @@ def named_procedures(kb: KnowledgeBase, text: str) -> List[Tuple[str, int, int]]
         if all(end <= s or start >= e for _, s, e in chosen):
             chosen.append((pid, start, end))
     return chosen
+
+
+# the word before a residence that makes it a place: "nơi thường trú", "chỗ tạm trú" ("cho" typed without
+# diacritics is "for": "đăng ký cho tạm trú" is no place)
+_PLACE = re.compile(r"(?<!\w)(?:nơi|noi|nơi đang|noi dang|chỗ|chỗ đang|địa phương|dia phuong)\s+$")
 
 
 def named_procedure(kb: KnowledgeBase, text: str) -> Tuple[Optional[str], str]:
@@ -459,6 +464,9 @@ _JUST_BEFORE = re.compile(r"^\s*(?:\w+\s+){0,2}$")
 _LISTED = re.compile(r"^\s*(?:\w+\s+){1,6}(?:voi|va|hoac|,)\s+$")
 # a matter told as done before its phrase ("đã nộp lệ phí trước bạ", "đã công chứng", "làm xong căn cước")
 _ALREADY = re.compile(r"\bda\s+(?!(?:bi|mat|lam mat|danh mat|het)\b)(?:\w+\s+){0,2}$|\bxong\s+$")
+# a procedure just done ("mới đổi căn cước", "vừa làm tạm trú"); not "rồi mới", "thì mới", "bao lâu mới"
+# (only then)
+_JUST = re.compile(r"(?<!\broi )(?<!\bthi )(?<!\blau )(?<!\bkhi )\b(?:moi|vua)\s+(?!(?:bi|mat|het)\b)(?:\w+\s+){0,2}$")
 # a matter told as done after its phrase ("làm giấy khai sinh xong", "khai sinh cho con xong"); not "rồi",
 # which also follows a loss ("mất sổ đỏ rồi")
 _FINISHED = re.compile(r"\s*(?:\w+\s+){0,2}?xong\b")
@@ -599,8 +607,8 @@ def need_asked_before(message: str, start: int, since: Optional[int] = None) -> 
 
 def told_as_done(message: str, start: int, end: int) -> bool:
     """Whether the words at ``start``-``end`` of the folded text are told as
-    done: "… rồi", "… xong" just after, or "đã (được) …" just before."""
-    return bool(_DONE.match(message[end:]) or _ALREADY.search(message[:start]))
+    done: "… rồi", "… xong" just after, or "đã (được) …", "mới …" just before."""
+    return bool(_DONE.match(message[end:]) or _ALREADY.search(message[:start]) or _JUST.search(message[:start]))
 
 
 def matter_done(message: str, start: int, end: int) -> bool:
