@@ -960,3 +960,12 @@ def test_a_procedure_to_do_after_another_is_not_told_as_done(kb, config):
     message = fold(canonical("em mới đổi căn cước tuần trước"))
     start = message.index("doi can")
     assert told_as_done(message, start, start + 12)
+
+
+def test_a_bus_is_no_vehicle_to_register(kb, config):
+    # the residence told as done, then a question about buses: no police word left, and the classifier unsure
+    ranking = [{"name": "residence.temporary_registration", "confidence": 0.74}, {"name": "out_of_scope", "confidence": 0.22}]
+    text = ("em la sinh vien nam nhat, moi len thanh pho, da lam tam tru trong ky tuc xa roi. em muon hoi tuyen xe "
+            "buyt nao di tu ky tuc xa ra ben xe mien dong a")
+    decision = resolve(kb, config, "residence.temporary_registration", ranking, text, {})
+    assert decision.procedure is None and not decision.candidates

@@ -50,6 +50,7 @@ class AnswerConfig:
     system_error: str
     confidence: Dict[str, float]
     domain_words: List[str] = field(default_factory=list)  # words of the police's matters (see resolve)
+    domain_not_within: List[str] = field(default_factory=list)  # phrases that hold one but mean else ("xe buýt")
     check_again: str = ""
     forms_sent: str = "{forms}"
     default_portal: Dict[str, str] = field(default_factory=dict)
@@ -350,7 +351,7 @@ def resolve(
     rest = canonical(text)
     for start, end in done:
         rest = rest[:start] + " " * (end - start) + rest[end:]
-    supported = bool(len(done) < len(named + topic_names) or find_phrase(rest, config.domain_words)
+    supported = bool(len(done) < len(named + topic_names) or domain_word(config, rest)
                      or any(t.cases_named(rest) for t in kb.topics.values()))
     if not supported and confidence.get(best, 0.0) < weights["unsupported"]:
         # no word of the police's matters, and the classifier is not sure: a question back when it
@@ -400,6 +401,13 @@ def matter_asked(config: AnswerConfig, text: str) -> bool:
             and not matter_done(fold(canonical(text)), found[1], found[2]))  # not "đã nộp trước bạ", "làm khai sinh xong"
 
 
+def domain_word(config: AnswerConfig, text: str) -> bool:
+    """Whether the text holds a word of the police's matters, not inside a
+    phrase that means something else ("xe" in "bến xe", "xe buýt")."""
+    other = find_phrases(text, config.domain_not_within)
+    return any(not any(s <= a and b <= e for s, e, _ in other) for a, b, _ in find_phrases(text, config.domain_words))
+
+
 def only_matter_asked(config: AnswerConfig, text: str, names: List[Tuple[str, int, int]]) -> bool:
     """Whether the question names another agency's matter and no word of the
     police's ("…phải có chứng thực chữ ký thì mới làm sang tên được. Chứng
@@ -409,7 +417,7 @@ def only_matter_asked(config: AnswerConfig, text: str, names: List[Tuple[str, in
     asked = canonical(text)[question[0]:question[1]]
     found = config.referrals.match(text, question)
     return (matter_asked(config, text) and not any(question[0] <= e and s <= question[1] for _, s, e in names)
-            and find_phrase(asked, config.domain_words) is None
+            and not domain_word(config, asked)
             and needs_asked(text, question[0], found[1]) is None)  # not "có cần công chứng không": a paper
 
 
