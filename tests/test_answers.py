@@ -969,3 +969,13 @@ def test_a_bus_is_no_vehicle_to_register(kb, config):
             "buyt nao di tu ky tuc xa ra ben xe mien dong a")
     decision = resolve(kb, config, "residence.temporary_registration", ranking, text, {})
     assert decision.procedure is None and not decision.candidates
+
+
+def test_asking_whether_a_paper_must_be_notarized_is_the_procedures_question(kb, config):
+    # "giấy viết tay có được không hay phải công chứng": a document of the transfer, not a notary's matter
+    ranking = [{"name": "vehicle.ownership_transfer", "confidence": 0.75}, {"name": "out_of_scope", "confidence": 0.25}]
+    text = ("em mua lai chiec Sirius cu cua ong hang xom, giay mua ban viet tay co 2 ben ky, ong dua em ca vet goc. gio "
+            "em muon sang ten cho dung chinh chu de chay grab. ong ay o xa thi lam sao, giay viet tay co duoc khong hay "
+            "phai cong chung, va em co bi phat ko vi de lau?")
+    assert resolve(kb, config, "vehicle.ownership_transfer", ranking, text, {}).procedure == "vehicle.ownership_transfer"
+    assert needs_asked("giấy viết tay có được không hay phải công chứng", 0, 50) is not None

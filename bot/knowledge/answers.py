@@ -456,10 +456,10 @@ def candidates_of(ranked: List[str], scores: Dict[str, float], weights: Dict[str
     return [p for p in ranked[:3] if scores[p] >= floor]
 
 
-# asking whether a paper is needed: "cần mang…", "có phải công chứng…"
+# asking whether a paper is needed: "cần mang…", "có phải công chứng…", "… hay phải công chứng"
 # "can" typed without diacritics, not the "căn" of "căn cước", "căn hộ", "căn nhà", "căn phòng"
 _CAN = r"can(?!\s+(?:cuoc|ho|nha|phong)\b)"
-_NEEDS = re.compile(r"(?<!\w)(?:cần|phải có|có phải|bắt buộc|" + _CAN + r"|phai co|co phai|bat buoc)(?!\w)"
+_NEEDS = re.compile(r"(?<!\w)(?:cần|phải có|có phải|hay phải|bắt buộc|" + _CAN + r"|phai co|co phai|hay phai|bat buoc)(?!\w)"
                     r"(?!\s+(?:phải\s+|phai\s+)?(?:đi|di)\b)")  # "có bắt buộc đi đính chính sổ": a deed, not a paper
 
 # a paper at most one word after the word asking whether it is needed ("cần giấy…", "có phải mang bản sao…")
