@@ -979,3 +979,13 @@ def test_asking_whether_a_paper_must_be_notarized_is_the_procedures_question(kb,
             "phai cong chung, va em co bi phat ko vi de lau?")
     assert resolve(kb, config, "vehicle.ownership_transfer", ranking, text, {}).procedure == "vehicle.ownership_transfer"
     assert needs_asked("giấy viết tay có được không hay phải công chứng", 0, 50) is not None
+
+
+def test_suing_is_the_courts_and_a_condition_is_no_lawsuit(kb, config):
+    ranking = [{"name": "out_of_scope", "confidence": 0.9}]
+    decision = resolve(kb, config, "out_of_scope", ranking, "kien nguoi ta tra tien ma cong an ko nhan don thi di dau", {})
+    assert decision.out_of_scope and decision.referral.id == "court"
+    # "kiện" inside "điều kiện" is no lawsuit
+    ranking = [{"name": "security.business_conditions", "confidence": 0.8}, {"name": "out_of_scope", "confidence": 0.2}]
+    text = "quán karaoke cần giấy chứng nhận đủ điều kiện về an ninh trật tự thì xin ở đâu"
+    assert resolve(kb, config, "security.business_conditions", ranking, text, {}).procedure == "security.business_conditions"
