@@ -989,3 +989,29 @@ def test_suing_is_the_courts_and_a_condition_is_no_lawsuit(kb, config):
     ranking = [{"name": "security.business_conditions", "confidence": 0.8}, {"name": "out_of_scope", "confidence": 0.2}]
     text = "quán karaoke cần giấy chứng nhận đủ điều kiện về an ninh trật tự thì xin ở đâu"
     assert resolve(kb, config, "security.business_conditions", ranking, text, {}).procedure == "security.business_conditions"
+
+
+@pytest.mark.parametrize("text, ranking, agency", [
+    # the matter last in the question, however sure the classifier is of the vehicle procedure before it
+    ("Xe tôi mới sang tên ở công an xong, có phải đi đăng kiểm lại không?",
+     [{"name": "vehicle.ownership_transfer", "confidence": 0.95}], "vehicle_inspection"),
+    # a residence move told as done further back ("… vào thành phố xong rồi")
+    ("chuyen khau vao thanh pho xong roi thi co phai lam thu tuc chuyen dang ky nghia vu quan su khong a",
+     [{"name": "residence.permanent_registration", "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.3}],
+     "military_service"),
+    # the ordinary passport only compared ("hay phải làm hộ chiếu khác")
+    ("ho chieu cong vu co dung di du lich rieng duoc ko, hay phai lam ho chieu khac",
+     [{"name": "immigration.passport", "confidence": 0.6}, {"name": "out_of_scope", "confidence": 0.4}],
+     "diplomatic_passport"),
+])
+def test_the_matter_the_question_ends_on_or_compares_names_its_agency(kb, config, text, ranking, agency):
+    decision = resolve(kb, config, ranking[0]["name"], ranking, text, {})
+    assert decision.out_of_scope and decision.referral.id == agency
+
+
+def test_a_paper_lost_is_not_a_procedure_done(kb, config):
+    from bot.knowledge.answers import told_as_done
+    from bot.nlu.text import canonical, fold
+    message = fold(canonical("mà cà vẹt cũng cháy mất rồi ạ"))
+    start = message.index("ca vet")
+    assert not told_as_done(message, start, start + 6)

@@ -416,9 +416,13 @@ def only_matter_asked(config: AnswerConfig, text: str, names: List[Tuple[str, in
     question = question_span(text)
     asked = canonical(text)[question[0]:question[1]]
     found = config.referrals.match(text, question)
-    return (matter_asked(config, text) and not any(question[0] <= e and s <= question[1] for _, s, e in names)
-            and not domain_word(config, asked)
-            and needs_asked(text, question[0], found[1]) is None)  # not "có cần công chứng không": a paper
+    if not matter_asked(config, text) or needs_asked(text, question[0], found[1]) is not None:
+        return False  # not "có cần công chứng không": a paper
+    if not any(question[0] <= e and s <= question[1] for _, s, e in names) and not domain_word(config, asked):
+        return True
+    # the matter last, just before the question's end ("xe mới sang tên xong, có phải đi đăng kiểm lại không")
+    return (_ASKED_LAST.match(canonical(text)[found[2]:question[1]]) is not None
+            and not any(found[2] <= s for _, s, _ in names))
 
 
 def paper_needed(config: AnswerConfig, text: str, names: List[Tuple[str, int, int]]) -> bool:
@@ -479,14 +483,17 @@ _JUST = re.compile(r"(?<!\broi )(?<!\bthi )(?<!\blau )(?<!\bkhi )\b(?:moi|vua)\s
 # which also follows a loss ("mất sổ đỏ rồi")
 _FINISHED = re.compile(r"\s*(?:\w+\s+){0,2}?xong\b")
 # a procedure told as done ("đã xóa tạm trú rồi", "có cà vẹt rồi"), before the matter asked; not what
-# follows once it is done ("tách hộ xong có được cấp sổ mới không", "… xong thì …")
-_DONE = re.compile(r"[^.,;:!?]{0,12}?\b(?:roi|xong(?!\s+(?:co|thi)\b))\b")
+# follows once it is done ("tách hộ xong có được cấp sổ mới không", "… xong thì …"), nor a paper lost
+# ("cà vẹt cũng cháy mất rồi")
+_DONE = re.compile(r"(?![^.,;:!?]{0,20}?\b(?:mat|hu|hong)\s+roi\b)[^.,;:!?]{0,20}?\b(?:roi|xong(?!\s+(?:co|thi)\b))\b")
 # the turn from the story to the question inside one sentence ("…, vậy giấy đăng kiểm có phải đổi không")
 _TURN = re.compile(r"[,;]\s*(?:vay|gio|bay gio|nay)\b")
 # a topic asked about as a whole: its name just after "thủ tục", "vấn đề", "chuyện", "việc" ("thủ tục thẻ căn cước")
 _AS_SUCH = re.compile(r"\b(?:thu tuc|van de|chuyen|viec)\s+(?:ve\s+|lien quan den\s+|cua\s+)?(?:the\s+|giay\s+)?$")
 # a police paper named after the matter only to compare ("như hộ chiếu thường", "chứ không phải…")
-_CONTRAST = re.compile(r"\b(?:nhu|giong|khac|chu khong phai|thay vi|hay(?:\s+\w+)?)\s+$")
+_CONTRAST = re.compile(r"\b(?:nhu|giong|khac|chu khong phai|thay vi|hay(?:\s+\w+){0,2})\s+$")
+# nothing but question words after the matter at the end of a question ("… đăng kiểm lại không?")
+_ASKED_LAST = re.compile(r"^\s*(?:lại\s+|lai\s+)?(?:không|ko|k|hông|hong|chưa|chua|ở đâu|o dau|ở mô|o mo)?\s*[?.!]*\s*$")
 # a police paper named after the matter as one the citizen brings anyway ("ngoài thẻ căn cước ra")
 _BESIDES = re.compile(r"\bngoai\s+(?:the\s+|giay\s+|so\s+)?$")
 # the matter just after the police paper's name and "của" only says whose paper it is
