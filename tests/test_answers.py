@@ -1015,3 +1015,13 @@ def test_a_paper_lost_is_not_a_procedure_done(kb, config):
     message = fold(canonical("mà cà vẹt cũng cháy mất rồi ạ"))
     start = message.index("ca vet")
     assert not told_as_done(message, start, start + 6)
+
+
+def test_a_childs_card_named_for_a_child_past_its_age_is_the_first_card(kb, config):
+    ranking = [{"name": "id_card.child_issue", "confidence": 0.65}, {"name": "id_card.first_issue", "confidence": 0.34}]
+    text = ("chao cong an xa, con gai toi 15 tuoi, nam ngoai nha toi di lam xa nen chua lam can cuoc cho con. "
+            "con toi chua co the lan nao. vay ra cong an xa lam lien duoc khong, can mang gi theo?")
+    assert resolve(kb, config, "id_card.child_issue", ranking, text, {}).procedure == "id_card.first_issue"
+    # a child of the age still gets the child's card
+    text = text.replace("15 tuoi", "9 tuoi")
+    assert resolve(kb, config, "id_card.child_issue", ranking, text, {}).procedure == "id_card.child_issue"

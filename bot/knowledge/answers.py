@@ -186,6 +186,9 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
     weights = config.confidence
     question = question_span(text)
     scores = {p: confidence.get(p, 0.0) for p in kb.procedures}
+    # a child's procedure named for a child the text says is older ("con gái tôi 15 tuổi … căn cước cho con")
+    outgrown = {p for t in kb.topics.values() for p in t.outgrown(text)}
+    named = [n for n in named if n[0] not in outgrown]
     message = fold(canonical(text))
     # a procedure named only as a paper another named one needs ("giấy ANTT … có cần lý lịch tư pháp không")
     # is no procedure asked

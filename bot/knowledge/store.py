@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import yaml
 
@@ -192,6 +192,17 @@ class Topic:
         """The option whose case the text names (the longest case phrase wins)."""
         cases = self.cases_named(text)
         return max(cases, key=cases.get) if cases else None
+
+    def outgrown(self, text: str) -> Set[str]:
+        """The procedures of this topic offered only for ages that none of the
+        children the text names with an age is ("con gái tôi 15 tuổi … làm căn
+        cước cho con": not a child's card)."""
+        ages = [int(m.group(1)) for m in _CHILD_AGE.finditer(fold(text))]
+        if not ages:
+            return set()
+        fits = {o.procedure for o in self.options
+                if o.ages is None or any(o.ages[0] <= a <= o.ages[1] for a in ages)}
+        return {o.procedure for o in self.options} - fits
 
     def cases_named(self, text: str, names: Sequence[Tuple[str, int, int]] = ()) -> Dict[str, int]:
         """Every option whose case the text names, with the length of its
