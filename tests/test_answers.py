@@ -1025,3 +1025,11 @@ def test_a_childs_card_named_for_a_child_past_its_age_is_the_first_card(kb, conf
     # a child of the age still gets the child's card
     text = text.replace("15 tuoi", "9 tuoi")
     assert resolve(kb, config, "id_card.child_issue", ranking, text, {}).procedure == "id_card.child_issue"
+
+
+def test_the_card_another_paper_must_match_is_not_the_card_asked_about(kb, config):
+    # the licence is to be changed to match the card: never the card's renewal
+    ranking = [{"name": "id_card.renewal", "confidence": 0.6}, {"name": "driving_licence.renewal", "confidence": 0.35}]
+    decision = resolve(kb, config, "id_card.renewal", ranking, "Bằng lái ghi số CMND cũ, đổi theo căn cước được ko", {})
+    assert decision.procedure != "id_card.renewal"
+    assert "driving_licence.renewal" in [decision.procedure] + decision.candidates

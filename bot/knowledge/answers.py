@@ -199,7 +199,9 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
     if len({n[0] for n in named}) > 1:  # the story names one, the question asks about another
         for pid in {n[0] for n in named if question[0] <= n[1] and n[2] <= question[1]} - needed:
             scores[pid] += weights["question_bonus"]
-    named_topics = {t.id for t in kb.topics.values() if find_phrase(text, t.names)}
+    # a topic named only as what another paper must match ("bằng lái … cho khớp với căn cước") is not asked
+    named_topics = {t.id for t in kb.topics.values()
+                    if any(not _REFERENCE.search(message[:s]) for s, _, _ in find_phrases(text, t.names))}
     named_ids = {n[0] for n in named}
     named_cases: Set[str] = set()  # the case of each topic the message names with one of its cases
     for topic in kb.topics.values():
@@ -497,6 +499,8 @@ _AS_SUCH = re.compile(r"\b(?:thu tuc|van de|chuyen|viec)\s+(?:ve\s+|lien quan de
 _CONTRAST = re.compile(r"\b(?:nhu|giong|khac|chu khong phai|thay vi|hay(?:\s+\w+){0,2})\s+$")
 # nothing but question words after the matter at the end of a question ("… đăng kiểm lại không?")
 _ASKED_LAST = re.compile(r"^\s*(?:lại\s+|lai\s+)?(?:không|ko|k|hông|hong|chưa|chua|ở đâu|o dau|ở mô|o mo)?\s*[?.!]*\s*$")
+# the paper another one is compared with or must match ("khớp với căn cước", "so với thẻ căn cước")
+_REFERENCE = re.compile(r"\b(?:khop voi|so voi|trung voi|khac voi|giong voi|giong nhu|theo|trong khi)\s+(?:the\s+|so\s+)?$")
 # a police paper named after the matter as one the citizen brings anyway ("ngoài thẻ căn cước ra")
 _BESIDES = re.compile(r"\bngoai\s+(?:the\s+|giay\s+|so\s+)?$")
 # the matter just after the police paper's name and "của" only says whose paper it is
