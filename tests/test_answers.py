@@ -1033,3 +1033,12 @@ def test_the_card_another_paper_must_match_is_not_the_card_asked_about(kb, confi
     decision = resolve(kb, config, "id_card.renewal", ranking, "Bằng lái ghi số CMND cũ, đổi theo căn cước được ko", {})
     assert decision.procedure != "id_card.renewal"
     assert "driving_licence.renewal" in [decision.procedure] + decision.candidates
+
+
+def test_another_agencys_paper_already_held_is_context(kb, config):
+    ranking = [{"name": "out_of_scope", "confidence": 0.6}, {"name": "security.business_conditions", "confidence": 0.4}]
+    text = ("chao can bo. toi muon mo tiem ban gas binh nho o cho xa, toi co giay dang ky ho kinh doanh roi. nguoi "
+            "giao gas noi ban gas phai co giay chung nhan du dieu kien an ninh trat tu. toi xin o xa duoc khong, nop gi?")
+    decision = resolve(kb, config, "out_of_scope", ranking, text, {})
+    assert not decision.out_of_scope
+    assert "security.business_conditions" in [decision.procedure] + decision.candidates

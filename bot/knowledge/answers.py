@@ -484,6 +484,9 @@ _ALREADY = re.compile(r"\bda\s+(?!(?:bi|mat|lam mat|danh mat|het)\b)(?:\w+\s+){0
 # a procedure just done ("mới đổi căn cước", "vừa làm tạm trú"); not "rồi mới", "thì mới", "bao lâu mới"
 # (only then)
 _JUST = re.compile(r"(?<!\broi )(?<!\bthi )(?<!\blau )(?<!\bkhi )\b(?:moi|vua)\s+(?!(?:bi|mat|het)\b)(?:\w+\s+){0,2}$")
+# a matter held: "có (giấy) …" before it and "rồi" just after ("có giấy đăng ký hộ kinh doanh rồi")
+_HAVE = re.compile(r"\bco\s+(?:giay\s+|so\s+|the\s+|ban\s+)?$")
+_HELD = re.compile(r"\s*(?:\w+\s+){0,2}?roi\b")
 # a matter told as done after its phrase ("làm giấy khai sinh xong", "khai sinh cho con xong"); not "rồi",
 # which also follows a loss ("mất sổ đỏ rồi")
 _FINISHED = re.compile(r"\s*(?:\w+\s+){0,2}?xong\b")
@@ -635,8 +638,10 @@ def told_as_done(message: str, start: int, end: int) -> bool:
 
 def matter_done(message: str, start: int, end: int) -> bool:
     """Whether another agency's matter at ``start``-``end`` of the folded text
-    is told as done: "đã …" just before it, or "… xong" just after."""
-    return bool(_ALREADY.search(message[:start]) or _FINISHED.match(message, end))
+    is told as done: "đã …" just before it, "… xong" just after, or held:
+    "có (giấy) … rồi" ("tôi có giấy đăng ký hộ kinh doanh rồi")."""
+    return bool(_ALREADY.search(message[:start]) or _FINISHED.match(message, end)
+                or (_HAVE.search(message[:start]) and _HELD.match(message, end)))
 
 
 def names_only_context(referral: Referral, message: str, places: List[Tuple[int, int]],
