@@ -1042,3 +1042,20 @@ def test_another_agencys_paper_already_held_is_context(kb, config):
     decision = resolve(kb, config, "out_of_scope", ranking, text, {})
     assert not decision.out_of_scope
     assert "security.business_conditions" in [decision.procedure] + decision.candidates
+
+
+@pytest.mark.parametrize("text, ranking, procedure", [
+    # the matter's paper asked as one the procedure needs, after the turn to the question
+    ("Con gái tôi vừa tròn 14 tuổi, chưa có căn cước. Tôi nghe nói đủ 14 là phải đi làm, vậy có phải mang giấy "
+     "khai sinh với sổ hộ khẩu cũ không? Làm lần đầu có mất phí không ạ?",
+     [{"name": "id_card.first_issue", "confidence": 1.0}], "id_card.first_issue"),
+    # …and in the sentence that names the procedure, though the classifier says "not ours"
+    ("Dau nam nay em lay chong nguoi o day, nha chong la nha rieng. Em muon nhap khau ve nha chong thi thu tuc ntn "
+     "a, co can mang giay dang ky ket hon ban goc len khong? Em muon hoi them la nop online duoc ko a.",
+     [{"name": "out_of_scope", "confidence": 0.999}, {"name": "residence.permanent_registration", "confidence": 0.001}],
+     "residence.permanent_registration"),
+])
+def test_another_agencys_paper_asked_as_needed_keeps_the_procedure(kb, config, text, ranking, procedure):
+    decision = resolve(kb, config, ranking[0]["name"], ranking, text, {})
+    assert not decision.out_of_scope
+    assert procedure in [decision.procedure] + decision.candidates

@@ -571,6 +571,10 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
                 # a later mention asks whether the procedure needs its paper ("tách khẩu sau ly hôn
                 # có cần giấy ly hôn không")
                 overrides = True
+            elif e <= start and any(e <= ps and need_asked_before(message, ps, e) for ps, _ in places):
+                # the matter's paper asked as one the procedure named before needs ("nhập khẩu về nhà
+                # chồng…, có cần mang giấy đăng ký kết hôn không")
+                return None, False, None
             elif believed(name):
                 # unless it asks whether the procedure needs the matter's paper ("làm căn cước cho con có
                 # cần giấy khai sinh không"): the paper is one of the procedure's documents
@@ -666,9 +670,14 @@ def names_only_context(referral: Referral, message: str, places: List[Tuple[int,
         # "xin cấp lại giấy nvqs ở đâu, có cần mang cccd không", "… có phải mang cả thẻ thương binh với căn
         # cước không": a paper the matter needs
         return True
-    if told_as_done(message, s, e) or (e <= start and _TURN.search(message[e:start])):
+    # the matter asked as a paper needed ("có phải mang giấy khai sinh", "có cần …"), not said to be ("cần thêm
+    # 2 bản sao có chứng thực")
+    needed = need_asked_before(message, start)
+    asked_if_needed = needed is not None and (fold(needed.group(0)) in ("co phai", "bat buoc")
+                                              or message[:needed.start()].endswith("co "))
+    if told_as_done(message, s, e) or (e <= start and _TURN.search(message[e:start]) and not asked_if_needed):
         # "trình báo công an rồi, giờ xin cấp lại sổ đỏ", "…, giờ có thẻ căn cước rồi…", "đã được khai báo
-        # lưu trú": the procedure is done
+        # lưu trú": the procedure is done (not "…, vậy có phải mang giấy khai sinh không": its paper)
         return True
     # "tuyên bố mất tích để xóa hộ khẩu", "trích lục khai sinh xin ở đâu, cần để làm hộ chiếu":
     # the procedure is what the matter is for
