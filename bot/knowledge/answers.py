@@ -139,7 +139,9 @@ _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
 _QUESTION_WORDS = ["?", "không", "ko", "k", "chưa", "gì", "j", "nào", "sao", "đâu", "bao nhiêu", "bao lâu", "mấy",
                    "thế nào", "như thế nào", "ra sao", "được không", "cho hỏi", "xin hỏi", "làm sao", "có phải"]
 _WANT_WORDS = ["muốn", "cần", "xin"]
-_NOT_WANT = re.compile(r"can\s+(?:cuoc|ho|nha|phong)\b")
+# "can" typed without diacritics before these is the "căn" of "căn cước", "căn hộ", "căn nhà", "căn phòng", not "cần"
+_CAN_NOUNS = r"\s+(?:cuoc|ho|nha|phong)\b"
+_NOT_WANT = re.compile(r"can" + _CAN_NOUNS)
 # at most three words, and no comma, between a word and the one it acts on
 _OBJECT = re.compile(r"^\s*(?:\w+\s+){0,3}$")
 
@@ -466,8 +468,7 @@ def candidates_of(ranked: List[str], scores: Dict[str, float], weights: Dict[str
 
 
 # asking whether a paper is needed: "cần mang…", "có phải công chứng…", "… hay phải công chứng"
-# "can" typed without diacritics, not the "căn" of "căn cước", "căn hộ", "căn nhà", "căn phòng"
-_CAN = r"can(?!\s+(?:cuoc|ho|nha|phong)\b)"
+_CAN = r"can(?!" + _CAN_NOUNS + ")"  # "can" typed without diacritics, not the "căn" of "căn cước"
 _NEEDS = re.compile(r"(?<!\w)(?:cần|phải có|có phải|hay phải|bắt buộc|" + _CAN + r"|phai co|co phai|hay phai|bat buoc)(?!\w)"
                     r"(?!\s+(?:phải\s+|phai\s+)?(?:đi|di)\b)")  # "có bắt buộc đi đính chính sổ": a deed, not a paper
 
