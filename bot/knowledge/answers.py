@@ -402,10 +402,18 @@ def matter_asked(config: AnswerConfig, text: str) -> bool:
     """Another agency's matter is named in the question sentence: when the
     classifier too says "not ours", a police word beside it ("mã số thuế cá
     nhân giờ là số căn cước") is only context, not a reason to ask back."""
+    return asked_matter(config, text) is not None
+
+
+def asked_matter(config: AnswerConfig, text: str) -> Optional[Tuple[Referral, int, int]]:
+    """The other agency's matter named in the question sentence, not told as
+    done ("đã nộp trước bạ", "làm khai sinh xong"): (referral, start, end)."""
     question = question_span(text)
     found = config.referrals.match(text, question)
-    return (found is not None and question[0] <= found[1] and found[2] <= question[1]
-            and not matter_done(fold(canonical(text)), found[1], found[2]))  # not "đã nộp trước bạ", "làm khai sinh xong"
+    if (found is not None and question[0] <= found[1] and found[2] <= question[1]
+            and not matter_done(fold(canonical(text)), found[1], found[2])):
+        return found
+    return None
 
 
 def domain_word(config: AnswerConfig, text: str) -> bool:
@@ -420,16 +428,16 @@ def only_matter_asked(config: AnswerConfig, text: str, names: List[Tuple[str, in
     police's ("…phải có chứng thực chữ ký thì mới làm sang tên được. Chứng
     thực chỗ nào?"), and does not ask whether it is needed: however sure the
     classifier is of the story's procedure, the question is the matter's."""
+    found = asked_matter(config, text)
     question = question_span(text)
-    asked = canonical(text)[question[0]:question[1]]
-    found = config.referrals.match(text, question)
-    if not matter_asked(config, text) or needs_asked(text, question[0], found[1]) is not None:
+    if found is None or needs_asked(text, question[0], found[1]) is not None:
         return False  # not "có cần công chứng không": a paper
-    if not any(question[0] <= e and s <= question[1] for _, s, e in names) and not domain_word(config, asked):
+    message = canonical(text)
+    if not any(question[0] <= e and s <= question[1] for _, s, e in names) and not domain_word(
+            config, message[question[0]:question[1]]):
         return True
     # the matter last, just before the question's end ("xe mới sang tên xong, có phải đi đăng kiểm lại không")
-    return (_ASKED_LAST.match(canonical(text)[found[2]:question[1]]) is not None
-            and not any(found[2] <= s for _, s, _ in names))
+    return _ASKED_LAST.match(message[found[2]:question[1]]) is not None and not any(found[2] <= s for _, s, _ in names)
 
 
 def paper_needed(config: AnswerConfig, text: str, names: List[Tuple[str, int, int]]) -> bool:
