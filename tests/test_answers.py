@@ -358,6 +358,11 @@ def test_a_police_paper_beside_the_question_does_not_hold_another_agencys_matter
     ("security.business_conditions", "hồ sơ xin giấy chứng nhận ANTT của người nước ngoài có khác không"),
     # asking whether the matter's paper is needed, with no police word in the question
     ("vehicle.ownership_transfer", "Mua xe cũ của người quen rồi. Giấy mua bán có cần chứng thực chữ ký không?"),
+    # the matter only in the story, a procedure told as done beside it, the question in the police's words
+    ("vehicle.ownership_transfer", "Em mua lại chiếc Wave cũ của một chị ở Nam Định, có giấy bán xe công chứng. "
+     "Chị ấy nói đã làm thu hồi đăng ký rồi. Giờ em muốn đăng ký sang tên chính chủ thì cần mang gì ạ?"),
+    ("id_card.reissue", "Bố em nằm viện, thẻ căn cước thất lạc lúc cấp cứu, làm thủ tục bảo hiểm y tế bệnh viện "
+     "cứ đòi. Vậy em làm lại thẻ bị mất cho bố được không ạ?"),
 ])
 def test_the_procedure_asked_beside_another_agencys_paper_is_answered(kb, config, procedure, message):
     ranking = [{"name": procedure, "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.03}]

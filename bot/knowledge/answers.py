@@ -313,6 +313,12 @@ def resolve(
               for t in kb.topics.values()}
     referral, overrides_name, contested = other_agency(config, text, named + topic_names,
                                             lambda name: belief.get(name, confidence.get(name, 0.0)) >= BELIEVED)
+    if (referral is not None and best in kb.procedures and confidence.get(best, 0.0) >= weights["certain"]
+            and matter_only_told(config, text, referral, named + topic_names)):
+        # the classifier is sure of a procedure the questions ask about in the police's words, and the
+        # other agency's matter is only in the story ("hợp đồng mua bán có công chứng. … Giờ em muốn đăng
+        # ký sang tên chính chủ thì cần mang gì")
+        referral, overrides_name, contested = None, False, None
     unsure = intent == "nlu_fallback"  # the classifier has no opinion: only the words can tell "not ours"
     if ((intent == "out_of_scope" or (not unsure and out_of_scope >= max(s1, topic_confidence)))
             and not (named and s1 > out_of_scope)):
@@ -386,6 +392,24 @@ def resolve(
     if len(named_topics) == 1 and not named:  # "hỏi về gplx": the topic, and nothing the classifier knows
         return Decision(topic=kb.topics[next(iter(named_topics))])
     return Decision(not_understood=True)
+
+
+def matter_only_told(config: AnswerConfig, text: str, referral: Referral,
+                     names: List[Tuple[str, int, int]]) -> bool:
+    """Whether another agency's matter is named by its own words only in
+    sentences that tell the story, neither in a sentence that asks nor in the
+    one saying what the citizen wants, while those name a procedure, a topic
+    or a word of the police's matters (not a place: "khám ở chỗ tạm trú")."""
+    places = [(s, e) for s, e, _ in find_phrases(text, referral.phrases)]
+    asked = asking_spans(text) + [w for w in [wanting_span(text)] if w]
+    if not places or any(a <= e and s <= b for a, b in asked for s, e in places):
+        return False  # also a matter known only by whose paper it is ("người Đức … hộ chiếu")
+    lower = canonical(text).lower()
+    other = find_phrases(text, config.domain_not_within)
+    police = [(s, e) for _, s, e in names] + [
+        (s, e) for s, e, _ in find_phrases(text, config.domain_words)
+        if not _PLACE.search(lower[:s]) and not any(os <= s and e <= oe for os, oe, _ in other)]
+    return any(a <= s and e <= b for a, b in asked for s, e in police)
 
 
 def not_ours(config: AnswerConfig, text: str, referral: Optional[Referral]) -> Decision:
