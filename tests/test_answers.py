@@ -249,6 +249,13 @@ def test_an_out_of_scope_question_names_its_agency_as_citizens_write_it(kb, conf
     assert refer("lệ phí trước bạ nhà đất nộp ở thuế cơ sở phải không") == "tax"
     assert refer("chồng bỏ đi biệt tích, xin tuyên bố mất tích ở đâu") == "court"
     assert refer("tra phat nguoi vuot den do o trang nao") == "traffic_fines"
+    # words typed without diacritics that only look like a matter's: "dự kiến" is no "kiện", "sơ đồ thoát
+    # nạn" no "sổ đỏ", "phải thuê" no "thuế"; and a voice-typing slip ("công trứng") is still the notary
+    assert refer("Đội thợ dự kiến ở lán trại 8 tháng, kiện ra tòa vụ nợ lương thì nộp đơn ở đâu") == "court"
+    assert refer("du kien o lan trai 8 thang, tien dien tinh theo gia nao") is None
+    assert refer("ban ve so do thoat nan co phai thue ve khong, thue tncn ke khai o dau") == "tax"
+    assert refer("Công an có công trứng hợp đồng sang nhượng cửa hàng không hay tôi đi chỗ khác?") == "notarization"
+    assert refer("Cháu đã nhập hộ khẩu nhà tôi, giờ sang tên cho cháu một góc đất thì làm sao?") == "land"
     # when the classifier calls it not ours, a procedure named beside the matter does not hide it
     assert refer("Giấy khai sinh ghi sai năm sinh của mẹ, giờ muốn sửa cho khớp với căn cước thì làm ở đâu?") \
         == "civil_status"
@@ -363,10 +370,29 @@ def test_a_police_paper_beside_the_question_does_not_hold_another_agencys_matter
      "Chị ấy nói đã làm thu hồi đăng ký rồi. Giờ em muốn đăng ký sang tên chính chủ thì cần mang gì ạ?"),
     ("id_card.reissue", "Bố em nằm viện, thẻ căn cước thất lạc lúc cấp cứu, làm thủ tục bảo hiểm y tế bệnh viện "
      "cứ đòi. Vậy em làm lại thẻ bị mất cho bố được không ạ?"),
+    # the procedure asked in one question, the matter in a second one after it
+    ("vehicle.certificate_reissue", "Tui lam mat cai ca vet xe may roi. Tui di lam lai ca vet thi o dau? Trong luc "
+     "cho thi tui chay xe di ban co bi csgt phat hong?"),
 ])
 def test_the_procedure_asked_beside_another_agencys_paper_is_answered(kb, config, procedure, message):
     ranking = [{"name": procedure, "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.03}]
     assert resolve(kb, config, procedure, ranking, message, {}).procedure == procedure
+
+
+def test_words_typed_run_together_are_the_police_words_they_hold(kb, config):
+    ranking = [{"name": "residence.temporary_registration", "confidence": 0.55},
+               {"name": "out_of_scope", "confidence": 0.34}]
+    decision = resolve(kb, config, "residence.temporary_registration", ranking,
+                       "dangky tamtru cho sinhvien thue phong nha minh lamsao", {})
+    assert decision.procedure == "residence.temporary_registration"
+
+
+def test_a_procedure_held_beside_the_matter_asked_leaves_the_matter_asked(kb, config):
+    # "chữa cháy" typed without diacritics ("chua chay") asks nothing: the paper held is no question
+    message = ("Toi mo karaoke, da co giay PCCC va giay an ninh trat tu. Gio toi muon chuyen tu ho kinh doanh len "
+               "cong ty. Thu tuc chuyen ho kinh doanh thanh doanh nghiep lam o dau?")
+    ranking = [{"name": "security.business_conditions", "confidence": 1.0}]
+    assert agency_for(kb, config, "security.business_conditions", ranking, message) == "business_registration"
 
 
 def test_a_long_formal_letter_taken_for_not_ours_that_names_a_police_paper_is_asked_back(kb, config):

@@ -11,6 +11,15 @@ def test_a_story_taken_for_a_tip_off_that_asks_about_another_agencys_matter_is_n
     assert not is_other_agency_matter("kiện ra tòa ở đâu", "out_of_scope")
 
 
+def test_another_agencys_matter_taken_for_talk_to_the_page_is_that_matter():
+    assert is_other_agency_matter("Công chứng hợp đồng vay 50 triệu với anh trai, công an phường làm không?",
+                                  "ask_directory")
+    assert is_other_agency_matter("Con tôi theo tôi đi biển, tới tuổi khám nghĩa vụ có được miễn không?", "ask_privacy")
+    # the directory asked for, or a procedure named beside the matter, is left to the other rules
+    assert not is_other_agency_matter("số điện thoại công an phường là gì", "ask_directory")
+    assert not is_other_agency_matter("làm hộ chiếu có cần công chứng giấy khai sinh không, hỏi ai", "ask_directory")
+
+
 def test_a_tip_off_guessed_without_report_words_needs_a_sure_classifier():
     assert is_unsure_tipoff("cúp nước cả tuần rồi, gọi ai", "start_tipoff", 0.55)
     assert not is_unsure_tipoff("cúp nước cả tuần rồi, gọi ai", "start_tipoff", 0.9)
@@ -35,6 +44,9 @@ def test_crimes_in_everyday_words_are_tip_offs():
     assert is_crime_report("quan nuoc dau ngo co ban so de, nguoi ra vao suot ngay", "out_of_scope", 0.7)
     assert is_crime_report("khach taxi quyt tien con dam tui chay mau mui hom qua", "out_of_scope", 0.6)
     assert is_crime_report("thay 1 ong la mat lan vang quanh truong hoc", "out_of_scope", 0.5)
+    # a follow-up question's intent, however sure, follows up on nothing when no procedure is named
+    assert is_crime_report("phong tro ben canh dem nao cung tu tap hut chich", "ask_legal_basis", 0.64)
+    assert not is_crime_report("mất trộm cà vẹt, cấp lại giấy đăng ký xe theo luật nào", "ask_legal_basis", 0.64)
 
 
 def test_asking_to_send_a_tip_off_is_one_however_unsure():

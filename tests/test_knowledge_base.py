@@ -150,7 +150,7 @@ def test_a_broken_referral_or_a_case_naming_two_options_is_reported(data_copy):
     referrals = data_copy / "referrals.yml"
     referrals.write_text(referrals.read_text().replace("  - id: land\n", "  - id: civil_status\n", 1)
                          .replace("    answer: >-\n      Việc thuế", "    answers: >-\n      Việc thuế", 1)
-                         .replace("outranks: [civil_status, notarization]", "outranks: [civil_status, notary]", 1))
+                         .replace("outranks: [civil_status, notarization, land]", "outranks: [civil_status, notary, land]", 1))
     topics = data_copy / "procedures" / "topics.yml"
     topics.write_text(topics.read_text().replace("cases: [hết hạn, sắp hết hạn, đổi thẻ,", "cases: [bị mất, đổi thẻ,", 1))
     messages = [p.message for p in check(load(data_copy), data_copy)]

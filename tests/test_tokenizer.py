@@ -143,6 +143,15 @@ def test_abbreviations_expand_in_lemmas(tokenizer):
     assert texts(tokenizer, "đk tt cần j ko") == ["đk", "tt", "cần", "j", "ko"]
 
 
+def test_words_typed_run_together_give_the_lemmas_of_their_words(tokenizer):
+    # the token stays what was typed; the lemmas are those of the words typed apart
+    assert texts(tokenizer, "dangky tamtru o dau") == ["dangky", "tamtru", "o", "dau"]
+    assert lemmas(tokenizer, "dangky tamtru") == ["dang_ky", "tam_tru"]
+    assert lemmas(tokenizer, "dangkytamtru") == [" ".join(lemmas(tokenizer, "đăng ký tạm trú"))]
+    # words of another language, names and long Vietnamese syllables are left as typed
+    assert lemmas(tokenizer, "online facebook nguoi truong") == ["online", "facebook", "nguoi", "truong"]
+
+
 def test_real_words_are_not_mistaken_for_abbreviations(tokenizer):
     # "cá"/"cả" must not fold onto an abbreviation key
     assert lemmas(tokenizer, "cả nhà") == ["ca", "nha"]

@@ -69,7 +69,8 @@ class AnswerConfig:
 
     @classmethod
     def load(cls) -> "AnswerConfig":
-        return cls(**read_texts("answers.yml"), referrals=Referrals.load(), spelling=spelling())
+        texts = read_texts("answers.yml")
+        return cls(**texts, referrals=Referrals.load(), spelling=spelling(known=tuple(texts.get("domain_words") or ())))
 
     def expand(self, text: str) -> str:
         """The text with phone abbreviations spelled out, for matching phrases
@@ -138,6 +139,7 @@ class Decision:
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
 _QUESTION_WORDS = ["?", "không", "ko", "k", "chưa", "gì", "j", "nào", "sao", "đâu", "bao nhiêu", "bao lâu", "mấy",
                    "thế nào", "như thế nào", "ra sao", "được không", "cho hỏi", "xin hỏi", "làm sao", "có phải"]
+_NOT_QUESTION = re.compile(r"chua chay\b")
 _WANT_WORDS = ["muốn", "cần", "xin"]
 # "can" typed without diacritics before these is the "căn" of "căn cước", "căn hộ", "căn nhà", "căn phòng", not "cần"
 _CAN_NOUNS = r"\s+(?:cuoc|ho|nha|phong)\b"
@@ -152,8 +154,15 @@ def asking_spans(text: str) -> List[Tuple[int, int]]:
     message = canonical(text)
     sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(message) if m.group(0).strip()]
     # among words typed with their marks, "may" (to sew) is no "mấy"
-    asking = [s for s in sentences if "?" in message[s[0]:s[1]] or find_phrase(message[s[0]:s[1]], _QUESTION_WORDS, True)]
+    asking = [s for s in sentences if "?" in message[s[0]:s[1]] or asks(message[s[0]:s[1]])]
     return asking or sentences[-1:]
+
+
+def asks(sentence: str) -> bool:
+    """Whether a sentence holds a question word; not the "chua" of "chua chay"
+    (chữa cháy) typed without diacritics."""
+    folded = fold(sentence)
+    return any(not _NOT_QUESTION.match(folded, start) for start, _, _ in find_phrases(sentence, _QUESTION_WORDS, True))
 
 
 def wanting_span(text: str) -> Optional[Tuple[int, int]]:
@@ -314,10 +323,12 @@ def resolve(
     referral, overrides_name, contested = other_agency(config, text, named + topic_names,
                                             lambda name: belief.get(name, confidence.get(name, 0.0)) >= BELIEVED)
     if (referral is not None and best in kb.procedures and confidence.get(best, 0.0) >= weights["certain"]
-            and matter_only_told(config, text, referral, named + topic_names)):
+            and (matter_only_told(config, text, referral, named + topic_names)
+                 or procedure_asked_apart(kb, text, referral, best, named + topic_names))):
         # the classifier is sure of a procedure the questions ask about in the police's words, and the
         # other agency's matter is only in the story ("hợp đồng mua bán có công chứng. … Giờ em muốn đăng
-        # ký sang tên chính chủ thì cần mang gì")
+        # ký sang tên chính chủ thì cần mang gì"), or asked apart, as a second question ("làm lại cà vẹt ở
+        # đâu? … Trong lúc chờ chạy xe có bị CSGT phạt không?")
         referral, overrides_name, contested = None, False, None
     unsure = intent == "nlu_fallback"  # the classifier has no opinion: only the words can tell "not ours"
     if ((intent == "out_of_scope" or (not unsure and out_of_scope >= max(s1, topic_confidence)))
@@ -410,6 +421,29 @@ def matter_only_told(config: AnswerConfig, text: str, referral: Referral,
         (s, e) for s, e, _ in find_phrases(text, config.domain_words)
         if not _PLACE.search(lower[:s]) and not any(os <= s and e <= oe for os, oe, _ in other)]
     return any(a <= s and e <= b for a, b in asked for s, e in police)
+
+
+_PAPER = re.compile(r"giay\b")
+_PAPER_BEFORE = re.compile(r"\bgiay\s+$")
+
+
+def procedure_asked_apart(kb: KnowledgeBase, text: str, referral: Referral, procedure: str,
+                          names: List[Tuple[str, int, int]]) -> bool:
+    """Whether a sentence that asks, or says what the citizen wants, names
+    ``procedure`` (by an alias or its topic's name, not as done) and not
+    another agency's matter named elsewhere in the message."""
+    places = [(s, e) for s, e, _ in find_phrases(text, referral.phrases)]
+    if not places:
+        return False  # a matter known only by whose paper it is ("người Đức … hộ chiếu")
+    message = fold(canonical(text))
+    topic = next((t for t in kb.topics.values() if procedure in {o.procedure for o in t.options}), None)
+    # by its topic's name, not as the paper ("giấy đăng ký xe vẫn đứng tên bố")
+    own = [(s, e) for name, s, e in names
+           if (name == procedure or (topic is not None and name == topic.id and not _PAPER.match(message, s)
+                                     and not _PAPER_BEFORE.search(message[:s])))
+           and not told_as_done(message, s, e)]
+    return any(a <= s and e <= b and not any(a <= pe and ps <= b for ps, pe in places)
+               for a, b in asking_spans(text) for s, e in own)
 
 
 def not_ours(config: AnswerConfig, text: str, referral: Optional[Referral]) -> Decision:

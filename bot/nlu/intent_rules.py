@@ -9,6 +9,9 @@
   when the classifier is unsure and the message holds one of the report
   phrases of data/tipoffs.yml, the intent is ``start_tipoff``, so the citizen
   is offered the confidential tip-off intake rather than "not understood".
+  A follow-up question's intent ("luật nào", "ở đâu") yields to a report
+  phrase however sure, when no procedure is named: there is nothing to
+  follow up on ("phòng trọ bên cạnh đêm nào cũng tụ tập hút chích").
 * A lone number ("6", "số 6") is no request of its own: it only answers a
   question (the residential group the area officer request asks for:
   actions/handoff.py takes it while that question is open), so it is
@@ -26,7 +29,9 @@
   ``start_tipoff`` for a message that holds no report phrase but names
   another agency's matter in its question ("công ty nợ lương, kiện ở tòa
   nào", "xe khách sắp hết hạn đăng kiểm"), the intent is ``out_of_scope``, so
-  the citizen is told which agency handles it.
+  the citizen is told which agency handles it. The same for talk to the page
+  (``TALK_INTENTS``: the directory, privacy…) that names no procedure
+  ("công chứng hợp đồng vay tiền, công an phường làm không").
 * A procedure question taken for a tip-off: ``start_tipoff`` from the
   classifier for a message that names a procedure by an alias, or a topic
   beside a procedure question's words (data/tipoffs.yml ``not_report``), and
@@ -84,8 +89,10 @@ def is_crime_report(text: str, intent: str, confidence: float) -> bool:
     s = tipoff_settings()
     unsure_kept = intent in YIELDING_INTENTS and confidence < s["report_unless_confidence"]
     told = intent in TOLD_INTENTS and find_phrase(text, s["intake_phrases"]) is None
+    # a follow-up ("lệ phí bao nhiêu", "luật nào") with no procedure named follows up on nothing
+    follow_up = answer_config().aspect_of_intent(intent) is not None and not named_procedures(knowledge_base(), text)
     return ((intent not in KEPT_INTENTS or unsure_kept or told)
-            and (confidence < s["report_unless_confidence"] or intent in GUESSES or told)
+            and (confidence < s["report_unless_confidence"] or intent in GUESSES or told or follow_up)
             and find_phrase(text, s["report_phrases"]) is not None
             and find_phrase(text, s["not_report"]) is None)
 
@@ -119,14 +126,23 @@ def named_procedure_taken_for_talk(message: Message, intent: str) -> Optional[st
     return procedure if ranking.get(procedure, 0.0) >= NAMED_AT_LEAST else None
 
 
+# intents that only talk to the page (what it does, its directory, privacy): they hold no matter of their own
+TALK_INTENTS = WORDY_INTENTS | {"ask_privacy", "ask_unit_pages"}
+
+
 def is_other_agency_matter(text: str, intent: str) -> bool:
-    """A story the classifier took for a tip-off, with no report phrase, that
-    asks about another agency's matter."""
+    """A story the classifier took for a tip-off, with no report phrase, or
+    for talk to the page, naming no procedure, that asks about another
+    agency's matter ("công chứng hợp đồng vay tiền, công an phường làm không")."""
     s = tipoff_settings()
-    if intent != TIPOFF_INTENT or find_phrase(text, s["report_phrases"] + s["intake_phrases"]) is not None:
+    if intent == TIPOFF_INTENT:
+        if find_phrase(text, s["report_phrases"] + s["intake_phrases"]) is not None:
+            return False
+    elif intent not in TALK_INTENTS:
         return False
     config = answer_config()
-    return matter_asked(config, config.expand(text))
+    expanded = config.expand(text)
+    return matter_asked(config, expanded) and (intent == TIPOFF_INTENT or not named_procedures(knowledge_base(), expanded))
 
 
 def is_procedure_taken_for_tipoff(text: str, intent: str) -> bool:

@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Iterable, List
+from typing import Any, Dict, Iterable, List, Tuple
 
 import yaml
 
 from bot.core.paths import DATA
+from bot.nlu.runon import RunOn
 from bot.nlu.text import canonical, fold
 
 _WORD = re.compile(r"\w+")
@@ -36,13 +37,16 @@ class Spelling:
     GPLX" is looked for as "mất giấy phép lái xe", as the message reads
     once spelled out)."""
 
-    def __init__(self, abbreviations: Dict[str, str]):
+    def __init__(self, abbreviations: Dict[str, str], known: Iterable[str] = ()):
         self.meanings = {canonical(str(k)): str(v) for k, v in abbreviations.items() if isinstance(v, str)}
         self.typed_plain = {fold(k): m for k, m in self.meanings.items()}
+        # words typed run together ("dangky tamtru") are split into these words first, then the word list's
+        self.run_on = RunOn(list(known) + list(self.meanings.values()))
 
     def expand(self, text: str) -> str:
         """The text with phone abbreviations spelled out (``mat cccd`` -> ``mat
-        can cuoc cong dan``) and short ages ("14t": 14 tuổi); typed without
+        can cuoc cong dan``), words typed run together apart (``dangky`` ->
+        ``dang ky``) and short ages ("14t": 14 tuổi); typed without
         diacritics, the meaning is inserted without them too."""
         message = canonical(text)
         plain = fold(message) == message
@@ -53,7 +57,8 @@ class Spelling:
             word = match.group(0)
             meaning = self.meanings.get(word) or (self.typed_plain.get(word) if fold(word) == word else None)
             if meaning is None:
-                return word
+                parts = self.run_on.split(word) if fold(word) == word else None
+                return " ".join(s for w in parts for s in w) if parts else word
             return fold(meaning) if plain else meaning
 
         message = _AGE.sub(lambda m: m.group(1) + (" tuoi" if plain else " tuổi"), message)
@@ -66,13 +71,16 @@ class Spelling:
                           if e not in {canonical(p) for p in phrases}]
 
 
-def spelling(data_dir: Path = DATA) -> Spelling:
+def spelling(data_dir: Path = DATA, known: Tuple[str, ...] = ()) -> Spelling:
     """The abbreviations of ``data_dir``'s lexicon.yml, read again when the
-    file changes (content staff edit it while the assistant runs)."""
+    file changes (content staff edit it while the assistant runs); ``known``:
+    words that a word typed run together is first looked for in."""
     path = data_dir / "lexicon.yml"
-    return _spelling(path, path.stat().st_mtime_ns if path.exists() else 0)
+    return _spelling(path, path.stat().st_mtime_ns if path.exists() else 0, known)
 
 
 @lru_cache(maxsize=4)
-def _spelling(path: Path, changed: int) -> Spelling:
-    return Spelling(read_lexicon(path)["abbreviations"])
+def _spelling(path: Path, changed: int, known: Tuple[str, ...]) -> Spelling:
+    lexicon = read_lexicon(path)
+    return Spelling(lexicon["abbreviations"], known + tuple(" ".join(map(str, c)) if isinstance(c, list) else str(c)
+                                                            for c in lexicon["compounds"]))

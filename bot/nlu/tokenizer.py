@@ -12,7 +12,10 @@ Rasa's CountVectorsFeaturizer reads (``use_lemma`` defaults to true):
   ``cccd`` -> ``can_cuoc cong_dan``);
 * syllables typed without diacritics, which underthesea leaves apart
   (``dang``, ``ky``), are joined again when training data or the lexicon know
-  them as one word.
+  them as one word;
+* a word typed run together that the training data does not know
+  (``dangky``, ``giahantamtru``) gives the lemmas of the words it is made of
+  (``bot.nlu.runon``).
 
 Training learns those compound words from the training data and stores them,
 with the expanded lexicon, in the model: a trained model needs no file from
@@ -41,6 +44,8 @@ from underthesea import word_tokenize
 from bot.nlu import lexicon
 from bot.nlu import text as vn
 from bot.nlu.lexicon import read_lexicon
+from bot.nlu import runon
+from bot.nlu.runon import RunOn
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +99,7 @@ class Normaliser:
         self.abbreviations = abbreviations
         self.compounds: Set[Tuple[str, ...]] = {tuple(c) for c in compounds}
         self.vocabulary: Set[str] = set(vocabulary)  # lemmas of the training data
+        self._run_on: Optional[RunOn] = None
 
     @classmethod
     def build(cls, lexicon: Dict[str, Any], training_texts: Iterable[str]) -> "Normaliser":
@@ -152,7 +158,18 @@ class Normaliser:
         keys = [s[2] for s in word]
         if len(keys) == 1 and keys[0] in self.abbreviations:
             return self.abbreviations[keys[0]]
+        if len(keys) == 1 and self.vocabulary and keys[0] not in self.vocabulary:
+            # typed run together ("dangky tamtru"): the lemmas of the words it is made of
+            parts = self.run_on.split(keys[0])
+            if parts:
+                return " ".join(self.lemma([(0, 0, s) for s in w]) for w in parts)
         return "_".join(keys)
+
+    @property
+    def run_on(self) -> RunOn:
+        if self._run_on is None:
+            self._run_on = RunOn(" ".join(c) for c in self.compounds)
+        return self._run_on
 
 
 def _lexicon_path(config: Dict[Text, Any]) -> Path:
@@ -225,6 +242,7 @@ class VietnameseTokenizer(Tokenizer):
             digest.update(path.read_bytes())
         digest.update(inspect.getsource(vn).encode())
         digest.update(inspect.getsource(lexicon).encode())
+        digest.update(inspect.getsource(runon).encode())
         digest.update(inspect.getsource(inspect.getmodule(cls)).encode())
         return digest.hexdigest()
 
