@@ -256,6 +256,8 @@ def test_an_out_of_scope_question_names_its_agency_as_citizens_write_it(kb, conf
     assert refer("ban ve so do thoat nan co phai thue ve khong, thue tncn ke khai o dau") == "tax"
     assert refer("Công an có công trứng hợp đồng sang nhượng cửa hàng không hay tôi đi chỗ khác?") == "notarization"
     assert refer("Cháu đã nhập hộ khẩu nhà tôi, giờ sang tên cho cháu một góc đất thì làm sao?") == "land"
+    assert refer("Vợ chồng tôi nuôi bé từ đó. Giờ tôi muốn làm giấy nhận bé làm con nuôi thì làm ở đâu ạ?",
+                 (("id_card.child_issue", 0.66), ("out_of_scope", 0.34))) == "civil_status"
     # when the classifier calls it not ours, a procedure named beside the matter does not hide it
     assert refer("Giấy khai sinh ghi sai năm sinh của mẹ, giờ muốn sửa cho khớp với căn cước thì làm ở đâu?") \
         == "civil_status"
@@ -377,6 +379,17 @@ def test_a_police_paper_beside_the_question_does_not_hold_another_agencys_matter
 def test_the_procedure_asked_beside_another_agencys_paper_is_answered(kb, config, procedure, message):
     ranking = [{"name": procedure, "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.03}]
     assert resolve(kb, config, procedure, ranking, message, {}).procedure == procedure
+
+
+def test_a_want_of_the_past_is_no_procedure_asked(kb, config):
+    ranking = [{"name": "out_of_scope", "confidence": 0.92}, {"name": "residence.confirmation", "confidence": 0.07}]
+    message = ("Em mất việc ở công ty may, hôm lên công an phường xin xác nhận cư trú có thấy dán tờ tuyển bảo vệ. "
+               "Cho em hỏi quanh phường mình chỗ nào đang tuyển lao động phổ thông ạ?")
+    assert resolve(kb, config, "out_of_scope", ranking, message, {}).procedure is None
+    # today's want is one
+    ranking = [{"name": "out_of_scope", "confidence": 0.6}, {"name": "residence.confirmation", "confidence": 0.35}]
+    message = "Hôm nay em muốn xin xác nhận cư trú cho con. Cho em hỏi làm ở đâu ạ?"
+    assert resolve(kb, config, "out_of_scope", ranking, message, {}).procedure == "residence.confirmation"
 
 
 def test_words_typed_run_together_are_the_police_words_they_hold(kb, config):

@@ -144,6 +144,8 @@ _WANT_WORDS = ["muốn", "cần", "xin"]
 # "can" typed without diacritics before these is the "căn" of "căn cước", "căn hộ", "căn nhà", "căn phòng", not "cần"
 _CAN_NOUNS = r"\s+(?:cuoc|ho|nha|phong)\b"
 _NOT_WANT = re.compile(r"can" + _CAN_NOUNS)
+# a time in the past before a want word: a want already acted on, in the story
+_PAST = re.compile(r"\b(?:(?:hom|bua)(?!\s+nay\b)|lan truoc|nam ngoai|thang truoc|tuan truoc|hoi truoc|truoc day)\b")
 # at most three words, and no comma, between a word and the one it acts on
 _OBJECT = re.compile(r"^\s*(?:\w+\s+){0,3}$")
 
@@ -177,9 +179,11 @@ def wanting_span(text: str) -> Optional[Tuple[int, int]]:
 
 def want_words(sentence: str) -> List[Tuple[int, int, str]]:
     """The words saying what one wants ("muốn", "cần", "xin"); not the "can"
-    of "can cuoc" typed without diacritics."""
+    of "can cuoc" typed without diacritics, nor a want of the past ("hôm lên
+    phường xin xác nhận cư trú…")."""
     folded = fold(canonical(sentence))
-    return [w for w in find_phrases(sentence, _WANT_WORDS, True) if not _NOT_WANT.match(folded, w[0])]
+    return [w for w in find_phrases(sentence, _WANT_WORDS, True)
+            if not _NOT_WANT.match(folded, w[0]) and not _PAST.search(folded[:w[0]])]
 
 
 def question_span(text: str) -> Tuple[int, int]:
