@@ -256,6 +256,9 @@ def test_an_out_of_scope_question_names_its_agency_as_citizens_write_it(kb, conf
     assert refer("ban ve so do thoat nan co phai thue ve khong, thue tncn ke khai o dau") == "tax"
     assert refer("Công an có công trứng hợp đồng sang nhượng cửa hàng không hay tôi đi chỗ khác?") == "notarization"
     assert refer("Cháu đã nhập hộ khẩu nhà tôi, giờ sang tên cho cháu một góc đất thì làm sao?") == "land"
+    # ... but registering the household business is the business registration, a police paper held beside it
+    assert refer("Em có sổ tạm trú ở phường rồi. Vợ em bán đồ ăn qua app, giờ phải có hộ kinh doanh thì đăng ký "
+                 "hộ kinh doanh ở đâu?") == "business_registration"
     assert refer("Vợ chồng tôi nuôi bé từ đó. Giờ tôi muốn làm giấy nhận bé làm con nuôi thì làm ở đâu ạ?",
                  (("id_card.child_issue", 0.66), ("out_of_scope", 0.34))) == "civil_status"
     # when the classifier calls it not ours, a procedure named beside the matter does not hide it
@@ -372,6 +375,9 @@ def test_a_police_paper_beside_the_question_does_not_hold_another_agencys_matter
      "Chị ấy nói đã làm thu hồi đăng ký rồi. Giờ em muốn đăng ký sang tên chính chủ thì cần mang gì ạ?"),
     ("id_card.reissue", "Bố em nằm viện, thẻ căn cước thất lạc lúc cấp cứu, làm thủ tục bảo hiểm y tế bệnh viện "
      "cứ đòi. Vậy em làm lại thẻ bị mất cho bố được không ạ?"),
+    # a household business is who applies for the police's paper, not the business registration asked
+    ("security.business_conditions", "Tôi mở rộng tiệm photo thành cơ sở in, hộ kinh doanh của tôi có phải xin "
+     "giấy chứng nhận đủ điều kiện an ninh trật tự không, nộp ở đâu?"),
     # the procedure asked in one question, the matter in a second one after it
     ("vehicle.certificate_reissue", "Tui lam mat cai ca vet xe may roi. Tui di lam lai ca vet thi o dau? Trong luc "
      "cho thi tui chay xe di ban co bi csgt phat hong?"),

@@ -48,6 +48,9 @@ class Referral:
     # police topics or procedures whose papers this matter's phrase acts on when it comes just before their
     # name ("chứng thực giấy xác nhận cư trú", "đăng kiểm xe mới mua")
     acts_on: List[str] = field(default_factory=list)
+    # phrases that name the matter only where no police procedure is named beside them ("hộ kinh doanh bán gas
+    # xin giấy ANTT": the household business is who applies for the police's paper)
+    alone: List[str] = field(default_factory=list)
 
 
 @dataclass
@@ -68,7 +71,8 @@ class Referrals:
                                 [str(e) for e in r.get("examples") or []],
                                 [str(o) for o in r.get("outranks") or []],
                                 [str(w) for w in r.get("not_within") or []],
-                                [str(a) for a in r.get("acts_on") or []])
+                                [str(a) for a in r.get("acts_on") or []],
+                                spell([str(a) for a in r.get("alone") or []]))
                        for r in data["referrals"]],
         )
 
