@@ -256,6 +256,13 @@ def test_an_out_of_scope_question_names_its_agency_as_citizens_write_it(kb, conf
     assert refer("ban ve so do thoat nan co phai thue ve khong, thue tncn ke khai o dau") == "tax"
     assert refer("Công an có công trứng hợp đồng sang nhượng cửa hàng không hay tôi đi chỗ khác?") == "notarization"
     assert refer("Cháu đã nhập hộ khẩu nhà tôi, giờ sang tên cho cháu một góc đất thì làm sao?") == "land"
+    # a certified copy of a business paper is the certification; the land title asked for the first time is land
+    assert refer("lay ban sao chung thuc giay phep kinh doanh van tai cua cty o dau vay") == "certification"
+    assert refer("Hộ khẩu nhập ở đây lâu rồi mà chưa có sổ đỏ. Giờ tui muốn xin cấp sổ lần đầu, đi đâu làm?",
+                 (("id_card.first_issue", 0.6), ("out_of_scope", 0.4))) == "land"
+    # "có phải" before another agency's matter, with no procedure named before it, asks about the matter
+    assert refer("cty em co 2 tai xe nhan lenh goi nhap ngu. cong ty co phai bao cao gi cho ban chi huy quan su khong",
+                 (("residence.stay_notice", 0.9), ("out_of_scope", 0.08))) == "military_service"
     # ... but registering the household business is the business registration, a police paper held beside it
     assert refer("Em có sổ tạm trú ở phường rồi. Vợ em bán đồ ăn qua app, giờ phải có hộ kinh doanh thì đăng ký "
                  "hộ kinh doanh ở đâu?") == "business_registration"

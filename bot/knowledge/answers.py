@@ -492,8 +492,12 @@ def only_matter_asked(config: AnswerConfig, text: str, names: List[Tuple[str, in
     classifier is of the story's procedure, the question is the matter's."""
     found = asked_matter(config, text)
     question = question_span(text)
-    if found is None or needs_asked(text, question[0], found[1]) is not None:
-        return False  # not "có cần công chứng không": a paper
+    if found is None:
+        return False
+    needs = needs_asked(text, question[0], found[1])
+    if needs is not None and (any(e <= needs for _, _, e in names) or paper_to_bring(text, question[0], found[1])):
+        # not "làm … có cần công chứng không", "cần những giấy tờ gì về đất đai": a paper of the procedure
+        return False
     message = canonical(text)
     if not any(question[0] <= e and s <= question[1] for _, s, e in names) and not domain_word(
             config, message[question[0]:question[1]]):

@@ -29,6 +29,8 @@ def _features(text: str) -> set:
     return set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}
 
 
+# at most two words between one phrase and the next
+_NEXT_TO = re.compile(r"^\s*(?:\w+\s+){0,2}$")
 # A phrase right after one of these words is denied, not asked about.
 _NEGATED = re.compile(r"(?<!\w)(?:khong|chua|chang|ko|k)\s*$")
 
@@ -51,6 +53,9 @@ class Referral:
     # phrases that name the matter only where no police procedure is named beside them ("hộ kinh doanh bán gas
     # xin giấy ANTT": the household business is who applies for the police's paper)
     alone: List[str] = field(default_factory=list)
+    # matters this one outranks only where its phrase comes just before theirs ("bản sao chứng thực giấy phép
+    # kinh doanh" is a certified copy; "đăng ký hộ kinh doanh có cần bản sao chứng thực" is the registration)
+    outranks_next_to: List[str] = field(default_factory=list)
 
 
 @dataclass
@@ -72,7 +77,8 @@ class Referrals:
                                 [str(o) for o in r.get("outranks") or []],
                                 [str(w) for w in r.get("not_within") or []],
                                 [str(a) for a in r.get("acts_on") or []],
-                                spell([str(a) for a in r.get("alone") or []]))
+                                spell([str(a) for a in r.get("alone") or []]),
+                                [str(o) for o in r.get("outranks_next_to") or []])
                        for r in data["referrals"]],
         )
 
@@ -111,6 +117,9 @@ class Referrals:
                  for referral, found, places, affirmed in named if places - inside]
         ids = {referral.id for referral, *_ in named}
         outranked = {o for referral, *_ in named for o in referral.outranks if o in ids}
+        found_of = {referral.id: found for referral, found, *_ in named}
+        outranked |= {o for referral, found, *_ in named for o in referral.outranks_next_to if o in ids and any(
+            e <= s2 and _NEXT_TO.match(message[e:s2]) for _, e, _ in found for s2, _, _ in found_of[o])}
         best, best_key = None, (0, 0, 0, 0, 0)
         for referral, found, places, affirmed in named:
             asked = question is not None and any(question[0] <= s and e <= question[1] for s, e in places)
