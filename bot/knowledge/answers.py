@@ -495,10 +495,13 @@ def only_matter_asked(config: AnswerConfig, text: str, names: List[Tuple[str, in
     if found is None:
         return False
     needs = needs_asked(text, question[0], found[1])
-    if needs is not None and (any(e <= needs for _, _, e in names) or paper_to_bring(text, question[0], found[1])):
-        # not "làm … có cần công chứng không", "cần những giấy tờ gì về đất đai": a paper of the procedure
-        return False
     message = canonical(text)
+    asks = _NEEDS.match(message, needs) if needs is not None else None
+    if asks and (any(e <= needs for _, _, e in names) or paper_to_bring(text, question[0], found[1])
+                 or _JUST_BEFORE.match(message[asks.end():found[1]])):
+        # not "làm … có cần công chứng không", "giấy mua bán có cần chứng thực không", "cần những giấy tờ gì
+        # về đất đai": a paper of the procedure; but "công ty có phải báo cáo gì cho ban chỉ huy quân sự"
+        return False
     if not any(question[0] <= e and s <= question[1] for _, s, e in names) and not domain_word(
             config, message[question[0]:question[1]]):
         return True
