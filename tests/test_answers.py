@@ -394,6 +394,15 @@ def test_the_procedure_asked_beside_another_agencys_paper_is_answered(kb, config
     assert resolve(kb, config, procedure, ranking, message, {}).procedure == procedure
 
 
+def test_a_story_sentence_is_no_question_for_words_that_only_look_like_one(kb, config):
+    # "mấy anh bên đó" (those people) asks nothing: the procedure wanted in the next sentence is asked
+    ranking = [{"name": "out_of_scope", "confidence": 0.99}]
+    message = ("Em mới xuất ngũ, ba mẹ đã nhập hộ khẩu ở nhà mới. Giấy xuất ngũ em nộp bên Ban chỉ huy quân sự xã "
+               "rồi, mấy anh bên đó bảo ra công an lo phần cư trú. Vậy giờ em muốn nhập khẩu về nhà mới của ba mẹ thì "
+               "có phải đem theo giấy khai sinh không? Nộp online được không ạ?")
+    assert resolve(kb, config, "out_of_scope", ranking, message, {}).procedure == "residence.permanent_registration"
+
+
 def test_a_want_of_the_past_is_no_procedure_asked(kb, config):
     ranking = [{"name": "out_of_scope", "confidence": 0.92}, {"name": "residence.confirmation", "confidence": 0.07}]
     message = ("Em mất việc ở công ty may, hôm lên công an phường xin xác nhận cư trú có thấy dán tờ tuyển bảo vệ. "

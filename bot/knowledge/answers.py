@@ -139,7 +139,8 @@ class Decision:
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
 _QUESTION_WORDS = ["?", "không", "ko", "k", "chưa", "gì", "j", "nào", "sao", "đâu", "bao nhiêu", "bao lâu", "mấy",
                    "thế nào", "như thế nào", "ra sao", "được không", "cho hỏi", "xin hỏi", "làm sao", "có phải"]
-_NOT_QUESTION = re.compile(r"chua chay\b")
+# not a question: "chua chay" (chữa cháy), "mấy anh bên đó" (those people, not how many)
+_NOT_QUESTION = re.compile(r"chua chay\b|may\s+(?:anh|chi|ong|ba|dua|co|chu|ban|em|bac|thang|tui|nguoi ta)\b")
 _WANT_WORDS = ["muốn", "cần", "xin"]
 # "can" typed without diacritics before these is the "căn" of "căn cước", "căn hộ", "căn nhà", "căn phòng", not "cần"
 _CAN_NOUNS = r"\s+(?:cuoc|ho|nha|phong)\b"
@@ -162,8 +163,8 @@ def asking_spans(text: str) -> List[Tuple[int, int]]:
 
 def asks(sentence: str) -> bool:
     """Whether a sentence holds a question word; not the "chua" of "chua chay"
-    (chữa cháy) typed without diacritics."""
-    folded = fold(sentence)
+    (chữa cháy) typed without diacritics, nor the "mấy" of "mấy anh" (those)."""
+    folded = fold(canonical(sentence))  # the offsets of find_phrases
     return any(not _NOT_QUESTION.match(folded, start) for start, _, _ in find_phrases(sentence, _QUESTION_WORDS, True))
 
 
