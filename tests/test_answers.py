@@ -403,6 +403,16 @@ def test_a_story_sentence_is_no_question_for_words_that_only_look_like_one(kb, c
     assert resolve(kb, config, "out_of_scope", ranking, message, {}).procedure == "residence.permanent_registration"
 
 
+def test_a_guess_of_a_procedure_the_words_do_not_name_beside_another_topic_is_asked_back(kb, config):
+    message = "Nhà chị đang cần làm căn cước, lên mạng thấy nhiều trường hợp khác nhau quá, giờ phải làm sao em?"
+    ranking = [{"name": "immigration.passport", "confidence": 0.6}, {"name": "id_card.first_issue", "confidence": 0.2}]
+    decision = resolve(kb, config, "immigration.passport", ranking, message, {})
+    assert decision.procedure is None and "id_card.first_issue" in decision.candidates
+    # ...unless the classifier is sure of it
+    ranking = [{"name": "immigration.passport", "confidence": 0.85}, {"name": "id_card.first_issue", "confidence": 0.1}]
+    assert resolve(kb, config, "immigration.passport", ranking, message, {}).procedure == "immigration.passport"
+
+
 def test_a_want_of_the_past_is_no_procedure_asked(kb, config):
     ranking = [{"name": "out_of_scope", "confidence": 0.92}, {"name": "residence.confirmation", "confidence": 0.07}]
     message = ("Em mất việc ở công ty may, hôm lên công an phường xin xác nhận cư trú có thấy dán tờ tuyển bảo vệ. "

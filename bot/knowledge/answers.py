@@ -259,6 +259,12 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
     if guessed and len(named_cases) == 1:
         case = next(iter(named_cases))
         scores[case] = max(scores[case], scores[best] + weights["margin"])
+    elif guessed and confidence.get(best, 0.0) < weights["guess_beside_topic"] and any(
+            t.id in named_topics for t in kb.topics.values()
+            if best not in {o.procedure for o in t.options} and best.split(".")[0] != t.id):
+        # another topic named by its name ("căn cước"), none of its cases: a guess of a procedure the words do
+        # not name, unless the classifier is sure of it, is asked back, not answered
+        scores[best] = min(scores[best], weights["answer"] - 0.01)
     return scores
 
 
