@@ -413,6 +413,18 @@ def test_a_guess_of_a_procedure_the_words_do_not_name_beside_another_topic_is_as
     assert resolve(kb, config, "immigration.passport", ranking, message, {}).procedure == "immigration.passport"
 
 
+def test_a_matter_of_no_agency_gets_the_general_reply_however_sure_the_classifier(kb, config):
+    ranking = [{"name": "security.crime_report", "confidence": 0.88}]
+    decision = resolve(kb, config, "security.crime_report", ranking,
+                       "Đèn đường đầu hẻm cháy bóng cả tuần nay, tối đi về tối thui. Báo công an được không?", {})
+    assert decision.out_of_scope and decision.referral is None
+    # a police procedure asked beside such a word is still answered
+    ranking = [{"name": "residence.confirmation", "confidence": 0.9}]
+    decision = resolve(kb, config, "residence.confirmation", ranking,
+                       "Công ty tuyển dụng bắt nộp giấy xác nhận cư trú, xin ở đâu ạ?", {})
+    assert decision.procedure == "residence.confirmation"
+
+
 def test_a_want_of_the_past_is_no_procedure_asked(kb, config):
     ranking = [{"name": "out_of_scope", "confidence": 0.92}, {"name": "residence.confirmation", "confidence": 0.07}]
     message = ("Em mất việc ở công ty may, hôm lên công an phường xin xác nhận cư trú có thấy dán tờ tuyển bảo vệ. "

@@ -341,6 +341,8 @@ def resolve(
         # ký sang tên chính chủ thì cần mang gì"), or asked apart, as a second question ("làm lại cà vẹt ở
         # đâu? … Trong lúc chờ chạy xe có bị CSGT phạt không?")
         referral, overrides_name, contested = None, False, None
+    if referral is None and general_matter_asked(config, text, named + topic_names):
+        return Decision(out_of_scope=True)  # "đèn đường cháy bóng cả tuần nay, báo công an được không"
     unsure = intent == "nlu_fallback"  # the classifier has no opinion: only the words can tell "not ours"
     if ((intent == "out_of_scope" or (not unsure and out_of_scope >= max(s1, topic_confidence)))
             and not (named and s1 > out_of_scope)):
@@ -455,6 +457,18 @@ def procedure_asked_apart(kb: KnowledgeBase, text: str, referral: Referral, proc
            and not told_as_done(message, s, e)]
     return any(a <= s and e <= b and not any(a <= pe and ps <= b for ps, pe in places)
                for a, b in asking_spans(text) for s, e in own)
+
+
+def general_matter_asked(config: AnswerConfig, text: str, names: List[Tuple[str, int, int]]) -> bool:
+    """Whether the message names a matter of no agency (``general_phrases``:
+    street lights, electricity, jobs) and nothing of the police's but as done:
+    no procedure or topic, and no police word in its question."""
+    if not find_phrases(text, config.referrals.general_phrases):
+        return False
+    message = fold(canonical(text))
+    question = question_span(text)
+    return (all(told_as_done(message, s, e) for _, s, e in names)
+            and not domain_word(config, canonical(text)[question[0]:question[1]]))
 
 
 def not_ours(config: AnswerConfig, text: str, referral: Optional[Referral]) -> Decision:

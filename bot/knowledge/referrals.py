@@ -62,6 +62,8 @@ class Referral:
 class Referrals:
     general: str  # the reply when no matter below is named
     referrals: List[Referral]
+    # matters of no agency here (street lights, electricity, jobs): asked beside no police word, the general reply
+    general_phrases: List[str] = field(default_factory=list)
 
     @classmethod
     def load(cls) -> "Referrals":
@@ -69,6 +71,7 @@ class Referrals:
         spell = spelling().with_spelled_out  # "csgt phạt" is found as the message reads spelled out
         return cls(
             general=data["general"],
+            general_phrases=[str(p) for p in data.get("general_phrases") or []],
             referrals=[Referral(r["id"], " ".join(r["matter"].split()), spell([str(p) for p in r["phrases"]]),
                                 " ".join(r["answer"].split()),
                                 spell([str(p) for p in (r.get("paired") or {}).get("phrases") or []]),
