@@ -263,6 +263,11 @@ def test_an_out_of_scope_question_names_its_agency_as_citizens_write_it(kb, conf
     # "có phải" before another agency's matter, with no procedure named before it, asks about the matter
     assert refer("cty em co 2 tai xe nhan lenh goi nhap ngu. cong ty co phai bao cao gi cho ban chi huy quan su khong",
                  (("residence.stay_notice", 0.9), ("out_of_scope", 0.08))) == "military_service"
+    # ... and so in a story where the official's words name the paper
+    assert agency_for(kb, config, "security.business_conditions",
+                      [{"name": "security.business_conditions", "confidence": 0.73}],
+                      "Tôi mở tiệm bán bình ga tại nhà. Tôi đã đăng ký hộ kinh doanh. Cán bộ phường nói kinh doanh khí "
+                      "thì phải có giấy an ninh trật tự của công an. Xin hỏi hộ kinh doanh ga thì nộp ở đâu?") is None
     # ... but registering the household business is the business registration, a police paper held beside it
     assert refer("Em có sổ tạm trú ở phường rồi. Vợ em bán đồ ăn qua app, giờ phải có hộ kinh doanh thì đăng ký "
                  "hộ kinh doanh ở đâu?") == "business_registration"

@@ -638,11 +638,10 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
     paired = bool(referral.paired_with) and (start, end) not in places  # found through its `paired` words
     if not paired and places and all(matter_done(message, ps, pe) for ps, pe in outermost(places)):
         return None, False, None  # the matter only told as done ("đã nộp lệ phí trước bạ", "làm khai sinh xong")
-    asked_spans = asking_spans(text) + [w for w in [wanting_span(text)] if w]
     if (referral.alone and all(matter_done(message, ps, pe) for ps, pe, _ in
                                find_phrases(text, [p for p in referral.phrases if p not in referral.alone]))
-            and any("." in name and not told_as_done(message, s, e) and any(a <= s and e <= b for a, b in asked_spans)
-                    for name, s, e in named)):
+            and any((name in referral.alone_beside or name.split(".")[0] in referral.alone_beside)
+                    and not told_as_done(message, s, e) for name, s, e in named)):
         return None, False, None  # "hộ kinh doanh bán gas … giấy ANTT": who applies for the procedure named
     overrides = False
     for name, s, e in named:

@@ -50,12 +50,13 @@ class Referral:
     # police topics or procedures whose papers this matter's phrase acts on when it comes just before their
     # name ("chứng thực giấy xác nhận cư trú", "đăng kiểm xe mới mua")
     acts_on: List[str] = field(default_factory=list)
-    # phrases that name the matter only where no police procedure is named beside them ("hộ kinh doanh bán gas
-    # xin giấy ANTT": the household business is who applies for the police's paper)
+    # phrases that do not name the matter where one of ``alone_beside`` (police procedures or topics) is named,
+    # not as done ("hộ kinh doanh bán gas … giấy ANTT": the household business is who applies for that paper)
     alone: List[str] = field(default_factory=list)
     # matters this one outranks only where its phrase comes just before theirs ("bản sao chứng thực giấy phép
     # kinh doanh" is a certified copy; "đăng ký hộ kinh doanh có cần bản sao chứng thực" is the registration)
     outranks_next_to: List[str] = field(default_factory=list)
+    alone_beside: List[str] = field(default_factory=list)
 
 
 @dataclass
@@ -80,8 +81,9 @@ class Referrals:
                                 [str(o) for o in r.get("outranks") or []],
                                 [str(w) for w in r.get("not_within") or []],
                                 [str(a) for a in r.get("acts_on") or []],
-                                spell([str(a) for a in r.get("alone") or []]),
-                                [str(o) for o in r.get("outranks_next_to") or []])
+                                spell([str(a) for a in (r.get("alone") or {}).get("phrases") or []]),
+                                [str(o) for o in r.get("outranks_next_to") or []],
+                                [str(b) for b in (r.get("alone") or {}).get("beside") or []])
                        for r in data["referrals"]],
         )
 
