@@ -430,6 +430,13 @@ def test_a_matter_of_no_agency_gets_the_general_reply_however_sure_the_classifie
     assert decision.procedure == "residence.confirmation"
 
 
+def test_a_paper_asked_for_the_procedure_wanted_keeps_the_procedure(kb, config):
+    ranking = [{"name": "out_of_scope", "confidence": 0.98}, {"name": "immigration.passport", "confidence": 0.01}]
+    message = ("ad oi e muon lam ho chieu cho con gai 5 tuoi de di Han Quoc. Tre duoi 14 tuoi lam online duoc ko a, "
+               "co can giay khai sinh ko?")
+    assert resolve(kb, config, "out_of_scope", ranking, message, {}).procedure == "immigration.passport"
+
+
 def test_a_want_of_the_past_is_no_procedure_asked(kb, config):
     ranking = [{"name": "out_of_scope", "confidence": 0.92}, {"name": "residence.confirmation", "confidence": 0.07}]
     message = ("Em mất việc ở công ty may, hôm lên công an phường xin xác nhận cư trú có thấy dán tờ tuyển bảo vệ. "

@@ -550,6 +550,15 @@ def needs_asked(text: str, start: int, end: int) -> Optional[int]:
     return found.start() if found and found.end() <= end else None
 
 
+def paper_asked_for(message: str, start: int, matter: int) -> bool:
+    """Whether the matter's words at ``matter`` of the folded text are a paper
+    asked for right after a word asking whether it is needed, from ``start``
+    ("có cần giấy khai sinh không", not "có phải đổi giấy đăng ký hộ kinh
+    doanh")."""
+    return any(_PAPER_AT.match(message, matter) and _BRING.match(message[found.end():matter])
+               for found in _NEEDS.finditer(message, start, matter))
+
+
 def paper_to_bring(text: str, start: int, end: int) -> bool:
     """Whether, between ``start`` and ``end``, a word asks whether a paper is
     needed, with the paper right after it ("cần giấy ủy quyền hay giấy giám
@@ -575,6 +584,8 @@ _PAPER_NEXT = re.compile(r"\s+(?:\w+\s+)?(?:giấy|giay|bản|ban sao|mang|nộp
                          r"|photo|hợp đồng|hop dong)\b")
 
 # at most two words between a matter's phrase and the paper it acts on ("chứng thực bản sao sổ hộ khẩu")
+_PAPER_AT = re.compile(r"(?:giay|ban sao|trich luc|so)\b")
+_BRING = re.compile(r"^\s*(?:(?:mang|nop|co|them|kem)\s+){0,2}$")
 _JUST_BEFORE = re.compile(r"^\s*(?:\w+\s+){0,2}$")
 # the last of the papers listed after the word asking whether they are needed ("mang cả thẻ thương binh với …")
 _LISTED = re.compile(r"^\s*(?:\w+\s+){1,6}(?:voi|va|hoac|,)\s+$")
@@ -666,8 +677,9 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
                 # (before the matter's first place in the question: "công chứng hợp đồng … có bắt buộc…"
                 # asks about the matter)
                 first = min([ps for ps, _ in places if question[0] <= ps] + [start])
-                if paper_to_bring(text, question[0], first):
-                    return None, False, None  # "…, cần giấy ủy quyền hay giấy giám hộ gì"
+                if paper_to_bring(text, question[0], first) or paper_asked_for(message, question[0], first):
+                    # "…, cần giấy ủy quyền hay giấy giám hộ gì", "có cần giấy khai sinh không"
+                    return None, False, None
                 overrides = overrides or needs_asked(text, question[0], first) is None
             elif (asked and len(outermost(places)) > max(1, sum(n[0] == name for n in named))
                   and needs_asked(text, e, max(outermost(places))[0]) is None):
