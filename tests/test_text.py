@@ -66,3 +66,11 @@ def test_a_word_with_another_mark_is_another_word_not_a_slip():
     assert find_phrase("có mấy thằng lạ mặt đứng trước nhà", ["mấy thằng"]) is not None
     assert find_phrase("thủ tục đang ký xe", ["đăng ký"]) is not None  # a mark left out
     assert find_phrase("đăng ký biễn tạm cho ô tô", ["biển tạm"]) is not None  # hỏi and ngã swapped
+
+
+def test_a_wrong_tone_on_one_word_of_a_phrase_is_a_slip():
+    from bot.nlu.text import find_phrases
+    assert find_phrases("làm hộ chiều cho con", ["hộ chiếu"]) == [(4, 12, "hộ chiếu")]
+    # two words changed, or a vowel of another quality, is another phrase
+    assert find_phrases("sơ đồ thoát nạn", ["sổ đỏ"]) == []
+    assert find_phrases("mấy thằng", ["mấy tháng"]) == []

@@ -205,17 +205,28 @@ def find_phrases(text: str, phrases: Iterable[str], exact: bool = False) -> List
 
 def _slips(message: str, folded: str, phrase: str) -> List[Tuple[int, int]]:
     """Where a phrase of several words is typed with a mark left out on some
-    of its words ("lần đàu", "thât lạc"): same letters, at least one word
-    typed exactly as in the phrase ("bí mật" is not "bị mất"), and no mark
-    the phrase lacks ("mấy tháng" is not "mấy thằng")."""
+    of its words ("lần đàu", "thât lạc"), or a wrong tone on one of them
+    ("hộ chiều"): same letters, at least one word typed exactly as in the
+    phrase ("bí mật" is not "bị mất"), and no other mark the phrase lacks
+    ("mấy tháng" is not "mấy thằng")."""
     words = phrase.split(" ")
     spans = []
     for m in _whole_words(fold(phrase)).finditer(folded):
         typed = message[m.start():m.end()].split(" ")
-        if (len(typed) == len(words) and any(t == w for t, w in zip(typed, words))
-                and all(_marks_left_out(t, w) for t, w in zip(typed, words))):
+        if len(typed) != len(words) or not any(t == w for t, w in zip(typed, words)):
+            continue
+        slips = [_marks_left_out(t, w) or (_toneless(t) == _toneless(w) and "tone") for t, w in zip(typed, words)]
+        if all(slips) and slips.count("tone") <= 1:
             spans.append((m.start(), m.end()))
     return spans
+
+
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+
+def _toneless(word: str) -> str:
+    """The word without its tone mark, its other marks kept ("chiều" -> "chiêu")."""
+    return unicodedata.normalize("NFC", "".join(c for c in unicodedata.normalize("NFD", word) if c not in _TONES))
 
 
 def _marks_left_out(typed: str, word: str) -> bool:
