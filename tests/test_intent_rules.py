@@ -47,6 +47,10 @@ def test_crimes_in_everyday_words_are_tip_offs():
     # a follow-up question's intent, however sure, follows up on nothing when no procedure is named
     assert is_crime_report("phong tro ben canh dem nao cung tu tap hut chich", "ask_legal_basis", 0.64)
     assert not is_crime_report("mất trộm cà vẹt, cấp lại giấy đăng ký xe theo luật nào", "ask_legal_basis", 0.64)
+    # a crime told that asks and wants nothing, however sure the classifier is of a procedure it mentions
+    assert is_crime_report("toi bi moc tui tren xe buyt so 8, mat vi co 2 trieu voi the can cuoc", "id_card.reissue", 0.9)
+    assert not is_crime_report("bi moc tui mat ho chieu, lam don trinh bao", "immigration.passport_loss_report", 0.9)
+    assert not is_crime_report("bị móc túi mất căn cước, làm lại ở đâu", "id_card.reissue", 0.9)
 
 
 def test_asking_to_send_a_tip_off_is_one_however_unsure():

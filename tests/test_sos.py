@@ -16,7 +16,7 @@ from tests.conftest import Console, texts, wait_for
 
 @pytest.mark.parametrize("text", [
     "cứu", "cứu tôi với", "giúp", "giúp đỡ", "SOS", "sos!!!", "cuu voi", "có trộm, cứu với",
-    "giup toi voi", "nhà tôi đang cháy cứu với", "CỨU", "cứu vs",
+    "giup toi voi", "nhà tôi đang cháy cứu với", "CỨU", "cứu vs", "cứuuuu", "CUUUU VOIII",
 ])
 def test_emergencies_with_and_without_diacritics(text):
     assert is_emergency(text)
@@ -59,6 +59,15 @@ def test_questions_that_merely_contain_the_words_are_not_emergencies(text):
     ("bị đánh gây thương tích muốn trình báo công an", False),
     ("tôi muốn tố giác vụ cướp", False),
     ("làm căn cướp lần đầu cho con mới 14 tuổi", False),
+    # told without the words "cứu" or "giúp", at some length: smoke on the stairs, a child led away, gas and an
+    # old man who does not answer, someone followed for streets
+    ("khoi den ngap cau thang, ca nha bi ket o tang 5 ko xuong duoc", True),
+    ("thang be nha em vua bi mot ba la dat di ve phia cho, em dang chay theo ma ko kip", True),
+    ("mùi gas nồng nặc ở tầng 3 nhà trọ, phòng bên khóa cửa mà bà cụ trong đó không lên tiếng", True),
+    ("Em bị một thằng lạ đi theo từ chợ, rẽ ba lần nó vẫn bám, giờ em đứng trước tiệm vàng Kim Long", True),
+    # ...but a fight told as over, and a question with the same words, are not
+    ("Lúc nãy hai nhóm cầm mã tấu đánh nhau ở quán nhậu, có người chảy máu rồi tụi nó chạy hết", False),
+    ("vợ cán bộ ngoại giao đi theo chồng có được cấp hộ chiếu ngoại giao không", False),
 ])
 def test_a_danger_happening_now_is_an_emergency_in_a_longer_message(text, emergency):
     assert is_emergency(text) is emergency

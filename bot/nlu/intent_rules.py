@@ -11,7 +11,9 @@
   is offered the confidential tip-off intake rather than "not understood".
   A follow-up question's intent ("luật nào", "ở đâu") yields to a report
   phrase however sure, when no procedure is named: there is nothing to
-  follow up on ("phòng trọ bên cạnh đêm nào cũng tụ tập hút chích").
+  follow up on ("phòng trọ bên cạnh đêm nào cũng tụ tập hút chích"); so
+  does any intent for a crime told that asks and wants nothing ("bị móc túi
+  trên xe buýt, mất ví với căn cước").
 * A lone number ("6", "số 6") is no request of its own: it only answers a
   question (the residential group the area officer request asks for:
   actions/handoff.py takes it while that question is open), so it is
@@ -60,7 +62,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.core.content import read_texts
-from bot.knowledge.answers import AnswerConfig, matter_asked, named_procedures
+from bot.knowledge.answers import AnswerConfig, asks, matter_asked, named_procedures, want_words
 from bot.knowledge.store import KnowledgeBase
 from bot.knowledge.validate import load_checked
 from bot.nlu.text import bare_number, find_phrase
@@ -91,8 +93,11 @@ def is_crime_report(text: str, intent: str, confidence: float) -> bool:
     told = intent in TOLD_INTENTS and find_phrase(text, s["intake_phrases"]) is None
     # a follow-up ("lệ phí bao nhiêu", "luật nào") with no procedure named follows up on nothing
     follow_up = answer_config().aspect_of_intent(intent) is not None and not named_procedures(knowledge_base(), text)
+    # a crime told that asks nothing and wants nothing ("bị móc túi trên xe buýt, mất ví với căn cước")
+    untold_need = ("?" not in text and not asks(text) and not want_words(text)
+                   and not named_procedures(knowledge_base(), answer_config().expand(text)))
     return ((intent not in KEPT_INTENTS or unsure_kept or told)
-            and (confidence < s["report_unless_confidence"] or intent in GUESSES or told or follow_up)
+            and (confidence < s["report_unless_confidence"] or intent in GUESSES or told or follow_up or untold_need)
             and find_phrase(text, s["report_phrases"]) is not None
             and find_phrase(text, s["not_report"]) is None)
 

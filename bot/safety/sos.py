@@ -21,8 +21,15 @@ def settings() -> Dict[str, Any]:
 
 
 def is_emergency(text: str) -> bool:
+    # "cuwus", typed with the keyboard off; "cứuuuu" in panic: letters held down are read as one, or as the
+    # two of a Telex key ("oo")
+    typed = untelex(text)
+    return any(_is_emergency(variant) for variant in dict.fromkeys(
+        [_STRETCHED.sub(r"\1\1", typed), _STRETCHED.sub(r"\1", typed)]))
+
+
+def _is_emergency(text: str) -> bool:
     s = settings()
-    text = _STRETCHED.sub(r"\1\1", untelex(text))  # "cuwus", typed with the keyboard off; "cứuuuu" in panic
     words = len(canonical(text).split())
     if words == 0 or find_phrase(_without(text, s["lost_phrases"]), s["not_emergency"]):
         return False
