@@ -1,7 +1,7 @@
 """Intents decided by words after the classifier (bot/nlu/intent_rules.py)."""
 
-from bot.nlu.intent_rules import (is_crime_report, is_other_agency_matter, is_unsure_request_for_person,
-                                   is_unsure_tipoff)
+from bot.nlu.intent_rules import (is_crime_report, is_other_agency_matter, is_request_for_person,
+                                   is_unsure_request_for_person, is_unsure_tipoff)
 
 
 def test_a_story_taken_for_a_tip_off_that_asks_about_another_agencys_matter_is_not_a_tip_off():
@@ -97,3 +97,12 @@ def test_a_request_for_a_person_barely_believed_gives_way_to_the_topic_named():
     # sure of it, or nothing of ours named: a person is what is asked for
     assert not is_unsure_request_for_person("ad oi hoi chut ve gplx", "request_human", 0.8)
     assert not is_unsure_request_for_person("ad oi cho gap nguoi that", "request_human", 0.3)
+
+
+def test_a_complaint_about_the_answer_or_the_silence_is_a_request_for_a_person():
+    assert is_request_for_person("tôi hỏi làm căn cước mà trả lời về đăng ký xe là sao??", "id_card.first_issue")
+    assert is_request_for_person("cau tra loi nay sai, le phi 30k chu dau phai mien phi", "ask_fee")
+    assert is_request_for_person("alo alo co ai ko, nhan nay gio ko ai rep", "greet")
+    # nobody answering somewhere else is part of a story, and an emergency stays one
+    assert not is_request_for_person("Em gửi đơn lên phòng nhân sự không ai trả lời, giờ muốn kiện công ty", "out_of_scope")
+    assert not is_request_for_person("cứu với, gọi 113 không ai trả lời", "sos")

@@ -14,6 +14,9 @@
   follow up on ("phòng trọ bên cạnh đêm nào cũng tụ tập hút chích"); so
   does any intent for a crime told that asks and wants nothing ("bị móc túi
   trên xe buýt, mất ví với căn cước").
+* A request for a person in so many words (data/handoff.yml
+  ``request_phrases``: "bot trả lời sai", "không ai rep", "người thật") is
+  ``request_human`` whatever the classifier thought.
 * A lone number ("6", "số 6") is no request of its own: it only answers a
   question (the residential group the area officer request asks for:
   actions/handoff.py takes it while that question is open), so it is
@@ -62,6 +65,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.core.content import read_texts
+from bot.handoff.texts import settings as handoff_settings
 from bot.knowledge.answers import AnswerConfig, asks, matter_asked, named_procedures, want_words
 from bot.knowledge.store import KnowledgeBase
 from bot.knowledge.validate import load_checked
@@ -133,6 +137,18 @@ def named_procedure_taken_for_talk(message: Message, intent: str) -> Optional[st
 
 # intents that only talk to the page (what it does, its directory, privacy): they hold no matter of their own
 TALK_INTENTS = WORDY_INTENTS | {"ask_privacy", "ask_unit_pages"}
+
+
+# intents that already hand the chat to a person, or that a person's words must not override
+PERSON_INTENTS = {SOS_INTENT, TIPOFF_INTENT, "request_human", "request_area_officer", "cancel", "tipoff_status"}
+
+
+def is_request_for_person(text: str, intent: str) -> bool:
+    """A complaint that the bot answered wrong, that nobody answers, or a
+    real person asked for (data/handoff.yml ``request_phrases``), whatever
+    the classifier thought ("tôi hỏi căn cước mà trả lời về đăng ký xe là
+    sao")."""
+    return intent not in PERSON_INTENTS and find_phrase(text, handoff_settings()["request_phrases"]) is not None
 
 
 def is_other_agency_matter(text: str, intent: str) -> bool:
@@ -223,6 +239,8 @@ class IntentRules(GraphComponent):
                 set_intent(message, FALLBACK_INTENT)
             elif is_crime_report(text, intent.get(INTENT_NAME_KEY) or "", intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0):
                 set_intent(message, TIPOFF_INTENT)
+            elif is_request_for_person(text, intent.get(INTENT_NAME_KEY) or ""):
+                set_intent(message, "request_human")
             elif (named := named_procedure_taken_for_talk(message, intent.get(INTENT_NAME_KEY) or "")) is not None:
                 promote(message, named)
             elif is_other_agency_matter(text, intent.get(INTENT_NAME_KEY) or ""):
