@@ -429,10 +429,7 @@ def matter_only_told(config: AnswerConfig, text: str, referral: Referral,
     if not places or any(a <= e and s <= b for a, b in asked for s, e in places):
         return False  # also a matter known only by whose paper it is ("người Đức … hộ chiếu")
     lower = canonical(text).lower()
-    other = find_phrases(text, config.domain_not_within)
-    police = [(s, e) for _, s, e in names] + [
-        (s, e) for s, e, _ in find_phrases(text, config.domain_words)
-        if not _PLACE.search(lower[:s]) and not any(os <= s and e <= oe for os, oe, _ in other)]
+    police = [(s, e) for _, s, e in names] + [(s, e) for s, e in police_words(config, text) if not _PLACE.search(lower[:s])]
     return any(a <= s and e <= b for a, b in asked for s, e in police)
 
 
@@ -500,10 +497,16 @@ def asked_matter(config: AnswerConfig, text: str) -> Optional[Tuple[Referral, in
 
 
 def domain_word(config: AnswerConfig, text: str) -> bool:
-    """Whether the text holds a word of the police's matters, not inside a
+    """Whether the text holds a word of the police's matters (``police_words``)."""
+    return bool(police_words(config, text))
+
+
+def police_words(config: AnswerConfig, text: str) -> List[Tuple[int, int]]:
+    """Where the text holds a word of the police's matters, not inside a
     phrase that means something else ("xe" in "bến xe", "xe buýt")."""
     other = find_phrases(text, config.domain_not_within)
-    return any(not any(s <= a and b <= e for s, e, _ in other) for a, b, _ in find_phrases(text, config.domain_words))
+    return [(a, b) for a, b, _ in find_phrases(text, config.domain_words)
+            if not any(s <= a and b <= e for s, e, _ in other)]
 
 
 def only_matter_asked(config: AnswerConfig, text: str, names: List[Tuple[str, int, int]]) -> bool:

@@ -93,17 +93,21 @@ def tipoff_settings() -> Dict[str, Any]:
 
 def is_crime_report(text: str, intent: str, confidence: float) -> bool:
     s = tipoff_settings()
+    # the cheap checks first: this runs on every message, and few hold a report phrase
+    if find_phrase(text, s["report_phrases"]) is None or find_phrase(text, s["not_report"]) is not None:
+        return False
     unsure_kept = intent in YIELDING_INTENTS and confidence < s["report_unless_confidence"]
     told = intent in TOLD_INTENTS and find_phrase(text, s["intake_phrases"]) is None
-    # a follow-up ("lệ phí bao nhiêu", "luật nào") with no procedure named follows up on nothing
-    follow_up = answer_config().aspect_of_intent(intent) is not None and not named_procedures(knowledge_base(), text)
+    if intent in KEPT_INTENTS and not (unsure_kept or told):
+        return False
+    if confidence < s["report_unless_confidence"] or intent in GUESSES or told:
+        return True
+    kb, config = knowledge_base(), answer_config()
+    if config.aspect_of_intent(intent) is not None and not named_procedures(kb, text):
+        return True  # a follow-up ("lệ phí bao nhiêu", "luật nào") with no procedure named follows up on nothing
     # a crime told that asks nothing and wants nothing ("bị móc túi trên xe buýt, mất ví với căn cước")
-    untold_need = ("?" not in text and not asks(text) and not want_words(text)
-                   and not named_procedures(knowledge_base(), answer_config().expand(text)))
-    return ((intent not in KEPT_INTENTS or unsure_kept or told)
-            and (confidence < s["report_unless_confidence"] or intent in GUESSES or told or follow_up or untold_need)
-            and find_phrase(text, s["report_phrases"]) is not None
-            and find_phrase(text, s["not_report"]) is None)
+    return ("?" not in text and not asks(text) and not want_words(text)
+            and not named_procedures(kb, config.expand(text)))
 
 
 @lru_cache(maxsize=1)
