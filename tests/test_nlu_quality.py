@@ -69,6 +69,11 @@ FLOORS = {
     "out_of_scope_o": (0.79, 0.07),
     # cries for help, crimes told, requests for a person, by a new writer (the SOS phrases were tuned on its dev half)
     "behaviour_p": (0.58, 0.06),
+    # thirteenth sets by new writers, 2026-12-02 afternoon (floors from the figures before any tuning on them)
+    "real_questions_q": (0.77, 0.08),
+    "short_questions_q": (0.85, 0.05),
+    "out_of_scope_q": (0.80, 0.10),
+    "behaviour_q": (0.64, 0.07),
 }
 
 
