@@ -202,6 +202,18 @@ def test_a_longer_cry_for_help_is_an_emergency(chat, message):
     assert "113" in answer and "vị trí" in answer
 
 
+@pytest.mark.parametrize("message", [
+    "nước dâng lên tới nóc nhà rồi, ba mẹ con đang ngồi trên mái tôn",
+    "thằng say rượu cầm gạch đập cửa nhà em đòi vào, em với con nhỏ ở trong phòng",
+])
+def test_a_danger_told_in_ones_own_words_is_an_emergency(chat, message):
+    from bot.safety.sos import is_emergency
+
+    assert not is_emergency(message)  # no phrase of data/sos.yml: the classifier learnt it (data/nlu/handoff.yml)
+    answer = text_of(chat(message))
+    assert "113" in answer and "vị trí" in answer
+
+
 @pytest.mark.parametrize("message", ["tôi bị cướp giật điện thoại hôm qua",
                                      "tôi bị cướp giật điện thoại hôm qua, giúp tôi báo công an với"])
 def test_a_crime_told_as_past_is_a_report_not_an_emergency(chat, message):

@@ -4,7 +4,11 @@
   "giúp", "SOS", "có cướp") gets the intent ``sos`` whatever the classifier
   thought, so every channel (Zalo, REST, ``rasa shell``, the HTTP API)
   answers it as one. The Zalo intake server answers before Rasa with the
-  same function, ``bot.safety.sos.is_emergency``.
+  same function, ``bot.safety.sos.is_emergency``. The classifier learns
+  emergencies told in one's own words too ("nước lên tới gác rồi, hai bà
+  cháu ngồi trên mái"); its ``sos`` stands when it is sure enough and the
+  message asks nothing, tells no past event (``is_believed``) and names
+  no procedure, else the classifier's next intent is taken.
 * Crime reports told in one's own words ("nhà tôi bị trộm xe máy tối qua"):
   when the classifier is unsure and the message holds one of the report
   phrases of data/tipoffs.yml, the intent is ``start_tipoff``, so the citizen
@@ -70,7 +74,7 @@ from bot.knowledge.answers import AnswerConfig, asks, matter_asked, named_proced
 from bot.knowledge.store import KnowledgeBase
 from bot.knowledge.validate import load_checked
 from bot.nlu.text import bare_number, find_phrase
-from bot.safety.sos import is_emergency
+from bot.safety.sos import is_believed, is_emergency
 
 SOS_INTENT = "sos"
 TIPOFF_INTENT = "start_tipoff"
@@ -237,7 +241,13 @@ class IntentRules(GraphComponent):
         for message in messages:
             text = message.get(TEXT) or ""
             intent = message.get(INTENT) or {}
-            if is_emergency(text):
+            emergency = is_emergency(text)
+            if (not emergency and intent.get(INTENT_NAME_KEY) == SOS_INTENT
+                    and (not is_believed(text, intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+                         or named_procedures(knowledge_base(), answer_config().expand(text)))):
+                drop_intent(message, SOS_INTENT)  # a question, a past event, a procedure, or the classifier unsure
+                intent = message.get(INTENT) or {}
+            if emergency:
                 set_intent(message, SOS_INTENT)
             elif bare_number(text) is not None:
                 set_intent(message, FALLBACK_INTENT)

@@ -42,6 +42,15 @@ def _is_emergency(text: str) -> bool:
     return words <= s["help_max_words"] and find_phrase(text, s["help_phrases"]) is not None
 
 
+def is_believed(text: str, confidence: float) -> bool:
+    """The classifier's word that a message is an emergency, taken when it is
+    sure enough and the message asks nothing and tells no past event."""
+    s = settings()
+    return (confidence >= s["model_at_least"] and "?" not in text
+            and not find_phrase(_without(text, s["lost_phrases"]), s["not_emergency"] + s["model_questions"])
+            and not find_phrase(text, s["past_phrases"]))
+
+
 def _without(text: str, phrases: List[str]) -> str:
     """The text (canonical) with the phrases found in it blanked out."""
     message = canonical(text)
