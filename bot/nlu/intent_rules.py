@@ -54,6 +54,10 @@
   data/tipoffs.yml and with no report phrase nor a word asking to send one
   ("gửi tin báo"), gives way to the classifier's next intent ("cúp nước cả
   tuần rồi, gọi ai").
+
+An intent given way to is replaced by the classifier's next one, which must
+pass the same bars as a first one: the fallback threshold (else
+``nlu_fallback``) and, for ``sos``, ``is_believed``.
 """
 
 from __future__ import annotations
@@ -79,6 +83,7 @@ from bot.safety.sos import is_believed, is_emergency
 SOS_INTENT = "sos"
 TIPOFF_INTENT = "start_tipoff"
 FALLBACK_INTENT = "nlu_fallback"
+FALLBACK_THRESHOLD = 0.3  # Rasa's FallbackClassifier's default; config.yml sets both
 # the classifier's answers that only say "none of mine": a report phrase wins over them
 GUESSES = {"out_of_scope", "nlu_fallback"}
 # intents a report phrase never overrides: the citizen asked for something else...
@@ -207,12 +212,19 @@ def is_unsure_tipoff(text: str, intent: str, confidence: float) -> bool:
             and find_phrase(text, s["report_phrases"] + s["intake_phrases"]) is None)
 
 
-def drop_intent(message: Message, name: str) -> None:
-    """The classifier's next intent, at its own confidence, instead of ``name``."""
+def drop_intent(message: Message, name: str, fallback_threshold: float) -> None:
+    """The classifier's next intent, at its own confidence, instead of ``name``;
+    ``nlu_fallback`` when it is less sure of that one than the fallback
+    threshold, as Rasa's FallbackClassifier does for the first (a guess that
+    it is none of ours, ``out_of_scope``, stands: it claims nothing)."""
     ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
-    if ranking:
-        message.set(INTENT, dict(ranking[0]), add_to_output=True)
-        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+    if not ranking:
+        return
+    if (ranking[0].get(INTENT_NAME_KEY) not in GUESSES
+            and (ranking[0].get(PREDICTED_CONFIDENCE_KEY) or 0.0) < fallback_threshold):
+        ranking.insert(0, {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: fallback_threshold})
+    message.set(INTENT, dict(ranking[0]), add_to_output=True)
+    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
 
 
 def promote(message: Message, name: str) -> None:
@@ -230,39 +242,62 @@ def set_intent(message: Message, name: str) -> None:
     message.set(INTENT_RANKING_KEY, [chosen] + ranking, add_to_output=True)
 
 
+def is_unbelieved_emergency(message: Message) -> bool:
+    """The classifier's ``sos`` for a message with no emergency phrase, not to
+    be believed: a question, a past event, a procedure named, or the
+    classifier unsure (``bot.safety.sos.is_believed``)."""
+    intent, text = message.get(INTENT) or {}, message.get(TEXT) or ""
+    return (intent.get(INTENT_NAME_KEY) == SOS_INTENT and not is_emergency(text)
+            and (not is_believed(text, intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+                 or bool(named_procedures(knowledge_base(), answer_config().expand(text)))))
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class IntentRules(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        # the FallbackClassifier's threshold (config.yml gives both the same value): the
+        # classifier's next intent, taken when its first is dropped, must pass it too
+        return {"fallback_threshold": FALLBACK_THRESHOLD}
+
+    def __init__(self, fallback_threshold: float = FALLBACK_THRESHOLD) -> None:
+        self.fallback_threshold = fallback_threshold
+
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "IntentRules":
-        return cls()
+        return cls(config["fallback_threshold"])
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            text = message.get(TEXT) or ""
-            intent = message.get(INTENT) or {}
-            emergency = is_emergency(text)
-            if (not emergency and intent.get(INTENT_NAME_KEY) == SOS_INTENT
-                    and (not is_believed(text, intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
-                         or named_procedures(knowledge_base(), answer_config().expand(text)))):
-                drop_intent(message, SOS_INTENT)  # a question, a past event, a procedure, or the classifier unsure
-                intent = message.get(INTENT) or {}
-            if emergency:
-                set_intent(message, SOS_INTENT)
-            elif bare_number(text) is not None:
-                set_intent(message, FALLBACK_INTENT)
-            elif is_crime_report(text, intent.get(INTENT_NAME_KEY) or "", intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0):
-                set_intent(message, TIPOFF_INTENT)
-            elif is_request_for_person(text, intent.get(INTENT_NAME_KEY) or ""):
-                set_intent(message, "request_human")
-            elif (named := named_procedure_taken_for_talk(message, intent.get(INTENT_NAME_KEY) or "")) is not None:
-                promote(message, named)
-            elif is_other_agency_matter(text, intent.get(INTENT_NAME_KEY) or ""):
-                set_intent(message, "out_of_scope")
-            elif is_unsure_request_for_person(text, intent.get(INTENT_NAME_KEY) or "",
-                                              intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0):
-                drop_intent(message, "request_human")
-            elif (is_unsure_tipoff(text, intent.get(INTENT_NAME_KEY) or "", intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
-                  or is_procedure_taken_for_tipoff(text, intent.get(INTENT_NAME_KEY) or "")):
-                drop_intent(message, TIPOFF_INTENT)
+            self._decide(message)
+            if is_unbelieved_emergency(message):  # the intent a rule below fell back to
+                self._drop(message, SOS_INTENT)
         return messages
+
+    def _drop(self, message: Message, name: str) -> None:
+        drop_intent(message, name, self.fallback_threshold)
+
+    def _decide(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        if is_unbelieved_emergency(message):
+            self._drop(message, SOS_INTENT)
+        intent = message.get(INTENT) or {}
+        if is_emergency(text):
+            set_intent(message, SOS_INTENT)
+        elif bare_number(text) is not None:
+            set_intent(message, FALLBACK_INTENT)
+        elif is_crime_report(text, intent.get(INTENT_NAME_KEY) or "", intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0):
+            set_intent(message, TIPOFF_INTENT)
+        elif is_request_for_person(text, intent.get(INTENT_NAME_KEY) or ""):
+            set_intent(message, "request_human")
+        elif (named := named_procedure_taken_for_talk(message, intent.get(INTENT_NAME_KEY) or "")) is not None:
+            promote(message, named)
+        elif is_other_agency_matter(text, intent.get(INTENT_NAME_KEY) or ""):
+            set_intent(message, "out_of_scope")
+        elif is_unsure_request_for_person(text, intent.get(INTENT_NAME_KEY) or "",
+                                          intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0):
+            self._drop(message, "request_human")
+        elif (is_unsure_tipoff(text, intent.get(INTENT_NAME_KEY) or "", intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+              or is_procedure_taken_for_tipoff(text, intent.get(INTENT_NAME_KEY) or "")):
+            self._drop(message, TIPOFF_INTENT)
