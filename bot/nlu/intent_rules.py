@@ -243,11 +243,11 @@ def set_intent(message: Message, name: str) -> None:
 
 
 def is_unbelieved_emergency(message: Message) -> bool:
-    """The classifier's ``sos`` for a message with no emergency phrase, not to
+    """The classifier's ``sos`` (for a message with no emergency phrase) not to
     be believed: a question, a past event, a procedure named, or the
     classifier unsure (``bot.safety.sos.is_believed``)."""
     intent, text = message.get(INTENT) or {}, message.get(TEXT) or ""
-    return (intent.get(INTENT_NAME_KEY) == SOS_INTENT and not is_emergency(text)
+    return (intent.get(INTENT_NAME_KEY) == SOS_INTENT
             and (not is_believed(text, intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
                  or bool(named_procedures(knowledge_base(), answer_config().expand(text)))))
 
@@ -256,8 +256,6 @@ def is_unbelieved_emergency(message: Message) -> bool:
 class IntentRules(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        # the FallbackClassifier's threshold (config.yml gives both the same value): the
-        # classifier's next intent, taken when its first is dropped, must pass it too
         return {"fallback_threshold": FALLBACK_THRESHOLD}
 
     def __init__(self, fallback_threshold: float = FALLBACK_THRESHOLD) -> None:
@@ -270,22 +268,23 @@ class IntentRules(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
+            if is_emergency(message.get(TEXT) or ""):
+                set_intent(message, SOS_INTENT)
+                continue
+            self._drop_unbelieved_emergency(message)
             self._decide(message)
-            if is_unbelieved_emergency(message):  # the intent a rule below fell back to
-                self._drop(message, SOS_INTENT)
+            self._drop_unbelieved_emergency(message)  # the intent a rule fell back to
         return messages
 
-    def _drop(self, message: Message, name: str) -> None:
-        drop_intent(message, name, self.fallback_threshold)
+    def _drop_unbelieved_emergency(self, message: Message) -> None:
+        if is_unbelieved_emergency(message):
+            drop_intent(message, SOS_INTENT, self.fallback_threshold)
 
     def _decide(self, message: Message) -> None:
-        text = message.get(TEXT) or ""
-        if is_unbelieved_emergency(message):
-            self._drop(message, SOS_INTENT)
+        """The rules after the emergency phrases, on the intent left by the classifier."""
+        text, threshold = message.get(TEXT) or "", self.fallback_threshold
         intent = message.get(INTENT) or {}
-        if is_emergency(text):
-            set_intent(message, SOS_INTENT)
-        elif bare_number(text) is not None:
+        if bare_number(text) is not None:
             set_intent(message, FALLBACK_INTENT)
         elif is_crime_report(text, intent.get(INTENT_NAME_KEY) or "", intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0):
             set_intent(message, TIPOFF_INTENT)
@@ -297,7 +296,7 @@ class IntentRules(GraphComponent):
             set_intent(message, "out_of_scope")
         elif is_unsure_request_for_person(text, intent.get(INTENT_NAME_KEY) or "",
                                           intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0):
-            self._drop(message, "request_human")
+            drop_intent(message, "request_human", threshold)
         elif (is_unsure_tipoff(text, intent.get(INTENT_NAME_KEY) or "", intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
               or is_procedure_taken_for_tipoff(text, intent.get(INTENT_NAME_KEY) or "")):
-            self._drop(message, TIPOFF_INTENT)
+            drop_intent(message, TIPOFF_INTENT, threshold)
