@@ -123,9 +123,9 @@ def test_the_classifiers_emergency_stands_only_for_a_danger_told_now():
         return IntentRules().process([message])[0].get("intent")["name"]
 
     # told now, in one's own words: an emergency
-    assert parsed("nước dâng tới nóc rồi, ba mẹ con đang ngồi trên mái tôn", 0.9) == "sos"
+    assert parsed("nước dâng tới nóc rồi, ba mẹ con đang leo lên mái tôn", 0.9) == "sos"
     # the classifier unsure: its next intent
-    assert parsed("nước dâng tới nóc rồi, ba mẹ con đang ngồi trên mái tôn", 0.55) == "start_tipoff"
+    assert parsed("nước dâng tới nóc rồi, ba mẹ con đang leo lên mái tôn", 0.55) == "start_tipoff"
     # a question to the page, however sure: no cry for help
     assert parsed("nước máy nhà tôi mất ba ngày rồi, gọi số nào?", 0.9, "out_of_scope") == "out_of_scope"
     assert parsed("mẹ tôi ở nhà con gái sắp hết hạn, xin ở thêm được không", 0.9, "out_of_scope") == "out_of_scope"
