@@ -74,6 +74,11 @@ FLOORS = {
     "short_questions_q": (0.85, 0.05),
     "out_of_scope_q": (0.80, 0.10),
     "behaviour_q": (0.64, 0.07),
+    # fourteenth sets by new writers, 2026-12-03 (dev halves tuned on, final halves measured once, at the end);
+    # floors from the figures at the end of that session, less a margin
+    "real_questions_s": (0.72, 0.10),
+    "out_of_scope_s": (0.82, 0.09),
+    "behaviour_s": (0.80, 0.04),
 }
 
 
