@@ -203,7 +203,7 @@ def test_a_longer_cry_for_help_is_an_emergency(chat, message):
 
 
 @pytest.mark.parametrize("message", [
-    "nước dâng lên tới nóc nhà rồi, ba mẹ con đang ngồi trên mái tôn",
+    "nước dâng lên tới nóc nhà rồi, ba mẹ con đang leo lên mái tôn",
     "thằng say rượu cầm gạch đập cửa nhà em đòi vào, em với con nhỏ ở trong phòng",
 ])
 def test_a_danger_told_in_ones_own_words_is_an_emergency(chat, message):
