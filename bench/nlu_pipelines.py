@@ -59,7 +59,7 @@ STOCK_PIPELINE = [
 def with_classifier(base: dict, classifier: dict) -> dict:
     """The same pipeline with another intent classifier."""
     variant = copy.deepcopy(base)
-    variant["pipeline"] = [dict(classifier) if c["name"] == "LogisticRegressionClassifier" else c
+    variant["pipeline"] = [dict(classifier) if c["name"].endswith("LogisticRegression") else c
                            for c in variant["pipeline"]]
     return variant
 

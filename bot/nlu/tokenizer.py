@@ -28,6 +28,7 @@ import hashlib
 import inspect
 import json
 import logging
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Set, Text, Tuple
 
@@ -53,6 +54,8 @@ MAX_COMPOUND_SYLLABLES = 4
 _RESOURCE_FILE = "vietnamese_lexicon.json"
 # message property: how many of its words occur in the training data
 KNOWN_WORDS = "known_word_count"
+# texts whose segmentation is kept: more than the training examples
+SEGMENTATION_CACHE_SIZE = 20_000
 
 # (start, end, folded syllable) in composed-text coordinates
 Syllable = Tuple[int, int, str]
@@ -64,6 +67,13 @@ def segment_words(text: str) -> List[List[Syllable]]:
     Words that hold no letter or digit (punctuation, emoji) are dropped, and a
     word underthesea glued to punctuation (``! số``) is split at it.
     """
+    return [list(word) for word in _segmented(text)]
+
+
+@lru_cache(maxsize=SEGMENTATION_CACHE_SIZE)
+def _segmented(text: str) -> Tuple[Tuple[Syllable, ...], ...]:
+    # Training segments every example three times (compounds, vocabulary, then
+    # the run component's tokens): underthesea is most of the tokenizer's time.
     composed, _ = vn.compose(text)
     folded = vn.fold(composed)
     cursor = 0
@@ -84,7 +94,7 @@ def segment_words(text: str) -> List[List[Syllable]]:
                 group = []
         if group:
             words.append(group)
-    return words
+    return tuple(tuple(group) for group in words)
 
 
 def folded_syllables(phrase: str) -> Tuple[str, ...]:
