@@ -46,3 +46,60 @@ def test_the_parallel_fit_stops_at_the_iteration_limit_as_scikit_learn_does():
 
     assert parallel.n_iter_[0] == reference.n_iter_[0] == 5
     assert np.abs(parallel.predict_proba(X) - reference.predict_proba(X)).max() < 1e-6
+
+
+def _message(rng, widths):
+    """A message as the featurizers leave it: for each featurizer, a sequence
+    matrix (one row per token) and a sentence row, for its text and its intent."""
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+    from scipy.sparse import coo_matrix
+
+    message = Message(data={"text": "x", "intent": "y"})
+    tokens = int(rng.integers(1, 6))
+    for origin, width in widths.items():
+        for attribute in ("text", "intent"):
+            counts = rng.integers(0, 3, (tokens, width)) * (rng.random((tokens, width)) < 0.2)
+            message.add_features(Features(coo_matrix(counts), "sequence", attribute, origin))
+            message.add_features(Features(coo_matrix(counts.sum(axis=0, keepdims=True)), "sentence",
+                                          attribute, origin))
+    return message
+
+
+def test_the_training_matrix_is_the_one_rasas_classifier_builds(tmp_path):
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+
+    from bot.nlu.classifier import ParallelLogisticRegression
+
+    rng = np.random.default_rng(5)
+    messages = [_message(rng, {"words": 30, "characters": 50}) for _ in range(40)]
+    arguments = ({}, "classifier", LocalModelStorage(tmp_path), Resource("classifier"))
+    expected = LogisticRegressionClassifier(*arguments)._create_X(messages)
+    got = ParallelLogisticRegression(*arguments)._create_X(messages)
+
+    assert got.shape == expected.shape == (40, 80)
+    assert expected.nnz > 100
+    assert (got.toarray() == expected.toarray()).all()
+    one = ParallelLogisticRegression(*arguments)._create_X(messages[:1])  # a message being parsed
+    assert (one.toarray() == expected.toarray()[:1]).all()
+
+
+def test_the_optimiser_finds_the_minimum_of_a_curved_valley_and_keeps_its_limits():
+    from scipy.optimize import rosen, rosen_der
+
+    from bot.nlu.classifier import minimise_lbfgs
+
+    def valley(x):
+        return float(rosen(x)), rosen_der(x)
+
+    start = np.array([-1.2, 1.0, -0.5, 0.8])
+    solution, iterations = minimise_lbfgs(valley, start, max_iter=500, gtol=1e-6)
+    assert np.abs(solution - 1.0).max() < 1e-5
+    assert np.abs(rosen_der(solution)).max() <= 1e-6
+    assert iterations < 500
+
+    _, iterations = minimise_lbfgs(valley, start, max_iter=7, gtol=1e-6)
+    assert iterations == 7
+    assert minimise_lbfgs(valley, np.ones(4), max_iter=50, gtol=1e-6)[1] == 0  # already at the minimum

@@ -21,7 +21,7 @@ def node(graph, component):
 
 
 def featurizer(graph):
-    return node(graph, "CountVectorsFeaturizer")  # the word one: the first
+    return node(graph, "bot.nlu.count_vectors.BatchedCountVectorsFeaturizer")  # the word one: the first
 
 
 def tokenizer(graph):

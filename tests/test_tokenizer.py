@@ -170,3 +170,17 @@ def test_lexicon_and_code_changes_change_the_fingerprint(tmp_path):
     before = VietnameseTokenizer.fingerprint_addon(config)
     lexicon.write_text("abbreviations:\n  đk: đăng ký\n  ko: không\n", encoding="utf-8")
     assert VietnameseTokenizer.fingerprint_addon(config) != before
+
+
+def test_a_words_remembered_fingerprint_is_rasas_and_follows_changes(tokenizer):
+    from rasa.nlu.tokenizers.tokenizer import Token
+
+    word = tokenizer.tokens("đăng ký tạm trú")[1]
+    assert word.fingerprint() == Token(word.text, word.start, word.end, lemma=word.lemma).fingerprint()
+    before = word.fingerprint()
+    word.lemma = "thuong_tru"
+    assert word.fingerprint() != before
+    assert word.fingerprint() == Token(word.text, word.start, word.end, lemma="thuong_tru").fingerprint()
+    word.set("pattern", {"x": 1})
+    assert word.fingerprint() == Token(word.text, word.start, word.end, data={"pattern": {"x": 1}},
+                                       lemma="thuong_tru").fingerprint()

@@ -48,14 +48,21 @@ class Problem:
         return f"{shown}:{self.line}: {self.severity}: {self.message}"
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class Located:
     """A YAML file's data with the line of every mapping key and list item."""
 
     def __init__(self, path: Path):
         self.path = path
-        text = path.read_text(encoding="utf-8")
-        self.data = yaml.safe_load(text)
-        self._root = yaml.compose(text)
+        # one parse, by libyaml when PyYAML has it: the nodes keep their lines
+        loader = _YAML_LOADER(path.read_text(encoding="utf-8"))
+        try:
+            self._root = loader.get_single_node()
+            self.data = None if self._root is None else loader.construct_document(self._root)
+        finally:
+            loader.dispose()
 
     def line(self, *keys: Any) -> int:
         """1-based line of the value at ``keys`` (str for mapping keys, int for list items)."""
