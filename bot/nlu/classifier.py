@@ -94,7 +94,7 @@ def minimise_lbfgs(fun: Callable[[np.ndarray], Tuple[float, np.ndarray]], x: np.
     algorithm 7.4) and scipy's strong-Wolfe line search. It stops when no
     gradient component exceeds ``gtol`` or after ``max_iter`` steps, as
     scikit-learn's L-BFGS-B does without bounds; on the classifier's million
-    variables its own work per step is a third of L-BFGS-B's (Fortran code
+    variables its own work per step is about half of L-BFGS-B's (Fortran code
     that also handles bounds, which this fit has none of).
     Returns the point and the steps taken."""
     last: Dict[str, Any] = {}
