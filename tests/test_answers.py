@@ -1126,3 +1126,76 @@ def test_another_agencys_paper_asked_as_needed_keeps_the_procedure(kb, config, t
     decision = resolve(kb, config, ranking[0]["name"], ranking, text, {})
     assert not decision.out_of_scope
     assert procedure in [decision.procedure] + decision.candidates
+
+
+@pytest.mark.parametrize("text, ranking, agency", [
+    # another agency's registration asked whether it needs a police paper: that agency says what its file holds
+    ("Tôi mới về nước, muốn mở xưởng hàn sắt nhỏ tại nhà. Đăng ký hộ kinh doanh có cần hộ khẩu thường trú ở địa "
+     "phương không, tôi mới đăng ký tạm trú thôi",
+     [{"name": "residence.permanent_registration", "confidence": 0.989}, {"name": "out_of_scope", "confidence": 0.01}],
+     "business_registration"),
+    ("dang ky ket hon co can giay xac nhan cu tru ko",
+     [{"name": "residence.confirmation", "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.05}],
+     "civil_status"),
+])
+def test_another_agencys_matter_asked_whether_it_needs_a_police_paper_names_that_agency(kb, config, text, ranking,
+                                                                                      agency):
+    assert agency_for(kb, config, ranking[0]["name"], ranking, text) == agency
+
+
+@pytest.mark.parametrize("text, procedure", [
+    # a deed of the police's asked beside the matter, what the matter's office asks for, or a question of where
+    ("dang o tuoi nghia vu quan su di lam xa co can khai tam vang ko", "residence.temporary_absence"),
+    ("di du lich han tu lai xe, dai su quan bao can idp, lam online dc k", "driving_licence.international"),
+    ("lam ho so xin con nuoi can giay xac nhan noi cu tru, xin o cong an nao, co can hen truoc ko",
+     "residence.confirmation"),
+])
+def test_a_police_deed_or_paper_asked_beside_another_agencys_matter_stays_the_police(kb, config, text, procedure):
+    ranking = [{"name": procedure, "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.05}]
+    assert resolve(kb, config, procedure, ranking, text, {}).procedure == procedure
+
+
+@pytest.mark.parametrize("text, procedure, agency", [
+    # a citizen abroad gets a passport from the Vietnamese mission there, not from the police at home
+    ("e dang o Nhat, ho chieu sap het han, gia han o dau", "immigration.passport", "passport_abroad"),
+    ("Mẹ em ở nhà có nộp hộ em hồ sơ hộ chiếu ở công an được không, em đang ở Đức mà hộ chiếu hết hạn rồi ạ",
+     "immigration.passport", "passport_abroad"),
+    # a Vietnamese place named like a country, back home on leave, or only going abroad: the police's
+    ("em đang ở Mỹ Đình, làm hộ chiếu ở đâu", "immigration.passport", None),
+    ("Tôi là người Việt đang làm việc ở Malaysia, về quê Long An nghỉ phép thì làm rơi mất hộ chiếu ở bến xe. Tôi phải "
+     "báo mất ở đâu", "immigration.passport_loss_report", None),
+    ("sắp đi làm ở Nhật, làm hộ chiếu ở đâu", "immigration.passport", None),
+    # two phrases of one matter that overlap are one place: the diplomatic passport asked is the matter
+    ("Con tôi 16 tuổi đi theo bố sang tổng lãnh sự quán nhận nhiệm kỳ, làm hộ chiếu ngoại giao cho cháu có cần giấy "
+     "khai sinh không", "immigration.passport", "diplomatic_passport"),
+])
+def test_a_passport_for_a_citizen_abroad_is_the_missions(kb, config, text, procedure, agency):
+    ranking = [{"name": procedure, "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.05}]
+    decision = resolve(kb, config, procedure, ranking, text, {})
+    if agency is None:
+        assert decision.procedure == procedure
+    else:
+        assert decision.out_of_scope and decision.referral.id == agency
+    if agency == "passport_abroad":
+        assert "cơ quan đại diện Việt Nam" in config.referrals.answer(decision.referral)
+
+
+@pytest.mark.parametrize("text, ranking, procedure", [
+    # the loss already reported: the new passport is asked, as the classifier says
+    ("báo mất hộ chiếu rồi, giờ làm cuốn mới cần gì",
+     [{"name": "immigration.passport", "confidence": 0.957}, {"name": "immigration.passport_loss_report",
+                                                              "confidence": 0.035}], "immigration.passport"),
+    ("toi da lam don trinh bao mat ho chieu o cong an phuong tuan truoc, gio muon xin cap ho chieu moi thi can mang "
+     "theo giay gi",
+     [{"name": "immigration.passport_loss_report", "confidence": 0.6}, {"name": "immigration.passport",
+                                                                         "confidence": 0.35}], "immigration.passport"),
+])
+def test_a_procedure_named_as_done_names_no_case(kb, config, text, ranking, procedure):
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == procedure
+
+
+def test_an_expiry_told_with_roi_still_names_the_passport(kb, config):
+    # "hết hạn rồi" tells the expiry, not a deed done: the passport stays asked, however unsure the classifier
+    ranking = [{"name": "out_of_scope", "confidence": 0.805}, {"name": "immigration.passport", "confidence": 0.119}]
+    decision = resolve(kb, config, "out_of_scope", ranking, "passport het han roi, renew o dau ad", {})
+    assert not decision.out_of_scope and "immigration.passport" in [decision.procedure] + decision.candidates

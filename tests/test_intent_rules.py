@@ -157,3 +157,17 @@ def test_the_intent_a_dropped_one_gives_way_to_must_pass_the_same_bars():
     assert parsed(when, [("start_tipoff", 0.41), ("sos", 0.35), ("ask_where", 0.31)]) == "ask_where"
     # "none of ours" claims nothing: it stands however unsure, and the citizen is told where to go
     assert parsed("cúp nước cả tuần rồi, gọi ai", [("start_tipoff", 0.4), ("out_of_scope", 0.12)]) == "out_of_scope"
+
+
+def test_selling_to_pay_for_something_is_no_lottery_den():
+    # "bán để" (to sell in order to) is "bán đề" (selling lottery numbers) typed with another tone
+    sale = ("Bà nội em đồng ý bán căn nhà để lấy tiền chữa bệnh, bà đồng ý bán để lấy tiền. Bên mua sang tên sổ hồng "
+            "ở đâu ạ?")
+    assert not is_crime_report(sale, "out_of_scope", 0.6)
+    assert is_crime_report("quán nước đầu ngõ có bán số đề, người ra vào suốt", "out_of_scope", 0.6)
+
+
+def test_asking_to_see_an_officer_by_name_is_a_request_for_a_person():
+    assert is_request_for_person("cho e xin gap chi can bo hom truoc huong dan e lam ho so tam tru, chi ten Thuy",
+                                 "residence.temporary_registration")
+    assert is_request_for_person("tôi muốn gặp cán bộ công an phường", "ask_directory")

@@ -68,6 +68,9 @@ def test_questions_that_merely_contain_the_words_are_not_emergencies(text):
     # ...but a fight told as over, and a question with the same words, are not
     ("Lúc nãy hai nhóm cầm mã tấu đánh nhau ở quán nhậu, có người chảy máu rồi tụi nó chạy hết", False),
     ("vợ cán bộ ngoại giao đi theo chồng có được cấp hộ chiếu ngoại giao không", False),
+    # shots fired now; a beating heard every night is a report, not a call now
+    ("vừa nghe tiếng súng nổ 2 phát ở bãi xe sau chợ, mọi người chạy tán loạn", True),
+    ("đêm nào cũng nghe nhà đối diện chồng đánh vợ, tiếng khóc với tiếng đập đồ", False),
 ])
 def test_a_danger_happening_now_is_an_emergency_in_a_longer_message(text, emergency):
     assert is_emergency(text) is emergency

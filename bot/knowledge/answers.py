@@ -219,6 +219,9 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
     named_topics = {t.id for t in kb.topics.values()
                     if any(not _REFERENCE.search(message[:s]) for s, _, _ in find_phrases(text, t.names))}
     named_ids = {n[0] for n in named}
+    done_names = [n for n in named if _ALREADY.search(message[:n[1]])
+                  or (_DONE_AT.match(message, n[2]) and not _EVENT.search(message, n[1], n[2]))]
+    live_names = [n for n in named if n not in done_names]
     named_cases: Set[str] = set()  # the case of each topic the message names with one of its cases
     for topic in kb.topics.values():
         options = [o.procedure for o in topic.options]
@@ -228,8 +231,9 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
                 scores[option] += weights["topic_bonus"]
             elif named_topics and option not in named_ids:  # ...not another topic's case
                 scores[option] -= weights["topic_bonus"]
-        cases = topic.cases_named(text, named)
-        for pid, start, end in named:  # an option named by its alias names its case too ("sang tên xe")
+        # a procedure named as done names no case ("đã báo mất hộ chiếu", "báo mất hộ chiếu rồi, giờ làm cuốn mới")
+        cases = topic.cases_named(blanked(text, [(s, e) for _, s, e in done_names]), live_names)
+        for pid, start, end in live_names:  # an option named by its alias names its case too ("sang tên xe")
             if pid in options:
                 cases[pid] = max(cases.get(pid, 0), end - start)
         if not cases:
@@ -341,6 +345,8 @@ def resolve(
         # ký sang tên chính chủ thì cần mang gì"), or asked apart, as a second question ("làm lại cà vẹt ở
         # đâu? … Trong lúc chờ chạy xe có bị CSGT phạt không?")
         referral, overrides_name, contested = None, False, None
+    if (needs := matter_needs_paper(config, text, named + topic_names)) is not None:
+        return Decision(out_of_scope=True, referral=needs)  # "đăng ký hộ kinh doanh có cần hộ khẩu không"
     if referral is None and general_matter_asked(config, text, named + topic_names):
         return Decision(out_of_scope=True)  # "đèn đường cháy bóng cả tuần nay, báo công an được không"
     unsure = intent == "nlu_fallback"  # the classifier has no opinion: only the words can tell "not ours"
@@ -385,9 +391,7 @@ def resolve(
     # the police's words, but not those of a procedure told as done ("tạm trú xong rồi, hỏi chỗ tuyển thợ may")
     message = fold(canonical(text))
     done = [(s, e) for _, s, e in named + topic_names if told_as_done(message, s, e)]
-    rest = canonical(text)
-    for start, end in done:
-        rest = rest[:start] + " " * (end - start) + rest[end:]
+    rest = blanked(text, done)
     supported = bool(len(done) < len(named + topic_names) or domain_word(config, rest)
                      or any(t.cases_named(rest) for t in kb.topics.values()))
     if not supported and confidence.get(best, 0.0) < weights["unsupported"]:
@@ -543,6 +547,45 @@ def paper_needed(config: AnswerConfig, text: str, names: List[Tuple[str, int, in
         return False
     asks = needs_asked(text, question[0], found[1])
     return asks is not None and any(e <= asks for _, _, e in names)
+
+
+# a procedure named by its deed, not its paper ("báo tạm vắng", "làm căn cước", "đăng ký thường trú")
+_DEED = re.compile(r"(?:khai bao|thong bao|trinh bao|bao|khai|lam|dang ky|dang ki|dk|xin|doi|cap|gia han|tach|nhap|cat"
+                   r"|chuyen|xoa)\b")
+
+
+_NEAR = re.compile(r"^\W*(?:\w+\W+){0,6}$")
+_YES_NO = re.compile(r"\b(?:khong|ko|k|hong|hok|chua)\b")
+_CLAUSE_END = re.compile(r"[,.;!?\n]")
+
+
+def matter_needs_paper(config: AnswerConfig, text: str,
+                       names: List[Tuple[str, int, int]]) -> Optional[Referral]:
+    """The other agency's matter whose question asks whether it needs a police
+    paper named after it ("đăng ký hộ kinh doanh có cần hộ khẩu thường trú
+    không"): what its file holds is that agency's to say. Not a deed asked
+    after it ("đi nghĩa vụ có cần làm tạm vắng không"): that is the police's."""
+    question = question_span(text)
+    found = asked_matter(config, text)
+    if found is None:
+        return None
+    referral, _, end = found
+    message = canonical(text)
+    folded = fold(message)
+    for _, start, _ in names:
+        if not end <= start <= question[1] or _DEED.match(folded, start):
+            continue
+        clause = _CLAUSE_END.search(folded, start, question[1])
+        for needs in _NEEDS.finditer(message, end, start):
+            # the matter is what needs it: just before the asking word, no police name between them;
+            # asked yes or no in that clause ("có cần hộ khẩu không"), not "… hay phải có căn cước" nor
+            # "đại sứ quán bảo cần IDP, làm online được không" (the police's paper is the question)
+            if (_BRING.match(folded[needs.end():start]) and _NEAR.match(folded[end:needs.start()])
+                    and not folded.startswith("hay", needs.start())
+                    and _YES_NO.search(folded, start, clause.start() if clause else question[1])
+                    and not any(end <= s and e <= needs.start() for _, s, e in names)):
+                return referral
+    return None
 
 
 def needs_asked(text: str, start: int, end: int) -> Optional[int]:
@@ -751,6 +794,19 @@ def need_asked_before(message: str, start: int, since: Optional[int] = None) -> 
     if asks and (_JUST_BEFORE.match(message[asks[-1].end():start]) or _LISTED.match(message[asks[-1].end():start])):
         return asks[-1]
     return None
+
+
+# "rồi", "xong" right after a name: its deed done ("báo mất hộ chiếu rồi"), not a loss or an expiry told
+_DONE_AT = re.compile(r"\s*(?:roi|xong)\b")
+_EVENT = re.compile(r"\b(?:het han|het|hong|hu|rach|uot|that lac)\b")
+
+
+def blanked(text: str, spans: List[Tuple[int, int]]) -> str:
+    """The canonical text with the words at ``spans`` blanked out."""
+    text = canonical(text)
+    for start, end in spans:
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
 
 
 def told_as_done(message: str, start: int, end: int) -> bool:

@@ -57,6 +57,7 @@ class Referral:
     # kinh doanh" is a certified copy; "đăng ký hộ kinh doanh có cần bản sao chứng thực" is the registration)
     outranks_next_to: List[str] = field(default_factory=list)
     alone_beside: List[str] = field(default_factory=list)
+    unless: List[str] = field(default_factory=list)  # phrases that leave the matter out ("về nước")
 
 
 @dataclass
@@ -69,7 +70,14 @@ class Referrals:
     @classmethod
     def load(cls) -> "Referrals":
         data = read_texts("referrals.yml")
-        spell = spelling().with_spelled_out  # "csgt phạt" is found as the message reads spelled out
+        places = [str(c) for c in data.get("countries") or []]
+
+        def spell(phrases: List[str]) -> List[str]:
+            # "đang ở <country>" stands for one phrase a country; each as the message reads spelled out
+            # too ("csgt phạt")
+            return spelling().with_spelled_out([p.replace("<country>", c) for p in phrases
+                                                for c in (places if "<country>" in p else [""])])
+
         return cls(
             general=data["general"],
             general_phrases=[str(p) for p in data.get("general_phrases") or []],
@@ -83,7 +91,8 @@ class Referrals:
                                 [str(a) for a in r.get("acts_on") or []],
                                 spell([str(a) for a in (r.get("alone") or {}).get("phrases") or []]),
                                 [str(o) for o in r.get("outranks_next_to") or []],
-                                [str(b) for b in (r.get("alone") or {}).get("beside") or []])
+                                [str(b) for b in (r.get("alone") or {}).get("beside") or []],
+                                spell([str(u) for u in r.get("unless") or []]))
                        for r in data["referrals"]],
         )
 
@@ -102,15 +111,18 @@ class Referrals:
         message = fold(canonical(text))
         named, direct = [], set()
         for referral in self.referrals:
+            if referral.unless and find_phrases(text, referral.unless):
+                continue
             found = find_phrases(text, referral.phrases)
-            if referral.not_within:
-                other = find_phrases(text, referral.not_within)
-                found = [f for f in found if not any(o[0] <= f[0] and f[1] <= o[1] for o in other)]
+            other = find_phrases(text, referral.not_within) if referral.not_within else []
+            found = [f for f in found if not any(o[0] <= f[0] and f[1] <= o[1] for o in other)]
             direct.update(f[:2] for f in found)
             beside = find_phrases(text, referral.paired_with) if referral.paired else []
             if beside:  # "chồng tôi người Hàn" ... "hộ chiếu": the matter spans both
+                # a paired phrase running into one of ``not_within`` is another word ("đang ở Đức Hòa")
                 found += [(min(f[0], beside[0][0]), max(f[1], beside[0][1]), f[2])
-                          for f in find_phrases(text, referral.paired)]
+                          for f in find_phrases(text, referral.paired)
+                          if not any(o[0] < f[1] and f[0] < o[1] for o in other)]
             spans = {f[:2] for f in found}
             places = outermost(spans)
             affirmed = [p for p in places if not _NEGATED.search(message[:p[0]])]
