@@ -552,10 +552,8 @@ def paper_needed(config: AnswerConfig, text: str, names: List[Tuple[str, int, in
 # a procedure named by its deed, not its paper ("báo tạm vắng", "làm căn cước", "đăng ký thường trú")
 _DEED = re.compile(r"(?:khai bao|thong bao|trinh bao|bao|khai|lam|dang ky|dang ki|dk|xin|doi|cap|gia han|tach|nhap|cat"
                    r"|chuyen|xoa)\b")
-
-
-_NEAR = re.compile(r"^\W*(?:\w+\W+){0,6}$")
-_YES_NO = re.compile(r"\b(?:khong|ko|k|hong|hok|chua)\b")
+_NEAR = re.compile(r"^\W*(?:\w+\W+){0,6}$")  # at most six words between the matter and the asking word
+_YES_NO = re.compile(r"\b(?:khong|ko|k|hong|hok|chua)\b")  # "… không", asked yes or no
 _CLAUSE_END = re.compile(r"[,.;!?\n]")
 
 
@@ -798,7 +796,7 @@ def need_asked_before(message: str, start: int, since: Optional[int] = None) -> 
 
 # "rồi", "xong" right after a name: its deed done ("báo mất hộ chiếu rồi"), not a loss or an expiry told
 _DONE_AT = re.compile(r"\s*(?:roi|xong)\b")
-_EVENT = re.compile(r"\b(?:het han|het|hong|hu|rach|uot|that lac)\b")
+_EVENT = re.compile(r"\b(?:het|hong|hu|rach|uot|that lac)\b")
 
 
 def blanked(text: str, spans: List[Tuple[int, int]]) -> str:
