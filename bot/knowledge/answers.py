@@ -231,7 +231,7 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
                 scores[option] += weights["topic_bonus"]
             elif named_topics and option not in named_ids:  # ...not another topic's case
                 scores[option] -= weights["topic_bonus"]
-        # a procedure named as done names no case ("đã báo mất hộ chiếu", "báo mất hộ chiếu rồi, giờ làm cuốn mới")
+        # a procedure named as done names no case ("báo mất hộ chiếu rồi, giờ làm cuốn mới")
         cases = topic.cases_named(blanked(text, [(s, e) for _, s, e in done_names]), live_names)
         for pid, start, end in live_names:  # an option named by its alias names its case too ("sang tên xe")
             if pid in options:

@@ -59,6 +59,12 @@ class Referral:
     alone_beside: List[str] = field(default_factory=list)
     unless: List[str] = field(default_factory=list)  # phrases that leave the matter out ("về nước")
 
+    @cached_property
+    def paired_folded(self) -> List[Tuple[str, str]]:
+        """Each paired phrase with its folded form: "đang ở <country>" makes a thousand of them, and a
+        message holds few, so they are first looked for as plain text."""
+        return [(p, fold(canonical(p))) for p in self.paired]
+
 
 @dataclass
 class Referrals:
@@ -120,9 +126,9 @@ class Referrals:
             beside = find_phrases(text, referral.paired_with) if referral.paired else []
             if beside:  # "chồng tôi người Hàn" ... "hộ chiếu": the matter spans both
                 # a paired phrase running into one of ``not_within`` is another word ("đang ở Đức Hòa")
+                paired = [p for p, folded in referral.paired_folded if folded in message]
                 found += [(min(f[0], beside[0][0]), max(f[1], beside[0][1]), f[2])
-                          for f in find_phrases(text, referral.paired)
-                          if not any(o[0] < f[1] and f[0] < o[1] for o in other)]
+                          for f in find_phrases(text, paired) if not any(o[0] < f[1] and f[0] < o[1] for o in other)]
             spans = {f[:2] for f in found}
             places = outermost(spans)
             affirmed = [p for p in places if not _NEGATED.search(message[:p[0]])]
