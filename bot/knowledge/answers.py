@@ -667,7 +667,6 @@ _FOR = re.compile(r"\bde\s+(?:\w+\s+)?$")
 # the matter done for a procedure ("tuyên bố mất tích để xóa hộ khẩu"): the procedure is the purpose, in
 # the same sentence ("xin visa để dẫn đoàn. … xin giấy xác nhận cư trú" names no purpose)
 _PURPOSE = re.compile(r"^\s*(?:\w+\s+){0,2}?de\b")
-_SENTENCE_END = re.compile(r"[.!?;]")
 
 
 def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, int]],
@@ -903,6 +902,7 @@ def _bullets(lines: Iterable[str]) -> str:
     return "\n".join(f"• {line}" for line in lines)
 
 
+# a full stop, "?" or "!" and then a word: the end of a sentence (also for names_only_context above)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\w)")
 
 
