@@ -7,8 +7,8 @@ import re
 import pytest
 
 from bot.core.split_text import split_text
-from bot.knowledge.answers import (AnswerConfig, needs_asked, render_aspect, render_aspects, render_candidates,
-                                   render_overview, question_span, resolve)
+from bot.knowledge.answers import (AnswerConfig, asks, named_procedures, needs_asked, render_aspect, render_aspects,
+                                   render_candidates, render_overview, question_span, resolve, wanting_span)
 from bot.knowledge.validate import load_checked
 
 
@@ -1199,3 +1199,68 @@ def test_an_expiry_told_with_roi_still_names_the_passport(kb, config):
     ranking = [{"name": "out_of_scope", "confidence": 0.805}, {"name": "immigration.passport", "confidence": 0.119}]
     decision = resolve(kb, config, "out_of_scope", ranking, "passport het han roi, renew o dau ad", {})
     assert not decision.out_of_scope and "immigration.passport" in [decision.procedure] + decision.candidates
+
+
+@pytest.mark.parametrize("text, procedure", [
+    # another agency's paper named only as one the citizen has besides ("ngoài …"), or as what the police's
+    # record must match ("cho khớp với …"): the question stays the police's
+    ("Ông tôi mất tháng trước, nhà đã làm khai tử ở UBND xã rồi. Giờ xóa tên ông khỏi hộ khẩu thì ngoài trích lục "
+     "khai tử ra còn cần mang gì nữa, nộp ở đâu?", "residence.deregistration"),
+    ("Khi xin lại bản sao giấy khai sinh ở xã thì tôi mới thấy năm sinh trong dữ liệu cư trú ghi 1980, còn khai sinh "
+     "ghi 1981. Xin hỏi muốn sửa năm sinh trên thông tin cư trú cho khớp với khai sinh thì làm ở đâu?",
+     "residence.information_update"),
+    # asked yes or no whether the procedure needs the matter's paper, after the turn to the question
+    ("Mình vừa đổi tên theo quyết định của bên tư pháp. CCCD vẫn ghi tên cũ, giờ đi đổi thẻ thì cần mang trích lục "
+     "thay đổi hộ tịch không", "id_card.renewal"),
+])
+def test_another_agencys_paper_held_matched_or_asked_as_needed_is_context(kb, config, text, procedure):
+    ranking = [{"name": procedure, "confidence": 0.98}, {"name": "out_of_scope", "confidence": 0.02}]
+    assert resolve(kb, config, procedure, ranking, text, {}).procedure == procedure
+
+
+def test_a_copy_is_no_question_and_a_past_moment_no_want(kb, config):
+    # "bản sao" holds the "sao" of "làm sao"; "khi xin …" tells the moment of the story
+    assert not asks("Khi xin bản sao giấy khai sinh thì tôi mới thấy sai năm sinh.")
+    assert asks("Giờ làm sao?")
+    text = "Khi xin bản sao giấy khai sinh thì tôi mới thấy sai năm sinh. Sửa ở đâu?"
+    assert wanting_span(text) is None
+
+
+def test_a_paper_brought_for_a_matter_does_not_name_its_own_agency(kb, config):
+    # the marriage-status paper is one brought to the notary: the question is the notary's
+    text = ("Cho hỏi ra văn phòng công chứng làm hợp đồng tặng cho xe thì mang cà vẹt với căn cước là đủ chưa, có cần "
+            "giấy xác nhận tình trạng hôn nhân không?")
+    ranking = [{"name": "out_of_scope", "confidence": 0.9}, {"name": "vehicle.ownership_transfer", "confidence": 0.1}]
+    assert agency_for(kb, config, "out_of_scope", ranking, text) == "notarization"
+    # a deed of the matter is no paper brought: taking the car to its inspection is the inspection
+    assert agency_for(kb, config, "out_of_scope", ranking, "mang xe đi đăng kiểm ở trạm nào cũng được hả") == \
+        "vehicle_inspection"
+
+
+def test_where_one_lives_is_no_residence_procedure(kb, config):
+    # "đang tạm trú ở …" says where the citizen lives; the new motorbike's registration is asked
+    text = ("Em vừa mua chiếc xe máy mới ở cửa hàng, đóng trước bạ rồi. Em đang tạm trú ở phường này, hộ khẩu ở quê "
+            "thì bấm biển ở đây được không?")
+    ranking = [{"name": "vehicle.first_registration", "confidence": 0.8},
+               {"name": "residence.temporary_registration", "confidence": 0.15}]
+    assert resolve(kb, config, "vehicle.first_registration", ranking, text, {}).procedure == "vehicle.first_registration"
+    assert named_procedures(kb, "muốn đăng ký tạm trú ở phường này")[0][0] == "residence.temporary_registration"
+
+
+@pytest.mark.parametrize("text", [
+    "Tôi mua lại chiếc xe máy của người quen, anh ấy đã làm thu hồi trên VNeID rồi. Giờ đăng ký tên tôi cần gì?",
+    "mua lai xe o to cua chi hang xom, chi da lam xong thu hoi, dua giay chung nhan thu hoi cho em. gio em lam gi tiep",
+])
+def test_the_sellers_withdrawal_told_as_done_leaves_the_buyers_registration(kb, config, text):
+    # the seller's withdrawal ("thu hồi") done: what the buyer asks is the transfer, not a withdrawal
+    ranking = [{"name": "vehicle.deregistration", "confidence": 0.5}, {"name": "vehicle.ownership_transfer",
+                                                                      "confidence": 0.45}]
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "vehicle.ownership_transfer"
+
+
+def test_a_word_typed_with_its_own_tone_is_not_a_look_alike_with_another(kb, config):
+    # "thuế ở" (tax, at) is no "thuê ở" (rent at) with a slip of tone: the tax is asked
+    text = ("Tôi có 6 phòng trọ cho thuê, người thuê đều khai báo lưu trú đủ. Nay phường nhắc kê khai nộp thuế cho thuê "
+            "nhà. Xin hỏi khai thuế ở đâu, tính thế nào?")
+    ranking = [{"name": "residence.stay_notice", "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.05}]
+    assert agency_for(kb, config, "residence.stay_notice", ranking, text) == "tax"

@@ -71,6 +71,14 @@ def test_questions_that_merely_contain_the_words_are_not_emergencies(text):
     # shots fired now; a beating heard every night is a report, not a call now
     ("vừa nghe tiếng súng nổ 2 phát ở bãi xe sau chợ, mọi người chạy tán loạn", True),
     ("đêm nào cũng nghe nhà đối diện chồng đánh vợ, tiếng khóc với tiếng đập đồ", False),
+    # a collapse just now with a man trapped under it; someone held and not let go home
+    ("Mái tôn xưởng cơ khí cuối hẻm 12 vừa đổ sập xuống, có một chú bị đè dưới đống sắt còn kêu, mấy anh em ở đây "
+     "nhấc không nổi", True),
+    ("bạn em bị chủ quán giữ lại không cho về 2 hôm nay, lấy hết giấy tờ", True),
+    # a short plea: "trộm" cried out, "tới lẹ đi"; not a theft told as past
+    ("TRỘMMM", True),
+    ("toi le di", True),
+    ("trộm hôm qua", False),
 ])
 def test_a_danger_happening_now_is_an_emergency_in_a_longer_message(text, emergency):
     assert is_emergency(text) is emergency

@@ -94,6 +94,8 @@ def named_procedures(kb: KnowledgeBase, text: str) -> List[Tuple[str, int, int]]
         for start, end, phrase in find_phrases(text, procedure.aliases + [procedure.name]):
             if len(phrase.split()) <= 2 and _PLACE.search(before[:start]):
                 continue  # "nơi thường trú", "chỗ tạm trú": a place, not the procedure
+            if len(phrase.split()) <= 2 and _STATE.search(before[:start]) and _STATE_AT.match(before, end):
+                continue  # "đang tạm trú ở nhà thuê": where one lives, not the procedure
             if any(s <= start and end <= e and e - s > end - start for s, e in general):
                 continue  # inside a topic's general name ("tạm vắng" in "tạm trú tạm vắng")
             found.append((procedure.id, start, end))
@@ -108,6 +110,9 @@ def named_procedures(kb: KnowledgeBase, text: str) -> List[Tuple[str, int, int]]
 # the word before a residence that makes it a place: "nơi thường trú", "chỗ tạm trú" ("cho" typed without
 # diacritics is "for": "đăng ký cho tạm trú" is no place)
 _PLACE = re.compile(r"(?<!\w)(?:nơi|noi|nơi đang|noi dang|chỗ|chỗ đang|địa phương|dia phuong)\s+$")
+# a residence as a state: "đang tạm trú ở …", "hiện thường trú tại …"
+_STATE = re.compile(r"(?<!\w)(?:đang|dang|hiện|hien|vẫn|van|còn|con)\s+$")
+_STATE_AT = re.compile(r"\s+(?:ở|o|tại|tai|bên|ben|trên|tren)\b")
 
 
 def named_procedure(kb: KnowledgeBase, text: str) -> Tuple[Optional[str], str]:
@@ -139,14 +144,17 @@ class Decision:
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
 _QUESTION_WORDS = ["?", "không", "ko", "k", "chưa", "gì", "j", "nào", "sao", "đâu", "bao nhiêu", "bao lâu", "mấy",
                    "thế nào", "như thế nào", "ra sao", "được không", "cho hỏi", "xin hỏi", "làm sao", "có phải"]
-# not a question: "chua chay" (chữa cháy), "mấy anh bên đó" (those people, not how many)
-_NOT_QUESTION = re.compile(r"chua chay\b|may\s+(?:anh|chi|ong|ba|dua|co|chu|ban|em|bac|thang|tui|nguoi ta)\b")
+# not a question: "chua chay" (chữa cháy), "mấy anh bên đó" (those people, not how many), the "sao" of a
+# copy ("bản sao giấy khai sinh", "sao y", "sao kê")
+_NOT_QUESTION = re.compile(r"chua chay\b|may\s+(?:anh|chi|ong|ba|dua|co|chu|ban|em|bac|thang|tui|nguoi ta)\b"
+                           r"|(?<=\bban )sao\b|sao\s+(?:y|ke|luc|chep)\b")
 _WANT_WORDS = ["muốn", "cần", "xin"]
 # "can" typed without diacritics before these is the "căn" of "căn cước", "căn hộ", "căn nhà", "căn phòng", not "cần"
 _CAN_NOUNS = r"\s+(?:cuoc|ho|nha|phong)\b"
 _NOT_WANT = re.compile(r"can" + _CAN_NOUNS)
 # a time in the past before a want word: a want already acted on, in the story
-_PAST = re.compile(r"\b(?:(?:hom|bua)(?!\s+nay\b)|lan truoc|nam ngoai|thang truoc|tuan truoc|hoi truoc|truoc day)\b")
+_PAST = re.compile(r"\b(?:(?:hom|bua)(?!\s+nay\b)|lan truoc|nam ngoai|thang truoc|tuan truoc|hoi truoc|truoc day"
+                   r"|khi(?!\s+nao\b))\b")  # "khi xin lại bản sao… thì mới phát hiện": the moment of the story
 # at most three words, and no comma, between a word and the one it acts on
 _OBJECT = re.compile(r"^\s*(?:\w+\s+){0,3}$")
 
@@ -428,9 +436,11 @@ def matter_only_told(config: AnswerConfig, text: str, referral: Referral,
     sentences that tell the story, neither in a sentence that asks nor in the
     one saying what the citizen wants, while those name a procedure, a topic
     or a word of the police's matters (not a place: "khám ở chỗ tạm trú")."""
+    message = fold(canonical(text))
     places = [(s, e) for s, e, _ in find_phrases(text, referral.phrases)]
+    live = [(s, e) for s, e in places if not matter_done(message, s, e)]  # not "cho khớp với khai sinh"
     asked = asking_spans(text) + [w for w in [wanting_span(text)] if w]
-    if not places or any(a <= e and s <= b for a, b in asked for s, e in places):
+    if not places or any(a <= e and s <= b for a, b in asked for s, e in live):
         return False  # also a matter known only by whose paper it is ("người Đức … hộ chiếu")
     lower = canonical(text).lower()
     police = [(s, e) for _, s, e in names] + [(s, e) for s, e in police_words(config, text) if not _PLACE.search(lower[:s])]
@@ -446,10 +456,11 @@ def procedure_asked_apart(kb: KnowledgeBase, text: str, referral: Referral, proc
     """Whether a sentence that asks, or says what the citizen wants, names
     ``procedure`` (by an alias or its topic's name, not as done) and not
     another agency's matter named elsewhere in the message."""
+    message = fold(canonical(text))
     places = [(s, e) for s, e, _ in find_phrases(text, referral.phrases)]
     if not places:
         return False  # a matter known only by whose paper it is ("người Đức … hộ chiếu")
-    message = fold(canonical(text))
+    places = [(s, e) for s, e in places if not matter_done(message, s, e)]  # not "cho khớp với khai sinh"
     topic = next((t for t in kb.topics.values() if procedure in {o.procedure for o in t.options}), None)
     # by its topic's name, not as the paper ("giấy đăng ký xe vẫn đứng tên bố")
     own = [(s, e) for name, s, e in names
@@ -477,7 +488,7 @@ def not_ours(config: AnswerConfig, text: str, referral: Optional[Referral]) -> D
     it was only in passing, since the question is not ours), or else the
     agency whose words the question shares most, if one clearly does."""
     weights = config.confidence
-    found = referral is None and config.referrals.match(text, question_span(text))
+    found = referral is None and config.referrals.match(text, question_span(text), matter_context)
     return Decision(out_of_scope=True, referral=referral or (found and found[0]) or config.referrals.nearest(
         text, weights["agency_similarity"], weights["agency_lead"]))
 
@@ -493,7 +504,7 @@ def asked_matter(config: AnswerConfig, text: str) -> Optional[Tuple[Referral, in
     """The other agency's matter named in the question sentence, not told as
     done ("đã nộp trước bạ", "làm khai sinh xong"): (referral, start, end)."""
     question = question_span(text)
-    found = config.referrals.match(text, question)
+    found = config.referrals.match(text, question, matter_context)
     if (found is not None and question[0] <= found[1] and found[2] <= question[1]
             and not matter_done(fold(canonical(text)), found[1], found[2])):
         return found
@@ -542,7 +553,7 @@ def paper_needed(config: AnswerConfig, text: str, names: List[Tuple[str, int, in
     another agency's paper ("làm cccd lần đầu có phải mang giấy khai sinh
     không"): the paper is a document of the procedure."""
     question = question_span(text)
-    found = config.referrals.match(text, question)
+    found = config.referrals.match(text, question, matter_context)
     if found is None or found[1] < question[0]:
         return False
     asks = needs_asked(text, question[0], found[1])
@@ -682,7 +693,7 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
     the matter is named in the question beside a procedure name the classifier
     believes, which leaves the matter out (the question may be either)."""
     question = question_span(text)
-    found = config.referrals.match(text, question)
+    found = config.referrals.match(text, question, matter_context)
     if found is None:
         return None, False, None
     referral, start, end = found
@@ -812,12 +823,32 @@ def told_as_done(message: str, start: int, end: int) -> bool:
     return bool(_DONE.match(message[end:]) or _ALREADY.search(message[:start]) or _JUST.search(message[:start]))
 
 
+# a paper brought for a matter, at most three words after the word bringing it ("mang theo căn cước với giấy
+# khai sinh", "nộp kèm bản sao sổ đỏ")
+_BROUGHT = re.compile(r"\b(?:mang|mang theo|nop|nop kem|kem|kem theo|xuat trinh|co can|can co|phai co)\s+(?:\w+\s+){0,3}$")
+# a paper's word, at the start of a matter's phrase or just before it
+_PAPER_WORD = re.compile(r"(?:giay|ban sao|ban chinh|trich luc|so|hop dong|van ban|quyet dinh)\b")
+_PAPER_WORD_BEFORE = re.compile(r"\b(?:giay|ban sao|ban chinh|trich luc|so|hop dong|van ban|quyet dinh)\s+$")
+
+
+def matter_context(message: str, start: int, end: int) -> bool:
+    """Whether another agency's matter at ``start``-``end`` of the folded text
+    is only context: told as done, held or matched (``matter_done``), or a
+    paper brought ("phải mang theo căn cước với giấy khai sinh")."""
+    return matter_done(message, start, end) or bool(
+        (_PAPER_WORD.match(message, start) or _PAPER_WORD_BEFORE.search(message[:start]))
+        and _BROUGHT.search(message[:start]))
+
+
 def matter_done(message: str, start: int, end: int) -> bool:
     """Whether another agency's matter at ``start``-``end`` of the folded text
     is told as done: "đã …" just before it, "… xong" just after, or held:
-    "có (giấy) … rồi" ("tôi có giấy đăng ký hộ kinh doanh rồi")."""
+    "có (giấy) … rồi" ("tôi có giấy đăng ký hộ kinh doanh rồi"), or named
+    only as a paper one has besides or must match ("ngoài trích lục khai tử
+    thì cần gì nữa", "sửa năm sinh cho khớp với khai sinh")."""
     return bool(_ALREADY.search(message[:start]) or _FINISHED.match(message, end)
-                or (_HAVE.search(message[:start]) and _HELD.match(message, end)))
+                or (_HAVE.search(message[:start]) and _HELD.match(message, end))
+                or _BESIDES.search(message[:start]) or _REFERENCE.search(message[:start]))
 
 
 def names_only_context(referral: Referral, message: str, places: List[Tuple[int, int]],
@@ -847,6 +878,11 @@ def names_only_context(referral: Referral, message: str, places: List[Tuple[int,
     needed = need_asked_before(message, start)
     asked_if_needed = needed is not None and (fold(needed.group(0)) in ("co phai", "bat buoc")
                                               or message[:needed.start()].endswith("co "))
+    if not asked_if_needed:  # "giờ đi đổi thẻ thì cần mang trích lục thay đổi hộ tịch không": asked yes or no
+        clause = max((m.end() for m in _CLAUSE_END.finditer(message, 0, start)), default=0)
+        after = _CLAUSE_END.search(message, end)
+        asked_if_needed = bool(_NEEDS.search(message, clause, start)
+                               and _YES_NO.search(message, end, after.start() if after else len(message)))
     if told_as_done(message, s, e) or (e <= start and _TURN.search(message[e:start]) and not asked_if_needed):
         # "trình báo công an rồi, giờ xin cấp lại sổ đỏ", "…, giờ có thẻ căn cước rồi…", "đã được khai báo
         # lưu trú": the procedure is done (not "…, vậy có phải mang giấy khai sinh không": its paper)

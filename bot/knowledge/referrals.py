@@ -8,7 +8,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from bot.core.content import read_texts
 from bot.nlu.lexicon import spelling
@@ -102,7 +102,8 @@ class Referrals:
                        for r in data["referrals"]],
         )
 
-    def match(self, text: str, question: Optional[Tuple[int, int]] = None) -> Optional[Tuple[Referral, int, int]]:
+    def match(self, text: str, question: Optional[Tuple[int, int]] = None,
+              context: Optional[Callable[[str, int, int], bool]] = None) -> Optional[Tuple[Referral, int, int]]:
         """The matter the text names, with the span of its longest phrase.
 
         A matter named inside the question (``question``: its span in the
@@ -112,7 +113,10 @@ class Referrals:
         one ("khai sinh" in "giấy khai sinh"); then the longest phrase. Short
         of the question, a matter that ``outranks`` another named one beats
         it: "sao y giấy khai sinh" asks for a certified copy, not a birth
-        registration.
+        registration. Places that ``context`` (folded message, start, end)
+        says are only context, such as a paper brought for another matter
+        ("khám nghĩa vụ có phải mang giấy khai sinh không"), count after the
+        others: in the question and in number.
         """
         message = fold(canonical(text))
         named, direct = [], set()
@@ -120,7 +124,8 @@ class Referrals:
             if referral.unless and find_phrases(text, referral.unless):
                 continue
             found = find_phrases(text, referral.phrases)
-            other = find_phrases(text, referral.not_within) if referral.not_within else []
+            # exactly as typed: "khai thuế ở đâu" is no "thuê ở" with a slip of tone
+            other = find_phrases(text, referral.not_within, exact=True) if referral.not_within else []
             found = [f for f in found if not any(o[0] <= f[0] and f[1] <= o[1] for o in other)]
             direct.update(f[:2] for f in found)
             beside = find_phrases(text, referral.paired_with) if referral.paired else []
@@ -143,13 +148,16 @@ class Referrals:
         found_of = {referral.id: found for referral, found, *_ in named}
         outranked |= {o for referral, found, *_ in named for o in referral.outranks_next_to if o in ids and any(
             e <= s2 and _NEXT_TO.match(message[e:s2]) for _, e, _ in found for s2, _, _ in found_of[o])}
-        best, best_key = None, (0, 0, 0, 0, 0)
+        best, best_key = None, (0, 0, 0, 0, 0, 0, 0)
         for referral, found, places, affirmed in named:
+            live = [p for p in places if context is None or not context(message, p[0], p[1])]
+            asked_live = question is not None and any(question[0] <= s and e <= question[1] for s, e in live)
             asked = question is not None and any(question[0] <= s and e <= question[1] for s, e in places)
             # named in the question: the span returned is the one there, not a longer one in the story before
             in_question = [f for f in found if asked and question[0] <= f[0] and f[1] <= question[1]]
             longest = max(in_question or found, key=lambda f: f[1] - f[0])
-            key = (int(asked), int(referral.id not in outranked), len(affirmed), len(places), longest[1] - longest[0])
+            key = (int(asked_live), int(asked), int(referral.id not in outranked), len(live), len(affirmed), len(places),
+                   longest[1] - longest[0])
             if key > best_key:
                 best, best_key = (referral, longest[0], longest[1]), key
         return best

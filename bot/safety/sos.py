@@ -39,7 +39,9 @@ def _is_emergency(text: str) -> bool:
         return True
     if danger and words <= s["urgent_max_words"] and find_phrase(text, s["urgent_phrases"] + s["present_phrases"]):
         return True
-    return words <= s["help_max_words"] and find_phrase(text, s["help_phrases"]) is not None
+    # a plea this short, unless it tells a past event ("trộm hôm qua")
+    return (words <= s["help_max_words"] and find_phrase(text, s["help_phrases"]) is not None
+            and not find_phrase(text, s["past_phrases"]))
 
 
 def is_believed(text: str, confidence: float) -> bool:
