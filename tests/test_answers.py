@@ -1264,3 +1264,21 @@ def test_a_word_typed_with_its_own_tone_is_not_a_look_alike_with_another(kb, con
             "nhà. Xin hỏi khai thuế ở đâu, tính thế nào?")
     ranking = [{"name": "residence.stay_notice", "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.05}]
     assert agency_for(kb, config, "residence.stay_notice", ranking, text) == "tax"
+
+
+@pytest.mark.parametrize("text, ranking, procedure, agency", [
+    # police papers asked as ones to bring for the story's matter: the matter's agency
+    ("Bố tôi mất năm ngoái để lại sổ tiết kiệm. Ngân hàng yêu cầu văn bản khai nhận di sản có công chứng. Anh em tôi "
+     "ký ở hai tỉnh khác nhau được không? Có cần mang CCCD và giấy xác nhận cư trú không?",
+     [{"name": "out_of_scope", "confidence": 0.97}, {"name": "residence.confirmation", "confidence": 0.03}],
+     None, "notarization"),
+    # the matter's office says it needs the police's paper, and the question is where to get it: the police's
+    ("Làm hồ sơ nhận con nuôi, bên tư pháp bảo cần giấy xác nhận nơi cư trú, xin ở công an nào?",
+     [{"name": "residence.confirmation", "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.05}],
+     "residence.confirmation", None),
+])
+def test_a_police_paper_to_bring_is_the_matters_and_one_to_get_the_polices(kb, config, text, ranking, procedure,
+                                                                          agency):
+    decision = resolve(kb, config, ranking[0]["name"], ranking, text, {})
+    assert decision.procedure == procedure
+    assert (decision.referral.id if decision.out_of_scope and decision.referral else None) == agency

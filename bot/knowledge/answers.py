@@ -447,6 +447,16 @@ def matter_only_told(config: AnswerConfig, text: str, referral: Referral,
     return any(a <= s and e <= b for a, b in asked for s, e in police)
 
 
+def asked_yes_or_no(message: str, ask: "re.Match[str]", end: int) -> bool:
+    """Whether the word ``ask`` (found by ``_NEEDS`` in the folded text) asks
+    yes or no whether what ends at ``end`` is needed: "có cần", "có phải",
+    "bắt buộc", or "… không" closing its clause."""
+    if fold(ask.group(0)) in ("co phai", "bat buoc") or message[:ask.start()].endswith("co "):
+        return True
+    after = _CLAUSE_END.search(message, end)
+    return _YES_NO.search(message, end, after.start() if after else len(message)) is not None
+
+
 _PAPER = re.compile(r"giay\b")
 _PAPER_BEFORE = re.compile(r"\bgiay\s+$")
 
@@ -710,6 +720,8 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
         return None, False, None  # "hộ kinh doanh bán gas … giấy ANTT": who applies for the procedure named
     overrides = False
     for name, s, e in named:
+        if any(s2 <= s and e <= e2 and e2 - s2 > e - s for _, s2, e2 in named):
+            continue  # a topic's name inside a procedure's ("cư trú" in "giấy xác nhận cư trú"): that one's
         if paired and find_phrase(text[s:e], referral.paired_with):
             overrides = True  # "hộ chiếu" again, of the foreigner the message is about
         elif any(ps < e and s < pe and not (s <= ps and pe <= e) for ps, pe in places):
@@ -869,9 +881,10 @@ def names_only_context(referral: Referral, message: str, places: List[Tuple[int,
     if s >= end and _BESIDES.search(message[:s]):
         return True  # "bảo hiểm xã hội tự nguyện … ngoài thẻ căn cước có cần mang gì": a paper brought for it
     ask = need_asked_before(message, s, end) if s >= end else None
-    if ask is not None and _PAPER_NEXT.match(message, ask.end()):
+    if ask is not None and _PAPER_NEXT.match(message, ask.end()) and asked_yes_or_no(message, ask, e):
         # "xin cấp lại giấy nvqs ở đâu, có cần mang cccd không", "… có phải mang cả thẻ thương binh với căn
-        # cước không": a paper the matter needs
+        # cước không": a paper the matter needs (not "bên bảo hiểm bảo cần giấy xác nhận cư trú, xin ở đâu":
+        # where to get the police's paper)
         return True
     # the matter asked as a paper needed ("có phải mang giấy khai sinh", "có cần …"), not said to be ("cần thêm
     # 2 bản sao có chứng thực")
