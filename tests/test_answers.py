@@ -1282,3 +1282,11 @@ def test_a_police_paper_to_bring_is_the_matters_and_one_to_get_the_polices(kb, c
     decision = resolve(kb, config, ranking[0]["name"], ranking, text, {})
     assert decision.procedure == procedure
     assert (decision.referral.id if decision.out_of_scope and decision.referral else None) == agency
+
+
+def test_who_applies_named_beside_the_procedure_the_classifier_is_sure_of_names_no_matter(kb, config):
+    # "hộ kinh doanh" says who applies for the police's paper the classifier is sure of, though no word names it
+    text = ("Tôi vừa sang lại một quán karaoke 6 phòng, chủ trước đã có giấy ANTT. Tôi đứng tên hộ kinh doanh mới thì "
+            "dùng tiếp giấy cũ được không hay phải xin lại?")
+    ranking = [{"name": "security.business_conditions", "confidence": 0.97}, {"name": "out_of_scope", "confidence": 0.03}]
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "security.business_conditions"

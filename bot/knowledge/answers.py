@@ -347,7 +347,8 @@ def resolve(
                                             lambda name: belief.get(name, confidence.get(name, 0.0)) >= BELIEVED)
     if (referral is not None and best in kb.procedures and confidence.get(best, 0.0) >= weights["certain"]
             and (matter_only_told(config, text, referral, named + topic_names)
-                 or procedure_asked_apart(kb, text, referral, best, named + topic_names))):
+                 or procedure_asked_apart(kb, text, referral, best, named + topic_names)
+                 or named_alone_beside(text, referral, best))):
         # the classifier is sure of a procedure the questions ask about in the police's words, and the
         # other agency's matter is only in the story ("hợp đồng mua bán có công chứng. … Giờ em muốn đăng
         # ký sang tên chính chủ thì cần mang gì"), or asked apart, as a second question ("làm lại cà vẹt ở
@@ -428,6 +429,18 @@ def resolve(
     if len(named_topics) == 1 and not named:  # "hỏi về gplx": the topic, and nothing the classifier knows
         return Decision(topic=kb.topics[next(iter(named_topics))])
     return Decision(not_understood=True)
+
+
+def named_alone_beside(text: str, referral: Referral, procedure: str) -> bool:
+    """Whether the matter is named only by its ``alone`` phrases (the rest,
+    if any, told as done) beside ``procedure``, one of those it does not
+    name a matter beside ("mua xe cũ … lệ phí trước bạ đóng ở đâu": the fee
+    of the vehicle's registration)."""
+    if not (procedure in referral.alone_beside or procedure.split(".")[0] in referral.alone_beside):
+        return False
+    message = fold(canonical(text))
+    return bool(referral.alone) and all(matter_done(message, s, e) for s, e, _ in find_phrases(
+        text, [p for p in referral.phrases if p not in referral.alone]))
 
 
 def matter_only_told(config: AnswerConfig, text: str, referral: Referral,
