@@ -103,6 +103,9 @@ def test_a_complaint_about_the_answer_or_the_silence_is_a_request_for_a_person()
     assert is_request_for_person("tôi hỏi làm căn cước mà trả lời về đăng ký xe là sao??", "id_card.first_issue")
     assert is_request_for_person("cau tra loi nay sai, le phi 30k chu dau phai mien phi", "ask_fee")
     assert is_request_for_person("alo alo co ai ko, nhan nay gio ko ai rep", "greet")
+    # abbreviations spelled out before the phrases are looked for; a person asked for with "cho mình"
+    assert is_request_for_person("ko phai cai toi hoi, toi hoi doi bang lai", "driving_licence.renewal")
+    assert is_request_for_person("là người hay máy vậy, nếu máy thì cho mình gặp người", "bot_challenge")
     # nobody answering somewhere else is part of a story, and an emergency stays one
     assert not is_request_for_person("Em gửi đơn lên phòng nhân sự không ai trả lời, giờ muốn kiện công ty", "out_of_scope")
     assert not is_request_for_person("cứu với, gọi 113 không ai trả lời", "sos")

@@ -161,7 +161,9 @@ def is_request_for_person(text: str, intent: str) -> bool:
     real person asked for (data/handoff.yml ``request_phrases``), whatever
     the classifier thought ("tôi hỏi căn cước mà trả lời về đăng ký xe là
     sao")."""
-    return intent not in PERSON_INTENTS and find_phrase(text, handoff_settings()["request_phrases"]) is not None
+    # abbreviations spelled out: "ko phải cái tôi hỏi" is "không phải cái tôi hỏi"
+    return (intent not in PERSON_INTENTS
+            and find_phrase(answer_config().expand(text), handoff_settings()["request_phrases"]) is not None)
 
 
 def is_other_agency_matter(text: str, intent: str) -> bool:
