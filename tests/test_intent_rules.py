@@ -174,3 +174,16 @@ def test_asking_to_see_an_officer_by_name_is_a_request_for_a_person():
     assert is_request_for_person("cho e xin gap chi can bo hom truoc huong dan e lam ho so tam tru, chi ten Thuy",
                                  "residence.temporary_registration")
     assert is_request_for_person("tôi muốn gặp cán bộ công an phường", "ask_directory")
+
+
+def test_a_procedure_named_in_a_question_taken_for_the_directory_is_that_procedure():
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.intent_rules import IntentRules
+
+    message = Message(data={"text": "sang ten xe o cong an phuong dc k hay len CSGT"})
+    message.set("intent", {"name": "ask_directory", "confidence": 0.75})
+    message.set("intent_ranking", [{"name": "ask_directory", "confidence": 0.75},
+                                   {"name": "vehicle.ownership_transfer", "confidence": 0.15}])
+    # the one procedure named, which the classifier still ranks: where to file it, not the unit's address
+    assert IntentRules().process([message])[0].get("intent")["name"] == "vehicle.ownership_transfer"

@@ -131,7 +131,7 @@ def knowledge_base() -> KnowledgeBase:
 
 # general intents whose words a procedure question shares ("thủ tục… như thế nào")
 WORDY_INTENTS = {"ask_capabilities", "ask_directory", "greet", "thank", "bot_challenge", "ask_announcements"}
-NAMED_AT_LEAST = 0.2
+NAMED_AT_LEAST = 0.1
 
 
 def named_procedure_taken_for_talk(message: Message, intent: str) -> Optional[str]:
