@@ -1290,3 +1290,10 @@ def test_who_applies_named_beside_the_procedure_the_classifier_is_sure_of_names_
             "dùng tiếp giấy cũ được không hay phải xin lại?")
     ranking = [{"name": "security.business_conditions", "confidence": 0.97}, {"name": "out_of_scope", "confidence": 0.03}]
     assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "security.business_conditions"
+
+
+def test_a_vehicles_periodic_inspection_is_the_inspection_centres(kb, config):
+    # "kiểm định" of a vehicle, in the words people use for it: the inspection centre, not the registration
+    text = "Mua lại ô tô cũ, đã sang tên xong. Tem hết hạn, giờ đặt lịch kiểm định ở đâu, tự lái tới trạm kiểm định được không?"
+    ranking = [{"name": "vehicle.first_registration", "confidence": 0.6}, {"name": "out_of_scope", "confidence": 0.4}]
+    assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "vehicle_inspection"
