@@ -91,6 +91,12 @@ FLOORS = {
     "short_questions_u": (0.91, 0.04),
     "out_of_scope_u": (0.72, 0.16),
     "behaviour_u": (0.80, 0.04),
+    # seventeenth sets by new writers, the fourth session of 2026-12-03 (dev halves tuned on, final halves measured
+    # once, at the end); floors from the figures at the end of that session, less a margin
+    "real_questions_v": (0.86, 0.08),
+    "short_questions_v": (0.91, 0.04),
+    "out_of_scope_v": (0.70, 0.11),
+    "behaviour_v": (0.76, 0.05),
 }
 
 
