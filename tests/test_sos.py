@@ -79,6 +79,7 @@ def test_questions_that_merely_contain_the_words_are_not_emergencies(text):
     ("TRỘMMM", True),
     ("toi le di", True),
     ("trộm hôm qua", False),
+    ("nhà có 2 đứa lạ mặt đang lục đồ dưới bếp, em trốn trên gác", True),
 ])
 def test_a_danger_happening_now_is_an_emergency_in_a_longer_message(text, emergency):
     assert is_emergency(text) is emergency
