@@ -1264,6 +1264,8 @@ def test_a_word_typed_with_its_own_tone_is_not_a_look_alike_with_another(kb, con
             "nhà. Xin hỏi khai thuế ở đâu, tính thế nào?")
     ranking = [{"name": "residence.stay_notice", "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.05}]
     assert agency_for(kb, config, "residence.stay_notice", ranking, text) == "tax"
+    # a word typed without its marks still reads as the look-alike it is: "cho thue nhà" is rent, no tax
+    assert config.referrals.match("Tôi cho thue nhà 3 phòng, có phải đăng ký tạm trú cho người thuê không") is None
 
 
 @pytest.mark.parametrize("text, ranking, procedure, agency", [

@@ -124,8 +124,8 @@ class Referrals:
             if referral.unless and find_phrases(text, referral.unless):
                 continue
             found = find_phrases(text, referral.phrases)
-            # exactly as typed: "khai thuế ở đâu" is no "thuê ở" with a slip of tone
-            other = find_phrases(text, referral.not_within, exact=True) if referral.not_within else []
+            # with no slip of tone: "khai thuế ở đâu" is no "thuê ở" (but "cho thue nhà" is "cho thuê")
+            other = find_phrases(text, referral.not_within, slips=False) if referral.not_within else []
             found = [f for f in found if not any(o[0] <= f[0] and f[1] <= o[1] for o in other)]
             direct.update(f[:2] for f in found)
             beside = find_phrases(text, referral.paired_with) if referral.paired else []

@@ -174,7 +174,8 @@ def _whole_words(needle: str) -> "re.Pattern[str]":
     return re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
 
 
-def find_phrases(text: str, phrases: Iterable[str], exact: bool = False) -> List[Tuple[int, int, str]]:
+def find_phrases(text: str, phrases: Iterable[str], exact: bool = False,
+                 slips: bool = True) -> List[Tuple[int, int, str]]:
     """Every phrase found in ``text`` as whole words: (start, end, phrase), in
     the canonical text's coordinates.
 
@@ -182,7 +183,9 @@ def find_phrases(text: str, phrases: Iterable[str], exact: bool = False) -> List
     is not "mẫu"), except in the words typed without any ("tình trang hôn
     nhân" is "tình trạng hôn nhân"), unless ``exact`` (words that are others
     without their marks: "may" is not "mấy"); typed without, it matches
-    without.
+    without. ``slips``: a phrase of several words also matches with a mark
+    left out or one tone wrong (``_slips``); not for words that must not be
+    taken for a look-alike ("thuế ở" is no "thuê ở").
     """
     message = canonical(text)
     accented = _has_diacritics(message)
@@ -197,7 +200,7 @@ def find_phrases(text: str, phrases: Iterable[str], exact: bool = False) -> List
             continue
         strict = [(m.start(), m.end(), phrase) for m in pattern.finditer(haystack)]
         found += strict
-        if accented and " " in phrase and not exact:
+        if accented and " " in phrase and not exact and slips:
             found += [(start, end, phrase) for start, end in _slips(message, folded, canonical(phrase))
                       if not any(s == start for s, _, _ in strict)]
     return found
