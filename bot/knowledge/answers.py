@@ -434,8 +434,9 @@ def resolve(
 def named_alone_beside(text: str, referral: Referral, procedure: str) -> bool:
     """Whether the matter is named only by its ``alone`` phrases (the rest,
     if any, told as done) beside ``procedure``, one of those it does not
-    name a matter beside ("mua xe cũ … lệ phí trước bạ đóng ở đâu": the fee
-    of the vehicle's registration)."""
+    name a matter beside ("sang lại quán karaoke … đứng tên hộ kinh doanh mới
+    thì dùng tiếp giấy ANTT cũ được không": who applies for the police's
+    paper)."""
     if not (procedure in referral.alone_beside or procedure.split(".")[0] in referral.alone_beside):
         return False
     message = fold(canonical(text))
@@ -850,7 +851,8 @@ def told_as_done(message: str, start: int, end: int) -> bool:
 
 # a paper brought for a matter, at most three words after the word bringing it ("mang theo căn cước với giấy
 # khai sinh", "nộp kèm bản sao sổ đỏ")
-_BROUGHT = re.compile(r"\b(?:mang|mang theo|nop|nop kem|kem|kem theo|xuat trinh|co can|can co|phai co)\s+(?:\w+\s+){0,3}$")
+_BROUGHT = re.compile(r"\b(?:mang|mang theo|nop|nop kem|kem|kem theo|xuat trinh|co can|can co|phai co)"
+                      r"\s+(?:\w+\s+){0,3}$")
 # a paper's word, at the start of a matter's phrase or just before it
 _PAPER_WORD = re.compile(r"(?:giay|ban sao|ban chinh|trich luc|so|hop dong|van ban|quyet dinh)\b")
 _PAPER_WORD_BEFORE = re.compile(r"\b(?:giay|ban sao|ban chinh|trich luc|so|hop dong|van ban|quyet dinh)\s+$")
@@ -901,14 +903,10 @@ def names_only_context(referral: Referral, message: str, places: List[Tuple[int,
         return True
     # the matter asked as a paper needed ("có phải mang giấy khai sinh", "có cần …"), not said to be ("cần thêm
     # 2 bản sao có chứng thực")
-    needed = need_asked_before(message, start)
-    asked_if_needed = needed is not None and (fold(needed.group(0)) in ("co phai", "bat buoc")
-                                              or message[:needed.start()].endswith("co "))
-    if not asked_if_needed:  # "giờ đi đổi thẻ thì cần mang trích lục thay đổi hộ tịch không": asked yes or no
-        clause = max((m.end() for m in _CLAUSE_END.finditer(message, 0, start)), default=0)
-        after = _CLAUSE_END.search(message, end)
-        asked_if_needed = bool(_NEEDS.search(message, clause, start)
-                               and _YES_NO.search(message, end, after.start() if after else len(message)))
+    # (or in its clause, asked yes or no: "giờ đi đổi thẻ thì cần mang trích lục thay đổi hộ tịch không")
+    clause = max((m.end() for m in _CLAUSE_END.finditer(message, 0, start)), default=0)
+    needed = need_asked_before(message, start) or _NEEDS.search(message, clause, start)
+    asked_if_needed = needed is not None and asked_yes_or_no(message, needed, end)
     if told_as_done(message, s, e) or (e <= start and _TURN.search(message[e:start]) and not asked_if_needed):
         # "trình báo công an rồi, giờ xin cấp lại sổ đỏ", "…, giờ có thẻ căn cước rồi…", "đã được khai báo
         # lưu trú": the procedure is done (not "…, vậy có phải mang giấy khai sinh không": its paper)
