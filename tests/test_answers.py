@@ -1299,3 +1299,50 @@ def test_a_vehicles_periodic_inspection_is_the_inspection_centres(kb, config):
     text = "Mua lại ô tô cũ, đã sang tên xong. Tem hết hạn, giờ đặt lịch kiểm định ở đâu, tự lái tới trạm kiểm định được không?"
     ranking = [{"name": "vehicle.first_registration", "confidence": 0.6}, {"name": "out_of_scope", "confidence": 0.4}]
     assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "vehicle_inspection"
+
+
+@pytest.mark.parametrize("text, ranking, topic", [
+    ("Em mới chuyển về sống với nhà chồng được hơn 1 tháng, hộ khẩu vẫn ở quê. Mẹ chồng giục đi làm giấy tờ cư trú "
+     "cho đúng mà em không biết phải làm loại nào. Cần mang giấy gì ạ?",
+     [{"name": "residence.permanent_registration", "confidence": 0.9},
+      {"name": "residence.temporary_registration", "confidence": 0.08}], "residence"),
+    ("Toi co may cai bang lai, A1 tu nam 2003, B2 cap nam 2015. Nghe noi luat moi doi hang bang. Toi khong ro minh "
+     "can lam gi. Cho hoi thu tuc voi bang lai lam o dau?",
+     [{"name": "driving_licence.reissue", "confidence": 0.9}, {"name": "driving_licence.renewal", "confidence": 0.08}],
+     "driving_licence"),
+])
+def test_a_citizen_who_does_not_know_which_procedure_gets_the_topics_question(kb, config, text, ranking, topic):
+    # "không biết phải làm loại nào", "không rõ mình cần làm gì": the classifier's guess, however sure, would be a
+    # wrong answer
+    decision = resolve(kb, config, ranking[0]["name"], ranking, text, {})
+    assert decision.procedure is None and decision.topic is not None and decision.topic.id == topic
+    # a case named still answers at once
+    named = resolve(kb, config, "id_card.reissue", [{"name": "id_card.reissue", "confidence": 0.9}],
+                    "mất căn cước rồi, không biết phải làm thủ tục gì", {})
+    assert named.procedure == "id_card.reissue"
+
+
+def test_a_procedure_told_as_impossible_is_not_the_one_asked(kb, config):
+    # "bên đó không đăng ký tạm trú được": the temporary registration cannot be done, the absence is asked
+    text = ("chong em sap theo cong ty vao Vung Tau lam 6 thang, chua biet o dau nen chua dang ky tam tru ben do duoc. "
+            "Nghe noi con trai trong do tuoi di xa lau phai khai bao. Khai o dau a?")
+    ranking = [{"name": "residence.temporary_absence", "confidence": 0.95},
+               {"name": "residence.temporary_registration", "confidence": 0.03}]
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "residence.temporary_absence"
+    # the same words asked as a question are still the temporary registration
+    asked = resolve(kb, config, "residence.temporary_registration",
+                    [{"name": "residence.temporary_registration", "confidence": 0.9}],
+                    "không đăng ký tạm trú thì có bị phạt không", {})
+    assert asked.procedure == "residence.temporary_registration"
+
+
+def test_a_citizen_still_abroad_is_sent_to_the_embassy(kb, config):
+    ranking = [{"name": "immigration.passport", "confidence": 0.9}, {"name": "out_of_scope", "confidence": 0.1}]
+    for text in ("Con gái tôi đang sống tại Nhật, hộ chiếu sắp hết hạn, làm lại ở đâu?",
+                 "Em là du học sinh ở Hàn, hộ chiếu hết trang, xin cuốn mới ở đâu ạ",
+                 "chong toi van dang o Dai Loan, ho chieu het han roi thi lam sao"):
+        assert agency_for(kb, config, "immigration.passport", ranking, text) == "passport_abroad", text
+    # a child visited abroad is no citizen abroad ("thăm con ở Canada", typed "con o" either way)
+    assert agency_for(kb, config, "immigration.passport", ranking,
+                      "Mẹ em làm mất hộ chiếu lúc chuẩn bị hồ sơ xin visa thăm con ở Canada, có phải báo mất không") \
+        != "passport_abroad"

@@ -227,7 +227,7 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
     named_topics = {t.id for t in kb.topics.values()
                     if any(not _REFERENCE.search(message[:s]) for s, _, _ in find_phrases(text, t.names))}
     named_ids = {n[0] for n in named}
-    done_names = [n for n in named if _ALREADY.search(message[:n[1]])
+    done_names = [n for n in named if _ALREADY.search(message[:n[1]]) or cannot(message, n[1], n[2])
                   or (_DONE_AT.match(message, n[2]) and not _EVENT.search(message, n[1], n[2]))]
     live_names = [n for n in named if n not in done_names]
     named_cases: Set[str] = set()  # the case of each topic the message names with one of its cases
@@ -411,7 +411,8 @@ def resolve(
     if not named and len(named_topics) == 1:  # "làm căn cước cần những gì": the topic, but which case?
         named_topic = kb.topics[next(iter(named_topics))]
         if (best in {o.procedure for o in named_topic.options} and not named_topic.cases_named(text)
-                and (confidence.get(best, 0.0) < weights["topic_only"] or topic_asked_as_such(text, topic_names))):
+                and (confidence.get(best, 0.0) < weights["topic_only"] or topic_asked_as_such(text, topic_names)
+                     or _WHICH_UNKNOWN.search(fold(canonical(text))))):
             return Decision(topic=named_topic)
     if s1 >= weights["answer"] and s1 - s2 >= weights["margin"]:
         return answer(best)
@@ -687,6 +688,11 @@ _DONE = re.compile(r"(?![^.,;:!?]{0,20}?\b(?:mat|hu|hong)\s+roi\b)[^.,;:!?]{0,20
 _TURN = re.compile(r"[,;]\s*(?:vay|gio|bay gio|nay)\b")
 # a topic asked about as a whole: its name just after "thủ tục", "vấn đề", "chuyện", "việc" ("thủ tục thẻ căn cước")
 _AS_SUCH = re.compile(r"\b(?:thu tuc|van de|chuyen|viec)\s+(?:ve\s+|lien quan den\s+|cua\s+)?(?:the\s+|giay\s+)?$")
+# the citizen says they do not know which procedure they need ("không biết phải làm loại nào", "không rõ
+# mình cần làm gì", "không biết bắt đầu từ đâu"): the topic's question, unless a case is named
+_WHICH_UNKNOWN = re.compile(r"\b(?:khong|chua|ko|k)\s+(?:biet|ro)\s+(?:la\s+)?(?:(?:minh|em|toi|tui|chau)\s+)?"
+                            r"(?:(?:phai|can|nen)\s+)?(?:di\s+)?lam\s+(?:(?:thu tuc|loai|cai|giay)\s+)?(?:gi|nao)\b"
+                            r"|\b(?:khong|chua|ko|k)\s+biet\s+(?:phai\s+)?bat dau tu dau\b")
 # a police paper named after the matter only to compare ("như hộ chiếu thường", "chứ không phải…")
 _CONTRAST = re.compile(r"\b(?:nhu|giong|khac|chu khong phai|thay vi|hay(?:\s+\w+){0,2})\s+$")
 # nothing but question words after the matter at the end of a question ("… đăng kiểm lại không?")
@@ -845,8 +851,22 @@ def blanked(text: str, spans: List[Tuple[int, int]]) -> str:
 
 def told_as_done(message: str, start: int, end: int) -> bool:
     """Whether the words at ``start``-``end`` of the folded text are told as
-    done: "… rồi", "… xong" just after, or "đã (được) …", "mới …" just before."""
-    return bool(_DONE.match(message[end:]) or _ALREADY.search(message[:start]) or _JUST.search(message[:start]))
+    done: "… rồi", "… xong" just after, or "đã (được) …", "mới …" just before;
+    or as impossible (``cannot``), which is no question about it either."""
+    return bool(_DONE.match(message[end:]) or _ALREADY.search(message[:start]) or _JUST.search(message[:start])
+                or cannot(message, start, end))
+
+
+def cannot(message: str, start: int, end: int) -> bool:
+    """Whether the words at ``start``-``end`` of the folded text are told as
+    impossible: "không/chưa …" just before, "được" at most three words after."""
+    return bool(_CANNOT.search(message[:start]) and _CANNOT_AFTER.match(message[end:]))
+
+
+# told as impossible: "không (thể)/chưa …" just before, "được" at most three words after ("bên đó không đăng
+# ký tạm trú được", "chưa đăng ký tạm trú bên đó được")
+_CANNOT = re.compile(r"\b(?:khong|chua|ko|k)\s+(?:the\s+)?$")
+_CANNOT_AFTER = re.compile(r"\s*(?:\w+\s+){0,3}?duoc\b")
 
 
 # a paper brought for a matter, at most three words after the word bringing it ("mang theo căn cước với giấy
