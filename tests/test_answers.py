@@ -1346,3 +1346,13 @@ def test_a_citizen_still_abroad_is_sent_to_the_embassy(kb, config):
     assert agency_for(kb, config, "immigration.passport", ranking,
                       "Mẹ em làm mất hộ chiếu lúc chuẩn bị hồ sơ xin visa thăm con ở Canada, có phải báo mất không") \
         != "passport_abroad"
+
+
+def test_the_state_of_another_paper_names_no_case(kb, config):
+    # "giấy khai sinh cũng thất lạc": the birth certificate is lost, not the identity card never had
+    text = "Bà tôi 70 tuổi chưa có chứng minh thư hay căn cước gì, giấy khai sinh cũng thất lạc. Giờ làm sao để được cấp?"
+    ranking = [{"name": "id_card.first_issue", "confidence": 0.9}, {"name": "id_card.reissue", "confidence": 0.05}]
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "id_card.first_issue"
+    # the card's own loss still names its case
+    lost = "Căn cước của bà tôi cũng thất lạc, giờ làm sao để được cấp?"
+    assert resolve(kb, config, ranking[0]["name"], ranking, lost, {}).procedure == "id_card.reissue"

@@ -231,6 +231,8 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
                   or (_DONE_AT.match(message, n[2]) and not _EVENT.search(message, n[1], n[2]))]
     live_names = [n for n in named if n not in done_names]
     named_cases: Set[str] = set()  # the case of each topic the message names with one of its cases
+    papers = [(t.id, s, e) for t in kb.topics.values() for s, e, _ in find_phrases(text, t.names)]
+    papers += [(r.id, s, e) for r in config.referrals.referrals for s, e, _ in find_phrases(text, r.phrases)]
     for topic in kb.topics.values():
         options = [o.procedure for o in topic.options]
         named_topic = topic.id in named_topics
@@ -239,8 +241,10 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
                 scores[option] += weights["topic_bonus"]
             elif named_topics and option not in named_ids:  # ...not another topic's case
                 scores[option] -= weights["topic_bonus"]
-        # a procedure named as done names no case ("báo mất hộ chiếu rồi, giờ làm cuốn mới")
-        cases = topic.cases_named(blanked(text, [(s, e) for _, s, e in done_names]), live_names)
+        # a procedure named as done names no case ("báo mất hộ chiếu rồi, giờ làm cuốn mới"), nor does the state
+        # of another paper ("giấy khai sinh cũng thất lạc", "bằng lái hết hạn")
+        cases = topic.cases_named(blanked(text, [(s, e) for _, s, e in done_names] + others_states(text, topic, papers)),
+                                  live_names)
         for pid, start, end in live_names:  # an option named by its alias names its case too ("sang tên xe")
             if pid in options:
                 cases[pid] = max(cases.get(pid, 0), end - start)
@@ -430,6 +434,21 @@ def resolve(
     if len(named_topics) == 1 and not named:  # "hỏi về gplx": the topic, and nothing the classifier knows
         return Decision(topic=kb.topics[next(iter(named_topics))])
     return Decision(not_understood=True)
+
+
+def others_states(text: str, topic: Topic, papers: List[Tuple[str, int, int]]) -> List[Tuple[int, int]]:
+    """The topic's case phrases that tell the state of another paper named
+    just before them (``papers``: (topic or matter id, start, end)), not of
+    the topic's own: "giấy khai sinh cũng thất lạc" in a question about a
+    first identity card, "bằng lái hết hạn" beside one."""
+    message = fold(canonical(text))
+    before = [(key, e) for key, _, e in papers]
+    spans = []
+    for start, end, _ in find_phrases(text, [c for o in topic.options for c in o.cases]):
+        owners = {key for key, e in before if e <= start and _STATE_OF.fullmatch(message, e, start)}
+        if owners and topic.id not in owners:
+            spans.append((start, end))
+    return spans
 
 
 def named_alone_beside(text: str, referral: Referral, procedure: str) -> bool:
@@ -688,6 +707,8 @@ _DONE = re.compile(r"(?![^.,;:!?]{0,20}?\b(?:mat|hu|hong)\s+roi\b)[^.,;:!?]{0,20
 _TURN = re.compile(r"[,;]\s*(?:vay|gio|bay gio|nay)\b")
 # a topic asked about as a whole: its name just after "thủ tục", "vấn đề", "chuyện", "việc" ("thủ tục thẻ căn cước")
 _AS_SUCH = re.compile(r"\b(?:thu tuc|van de|chuyen|viec)\s+(?:ve\s+|lien quan den\s+|cua\s+)?(?:the\s+|giay\s+)?$")
+# the words between a paper's name and its state ("giấy khai sinh cũng thất lạc", "bằng lái bị mất")
+_STATE_OF = re.compile(r"\s*(?:(?:cung|bi|da|thi|con|lai|deu|van|moi|nua)\s+){0,2}")
 # the citizen says they do not know which procedure they need ("không biết phải làm loại nào", "không rõ
 # mình cần làm gì", "không biết bắt đầu từ đâu"): the topic's question, unless a case is named
 _WHICH_UNKNOWN = re.compile(r"\b(?:khong|chua|ko|k)\s+(?:biet|ro)\s+(?:la\s+)?(?:(?:minh|em|toi|tui|chau)\s+)?"
