@@ -1356,3 +1356,12 @@ def test_the_state_of_another_paper_names_no_case(kb, config):
     # the card's own loss still names its case
     lost = "Căn cước của bà tôi cũng thất lạc, giờ làm sao để được cấp?"
     assert resolve(kb, config, ranking[0]["name"], ranking, lost, {}).procedure == "id_card.reissue"
+
+
+@pytest.mark.parametrize("text", [
+    "e de quen the can cuoc o ky tuc xa cty cu, gio ho don phong roi. can the di ngan hang thi lam sao",
+    "Căn cước của em tìm khắp nhà không thấy đâu, giờ làm sao để có thẻ đi làm?",
+])
+def test_a_card_left_behind_or_not_found_is_a_lost_card(kb, config, text):
+    ranking = [{"name": "id_card.renewal", "confidence": 0.6}, {"name": "id_card.reissue", "confidence": 0.35}]
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "id_card.reissue"
