@@ -1365,3 +1365,26 @@ def test_the_state_of_another_paper_names_no_case(kb, config):
 def test_a_card_left_behind_or_not_found_is_a_lost_card(kb, config, text):
     ranking = [{"name": "id_card.renewal", "confidence": 0.6}, {"name": "id_card.reissue", "confidence": 0.35}]
     assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "id_card.reissue"
+
+
+def test_a_copy_of_another_agencys_paper_asked_for_the_procedure_is_the_procedures_paper(kb, config):
+    # "giấy đăng ký kết hôn bản photo có được không" asks about a document of the registration wanted
+    text = ("Em mới cưới, đăng ký kết hôn xong ở xã quê rồi. Giờ em muốn nhập khẩu về nhà chồng. Cho em hỏi cần mang "
+            "những gì? Giấy đăng ký kết hôn bản photo có được không?")
+    ranking = [{"name": "out_of_scope", "confidence": 0.6},
+               {"name": "residence.permanent_registration", "confidence": 0.4}]
+    decision = resolve(kb, config, "out_of_scope", ranking, text, {})
+    assert not decision.out_of_scope
+    assert "residence.permanent_registration" in ([decision.procedure] + list(decision.candidates or []))
+    # where to get the copy is still the civil-status office's
+    assert agency_for(kb, config, "out_of_scope", ranking, "Xin bản sao giấy đăng ký kết hôn ở đâu ạ?") == "civil_status"
+
+
+def test_a_matter_told_as_the_condition_of_a_procedure_leaves_the_procedure_asked(kb, config):
+    # "… nghĩa vụ quân sự thì làm hộ chiếu được không": the passport is asked, the service is its condition
+    ranking = [{"name": "out_of_scope", "confidence": 0.95}, {"name": "immigration.passport", "confidence": 0.05}]
+    text = "em 19 tuoi, dang trong dien nghia vu quan su thi lam ho chieu dc ko"
+    assert resolve(kb, config, "out_of_scope", ranking, text, {}).procedure == "immigration.passport"
+    # the matter asked after the procedure is still the matter's
+    assert agency_for(kb, config, "out_of_scope", ranking,
+                      "làm hộ chiếu xong thì đăng ký nghĩa vụ quân sự ở đâu") == "military_service"

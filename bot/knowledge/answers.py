@@ -365,7 +365,8 @@ def resolve(
     unsure = intent == "nlu_fallback"  # the classifier has no opinion: only the words can tell "not ours"
     if ((intent == "out_of_scope" or (not unsure and out_of_scope >= max(s1, topic_confidence)))
             and not (named and s1 > out_of_scope)):
-        matter = matter_asked(config, text) and not paper_needed(config, text, named + topic_names)
+        matter = (matter_asked(config, text) and not paper_needed(config, text, named + topic_names)
+                  and not matter_only_condition(config, text, named))
         # the words name a procedure or a topic, and no other agency's matter in the question: a
         # long story told in the words of the "not ours" examples may still be ours
         message = fold(canonical(text))
@@ -595,12 +596,15 @@ def only_matter_asked(config: AnswerConfig, text: str, names: List[Tuple[str, in
 def paper_needed(config: AnswerConfig, text: str, names: List[Tuple[str, int, int]]) -> bool:
     """The question asks whether a procedure named before (``names``) needs
     another agency's paper ("làm cccd lần đầu có phải mang giấy khai sinh
-    không"): the paper is a document of the procedure."""
+    không"), or whether a copy of it will do: the paper is a document of the
+    procedure."""
     question = question_span(text)
     found = config.referrals.match(text, question, matter_context)
     if found is None or found[1] < question[0]:
         return False
     asks = needs_asked(text, question[0], found[1])
+    if copy_accepted_asked(fold(canonical(text)), found[1]):  # "giấy đăng ký kết hôn bản photo có được không"
+        asks = found[1]
     return asks is not None and any(e <= asks for _, _, e in names)
 
 
@@ -658,6 +662,33 @@ def paper_asked_for(message: str, start: int, matter: int) -> bool:
                for found in _NEEDS.finditer(message, start, matter))
 
 
+def matter_only_condition(config: AnswerConfig, text: str, names: List[Tuple[str, int, int]]) -> bool:
+    """Whether the matter in the question is only the condition of a procedure
+    asked after it (``asked_after_condition``)."""
+    found = asked_matter(config, text)
+    if found is None:
+        return False
+    places = outermost({(s, e) for s, e, _ in find_phrases(text, found[0].phrases)})
+    message = fold(canonical(text))
+    return any(asked_after_condition(message, places, s) for _, s, _ in names)
+
+
+def asked_after_condition(message: str, places: Iterable[Tuple[int, int]], start: int) -> bool:
+    """Whether the procedure named at ``start`` of the folded text is asked
+    after the matter (``places``) as its condition, in one sentence: "đang
+    trong diện nghĩa vụ quân sự thì làm hộ chiếu được không"."""
+    ends = [pe for _, pe in places]
+    return bool(ends) and max(ends) <= start and _THEN_ASKED.match(message, max(ends), start) is not None
+
+
+def copy_accepted_asked(message: str, start: int) -> bool:
+    """Whether the paper at ``start`` of the folded text is asked about as one
+    handed in, in a copy ("giấy đăng ký kết hôn bản photo có được không",
+    "trích lục khai tử nộp bản sao hay bản chính"): a paper for the
+    procedure."""
+    return bool(_PAPER_AT.match(message, start) and _COPY_ACCEPTED.match(message, start))
+
+
 def paper_to_bring(text: str, start: int, end: int) -> bool:
     """Whether, between ``start`` and ``end``, a word asks whether a paper is
     needed, with the paper right after it ("cần giấy ủy quyền hay giấy giám
@@ -684,6 +715,12 @@ _PAPER_NEXT = re.compile(r"\s+(?:\w+\s+)?(?:giấy|giay|bản|ban sao|mang|nộp
 
 # at most two words between a matter's phrase and the paper it acts on ("chứng thực bản sao sổ hộ khẩu")
 _PAPER_AT = re.compile(r"(?:giay|ban sao|trich luc|so)\b")
+# the matter as the condition, "thì", then the procedure asked, in one sentence
+_THEN_ASKED = re.compile(r"[^.?!;]*\bthi\s+(?:\w+\s+){0,3}$")
+# a paper, then whether a copy of it will do ("… bản photo có được không", "… nộp bản sao hay bản chính")
+_COPY_ACCEPTED = re.compile(r"[^.?!]{0,40}?\b(?:ban photo|ban sao|photo|ban chinh|ban goc|ban scan|ban chup)\b"
+                            r"[^.?!]{0,25}?(?:\b(?:co duoc|duoc khong|duoc ko|dc ko|dc khong|duoc k|la duoc|la du)\b"
+                            r"|\bhay\s+(?:ban\s+)?(?:photo|sao|chinh|goc)\b)")
 _BRING = re.compile(r"^\s*(?:(?:mang|nop|co|them|kem)\s+){0,2}$")
 _JUST_BEFORE = re.compile(r"^\s*(?:\w+\s+){0,2}$")
 # the last of the papers listed after the word asking whether they are needed ("mang cả thẻ thương binh với …")
@@ -774,6 +811,8 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
         elif e <= start or s >= end or (s <= start and end <= e):
             if names_only_context(referral, message, places, named, (name, s, e), (start, end)):
                 overrides = True
+            elif asked_after_condition(message, places, s):
+                return None, False, None  # "đang trong diện nghĩa vụ quân sự thì làm hộ chiếu được không"
             elif not (asked or paired) and only_procedure_asked(text, message, referral, places, (s, e)):
                 return None, False, None  # "…sổ hồng đứng tên bố vợ. Xin hỏi nhập khẩu vào nhà vợ…"
             elif not (asked or paired) and only_procedure_wanted(text, places, (s, e)):
@@ -784,8 +823,10 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
                 # (before the matter's first place in the question: "công chứng hợp đồng … có bắt buộc…"
                 # asks about the matter)
                 first = min([ps for ps, _ in places if question[0] <= ps] + [start])
-                if paper_to_bring(text, question[0], first) or paper_asked_for(message, question[0], first):
-                    # "…, cần giấy ủy quyền hay giấy giám hộ gì", "có cần giấy khai sinh không"
+                if (paper_to_bring(text, question[0], first) or paper_asked_for(message, question[0], first)
+                        or copy_accepted_asked(message, first)):
+                    # "…, cần giấy ủy quyền hay giấy giám hộ gì", "có cần giấy khai sinh không", "giấy đăng ký
+                    # kết hôn bản photo có được không"
                     return None, False, None
                 overrides = overrides or needs_asked(text, question[0], first) is None
             elif (asked and len(outermost(places)) > max(1, sum(n[0] == name for n in named))
@@ -916,6 +957,7 @@ def matter_done(message: str, start: int, end: int) -> bool:
     thì cần gì nữa", "sửa năm sinh cho khớp với khai sinh")."""
     return bool(_ALREADY.search(message[:start]) or _FINISHED.match(message, end)
                 or (_HAVE.search(message[:start]) and _HELD.match(message, end))
+
                 or _BESIDES.search(message[:start]) or _REFERENCE.search(message[:start]))
 
 
