@@ -1388,3 +1388,22 @@ def test_a_matter_told_as_the_condition_of_a_procedure_leaves_the_procedure_aske
     # the matter asked after the procedure is still the matter's
     assert agency_for(kb, config, "out_of_scope", ranking,
                       "làm hộ chiếu xong thì đăng ký nghĩa vụ quân sự ở đâu") == "military_service"
+
+
+def test_the_form_of_a_copy_for_a_procedure_is_the_procedures_question(kb, config):
+    # "nộp bản sao căn cước có chứng thực hay photo là được": which copy the criminal record takes
+    ranking = [{"name": "records.criminal_record", "confidence": 0.8}, {"name": "out_of_scope", "confidence": 0.2}]
+    text = "ly lich tu phap nop ban sao can cuoc co chung thuc hay photo la dc"
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "records.criminal_record"
+    assert agency_for(kb, config, ranking[0]["name"], ranking, "chứng thực bản sao căn cước ở đâu") == "certification"
+
+
+def test_a_paper_asked_as_needed_for_the_procedure_the_classifier_is_sure_of_is_its_document(kb, config):
+    # no procedure named by its alias, but the classifier is sure of it: the death certificate is a paper to bring
+    ranking = [{"name": "vehicle.deregistration", "confidence": 0.85}, {"name": "out_of_scope", "confidence": 0.05}]
+    text = ("xe may cua ba em, ba qua doi roi, xe hong nat khong di duoc nua. Em muon nop lai bien va cavet thi can "
+            "mang giay chung tu ko ad?")
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "vehicle.deregistration"
+    # where to get the death certificate is the civil-status office's
+    assert agency_for(kb, config, ranking[0]["name"], ranking,
+                      "ba em qua doi roi, xe may dung ten ba. Giay chung tu xin o dau ad?") == "civil_status"

@@ -391,6 +391,11 @@ def resolve(
         return not_ours(config, text, referral)
     # with no procedure or topic named, the cases' words ("lần đầu", "xe mới") do not make the classifier surer
     sure = s1 if named or topic_names else confidence.get(best, 0.0)
+    if (referral is not None and not overrides_name and best in kb.procedures and out_of_scope < OUT_OF_SCOPE_DOUBT
+            and confidence.get(best, 0.0) >= weights["answer"] and paper_asked_as_needed(config, text)):
+        # "Em muốn nộp lại biển và cà vẹt thì cần mang giấy chứng tử không": the classifier is sure of a
+        # procedure, and the matter is only a paper asked yes or no as one to bring for it
+        referral = None
     if referral is not None and (overrides_name or sure < weights["certain"] or only_matter_asked(config, text, named + topic_names)):
         return Decision(out_of_scope=True, referral=referral)
     if (referral is None and not named and out_of_scope >= OUT_OF_SCOPE_DOUBT and matter_asked(config, text)
@@ -593,6 +598,18 @@ def only_matter_asked(config: AnswerConfig, text: str, names: List[Tuple[str, in
     return _ASKED_LAST.match(message[found[2]:question[1]]) is not None and not any(found[2] <= s for _, s, _ in names)
 
 
+def paper_asked_as_needed(config: AnswerConfig, text: str) -> bool:
+    """Whether the matter in the question is a paper asked yes or no as needed
+    ("có cần mang giấy chứng tử không", "cần quyết định xuất ngũ không")."""
+    found = asked_matter(config, text)
+    if found is None:
+        return False
+    message = fold(canonical(text))
+    ask = need_asked_before(message, found[1])
+    return (ask is not None and (_PAPER_AT.match(message, found[1]) or _PAPER_NEXT.match(message, ask.end()))
+            and asked_yes_or_no(message, ask, found[2]))
+
+
 def paper_needed(config: AnswerConfig, text: str, names: List[Tuple[str, int, int]]) -> bool:
     """The question asks whether a procedure named before (``names``) needs
     another agency's paper ("làm cccd lần đầu có phải mang giấy khai sinh
@@ -684,9 +701,11 @@ def asked_after_condition(message: str, places: Iterable[Tuple[int, int]], start
 def copy_accepted_asked(message: str, start: int) -> bool:
     """Whether the paper at ``start`` of the folded text is asked about as one
     handed in, in a copy ("giấy đăng ký kết hôn bản photo có được không",
-    "trích lục khai tử nộp bản sao hay bản chính"): a paper for the
-    procedure."""
-    return bool(_PAPER_AT.match(message, start) and _COPY_ACCEPTED.match(message, start))
+    "trích lục khai tử nộp bản sao hay bản chính"), or the matter is the form
+    of the copy asked about ("nộp bản sao căn cước có chứng thực hay photo
+    là được"): a paper for the procedure."""
+    return bool((_PAPER_AT.match(message, start) and _COPY_ACCEPTED.match(message, start))
+                or _COPY_FORM.match(message, start))
 
 
 def paper_to_bring(text: str, start: int, end: int) -> bool:
@@ -721,6 +740,9 @@ _THEN_ASKED = re.compile(r"[^.?!;]*\bthi\s+(?:\w+\s+){0,3}$")
 _COPY_ACCEPTED = re.compile(r"[^.?!]{0,40}?\b(?:ban photo|ban sao|photo|ban chinh|ban goc|ban scan|ban chup)\b"
                             r"[^.?!]{0,25}?(?:\b(?:co duoc|duoc khong|duoc ko|dc ko|dc khong|duoc k|la duoc|la du)\b"
                             r"|\bhay\s+(?:ban\s+)?(?:photo|sao|chinh|goc)\b)")
+# a copy's form asked: certified or a plain photocopy ("có chứng thực hay photo", "công chứng hay bản thường")
+_COPY_FORM = re.compile(r"(?:co\s+)?(?:chung thuc|cong chung|sao y)\s+(?:\w+\s+){0,2}?hay\s+(?:ban\s+)?"
+                        r"(?:photo|thuong|chup|sao|goc|chinh)\b")
 _BRING = re.compile(r"^\s*(?:(?:mang|nop|co|them|kem)\s+){0,2}$")
 _JUST_BEFORE = re.compile(r"^\s*(?:\w+\s+){0,2}$")
 # the last of the papers listed after the word asking whether they are needed ("mang cả thẻ thương binh với …")
@@ -842,7 +864,7 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
             elif believed(name):
                 # unless it asks whether the procedure needs the matter's paper ("làm căn cước cho con có
                 # cần giấy khai sinh không"): the paper is one of the procedure's documents
-                needs = e <= start and needs_asked(text, e, start) is not None
+                needs = e <= start and (needs_asked(text, e, start) is not None or copy_accepted_asked(message, start))
                 return None, False, ((start, end) if asked and not needs else None)
         else:
             overrides = True
