@@ -1407,3 +1407,10 @@ def test_a_paper_asked_as_needed_for_the_procedure_the_classifier_is_sure_of_is_
     # where to get the death certificate is the civil-status office's
     assert agency_for(kb, config, ranking[0]["name"], ranking,
                       "ba em qua doi roi, xe may dung ten ba. Giay chung tu xin o dau ad?") == "civil_status"
+
+
+def test_two_names_of_one_paper_side_by_side_are_one_name(kb, config):
+    # "giấy xác nhận cư trú CT07": the certified copy acts on the one paper, named twice side by side
+    text = "Photo công chứng giấy xác nhận cư trú CT07 thì làm ở đâu ạ? Công ty yêu cầu bản sao có chứng thực."
+    ranking = [{"name": "residence.confirmation", "confidence": 0.96}, {"name": "out_of_scope", "confidence": 0.04}]
+    assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "certification"

@@ -734,6 +734,8 @@ _PAPER_NEXT = re.compile(r"\s+(?:\w+\s+)?(?:giấy|giay|bản|ban sao|mang|nộp
 
 # at most two words between a matter's phrase and the paper it acts on ("chứng thực bản sao sổ hộ khẩu")
 _PAPER_AT = re.compile(r"(?:giay|ban sao|trich luc|so)\b")
+# nothing but a bracket, a dash or "mẫu" between two names of one procedure ("giấy xác nhận cư trú CT07")
+_SIDE_BY_SIDE = re.compile(r"[\s(\-:]*(?:mau\s+)?$")
 # the matter as the condition, "thì", then the procedure asked, in one sentence
 _THEN_ASKED = re.compile(r"[^.?!;]*\bthi\s+(?:\w+\s+){0,3}$")
 # a paper, then whether a copy of it will do ("… bản photo có được không", "… nộp bản sao hay bản chính")
@@ -819,8 +821,9 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
                     and not told_as_done(message, s, e) for name, s, e in named)):
         return None, False, None  # "hộ kinh doanh bán gas … giấy ANTT": who applies for the procedure named
     overrides = False
-    for name, s, e in named:
-        if any(s2 <= s and e <= e2 and e2 - s2 > e - s for _, s2, e2 in named):
+    names = joined(message, named)
+    for name, s, e in names:
+        if any(s2 <= s and e <= e2 and e2 - s2 > e - s for _, s2, e2 in names):
             continue  # a topic's name inside a procedure's ("cư trú" in "giấy xác nhận cư trú"): that one's
         if paired and find_phrase(text[s:e], referral.paired_with):
             overrides = True  # "hộ chiếu" again, of the foreigner the message is about
@@ -831,7 +834,7 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
         elif e <= start and _OWNER.match(message[e:start]):
             return None, False, None  # "giấy chứng nhận ANTT của người nước ngoài": only whose paper
         elif e <= start or s >= end or (s <= start and end <= e):
-            if names_only_context(referral, message, places, named, (name, s, e), (start, end)):
+            if names_only_context(referral, message, places, names, (name, s, e), (start, end)):
                 overrides = True
             elif asked_after_condition(message, places, s):
                 return None, False, None  # "đang trong diện nghĩa vụ quân sự thì làm hộ chiếu được không"
@@ -851,7 +854,7 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
                     # kết hôn bản photo có được không"
                     return None, False, None
                 overrides = overrides or needs_asked(text, question[0], first) is None
-            elif (asked and len(outermost(places)) > max(1, sum(n[0] == name for n in named))
+            elif (asked and len(outermost(places)) > max(1, sum(n[0] == name for n in names))
                   and needs_asked(text, e, max(outermost(places))[0]) is None):
                 # the matter named again and again, the procedure once: the matter is asked; unless
                 # a later mention asks whether the procedure needs its paper ("tách khẩu sau ly hôn
@@ -869,6 +872,20 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
         else:
             overrides = True
     return referral, overrides, None
+
+
+def joined(message: str, named: List[Tuple[str, int, int]]) -> List[Tuple[str, int, int]]:
+    """Names of one procedure or topic written side by side joined into one:
+    "giấy xác nhận cư trú (mẫu) CT07" is one name, not two."""
+    result: List[Tuple[str, int, int]] = []
+    for name in sorted(named, key=lambda n: (n[1], -n[2])):
+        same = [i for i, n in enumerate(result) if n[0] == name[0]]
+        last = result[same[-1]] if same else None
+        if last and last[2] <= name[1] and _SIDE_BY_SIDE.match(message, last[2], name[1]):
+            result[same[-1]] = (last[0], last[1], name[2])
+        else:
+            result.append(name)
+    return result
 
 
 def only_procedure_asked(text: str, message: str, referral: Referral, places: List[Tuple[int, int]],
