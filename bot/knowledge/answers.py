@@ -8,6 +8,7 @@ into chat messages of at most 2,000 characters (Zalo's limit).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -231,8 +232,12 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
                   or (_DONE_AT.match(message, n[2]) and not _EVENT.search(message, n[1], n[2]))]
     live_names = [n for n in named if n not in done_names]
     named_cases: Set[str] = set()  # the case of each topic the message names with one of its cases
-    papers = [(t.id, s, e) for t in kb.topics.values() for s, e, _ in find_phrases(text, t.names)]
-    papers += [(r.id, s, e) for r in config.referrals.referrals for s, e, _ in find_phrases(text, r.phrases)]
+
+    @functools.lru_cache(maxsize=None)
+    def papers() -> List[Tuple[str, int, int]]:  # every paper named (topics' and other agencies'), when needed
+        return ([(t.id, s, e) for t in kb.topics.values() for s, e, _ in find_phrases(text, t.names)]
+                + [(r.id, s, e) for r in config.referrals.referrals for s, e, _ in find_phrases(text, r.phrases)])
+
     for topic in kb.topics.values():
         options = [o.procedure for o in topic.options]
         named_topic = topic.id in named_topics
@@ -442,15 +447,18 @@ def resolve(
     return Decision(not_understood=True)
 
 
-def others_states(text: str, topic: Topic, papers: List[Tuple[str, int, int]]) -> List[Tuple[int, int]]:
+def others_states(text: str, topic: Topic, papers: Callable[[], List[Tuple[str, int, int]]]) -> List[Tuple[int, int]]:
     """The topic's case phrases that tell the state of another paper named
-    just before them (``papers``: (topic or matter id, start, end)), not of
+    just before them (``papers()``: (topic or matter id, start, end)), not of
     the topic's own: "giấy khai sinh cũng thất lạc" in a question about a
     first identity card, "bằng lái hết hạn" beside one."""
+    cases = find_phrases(text, [c for o in topic.options for c in o.cases])
+    if not cases:
+        return []
     message = fold(canonical(text))
-    before = [(key, e) for key, _, e in papers]
+    before = [(key, e) for key, _, e in papers()]
     spans = []
-    for start, end, _ in find_phrases(text, [c for o in topic.options for c in o.cases]):
+    for start, end, _ in cases:
         owners = {key for key, e in before if e <= start and _STATE_OF.fullmatch(message, e, start)}
         if owners and topic.id not in owners:
             spans.append((start, end))
