@@ -1004,7 +1004,6 @@ def matter_done(message: str, start: int, end: int) -> bool:
     thì cần gì nữa", "sửa năm sinh cho khớp với khai sinh")."""
     return bool(_ALREADY.search(message[:start]) or _FINISHED.match(message, end)
                 or (_HAVE.search(message[:start]) and _HELD.match(message, end))
-
                 or _BESIDES.search(message[:start]) or _REFERENCE.search(message[:start]))
 
 
