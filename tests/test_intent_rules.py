@@ -51,6 +51,10 @@ def test_crimes_in_everyday_words_are_tip_offs():
     assert is_crime_report("toi bi moc tui tren xe buyt so 8, mat vi co 2 trieu voi the can cuoc", "id_card.reissue", 0.9)
     assert not is_crime_report("bi moc tui mat ho chieu, lam don trinh bao", "immigration.passport_loss_report", 0.9)
     assert not is_crime_report("bị móc túi mất căn cước, làm lại ở đâu", "id_card.reissue", 0.9)
+    # a scam told through its lure: a fake traffic police message and a link that took the money
+    assert is_crime_report("co nguoi nhan tin gia CSGT bao toi bi phat nguoi, bam link mat tien, bao o dau",
+                           "out_of_scope", 1.0)
+    assert is_crime_report("bấm vào link lạ xong tài khoản bị trừ tiền, báo ai ạ", "out_of_scope", 0.9)
 
 
 def test_asking_to_send_a_tip_off_is_one_however_unsure():
