@@ -363,15 +363,16 @@ def resolve(
         # ký sang tên chính chủ thì cần mang gì"), or asked apart, as a second question ("làm lại cà vẹt ở
         # đâu? … Trong lúc chờ chạy xe có bị CSGT phạt không?")
         referral, overrides_name, contested = None, False, None
-    if (needs := matter_needs_paper(config, text, named + topic_names)) is not None:
+    asked = asked_matter(config, text)
+    if (needs := matter_needs_paper(text, asked, named + topic_names)) is not None:
         return Decision(out_of_scope=True, referral=needs)  # "đăng ký hộ kinh doanh có cần hộ khẩu không"
     if referral is None and general_matter_asked(config, text, named + topic_names):
         return Decision(out_of_scope=True)  # "đèn đường cháy bóng cả tuần nay, báo công an được không"
     unsure = intent == "nlu_fallback"  # the classifier has no opinion: only the words can tell "not ours"
     if ((intent == "out_of_scope" or (not unsure and out_of_scope >= max(s1, topic_confidence)))
             and not (named and s1 > out_of_scope)):
-        matter = (matter_asked(config, text) and not paper_needed(config, text, named + topic_names)
-                  and not matter_only_condition(config, text, named))
+        matter = (asked is not None and not paper_needed(config, text, named + topic_names)
+                  and not matter_only_condition(text, asked, named))
         # the words name a procedure or a topic, and no other agency's matter in the question: a
         # long story told in the words of the "not ours" examples may still be ours
         message = fold(canonical(text))
@@ -397,13 +398,13 @@ def resolve(
     # with no procedure or topic named, the cases' words ("lần đầu", "xe mới") do not make the classifier surer
     sure = s1 if named or topic_names else confidence.get(best, 0.0)
     if (referral is not None and not overrides_name and best in kb.procedures and out_of_scope < OUT_OF_SCOPE_DOUBT
-            and confidence.get(best, 0.0) >= weights["answer"] and paper_asked_as_needed(config, text)):
+            and confidence.get(best, 0.0) >= weights["answer"] and paper_asked_as_needed(text, asked)):
         # "Em muốn nộp lại biển và cà vẹt thì cần mang giấy chứng tử không": the classifier is sure of a
         # procedure, and the matter is only a paper asked yes or no as one to bring for it
         referral = None
-    if referral is not None and (overrides_name or sure < weights["certain"] or only_matter_asked(config, text, named + topic_names)):
+    if referral is not None and (overrides_name or sure < weights["certain"] or only_matter_asked(config, text, asked, named + topic_names)):
         return Decision(out_of_scope=True, referral=referral)
-    if (referral is None and not named and out_of_scope >= OUT_OF_SCOPE_DOUBT and matter_asked(config, text)
+    if (referral is None and not named and out_of_scope >= OUT_OF_SCOPE_DOUBT and asked is not None
             and not paper_needed(config, text, topic_names)):
         # only a topic's word ("đăng ký xe") beside the matter asked about; unless asked whether the
         # topic's procedure needs the matter's paper ("làm cccd lần đầu có phải mang giấy khai sinh k")
@@ -582,12 +583,13 @@ def police_words(config: AnswerConfig, text: str) -> List[Tuple[int, int]]:
             if not any(s <= a and b <= e for s, e, _ in other)]
 
 
-def only_matter_asked(config: AnswerConfig, text: str, names: List[Tuple[str, int, int]]) -> bool:
+def only_matter_asked(config: AnswerConfig, text: str, found: Optional[Tuple[Referral, int, int]],
+                      names: List[Tuple[str, int, int]]) -> bool:
     """Whether the question names another agency's matter and no word of the
     police's ("…phải có chứng thực chữ ký thì mới làm sang tên được. Chứng
     thực chỗ nào?"), and does not ask whether it is needed: however sure the
-    classifier is of the story's procedure, the question is the matter's."""
-    found = asked_matter(config, text)
+    classifier is of the story's procedure, the question is the matter's.
+    ``found`` is the matter asked (``asked_matter``)."""
     question = question_span(text)
     if found is None:
         return False
@@ -606,10 +608,10 @@ def only_matter_asked(config: AnswerConfig, text: str, names: List[Tuple[str, in
     return _ASKED_LAST.match(message[found[2]:question[1]]) is not None and not any(found[2] <= s for _, s, _ in names)
 
 
-def paper_asked_as_needed(config: AnswerConfig, text: str) -> bool:
-    """Whether the matter in the question is a paper asked yes or no as needed
-    ("có cần mang giấy chứng tử không", "cần quyết định xuất ngũ không")."""
-    found = asked_matter(config, text)
+def paper_asked_as_needed(text: str, found: Optional[Tuple[Referral, int, int]]) -> bool:
+    """Whether the matter asked (``found``, from ``asked_matter``) is a paper
+    asked yes or no as needed ("có cần mang giấy chứng tử không", "cần quyết
+    định xuất ngũ không")."""
     if found is None:
         return False
     message = fold(canonical(text))
@@ -627,9 +629,7 @@ def paper_needed(config: AnswerConfig, text: str, names: List[Tuple[str, int, in
     found = config.referrals.match(text, question, matter_context)
     if found is None or found[1] < question[0]:
         return False
-    asks = needs_asked(text, question[0], found[1])
-    if copy_accepted_asked(fold(canonical(text)), found[1]):  # "giấy đăng ký kết hôn bản photo có được không"
-        asks = found[1]
+    asks = paper_asked_at(text, question[0], found[1])  # "có phải mang giấy khai sinh", "… bản photo có được"
     return asks is not None and any(e <= asks for _, _, e in names)
 
 
@@ -641,14 +641,14 @@ _YES_NO = re.compile(r"\b(?:khong|ko|k|hong|hok|chua)\b")  # "… không", asked
 _CLAUSE_END = re.compile(r"[,.;!?\n]")
 
 
-def matter_needs_paper(config: AnswerConfig, text: str,
+def matter_needs_paper(text: str, found: Optional[Tuple[Referral, int, int]],
                        names: List[Tuple[str, int, int]]) -> Optional[Referral]:
     """The other agency's matter whose question asks whether it needs a police
     paper named after it ("đăng ký hộ kinh doanh có cần hộ khẩu thường trú
     không"): what its file holds is that agency's to say. Not a deed asked
-    after it ("đi nghĩa vụ có cần làm tạm vắng không"): that is the police's."""
+    after it ("đi nghĩa vụ có cần làm tạm vắng không"): that is the police's.
+    ``found`` is the matter asked (``asked_matter``)."""
     question = question_span(text)
-    found = asked_matter(config, text)
     if found is None:
         return None
     referral, _, end = found
@@ -678,19 +678,31 @@ def needs_asked(text: str, start: int, end: int) -> Optional[int]:
     return found.start() if found and found.end() <= end else None
 
 
+def paper_asked_at(text: str, start: int, matter: int) -> Optional[int]:
+    """Where, between ``start`` and the matter at ``matter`` of the canonical
+    text, the question asks whether something is needed (``needs_asked``);
+    or ``matter`` itself when the matter is a paper asked about in a copy
+    (``copy_accepted_asked``: "giấy đăng ký kết hôn bản photo có được
+    không"). None when neither."""
+    if copy_accepted_asked(fold(canonical(text)), matter):
+        return matter
+    return needs_asked(text, start, matter)
+
+
 def paper_asked_for(message: str, start: int, matter: int) -> bool:
     """Whether the matter's words at ``matter`` of the folded text are a paper
     asked for right after a word asking whether it is needed, from ``start``
     ("có cần giấy khai sinh không", not "có phải đổi giấy đăng ký hộ kinh
-    doanh")."""
-    return any(_PAPER_AT.match(message, matter) and _BRING.match(message[found.end():matter])
-               for found in _NEEDS.finditer(message, start, matter))
+    doanh"), or asked about in a copy (``copy_accepted_asked``)."""
+    return copy_accepted_asked(message, matter) or any(
+        _PAPER_AT.match(message, matter) and _BRING.match(message[found.end():matter])
+        for found in _NEEDS.finditer(message, start, matter))
 
 
-def matter_only_condition(config: AnswerConfig, text: str, names: List[Tuple[str, int, int]]) -> bool:
-    """Whether the matter in the question is only the condition of a procedure
-    asked after it (``asked_after_condition``)."""
-    found = asked_matter(config, text)
+def matter_only_condition(text: str, found: Optional[Tuple[Referral, int, int]],
+                          names: List[Tuple[str, int, int]]) -> bool:
+    """Whether the matter asked (``found``, from ``asked_matter``) is only the
+    condition of a procedure asked after it (``asked_after_condition``)."""
     if found is None:
         return False
     places = outermost({(s, e) for s, e, _ in find_phrases(text, found[0].phrases)})
@@ -856,8 +868,7 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
                 # (before the matter's first place in the question: "công chứng hợp đồng … có bắt buộc…"
                 # asks about the matter)
                 first = min([ps for ps, _ in places if question[0] <= ps] + [start])
-                if (paper_to_bring(text, question[0], first) or paper_asked_for(message, question[0], first)
-                        or copy_accepted_asked(message, first)):
+                if paper_to_bring(text, question[0], first) or paper_asked_for(message, question[0], first):
                     # "…, cần giấy ủy quyền hay giấy giám hộ gì", "có cần giấy khai sinh không", "giấy đăng ký
                     # kết hôn bản photo có được không"
                     return None, False, None
@@ -875,7 +886,7 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
             elif believed(name):
                 # unless it asks whether the procedure needs the matter's paper ("làm căn cước cho con có
                 # cần giấy khai sinh không"): the paper is one of the procedure's documents
-                needs = e <= start and (needs_asked(text, e, start) is not None or copy_accepted_asked(message, start))
+                needs = e <= start and paper_asked_at(text, e, start) is not None
                 return None, False, ((start, end) if asked and not needs else None)
         else:
             overrides = True
