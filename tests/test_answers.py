@@ -893,6 +893,24 @@ def test_a_topic_named_with_its_case_beats_a_guess_the_words_do_not_name(kb, con
     assert resolve(kb, config, "vehicle.certificate_reissue", ranking, named, {}).procedure == "vehicle.certificate_reissue"
 
 
+def test_a_paper_the_citizen_says_they_need_is_no_paper_asked_for_another_procedure(kb, config):
+    # "tôi cần giấy xác nhận cư trú" is the request itself, not whether the residence named after it needs the paper
+    ranking = [{"name": "residence.confirmation", "confidence": 0.999},
+               {"name": "residence.permanent_registration", "confidence": 0.001}]
+    text = ("Tôi cần giấy xác nhận cư trú để nộp cho công ty. Tôi đang ở trọ gần chỗ làm nhưng thường trú ở quê, "
+            "xin ở phường này được không?")
+    decision = resolve(kb, config, "residence.confirmation", ranking, text, {})
+    assert decision.procedure != "residence.permanent_registration"
+    options = [o.procedure for o in decision.topic.options] if decision.topic else decision.candidates
+    assert decision.procedure == "residence.confirmation" or "residence.confirmation" in options
+    # asked whether it is needed, it is still a paper of the procedure asked
+    asked = "Đăng ký thường trú cho con thì tôi có cần giấy xác nhận cư trú không?"
+    ranking = [{"name": "residence.permanent_registration", "confidence": 0.9},
+               {"name": "residence.confirmation", "confidence": 0.05}]
+    assert resolve(kb, config, "residence.permanent_registration", ranking, asked, {}).procedure == (
+        "residence.permanent_registration")
+
+
 def test_a_lead_of_exactly_the_margin_is_asked_back(kb, config):
     # the story names one procedure with its topic's case ("chuyển hộ khẩu"), the classifier is sure of another the
     # question asks about in words it has no alias for: 1.4 against 1.3, which floating point may put either side

@@ -957,8 +957,17 @@ def need_asked_before(message: str, start: int, since: Optional[int] = None) -> 
     from ``since`` (else the 60 characters before)."""
     asks = list(_NEEDS.finditer(message, max(0, start - 60) if since is None else since, start))
     if asks and (_JUST_BEFORE.match(message[asks[-1].end():start]) or _LISTED.match(message[asks[-1].end():start])):
+        clause = _CLAUSE_END.search(message, start)
+        if _SPEAKER_NEEDS.search(message, 0, asks[-1].start()) and not _YES_NO.search(
+                message, start, clause.start() if clause else len(message)):
+            return None  # "Tôi cần giấy xác nhận cư trú để nộp cho công ty": what the citizen asks for
         return asks[-1]
     return None
+
+
+# the citizen saying what they need, not asking whether it is needed ("tôi cần …", "em đang cần …")
+_SPEAKER_NEEDS = re.compile(r"(?:^|[.,;!?\n]\s*|\b(?:thi|nen|gio|nay)\s+)(?:(?:\w+\s+){0,2})?"
+                            r"(?:toi|tui|em|minh|chau|con|chung toi|bon em|tao|t|e)\s+(?:dang\s+|rat\s+|thi\s+)?$")
 
 
 # "rồi", "xong" right after a name: its deed done ("báo mất hộ chiếu rồi"), not a loss or an expiry told
