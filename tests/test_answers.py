@@ -911,6 +911,19 @@ def test_a_paper_the_citizen_says_they_need_is_no_paper_asked_for_another_proced
         "residence.permanent_registration")
 
 
+def test_whether_the_procedures_paper_must_be_notarised_is_the_procedures_question(kb, config):
+    ranking = [{"name": "residence.permanent_registration", "confidence": 0.999},
+               {"name": "out_of_scope", "confidence": 0.0005}]
+    text = ("Chủ nhà đồng ý cho em nhập hộ khẩu. Hợp đồng thuê có cần công chứng không, nhà phải rộng bao nhiêu mét "
+            "vuông mới được đăng ký thường trú?")
+    decision = resolve(kb, config, "residence.permanent_registration", ranking, text, {})
+    assert decision.procedure == "residence.permanent_registration"
+    # the notarisation itself asked about is the notary's ("công chứng hợp đồng thuê ở đâu")
+    where = "Tôi ở thuê nhà anh Tư, đã nhập hộ khẩu rồi. Giờ công chứng hợp đồng thuê nhà ở đâu?"
+    ranking = [{"name": "out_of_scope", "confidence": 0.7}, {"name": "residence.permanent_registration", "confidence": 0.2}]
+    assert agency_for(kb, config, "out_of_scope", ranking, where) == "notarization"
+
+
 def test_a_lead_of_exactly_the_margin_is_asked_back(kb, config):
     # the story names one procedure with its topic's case ("chuyển hộ khẩu"), the classifier is sure of another the
     # question asks about in words it has no alias for: 1.4 against 1.3, which floating point may put either side

@@ -728,9 +728,11 @@ def copy_accepted_asked(message: str, start: int) -> bool:
     handed in, in a copy ("giấy đăng ký kết hôn bản photo có được không",
     "trích lục khai tử nộp bản sao hay bản chính"), or the matter is the form
     of the copy asked about ("nộp bản sao căn cước có chứng thực hay photo
-    là được"): a paper for the procedure."""
+    là được"), or whether a paper must be certified ("hợp đồng thuê có cần
+    công chứng không"): a paper for the procedure."""
     return bool((_PAPER_AT.match(message, start) and _COPY_ACCEPTED.match(message, start))
-                or _COPY_FORM.match(message, start))
+                or _COPY_FORM.match(message, start)
+                or (_CERTIFIED.match(message, start) and _FORM_NEEDED.search(message, max(0, start - 60), start)))
 
 
 def paper_to_bring(text: str, start: int, end: int) -> bool:
@@ -770,6 +772,9 @@ _COPY_ACCEPTED = re.compile(r"[^.?!]{0,40}?\b(?:ban photo|ban sao|photo|ban chin
 # a copy's form asked: certified or a plain photocopy ("có chứng thực hay photo", "công chứng hay bản thường")
 _COPY_FORM = re.compile(r"(?:co\s+)?(?:chung thuc|cong chung|sao y)\s+(?:\w+\s+){0,2}?hay\s+(?:ban\s+)?"
                         r"(?:photo|thuong|chup|sao|goc|chinh)\b")
+# a paper, then whether it must be certified ("hợp đồng thuê có cần công chứng không"): the form of the paper
+_FORM_NEEDED = re.compile(r"\b(?:hop dong|giay)(?:\s+\w+){0,3}\s+(?:co\s+)?(?:can|phai|bat buoc)\s+$")
+_CERTIFIED = re.compile(r"(?:cong chung|chung thuc)\b")
 _BRING = re.compile(r"^\s*(?:(?:mang|nop|co|them|kem)\s+){0,2}$")
 _JUST_BEFORE = re.compile(r"^\s*(?:\w+\s+){0,2}$")
 # the last of the papers listed after the word asking whether they are needed ("mang cả thẻ thương binh với …")
