@@ -102,6 +102,11 @@ FLOORS = {
     # tuned on, final halves measured once, at the end); floors from those figures, less a margin
     "real_questions_w": (0.72, 0.08),
     "out_of_scope_w": (0.68, 0.18),
+    # sets of 2026-12-04 by two new writers, each message shaped on one real question found on a public page (dev
+    # halves read, two kinds of error fixed; final halves measured once, at the end); floors from those figures,
+    # less a margin
+    "real_questions_x": (0.83, 0.08),
+    "out_of_scope_x": (0.74, 0.17),
 }
 # sets written to stress one hard shape: their floors hold, but not the rule that each procedure is mostly understood
 STRESS_SETS = {"real_questions_w"}
