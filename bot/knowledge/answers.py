@@ -687,9 +687,9 @@ def paper_asked_at(text: str, start: int, matter: int) -> Optional[int]:
     """Where, between ``start`` and the matter at ``matter`` of the canonical
     text, the question asks whether something is needed (``needs_asked``);
     or ``matter`` itself when the matter is a paper asked about in a copy
-    (``copy_accepted_asked``: "giấy đăng ký kết hôn bản photo có được
+    (``paper_form_asked``: "giấy đăng ký kết hôn bản photo có được
     không"). None when neither."""
-    if copy_accepted_asked(fold(canonical(text)), matter):
+    if paper_form_asked(fold(canonical(text)), matter):
         return matter
     return needs_asked(text, start, matter)
 
@@ -698,8 +698,8 @@ def paper_asked_for(message: str, start: int, matter: int) -> bool:
     """Whether the matter's words at ``matter`` of the folded text are a paper
     asked for right after a word asking whether it is needed, from ``start``
     ("có cần giấy khai sinh không", not "có phải đổi giấy đăng ký hộ kinh
-    doanh"), or asked about in a copy (``copy_accepted_asked``)."""
-    return copy_accepted_asked(message, matter) or any(
+    doanh"), or asked about in a copy (``paper_form_asked``)."""
+    return paper_form_asked(message, matter) or any(
         _PAPER_AT.match(message, matter) and _BRING.match(message[found.end():matter])
         for found in _NEEDS.finditer(message, start, matter))
 
@@ -723,7 +723,7 @@ def asked_after_condition(message: str, places: Iterable[Tuple[int, int]], start
     return bool(ends) and max(ends) <= start and _THEN_ASKED.match(message, max(ends), start) is not None
 
 
-def copy_accepted_asked(message: str, start: int) -> bool:
+def paper_form_asked(message: str, start: int) -> bool:
     """Whether the paper at ``start`` of the folded text is asked about as one
     handed in, in a copy ("giấy đăng ký kết hôn bản photo có được không",
     "trích lục khai tử nộp bản sao hay bản chính"), or the matter is the form
@@ -971,7 +971,7 @@ def need_asked_before(message: str, start: int, since: Optional[int] = None) -> 
 
 
 # the citizen saying what they need, not asking whether it is needed ("tôi cần …", "em đang cần …")
-_SPEAKER_NEEDS = re.compile(r"(?:^|[.,;!?\n]\s*|\b(?:thi|nen|gio|nay)\s+)(?:(?:\w+\s+){0,2})?"
+_SPEAKER_NEEDS = re.compile(r"(?:^|[.,;!?\n]\s*|\b(?:thi|nen|gio|nay)\s+)(?:\w+\s+){0,2}"
                             r"(?:toi|tui|em|minh|chau|con|chung toi|bon em|tao|t|e)\s+(?:dang\s+|rat\s+|thi\s+)?$")
 
 
