@@ -1208,6 +1208,20 @@ def test_a_police_deed_or_paper_asked_beside_another_agencys_matter_stays_the_po
     ("Tôi là người Việt đang làm việc ở Malaysia, về quê Long An nghỉ phép thì làm rơi mất hộ chiếu ở bến xe. Tôi phải "
      "báo mất ở đâu", "immigration.passport_loss_report", None),
     ("sắp đi làm ở Nhật, làm hộ chiếu ở đâu", "immigration.passport", None),
+    ("con tôi sắp đi du học ở Úc, làm hộ chiếu ở đâu", "immigration.passport", None),
+    # abroad while studying, unable to come home, or asking to be served there
+    ("Con trai tôi đi du học ở Nhật được 4 năm, hộ chiếu cháu sắp hết hạn. Cháu không về Việt Nam được vì đang "
+     "thực tập. Tôi làm hộ chiếu thay cho cháu ở đây được không?", "immigration.passport", "passport_abroad"),
+    ("Tàu đang neo ở cảng Singapore thì hộ chiếu bị ướt hư hỏng. Tôi cần làm hộ chiếu mới ngay tại Singapore, liên "
+     "hệ chỗ nào?", "immigration.passport", "passport_abroad"),
+    # the matter is found where it is asked: "đang ở nước ngoài" beside the "hộ chiếu" in the question
+    ("em di du hoc Uc duoc 2 nam, ho chieu em con 4 thang la het han. em doc tren mang thay lam ho chieu online tren "
+     "cong dich vu cong, nhung em dang o nuoc ngoai thi nop online duoc khong hay phai len dai su quan",
+     "immigration.passport", "passport_abroad"),
+    # the one at home going to visit a child abroad makes their own passport here
+    ("Con tôi đang du học ở Úc, vợ chồng tôi làm hộ chiếu để sang thăm cháu cần giấy gì", "immigration.passport",
+     None),
+    ("em di du hoc o Han ve, ho chieu het han lam lai o dau", "immigration.passport", None),
     # two phrases of one matter that overlap are one place: the diplomatic passport asked is the matter
     ("Con tôi 16 tuổi đi theo bố sang tổng lãnh sự quán nhận nhiệm kỳ, làm hộ chiếu ngoại giao cho cháu có cần giấy "
      "khai sinh không", "immigration.passport", "diplomatic_passport"),

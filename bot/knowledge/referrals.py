@@ -33,6 +33,12 @@ def _features(text: str) -> set:
 _NEXT_TO = re.compile(r"^\s*(?:\w+\s+){0,2}$")
 # A phrase right after one of these words is denied, not asked about.
 _NEGATED = re.compile(r"(?<!\w)(?:khong|chua|chang|ko|k)\s*$")
+# a plan or the past, not a state: "sắp đi du học ở Nhật", "năm sau đi làm ở Hàn", "hồi đi làm ở Đài
+# Loan" is at home now
+_PLANNED = re.compile(r"(?<!\w)(?:sap|se|dinh|muon|tinh|chuan bi|du dinh|du tinh|nam sau|thang sau|sang nam"
+                      r"|tung|truoc day|hoi|hoi truoc|nam ngoai|nam truoc)"
+                      r"\s+(?:\w+\s+){0,2}$")
+_BACK = re.compile(r"\s+(?:moi |vua |da )?ve\b")  # "đi làm ở Nhật về": back home
 
 
 @dataclass
@@ -121,7 +127,8 @@ class Referrals:
         message = fold(canonical(text))
         named, direct = [], set()
         for referral in self.referrals:
-            if referral.unless and find_phrases(text, referral.unless):
+            # "không về Việt Nam được" is no return home
+            if referral.unless and any(not _NEGATED.search(message[:u[0]]) for u in find_phrases(text, referral.unless)):
                 continue
             found = find_phrases(text, referral.phrases)
             # with no slip of tone: "khai thuế ở đâu" is no "thuê ở" (but "cho thue nhà" is "cho thuê")
@@ -132,8 +139,12 @@ class Referrals:
             if beside:  # "chồng tôi người Hàn" ... "hộ chiếu": the matter spans both
                 # a paired phrase running into one of ``not_within`` is another word ("đang ở Đức Hòa")
                 paired = [p for p, folded in referral.paired_folded if folded in message]
-                found += [(min(f[0], beside[0][0]), max(f[1], beside[0][1]), f[2])
-                          for f in find_phrases(text, paired) if not any(o[0] < f[1] and f[0] < o[1] for o in other)]
+                # the matter spans the phrase and the nearest of the `with` words
+                found += [(min(f[0], b[0]), max(f[1], b[1]), f[2])
+                          for f in find_phrases(text, paired) if not any(o[0] < f[1] and f[0] < o[1] for o in other)
+                          and not _PLANNED.search(message, max(0, f[0] - 40), f[0])
+                          and not _BACK.match(message, f[1])
+                          for b in [min(beside, key=lambda b: max(b[0] - f[1], f[0] - b[1]))]]
             spans = {f[:2] for f in found}
             places = outermost(spans)
             affirmed = [p for p in places if not _NEGATED.search(message[:p[0]])]
