@@ -1367,6 +1367,12 @@ def test_a_vehicles_periodic_inspection_is_the_inspection_centres(kb, config):
      "can lam gi. Cho hoi thu tuc voi bang lai lam o dau?",
      [{"name": "driving_licence.reissue", "confidence": 0.9}, {"name": "driving_licence.renewal", "confidence": 0.08}],
      "driving_licence"),
+    # a question about the topic as a whole ("hỏi về hộ chiếu", "chuyện liên quan tới hộ khẩu"), whatever the
+    # classifier guesses, even a procedure of another topic
+    ("Cho mình hỏi xíu về hộ chiếu. Nhà mình có chuyện liên quan tới hộ chiếu cần giải quyết gấp. Giờ đi đâu, "
+     "làm thế nào ạ?", [{"name": "immigration.passport", "confidence": 0.98}], "immigration"),
+    ("ad oi cho hoi ve ho khau, nha toi dang co chut van de ve ho khau can giai quyet. lam thu tuc can mang giay to "
+     "gi, lam o dau a", [{"name": "security.seal_registration", "confidence": 0.98}], "residence"),
 ])
 def test_a_citizen_who_does_not_know_which_procedure_gets_the_topics_question(kb, config, text, ranking, topic):
     # "không biết phải làm loại nào", "không rõ mình cần làm gì": the classifier's guess, however sure, would be a

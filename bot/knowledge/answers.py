@@ -431,9 +431,10 @@ def resolve(
         return Decision(candidates=candidates) if len(candidates) > 1 else Decision(not_understood=True)
     if not named and len(named_topics) == 1:  # "làm căn cước cần những gì": the topic, but which case?
         named_topic = kb.topics[next(iter(named_topics))]
-        if (best in {o.procedure for o in named_topic.options} and not named_topic.cases_named(text)
-                and (confidence.get(best, 0.0) < weights["topic_only"] or topic_asked_as_such(text, topic_names)
-                     or _WHICH_UNKNOWN.search(fold(canonical(text))))):
+        if not named_topic.cases_named(text) and (
+                topic_asked_as_such(text, topic_names)  # "hỏi về hộ khẩu": whatever the classifier guesses
+                or (best in {o.procedure for o in named_topic.options}
+                    and (confidence.get(best, 0.0) < weights["topic_only"] or _WHICH_UNKNOWN.search(fold(canonical(text)))))):
             return Decision(topic=named_topic)
     if s1 >= weights["answer"] and s1 - s2 >= weights["margin"] + SCORE_ROUNDING:
         return answer(best)
@@ -797,7 +798,8 @@ _DONE = re.compile(r"(?![^.,;:!?]{0,20}?\b(?:mat|hu|hong)\s+roi\b)[^.,;:!?]{0,20
 # the turn from the story to the question inside one sentence ("…, vậy giấy đăng kiểm có phải đổi không")
 _TURN = re.compile(r"[,;]\s*(?:vay|gio|bay gio|nay)\b")
 # a topic asked about as a whole: its name just after "thủ tục", "vấn đề", "chuyện", "việc" ("thủ tục thẻ căn cước")
-_AS_SUCH = re.compile(r"\b(?:thu tuc|van de|chuyen|viec)\s+(?:ve\s+|lien quan den\s+|cua\s+)?(?:the\s+|giay\s+)?$")
+_AS_SUCH = re.compile(r"\b(?:(?:thu tuc|van de|chuyen|viec)\s+(?:ve\s+|lien quan (?:den|toi)\s+|cua\s+)?"
+                      r"|hoi\s+(?:(?:xiu|chut|ti|them)\s+)?ve\s+)(?:the\s+|giay\s+)?$")
 # the words between a paper's name and its state ("giấy khai sinh cũng thất lạc", "bằng lái bị mất")
 _STATE_OF = re.compile(r"\s*(?:(?:cung|bi|da|thi|con|lai|deu|van|moi|nua)\s+){0,2}")
 # the citizen says they do not know which procedure they need ("không biết phải làm loại nào", "không rõ
