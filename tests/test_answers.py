@@ -1477,3 +1477,16 @@ def test_two_names_of_one_paper_side_by_side_are_one_name(kb, config):
     text = "Photo công chứng giấy xác nhận cư trú CT07 thì làm ở đâu ạ? Công ty yêu cầu bản sao có chứng thực."
     ranking = [{"name": "residence.confirmation", "confidence": 0.96}, {"name": "out_of_scope", "confidence": 0.04}]
     assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "certification"
+
+
+def test_a_deed_of_another_agency_asked_is_no_paper_the_procedure_needs(kb, config):
+    # "có phải chuyển đăng ký nghĩa vụ": whether the citizen must do the other agency's deed, not whether the
+    # residence told in the story needs its paper
+    text = ("Mình chuyển tạm trú lên thành phố làm việc 2 năm rồi mà đăng ký NVQS vẫn để ở quê. Giờ có phải chuyển "
+            "đăng ký nghĩa vụ lên đây không, làm chỗ nào?")
+    ranking = [{"name": "residence.temporary_registration", "confidence": 0.86},
+               {"name": "out_of_scope", "confidence": 0.14}]
+    assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "military_service"
+    # a paper asked as one to bring is still the procedure's question
+    paper = "Mình đăng ký tạm trú ở phường có cần mang giấy chứng nhận đăng ký nghĩa vụ quân sự không?"
+    assert resolve(kb, config, ranking[0]["name"], ranking, paper, {}).procedure == "residence.temporary_registration"

@@ -753,8 +753,9 @@ def candidates_of(ranked: List[str], scores: Dict[str, float], weights: Dict[str
 
 # asking whether a paper is needed: "cần mang…", "có phải công chứng…", "… hay phải công chứng"
 _CAN = r"can(?!" + _CAN_NOUNS + ")"  # "can" typed without diacritics, not the "căn" of "căn cước"
+# not before a deed ("có bắt buộc đi đính chính sổ", "có phải chuyển đăng ký nghĩa vụ"): no paper asked
 _NEEDS = re.compile(r"(?<!\w)(?:cần|phải có|có phải|hay phải|bắt buộc|" + _CAN + r"|phai co|co phai|hay phai|bat buoc)(?!\w)"
-                    r"(?!\s+(?:phải\s+|phai\s+)?(?:đi|di)\b)")  # "có bắt buộc đi đính chính sổ": a deed, not a paper
+                    r"(?!\s+(?:phải\s+|phai\s+)?(?:đi|di|chuyển|chuyen)\b)")
 
 # a paper at most one word after the word asking whether it is needed ("cần giấy…", "có phải mang bản sao…")
 _PAPER_NEXT = re.compile(r"\s+(?:\w+\s+)?(?:giấy|giay|bản|ban sao|mang|nộp|nop|trích lục|trich luc|sổ|so|chụp|chup"
