@@ -1490,3 +1490,17 @@ def test_a_deed_of_another_agency_asked_is_no_paper_the_procedure_needs(kb, conf
     # a paper asked as one to bring is still the procedure's question
     paper = "Mình đăng ký tạm trú ở phường có cần mang giấy chứng nhận đăng ký nghĩa vụ quân sự không?"
     assert resolve(kb, config, ranking[0]["name"], ranking, paper, {}).procedure == "residence.temporary_registration"
+
+
+def test_a_foreign_guests_stay_is_the_immigration_offices(kb, config):
+    # "đoàn khách Pháp … gia hạn tạm trú": the stay of foreigners, not a citizen's residence, even where the visa
+    # is named only as what the stay is compared with
+    text = ("Mình là HDV, đoàn khách Pháp 12 người muốn ở thêm 5 ngày so với visa, gia hạn tạm trú cho cả đoàn thì "
+            "công ty lữ hành nộp ở đâu, mất mấy ngày vậy?")
+    ranking = [{"name": "out_of_scope", "confidence": 0.99},
+               {"name": "residence.temporary_extension", "confidence": 0.01}]
+    assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "foreigners"
+    ranking = [{"name": "residence.temporary_extension", "confidence": 0.95},
+               {"name": "out_of_scope", "confidence": 0.05}]
+    citizen = "Mình ở trọ phường này, khách hàng của mình bảo hỏi: gia hạn tạm trú thì nộp ở đâu, mất mấy ngày?"
+    assert resolve(kb, config, ranking[0]["name"], ranking, citizen, {}).procedure == "residence.temporary_extension"
