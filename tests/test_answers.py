@@ -236,6 +236,9 @@ def test_an_out_of_scope_question_names_its_agency_as_citizens_write_it(kb, conf
     # a certified copy of a paper of another matter is a certification ("sao y giấy khai sinh")
     assert refer("Em cần 3 bản sao y giấy khai sinh nộp hồ sơ xin việc, ra phường làm có lấy ngay không ạ") == "certification"
     assert refer("chứng thực hợp đồng tặng cho ở xã được không hay phải ra văn phòng công chứng") == "certification"
+    # a signature certified on a job application, however sure the classifier is of a residence procedure
+    assert refer("Công an phường xác nhận chữ ký giùm trong đơn xin việc được không ạ? Công ty yêu cầu đơn có xác "
+                 "nhận của địa phương nơi thường trú.", (("residence.confirmation", 1.0),)) == "certification"
     assert refer("photo cccd cong chung het bao nhieu tien", (("nlu_fallback", 0.3), ("out_of_scope", 0.2))) \
         == "certification"
     # a phrase held inside a longer one of the same matter counts once: "hộ chiếu Đức" is the embassy's
