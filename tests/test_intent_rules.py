@@ -39,6 +39,15 @@ def test_a_crime_told_in_ones_own_words_is_a_tip_off_even_when_taken_for_how_to_
     assert not is_crime_report("nộp đơn tố giác lừa đảo xong bao lâu có kết quả", "security.crime_report", 0.97)
 
 
+def test_how_many_told_is_no_question_asked():
+    # "mấy chục cái điện thoại" tells how many; the crime told, asking nothing, is a tip-off however the
+    # classifier guesses a procedure
+    told = ("Tôi là chủ trọ, phát hiện phòng số 5 có cả thùng sim rác với mấy chục cái điện thoại chạy liên tục, "
+            "nghi đang làm lừa đảo.")
+    assert is_crime_report(told, "id_card.electronic_id", 0.53)
+    assert not is_crime_report("bị lừa đảo mất mấy chục triệu thì làm đơn trình báo ở đâu", "security.crime_report", 0.9)
+
+
 def test_crimes_in_everyday_words_are_tip_offs():
     # a lottery den, a fare dodger who hit the driver, a stranger loitering by a school
     assert is_crime_report("quan nuoc dau ngo co ban so de, nguoi ra vao suot ngay", "out_of_scope", 0.7)
