@@ -117,6 +117,17 @@ def test_several_cases_of_one_topic_named_let_the_classifier_choose(kb, config):
         "vehicle.ownership_transfer"
 
 
+def test_a_wreck_handed_in_is_the_deregistration_even_with_its_paper_lost(kb, config):
+    # "hỏng nát … bán sắt vụn … nộp lại cà vẹt": the deregistration's case beside the lost paper's, so the
+    # classifier, sure of the deregistration, decides
+    text = ("Xe Cub của bố tôi hỏng nát, nằm xó nhà 10 năm nay, xe đứng tên bố mà bố tôi mất rồi. Nhà tôi muốn bán sắt "
+            "vụn và nộp lại cà vẹt, biển cho công an cho xong. Con cái làm thay được không, giấy đăng ký cũng thất lạc "
+            "rồi thì xử lý sao?")
+    ranking = [{"name": "vehicle.deregistration", "confidence": 0.99},
+               {"name": "vehicle.certificate_reissue", "confidence": 0.01}]
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "vehicle.deregistration"
+
+
 def test_a_case_phrase_inside_another_procedures_name_is_part_of_that_name(kb):
     from bot.knowledge.answers import named_procedures
     text = "chủ nhà xin xóa đăng ký thường trú cho người đã đi"
