@@ -1385,6 +1385,11 @@ def test_a_vehicles_periodic_inspection_is_the_inspection_centres(kb, config):
     # classifier guesses, even a procedure of another topic
     ("Cho mình hỏi xíu về hộ chiếu. Nhà mình có chuyện liên quan tới hộ chiếu cần giải quyết gấp. Giờ đi đâu, "
      "làm thế nào ạ?", [{"name": "immigration.passport", "confidence": 0.98}], "immigration"),
+    # "vuong chuyen ho khau" typed without diacritics is "vướng chuyện hộ khẩu" (a matter), not a move
+    ("nha toi dang vuong chuyen ho khau, nghe noi so ho khau bo roi nen khong biet gio lam giay to cu tru the nao. "
+     "Cho hoi cac thu tuc ve cu tru nop o dau, co lam tren dien thoai duoc khong?",
+     [{"name": "residence.permanent_registration", "confidence": 0.6}, {"name": "topic.residence", "confidence": 0.4}],
+     "residence"),
     ("ad oi cho hoi ve ho khau, nha toi dang co chut van de ve ho khau can giai quyet. lam thu tuc can mang giay to "
      "gi, lam o dau a", [{"name": "security.seal_registration", "confidence": 0.98}], "residence"),
 ])

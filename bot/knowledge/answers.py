@@ -104,6 +104,8 @@ def named_procedures(kb: KnowledgeBase, text: str) -> List[Tuple[str, int, int]]
                 continue  # "đang tạm trú ở nhà thuê": where one lives, not the procedure
             if any(s <= start and end <= e and e - s > end - start for s, e in general):
                 continue  # inside a topic's general name ("tạm vắng" in "tạm trú tạm vắng")
+            if before.startswith("chuyen ", start) and _MATTER_OF.search(fold(before[:start])):
+                continue  # "vuong chuyen ho khau" typed without diacritics: a matter (chuyện), not a move
             found.append((procedure.id, start, end))
     found.sort(key=lambda f: f[1] - f[2])
     chosen: List[Tuple[str, int, int]] = []
@@ -116,6 +118,8 @@ def named_procedures(kb: KnowledgeBase, text: str) -> List[Tuple[str, int, int]]
 # the word before a residence that makes it a place: "nơi thường trú", "chỗ tạm trú" ("cho" typed without
 # diacritics is "for": "đăng ký cho tạm trú" is no place)
 _PLACE = re.compile(r"(?<!\w)(?:nơi|noi|nơi đang|noi dang|chỗ|chỗ đang|địa phương|dia phuong)\s+$")
+# before "chuyen" typed without diacritics: "chuyện" (a matter: "vướng chuyện hộ khẩu"), not "chuyển"
+_MATTER_OF = re.compile(r"(?<!\w)(?:vuong|may|nhieu|cac|nhung|gap)\s+$")
 # a residence as a state: "đang tạm trú ở …", "hiện thường trú tại …"
 _STATE = re.compile(r"(?<!\w)(?:đang|dang|hiện|hien|vẫn|van|còn|con)\s+$")
 _STATE_AT = re.compile(r"\s+(?:ở|o|tại|tai|bên|ben|trên|tren)\b")
