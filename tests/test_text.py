@@ -74,3 +74,10 @@ def test_a_wrong_tone_on_one_word_of_a_phrase_is_a_slip():
     # two words changed, or a vowel of another quality, is another phrase
     assert find_phrases("sơ đồ thoát nạn", ["sổ đỏ"]) == []
     assert find_phrases("mấy thằng", ["mấy tháng"]) == []
+
+
+def test_a_word_of_its_own_one_tone_away_is_no_slip():
+    # "con dâu" (daughter-in-law) is a word of its own, not "con dấu" (a seal) typed with a wrong tone
+    assert find_phrase("con trai con dâu tui đi làm ăn xa", ["con dấu"]) is None
+    assert find_phrase("Nhập khẩu cho con dâu về nhà chồng", ["con dấu"]) is None
+    assert find_phrase("làm con dấu cho công ty", ["con dấu"]) is not None

@@ -218,11 +218,17 @@ def _slips(message: str, folded: str, phrase: str) -> List[Tuple[int, int]]:
         typed = message[m.start():m.end()].split(" ")
         if len(typed) != len(words) or not any(t == w for t, w in zip(typed, words)):
             continue
+        if " ".join(typed).lower() in _OTHER_WORDS:
+            continue  # a word of its own, not a slip: "con dâu" (daughter-in-law) is no "con dấu"
+
         slips = [_marks_left_out(t, w) or (_toneless(t) == _toneless(w) and "tone") for t, w in zip(typed, words)]
         if all(slips) and slips.count("tone") <= 1:
             spans.append((m.start(), m.end()))
     return spans
 
+
+# words typed exactly that are one tone away from a phrase but mean something else
+_OTHER_WORDS = {"con dâu", "nàng dâu"}
 
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 
