@@ -1236,6 +1236,10 @@ def test_a_police_deed_or_paper_asked_beside_another_agencys_matter_stays_the_po
     ("Con tôi đang du học ở Úc, vợ chồng tôi làm hộ chiếu để sang thăm cháu cần giấy gì", "immigration.passport",
      None),
     ("em di du hoc o Han ve, ho chieu het han lam lai o dau", "immigration.passport", None),
+    # "hỏi" typed without diacritics before the state is the question's opening, not "hồi" (back then)
+    ("cho hoi dang o Nhat ho chieu het han lam o dau", "immigration.passport", "passport_abroad"),
+    ("cho em hỏi em đang ở Hàn, hộ chiếu hết hạn làm lại ở đâu", "immigration.passport", "passport_abroad"),
+    ("gia dinh toi dang o Nhat, ho chieu cua con het han lam o dau", "immigration.passport", "passport_abroad"),
     # two phrases of one matter that overlap are one place: the diplomatic passport asked is the matter
     ("Con tôi 16 tuổi đi theo bố sang tổng lãnh sự quán nhận nhiệm kỳ, làm hộ chiếu ngoại giao cho cháu có cần giấy "
      "khai sinh không", "immigration.passport", "diplomatic_passport"),

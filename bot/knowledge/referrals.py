@@ -33,10 +33,10 @@ def _features(text: str) -> set:
 _NEXT_TO = re.compile(r"^\s*(?:\w+\s+){0,2}$")
 # A phrase right after one of these words is denied, not asked about.
 _NEGATED = re.compile(r"(?<!\w)(?:khong|chua|chang|ko|k)\s*$")
-# a plan or the past, not a state: "sắp đi du học ở Nhật", "năm sau đi làm ở Hàn", "hồi đi làm ở Đài
+# a plan or the past, not a state: "sắp đi du học ở Nhật", "năm sau đi làm ở Hàn", "hồi trước đi làm ở Đài
 # Loan" is at home now
-_PLANNED = re.compile(r"(?<!\w)(?:sap|se|dinh|muon|tinh|chuan bi|du dinh|du tinh|nam sau|thang sau|sang nam"
-                      r"|tung|truoc day|hoi|hoi truoc|nam ngoai|nam truoc)"
+_PLANNED = re.compile(r"(?<!\w)(?:sap|se|(?<!gia )dinh|muon|tinh|chuan bi|du dinh|du tinh|nam sau|thang sau|sang nam"
+                      r"|tung|truoc day|hoi truoc|nam ngoai|nam truoc)"
                       r"\s+(?:\w+\s+){0,2}$")
 _BACK = re.compile(r"\s+(?:moi |vua |da )?ve\b")  # "đi làm ở Nhật về": back home
 
