@@ -41,6 +41,13 @@ _PLANNED = re.compile(r"(?<!\w)(?:sap|se|(?<!gia )dinh|muon|tinh|chuan bi|du din
 _BACK = re.compile(r"\s+(?:moi |vua |da )?ve\b")  # "đi làm ở Nhật về": back home
 
 
+def _state_now(message: str, start: int, end: int) -> bool:
+    """Whether the paired phrase at ``start``-``end`` of the folded text
+    tells how things are now: not after a plan or the past (``_PLANNED``),
+    nor followed by a return (``_BACK``)."""
+    return not _PLANNED.search(message, max(0, start - 40), start) and not _BACK.match(message, end)
+
+
 @dataclass
 class Referral:
     id: str
@@ -139,12 +146,12 @@ class Referrals:
             if beside:  # "chồng tôi người Hàn" ... "hộ chiếu": the matter spans both
                 # a paired phrase running into one of ``not_within`` is another word ("đang ở Đức Hòa")
                 paired = [p for p, folded in referral.paired_folded if folded in message]
-                # the matter spans the phrase and the nearest of the `with` words
-                found += [(min(f[0], b[0]), max(f[1], b[1]), f[2])
-                          for f in find_phrases(text, paired) if not any(o[0] < f[1] and f[0] < o[1] for o in other)
-                          and not _PLANNED.search(message, max(0, f[0] - 40), f[0])
-                          and not _BACK.match(message, f[1])
-                          for b in [min(beside, key=lambda b: max(b[0] - f[1], f[0] - b[1]))]]
+                for f in find_phrases(text, paired):
+                    if any(o[0] < f[1] and f[0] < o[1] for o in other) or not _state_now(message, f[0], f[1]):
+                        continue
+                    # the matter spans the phrase and the nearest of the `with` words
+                    b = min(beside, key=lambda b: max(b[0] - f[1], f[0] - b[1]))
+                    found.append((min(f[0], b[0]), max(f[1], b[1]), f[2]))
             spans = {f[:2] for f in found}
             places = outermost(spans)
             affirmed = [p for p in places if not _NEGATED.search(message[:p[0]])]
