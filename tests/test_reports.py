@@ -6,6 +6,7 @@ now keeps for them."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from bot.announcements.store import announcements, deliveries
 from bot.core import db
 from bot.core.audit import audit
 from bot.core.units import load_units
+from bot.core.web import VIETNAM
 from bot.handoff.store import handoffs
 from bot.reports import pdf
 from bot.reports.figures import Sources, collect, parse_period
@@ -30,7 +32,13 @@ from bot.zalo.store import follows, outbox
 from tests.conftest import ROOT
 
 EVENTS = SQLTrackerStore.SQLEvent.__table__
-PERIOD = parse_period("2026-06-01", "2026-06-14")
+# two weeks from a Monday eight weeks back: recent enough that the retention
+# purge (data/privacy.yml) the web server runs at start never touches them
+_TODAY = dt.datetime.now(VIETNAM).date()
+FIRST = _TODAY - dt.timedelta(days=_TODAY.weekday(), weeks=8)
+LAST, WEEK2 = FIRST + dt.timedelta(days=13), FIRST + dt.timedelta(days=7)
+PERIOD = parse_period(str(FIRST), str(LAST))
+LABEL = f"{FIRST:%d/%m/%Y} – {LAST:%d/%m/%Y}"
 S, P = PERIOD.start, PERIOD.previous().start  # the period's first second, and the previous one's
 H = 3600.0
 D = 86400.0
@@ -183,12 +191,12 @@ def test_messages_are_read_from_the_reports_index(sources):
 def test_every_figure_of_a_district_and_its_previous_period(sources):
     report = collect(sources, load_units(), "quan-mau", PERIOD, now=S + 30 * D)
     now, before = report.current, report.previous
-    assert (str(report.previous_period.first), str(report.previous_period.last)) == ("2026-05-18", "2026-05-31")
+    assert (str(report.previous_period.first), str(report.previous_period.last)) == (str(FIRST - dt.timedelta(days=14)), str(FIRST - dt.timedelta(days=1)))
     assert REPORT_INDEX in indexes(sources.tracker)
 
     assert (now.volume.messages, now.volume.citizens) == (7, 4)
     assert [(w.first_day, w.messages, w.citizens) for w in now.volume.weekly] == [
-        ("2026-06-01", 4, 2), ("2026-06-08", 3, 2)]
+        (str(FIRST), 4, 2), (str(WEEK2), 3, 2)]
     assert (now.volume.new_followers, now.volume.unfollows) == (4, 1)
     assert (before.volume.messages, before.volume.citizens, before.volume.new_followers) == (1, 1, 1)
     assert [(w.messages, w.citizens) for w in before.volume.weekly] == [(1, None), (0, None)]  # messages only
@@ -263,7 +271,7 @@ def test_the_pdf_has_its_pages_and_opens(sources, tmp_path):
     # title, details, units compared, then four plots
     assert len(reader.pages) == 7
     first = reader.pages[0].extract_text()
-    assert "BÁO CÁO" in first and "Công an quận Mẫu" in first and "01/06/2026 – 14/06/2026" in first
+    assert "BÁO CÁO" in first and "Công an quận Mẫu" in first and LABEL in first
     assert "Tin nhắn" in first and "+6 (+600,0 %)" in first
     assert "So sánh các đơn vị" in reader.pages[2].extract_text()
     assert "Thủ tục được hỏi nhiều nhất" in reader.pages[4].extract_text()
@@ -284,7 +292,7 @@ def test_the_command_line_writes_the_pdf_and_the_tables_and_refuses_what_it_cann
     project, tracker = (db.engine(f"sqlite:///{tmp_path / name}") for name in ("project.db", "tracker.db"))
     activity(project, tracker)
     out = tmp_path / "bao-cao.pdf"
-    done = run_cli(tmp_path, "--unit", "quan-mau", "--from", "2026-06-01", "--to", "2026-06-14", "--out", str(out),
+    done = run_cli(tmp_path, "--unit", "quan-mau", "--from", str(FIRST), "--to", str(LAST), "--out", str(out),
                    "--csv", str(tmp_path / "tables"))
     assert done.returncode == 0, done.stderr
     assert len(PdfReader(str(out)).pages) == 7
@@ -295,7 +303,7 @@ def test_the_command_line_writes_the_pdf_and_the_tables_and_refuses_what_it_cann
         units = {row["unit"]: row for row in csv.DictReader(file)}
     assert (units[TT]["messages"], units[SK]["timed_out"], units[SK]["claim_p50_seconds"]) == ("4", "1", "90.0")
     with (tmp_path / "tables" / "weekly_volume.csv").open(encoding="utf-8-sig") as file:
-        assert list(csv.reader(file))[1:3] == [["current", "2026-06-01", "4", "2"], ["current", "2026-06-08", "3", "2"]]
+        assert list(csv.reader(file))[1:3] == [["current", str(FIRST), "4", "2"], ["current", str(WEEK2), "3", "2"]]
 
     refusals = {
         ("--unit", "phuong-khong-co", "--from", "2026-06-01", "--to", "2026-06-14"): "unknown unit 'phuong-khong-co'",
@@ -368,11 +376,11 @@ def test_the_reports_page_shows_a_commander_every_unit_below_and_an_officer_only
             page.wait_for_url(f"{base}/console")
             page.click("a[href='/console/reports']")
             page.wait_for_selector("#report:not([hidden])", timeout=60_000)  # the last 13 weeks, at once
-            page.fill("#report-from", "2026-06-01")
-            page.fill("#report-to", "2026-06-14")
+            page.fill("#report-from", str(FIRST))
+            page.fill("#report-to", str(LAST))
             page.click("button[type=submit]")
             page.wait_for_function("document.getElementById('report-period').textContent"
-                                   ".startsWith('Kỳ này: 01/06/2026 – 14/06/2026')", timeout=60_000)
+                                   f".startsWith('Kỳ này: {LABEL}')", timeout=60_000)
 
         def key_figure(label):
             row = page.locator("#key-figures tbody tr", has=page.locator("th", has_text=label)).first
@@ -388,7 +396,7 @@ def test_the_reports_page_shows_a_commander_every_unit_below_and_an_officer_only
                                "[...document.querySelectorAll('#plots img')].every(i => i.naturalWidth > 600)")
         assert "Ẩn danh: 2" in page.text_content("#details")
         pdf_link = page.get_attribute("#report-pdf", "href")
-        assert "unit=quan-mau" in pdf_link and "from=2026-06-01" in pdf_link
+        assert "unit=quan-mau" in pdf_link and f"from={FIRST}" in pdf_link
         downloaded = context.request.get(base + pdf_link)
         assert downloaded.headers["content-type"] == "application/pdf"
         assert len(PdfReader(__import__("io").BytesIO(downloaded.body())).pages) == 7
@@ -406,7 +414,7 @@ def test_the_reports_page_shows_a_commander_every_unit_below_and_an_officer_only
         assert key_figure("Tin nhắn") == ["3", "0", "+3"] and key_figure("Tin báo tố giác")[0] == "1"
         assert page.locator("#officers tbody th").all_text_contents() == ["chi.le"]
         for unit in (TT, "quan-mau"):  # nor any other unit, asked for directly
-            answer = context.request.get(f"{base}/console/api/reports?unit={unit}&from=2026-06-01&to=2026-06-14")
+            answer = context.request.get(f"{base}/console/api/reports?unit={unit}&from={FIRST}&to={LAST}")
             assert answer.status == 403 and "không có quyền" in answer.json()["error"]
             assert context.request.get(f"{base}/console/api/reports/pdf?unit={unit}").status == 403
         bad = context.request.get(f"{base}/console/api/reports?from=2026-06-31&to=2026-06-14")
