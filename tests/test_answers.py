@@ -252,6 +252,11 @@ def test_an_out_of_scope_question_names_its_agency_as_citizens_write_it(kb, conf
                  "nhận của địa phương nơi thường trú.", (("residence.confirmation", 1.0),)) == "certification"
     assert refer("photo cccd cong chung het bao nhieu tien", (("nlu_fallback", 0.3), ("out_of_scope", 0.2))) \
         == "certification"
+    # the police's word only what the matter acts on ("công chứng giấy tặng cho xe"), however sure the classifier is
+    # of the vehicle procedure the story leads to
+    assert refer("xe may dung ten me toi, me muon cho lai em gai toi. nguoi ta bao phai co giay tang cho xe cong chung "
+                 "truoc. vay cong chung giay tang cho xe thi ra van phong cong chung nao, phi bao nhieu",
+                 (("vehicle.ownership_transfer", 0.98),)) == "notarization"
     # a phrase held inside a longer one of the same matter counts once: "hộ chiếu Đức" is the embassy's
     assert refer("Con tôi có bố người Đức, muốn làm hộ chiếu Đức cho bé thì giấy khai sinh có phải dịch không?") \
         == "foreign_passport"

@@ -611,11 +611,24 @@ def only_matter_asked(config: AnswerConfig, text: str, found: Optional[Tuple[Ref
         # not "làm … có cần công chứng không", "giấy mua bán có cần chứng thực không", "cần những giấy tờ gì
         # về đất đai": a paper of the procedure; but "công ty có phải báo cáo gì cho ban chỉ huy quân sự"
         return False
-    if not any(question[0] <= e and s <= question[1] for _, s, e in names) and not domain_word(
-            config, message[question[0]:question[1]]):
+    if not any(question[0] <= e and s <= question[1] for _, s, e in names) and not any(
+            not acted_on(message, found[0], a) for a, _ in police_words(config, message)
+            if question[0] <= a < question[1]):
         return True
     # the matter last, just before the question's end ("xe mới sang tên xong, có phải đi đăng kiểm lại không")
     return _ASKED_LAST.match(message[found[2]:question[1]]) is not None and not any(found[2] <= s for _, s, _ in names)
+
+
+# a police word at most three words after the matter's phrase, in its clause: what the matter acts on
+# ("công chứng giấy tặng cho xe", "dịch thuật hộ chiếu")
+_ACTED_ON = re.compile(r"^\s+(?:(?!(?:o|dau|roi|moi|thi|de|khong|ko|nao|sao|duoc)\b)\w+\s+){0,3}$")
+
+
+def acted_on(message: str, referral: Referral, at: int) -> bool:
+    """Whether the police word at ``at`` of the canonical ``message`` is only
+    the object of another agency's matter named just before it."""
+    folded = fold(message)
+    return any(e <= at and _ACTED_ON.match(folded[e:at]) for _, e, _ in find_phrases(message, referral.phrases))
 
 
 def paper_asked_as_needed(text: str, found: Optional[Tuple[Referral, int, int]]) -> bool:
