@@ -252,6 +252,9 @@ def test_an_out_of_scope_question_names_its_agency_as_citizens_write_it(kb, conf
                  "nhận của địa phương nơi thường trú.", (("residence.confirmation", 1.0),)) == "certification"
     assert refer("photo cccd cong chung het bao nhieu tien", (("nlu_fallback", 0.3), ("out_of_scope", 0.2))) \
         == "certification"
+    # "…, còn sổ đỏ thì …": the question turns from the police's papers told before to the matter
+    assert refer("Nhà bị cháy, mất hết giấy tờ: căn cước, cà vẹt xe, sổ đỏ. Căn cước với cà vẹt thì em biết làm lại ở "
+                 "công an rồi, còn sổ đỏ thì xin cấp lại ở đâu ạ?", (("vehicle.certificate_reissue", 1.0),)) == "land"
     # the police's word only what the matter acts on ("công chứng giấy tặng cho xe"), however sure the classifier is
     # of the vehicle procedure the story leads to
     assert refer("xe may dung ten me toi, me muon cho lai em gai toi. nguoi ta bao phai co giay tang cho xe cong chung "

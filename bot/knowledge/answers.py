@@ -1057,6 +1057,11 @@ def matter_done(message: str, start: int, end: int) -> bool:
                 or _BESIDES.search(message[:start]) or _REFERENCE.search(message[:start]))
 
 
+# "…, còn <matter> thì …": the clause turns from what was said before to the matter
+_STILL = re.compile(r"[,;.]\s*con\s+(?:\w+\s+){0,2}$")
+_STILL_THEN = re.compile(r"\s*(?:\([^()]*\)\s*)?(?:\w+\s+){0,3}?thi\b")
+
+
 def names_only_context(referral: Referral, message: str, places: List[Tuple[int, int]],
                        named: List[Tuple[str, int, int]], name: Tuple[str, int, int],
                        matter: Tuple[int, int]) -> bool:
@@ -1070,6 +1075,9 @@ def names_only_context(referral: Referral, message: str, places: List[Tuple[int,
     if any(pe <= outer and _JUST_BEFORE.match(message[pe:outer]) for ps, pe in places) and (
             procedure in referral.acts_on or procedure.split(".")[0] in referral.acts_on):
         return True  # "chứng thực giấy xác nhận cư trú": the matter acts on the police paper
+    if e <= start and any(e <= ps and _STILL.search(message[e:ps]) and _STILL_THEN.match(message, pe)
+                          for ps, pe in places):
+        return True  # "căn cước thì biết làm lại rồi, còn sổ đỏ thì xin ở đâu": the question turns to the matter
     if s >= end and _CONTRAST.search(message[:s]):
         return True  # "hộ chiếu công vụ … như hộ chiếu thường": the police paper only compared
     if s >= end and _BESIDES.search(message[:s]):
