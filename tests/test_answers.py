@@ -765,6 +765,13 @@ def test_another_agencys_matter_asked_beside_a_procedure_the_classifier_half_bel
     # a sure classifier answers
     sure = [{"name": "residence.permanent_registration", "confidence": 0.95}]
     assert resolve(kb, config, "residence.permanent_registration", sure, message, {}).procedure
+    # the police's papers asked as needed in a clause of their own, the matter asked after it: not a paper of
+    # the procedure (that would be "có cần giấy khai sinh không", in the matter's clause), so asked back too
+    message = ("Ba tôi muốn làm di chúc cho căn nhà đang ở. Trong sổ hộ khẩu có 4 người, có phải mang sổ hộ khẩu hay "
+               "giấy xác nhận cư trú của cả nhà không, công chứng di chúc làm ở đâu?")
+    unsure = [{"name": "residence.confirmation", "confidence": 0.75}, {"name": "out_of_scope", "confidence": 0.23}]
+    decision = resolve(kb, config, "residence.confirmation", unsure, message, {})
+    assert decision.procedure is None and decision.matter == "công chứng di chúc"
 
 
 def test_a_topic_named_without_its_case_is_asked_unless_the_classifier_is_sure(kb, config):

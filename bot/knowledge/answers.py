@@ -916,7 +916,9 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
             elif believed(name):
                 # unless it asks whether the procedure needs the matter's paper ("làm căn cước cho con có
                 # cần giấy khai sinh không"): the paper is one of the procedure's documents
-                needs = e <= start and paper_asked_at(text, e, start) is not None
+                # (in the matter's clause: not "có phải mang sổ hộ khẩu không, công chứng di chúc ở đâu")
+                at = paper_asked_at(text, e, start) if e <= start else None
+                needs = at is not None and not _CLAUSE_END.search(message, at, start)
                 return None, False, ((start, end) if asked and not needs else None)
         else:
             overrides = True
