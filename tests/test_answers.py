@@ -252,6 +252,10 @@ def test_an_out_of_scope_question_names_its_agency_as_citizens_write_it(kb, conf
                  "nhận của địa phương nơi thường trú.", (("residence.confirmation", 1.0),)) == "certification"
     assert refer("photo cccd cong chung het bao nhieu tien", (("nlu_fallback", 0.3), ("out_of_scope", 0.2))) \
         == "certification"
+    # "xin giấy này ở đâu" points back at the last paper named: the matter's, not the police's word told between
+    assert refer("Chào anh chị, em cần giấy xác nhận tình trạng hôn nhân để làm hồ sơ đi làm ở nước ngoài. Em có hộ "
+                 "khẩu ở phường này nhưng đang thuê trọ ở quận khác, xin giấy này ở đâu ạ?",
+                 (("residence.confirmation", 0.95),)) == "civil_status"
     # "…, còn sổ đỏ thì …": the question turns from the police's papers told before to the matter
     assert refer("Nhà bị cháy, mất hết giấy tờ: căn cước, cà vẹt xe, sổ đỏ. Căn cước với cà vẹt thì em biết làm lại ở "
                  "công an rồi, còn sổ đỏ thì xin cấp lại ở đâu ạ?", (("vehicle.certificate_reissue", 1.0),)) == "land"
@@ -765,6 +769,11 @@ def test_another_agencys_matter_asked_beside_a_procedure_the_classifier_half_bel
     # a sure classifier answers
     sure = [{"name": "residence.permanent_registration", "confidence": 0.95}]
     assert resolve(kb, config, "residence.permanent_registration", sure, message, {}).procedure
+    # the last paper named before "xin giấy này" is the police's: its procedure
+    message = ("Em cần giấy xác nhận tình trạng hôn nhân. Công ty lại đòi thêm giấy xác nhận cư trú, xin giấy này ở "
+               "đâu ạ?")
+    sure = [{"name": "residence.confirmation", "confidence": 0.95}]
+    assert resolve(kb, config, "residence.confirmation", sure, message, {}).procedure == "residence.confirmation"
     # the police's papers asked as needed in a clause of their own, the matter asked after it: not a paper of
     # the procedure (that would be "có cần giấy khai sinh không", in the matter's clause), so asked back too
     message = ("Ba tôi muốn làm di chúc cho căn nhà đang ở. Trong sổ hộ khẩu có 4 người, có phải mang sổ hộ khẩu hay "

@@ -536,7 +536,9 @@ def procedure_asked_apart(kb: KnowledgeBase, text: str, referral: Referral, proc
            if (name == procedure or (topic is not None and name == topic.id and not _PAPER.match(message, s)
                                      and not _PAPER_BEFORE.search(message[:s])))
            and not told_as_done(message, s, e)]
+    # (nor one pointing back at the matter's paper: "… xin giấy này ở đâu")
     return any(a <= s and e <= b and not any(a <= pe and ps <= b for ps, pe in places)
+               and not refers_back(message, (a, b), places, names)
                for a, b in asking_spans(text) for s, e in own)
 
 
@@ -888,6 +890,8 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
                 overrides = True
             elif asked_after_condition(message, places, s):
                 return None, False, None  # "đang trong diện nghĩa vụ quân sự thì làm hộ chiếu được không"
+            elif not asked and refers_back(message, question, places, names):
+                overrides = True  # "em cần giấy xác nhận tình trạng hôn nhân … xin giấy này ở đâu"
             elif not (asked or paired) and only_procedure_asked(text, message, referral, places, (s, e)):
                 return None, False, None  # "…sổ hồng đứng tên bố vợ. Xin hỏi nhập khẩu vào nhà vợ…"
             elif not (asked or paired) and only_procedure_wanted(text, places, (s, e)):
@@ -923,6 +927,27 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
         else:
             overrides = True
     return referral, overrides, None
+
+
+# the question points back at a paper named before: "xin giấy này ở đâu", "cái giấy đó làm ở mô"
+_BACK_REFERENCE = re.compile(r"\b(?:giay|cai|loai giay|mau)\s+(?:nay|do|ni|no|ay)\b")
+
+
+def refers_back(message: str, question: Tuple[int, int], places: List[Tuple[int, int]],
+                names: List[Tuple[str, int, int]]) -> bool:
+    """Whether the question (``message`` folded) points back at a paper
+    named before it, and the last paper named before it is the matter's (at
+    ``places``): no procedure's name, nor a police paper ("sổ hộ khẩu"),
+    between them."""
+    pointer = _BACK_REFERENCE.search(message, question[0], question[1])
+    if pointer is None:
+        return False
+    before = [pe for ps, pe in places if pe <= pointer.start() and (
+        _PAPER_WORD.match(message, ps) or _PAPER_WORD_BEFORE.search(message[:ps]) or message[ps:].startswith("xac nhan"))]
+    return bool(before) and not any(
+        max(before) <= s < pointer.start() and ("." in name or _PAPER_WORD.match(message, s)
+                                                or _PAPER_WORD_BEFORE.search(message[:s]))
+        for name, s, _ in names)
 
 
 def joined(message: str, named: List[Tuple[str, int, int]]) -> List[Tuple[str, int, int]]:
