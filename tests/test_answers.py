@@ -863,6 +863,15 @@ def test_a_case_named_by_its_alias_in_the_question_wins_over_a_case_told_as_done
     assert resolve(kb, config, "driving_licence.renewal", ranking, text, {}).procedure == "driving_licence.international"
 
 
+def test_the_case_the_question_names_wins_over_a_longer_one_in_the_story(kb, config):
+    # the previous owner has not deregistered ("thu hồi đăng ký", the story); the question asks to transfer ("sang tên")
+    text = ("xe nay em mua lai cua nguoi quen, chu cu chua lam thu hoi dang ky xe. vay em tu di sang ten duoc "
+            "khong a")
+    ranking = [{"name": "vehicle.ownership_transfer", "confidence": 0.49},
+               {"name": "vehicle.deregistration", "confidence": 0.27}]
+    assert resolve(kb, config, "vehicle.ownership_transfer", ranking, text, {}).procedure == "vehicle.ownership_transfer"
+
+
 def test_a_procedure_told_as_done_leaves_the_question_to_the_other_agency(kb, config):
     ranking = [{"name": "id_card.renewal", "confidence": 0.93}, {"name": "out_of_scope", "confidence": 0.05}]
     text = "Sổ hồng nhà tôi còn ghi số chứng minh cũ, giờ đã có thẻ căn cước rồi thì có phải đi đổi sổ không?"

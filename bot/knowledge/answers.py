@@ -264,7 +264,10 @@ def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[s
                 cases[pid] = max(cases.get(pid, 0), end - start)
         if not cases:
             continue
-        case = max(cases, key=cases.get)  # the longest case phrase...
+        case = max(cases, key=cases.get)  # the longest case phrase (of the question's, when it names some)...
+        in_question = topic.cases_named(canonical(text)[question[0]:question[1]])
+        if in_question and case not in in_question and set(in_question) <= set(cases):
+            case = max(in_question, key=in_question.get)  # "… chưa làm thu hồi đăng ký. em tự đi sang tên được không"
         ahead = sorted(cases, key=lambda o: confidence.get(o, 0.0), reverse=True)
         asked = [pid for pid, s, e in named if pid in cases and question[0] <= s and e <= question[1]]  # by an alias
         if len(ahead) > 1 and confidence.get(ahead[0], 0.0) - confidence.get(ahead[1], 0.0) >= weights["case_margin"]:
