@@ -616,8 +616,9 @@ def only_matter_asked(config: AnswerConfig, text: str, found: Optional[Tuple[Ref
         # not "làm … có cần công chứng không", "giấy mua bán có cần chứng thực không", "cần những giấy tờ gì
         # về đất đai": a paper of the procedure; but "công ty có phải báo cáo gì cho ban chỉ huy quân sự"
         return False
+    ends, folded = [e for _, e, _ in find_phrases(message, found[0].phrases)], fold(message)  # the matter's phrases
     if not any(question[0] <= e and s <= question[1] for _, s, e in names) and not any(
-            not acted_on(message, found[0], a) for a, _ in police_words(config, message)
+            not acted_on(folded, ends, a) for a, _ in police_words(config, message)
             if question[0] <= a < question[1]):
         return True
     # the matter last, just before the question's end ("xe mới sang tên xong, có phải đi đăng kiểm lại không")
@@ -629,11 +630,11 @@ def only_matter_asked(config: AnswerConfig, text: str, found: Optional[Tuple[Ref
 _ACTED_ON = re.compile(r"^\s+(?:(?!(?:o|dau|roi|moi|thi|de|khong|ko|nao|sao|duoc)\b)\w+\s+){0,3}$")
 
 
-def acted_on(message: str, referral: Referral, at: int) -> bool:
-    """Whether the police word at ``at`` of the canonical ``message`` is only
-    the object of another agency's matter named just before it."""
-    folded = fold(message)
-    return any(e <= at and _ACTED_ON.match(folded[e:at]) for _, e, _ in find_phrases(message, referral.phrases))
+def acted_on(folded: str, ends: List[int], at: int) -> bool:
+    """Whether the police word at ``at`` of the ``folded`` message is only
+    the object of another agency's matter whose phrase ends (``ends``) just
+    before it."""
+    return any(e <= at and _ACTED_ON.match(folded[e:at]) for e in ends)
 
 
 def paper_asked_as_needed(text: str, found: Optional[Tuple[Referral, int, int]]) -> bool:
