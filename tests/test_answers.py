@@ -1273,6 +1273,17 @@ def test_a_police_deed_or_paper_asked_beside_another_agencys_matter_stays_the_po
     ("cho hoi dang o Nhat ho chieu het han lam o dau", "immigration.passport", "passport_abroad"),
     ("cho em hỏi em đang ở Hàn, hộ chiếu hết hạn làm lại ở đâu", "immigration.passport", "passport_abroad"),
     ("gia dinh toi dang o Nhat, ho chieu cua con het han lam o dau", "immigration.passport", "passport_abroad"),
+    # the state with up to three words between it and the country: "đang làm trên tàu ở Hàn"; a plan in the gap is no state
+    ("ông xã em đang làm trên tàu ở Hàn, hộ chiếu bị ướt rách, làm lại ở đâu", "immigration.passport",
+     "passport_abroad"),
+    ("chi toi van lam nail ben My, ho chieu het han roi doi o dau", "immigration.passport", "passport_abroad"),
+    ("con tôi đang tính đi làm ở Nhật, làm hộ chiếu ở đâu", "immigration.passport", None),
+    # the country as the frame of the question, at the start of a clause; not a trip planned
+    ("Bên Hàn thì gia hạn hộ chiếu ở đâu vậy ạ", "immigration.passport", "passport_abroad"),
+    ("em muốn đi du lịch ở Nhật thì làm hộ chiếu ở đâu", "immigration.passport", None),
+    # a diplomatic passport stays the foreign ministry's, wherever its holder is now
+    ("Chồng tôi đang công tác ở Lào, hộ chiếu công vụ sắp hết hạn thì gia hạn ở đâu", "immigration.passport",
+     "diplomatic_passport"),
     # two phrases of one matter that overlap are one place: the diplomatic passport asked is the matter
     ("Con tôi 16 tuổi đi theo bố sang tổng lãnh sự quán nhận nhiệm kỳ, làm hộ chiếu ngoại giao cho cháu có cần giấy "
      "khai sinh không", "immigration.passport", "diplomatic_passport"),
@@ -1560,3 +1571,44 @@ def test_a_foreign_guests_stay_is_the_immigration_offices(kb, config):
                {"name": "out_of_scope", "confidence": 0.05}]
     citizen = "Mình ở trọ phường này, khách hàng của mình bảo hỏi: gia hạn tạm trú thì nộp ở đâu, mất mấy ngày?"
     assert resolve(kb, config, ranking[0]["name"], ranking, citizen, {}).procedure == "residence.temporary_extension"
+
+
+@pytest.mark.parametrize("text, procedure, agency", [
+    # the reserve roll after leaving the army is the military's, whatever the residence papers told beside it
+    ("Cháu tôi vừa ra quân về nhà, hộ khẩu vẫn ở đây. Đăng ký vào ngạch dự bị thì đến đâu?",
+     "residence.permanent_registration", "military_service"),
+    # "sửa thông tin đó" points back at the last paper named: the company's registration, not the seal before it
+    ("Công ty mình mới lập, bên ngân hàng cần mẫu dấu và giấy chứng nhận đăng ký doanh nghiệp. Dấu thì mình khắc xong "
+     "rồi. Chỉ có giấy chứng nhận đăng ký doanh nghiệp in sai tên đường. Mình muốn hỏi sửa thông tin đó làm ở đâu ạ?",
+     "security.seal_registration", "business_registration"),
+])
+def test_the_matter_asked_last_is_referred_to_its_agency(kb, config, text, procedure, agency):
+    ranking = [{"name": procedure, "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.05}]
+    assert agency_for(kb, config, procedure, ranking, text) == agency
+
+
+def test_a_worn_out_registration_paper_is_its_reissue_not_a_transfer(kb, config):
+    # "chủ xe cũ" asked about names no transfer when the paper itself is worn out
+    text = "Giấy đăng ký xe bị ướt nên mờ hết chữ, đi đổi có phải nhờ chủ xe cũ ký không?"
+    ranking = [{"name": "vehicle.certificate_reissue", "confidence": 0.9},
+               {"name": "vehicle.ownership_transfer", "confidence": 0.1}]
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "vehicle.certificate_reissue"
+
+
+@pytest.mark.parametrize("text, ranking, procedure", [
+    # "ô tô mới" names the new car's registration, with "xe" left out
+    ("phí đăng ký ô tô mới ở tỉnh mình là bao nhiêu vậy",
+     [{"name": "topic.vehicle", "confidence": 0.5}, {"name": "vehicle.first_registration", "confidence": 0.3}],
+     "vehicle.first_registration"),
+    # "làm chính chủ" is the transfer, however unsure the classifier is
+    ("Xe em mua lại qua mấy người, chỉ có giấy tay. Giờ em muốn làm chính chủ thì làm ở phường được không?",
+     [{"name": "out_of_scope", "confidence": 0.5}, {"name": "vehicle.ownership_transfer", "confidence": 0.48}],
+     "vehicle.ownership_transfer"),
+    # the notarised contract held ("có hợp đồng công chứng rồi") is the story, not the question
+    ("Mua xe may cu cua anh ho, 2 ben co hop dong cong chung roi. Anh ay da lam thu hoi dang ky va dua em giay chung "
+     "nhan thu hoi. Gio em di dang ky sang ten thi co phai dem xe theo ko?",
+     [{"name": "vehicle.ownership_transfer", "confidence": 0.97}, {"name": "out_of_scope", "confidence": 0.03}],
+     "vehicle.ownership_transfer"),
+])
+def test_the_vehicle_case_is_known_from_the_words_citizens_use(kb, config, text, ranking, procedure):
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == procedure

@@ -810,7 +810,7 @@ _ALREADY = re.compile(r"\bda\s+(?!(?:bi|mat|lam mat|danh mat|het)\b)(?:\w+\s+){0
 # (only then)
 _JUST = re.compile(r"(?<!\broi )(?<!\bthi )(?<!\blau )(?<!\bkhi )\b(?:moi|vua)\s+(?!(?:bi|mat|het)\b)(?:\w+\s+){0,2}$")
 # a matter held: "có (giấy) …" before it and "rồi" just after ("có giấy đăng ký hộ kinh doanh rồi")
-_HAVE = re.compile(r"\bco\s+(?:giay\s+|so\s+|the\s+|ban\s+)?$")
+_HAVE = re.compile(r"\bco\s+(?:giay\s+|so\s+|the\s+|ban\s+|hop dong\s+)?$")
 _HELD = re.compile(r"\s*(?:\w+\s+){0,2}?roi\b")
 # a matter told as done after its phrase ("làm giấy khai sinh xong", "khai sinh cho con xong"); not "rồi",
 # which also follows a loss ("mất sổ đỏ rồi")
@@ -934,7 +934,7 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
 
 
 # the question points back at a paper named before: "xin giấy này ở đâu", "cái giấy đó làm ở mô"
-_BACK_REFERENCE = re.compile(r"\b(?:giay|cai|loai giay|mau)\s+(?:nay|do|ni|no|ay)\b")
+_BACK_REFERENCE = re.compile(r"\b(?:giay|cai|loai giay|mau|thong tin)\s+(?:nay|do|ni|no|ay)\b")
 
 
 def refers_back(message: str, question: Tuple[int, int], places: List[Tuple[int, int]],

@@ -35,17 +35,22 @@ _NEXT_TO = re.compile(r"^\s*(?:\w+\s+){0,2}$")
 _NEGATED = re.compile(r"(?<!\w)(?:khong|chua|chang|ko|k)\s*$")
 # a plan or the past, not a state: "sắp đi du học ở Nhật", "năm sau đi làm ở Hàn", "hồi trước đi làm ở Đài
 # Loan" is at home now
-_PLANNED = re.compile(r"(?<!\w)(?:sap|se|(?<!gia )dinh|muon|tinh|chuan bi|du dinh|du tinh|nam sau|thang sau|sang nam"
-                      r"|tung|truoc day|hoi truoc|nam ngoai|nam truoc)"
-                      r"\s+(?:\w+\s+){0,2}$")
+_PLAN = (r"(?<!\w)(?:sap|se|(?<!gia )dinh|muon|tinh|chuan bi|du dinh|du tinh|nam sau|thang sau|sang nam"
+         r"|tung|truoc day|hoi truoc|nam ngoai|nam truoc)")
+_PLANNED = re.compile(_PLAN + r"\s+(?:\w+\s+){0,2}$")
+_PLANNED_WITHIN = re.compile(_PLAN + r"(?!\w)")
+_GAP = r"(?:\s+\w+){0,3}\s+"  # the gap of a paired phrase written with "…"
+_CLAUSE_START = r"(?:^|(?<=[.,;:!?\n]))\s*"  # where a paired phrase written "<start> …" begins
 _BACK = re.compile(r"\s+(?:moi |vua |da )?ve\b")  # "đi làm ở Nhật về": back home
 
 
 def _state_now(message: str, start: int, end: int) -> bool:
     """Whether the paired phrase at ``start``-``end`` of the folded text
     tells how things are now: not after a plan or the past (``_PLANNED``),
-    nor followed by a return (``_BACK``)."""
-    return not _PLANNED.search(message, max(0, start - 40), start) and not _BACK.match(message, end)
+    nor holding one in its gap ("đang tính đi làm ở Nhật"), nor followed by a
+    return (``_BACK``)."""
+    return (not _PLANNED.search(message, max(0, start - 40), start) and not _PLANNED_WITHIN.search(message, start, end)
+            and not _BACK.match(message, end))
 
 
 @dataclass
@@ -72,6 +77,10 @@ class Referral:
     alone_beside: List[str] = field(default_factory=list)
     unless: List[str] = field(default_factory=list)  # phrases that leave the matter out ("về nước")
 
+    # paired phrases with a gap ("đang … ở Đài Loan"), as patterns over the folded message
+    # and each one's first word as written
+    paired_gapped: List[Tuple["re.Pattern[str]", str]] = field(default_factory=list)
+
     @cached_property
     def paired_folded(self) -> List[Tuple[str, str]]:
         """Each paired phrase with its folded form: "đang ở <country>" makes a thousand of them, and a
@@ -91,10 +100,20 @@ class Referrals:
         data = read_texts("referrals.yml")
         places = [str(c) for c in data.get("countries") or []]
 
+        def gapped(phrases: List[str]) -> List[Tuple["re.Pattern[str]", str]]:
+            # "đang … ở <country>": up to three words in the gap, within one clause; "<start> ở <country> thì": at
+            # the start of a sentence or clause; matched without diacritics
+            alternatives = "|".join(sorted((re.escape(fold(canonical(c))) for c in places), key=len, reverse=True))
+            return [(re.compile((_CLAUSE_START if p.startswith("<start>") else r"(?<!\w)") + _GAP.join(
+                re.escape(fold(canonical(part.strip()))).replace(re.escape("<country>"), f"(?:{alternatives})")
+                for part in p.removeprefix("<start>").split("…")) + r"(?!\w)"),
+                     canonical(p.removeprefix("<start>")).split()[0]) for p in phrases if "…" in p or p.startswith("<start>")]
+
         def spell(phrases: List[str]) -> List[str]:
             # "đang ở <country>" stands for one phrase a country; each as the message reads spelled out
             # too ("csgt phạt")
             return spelling().with_spelled_out([p.replace("<country>", c) for p in phrases
+                                                if "…" not in p and not p.startswith("<start>")
                                                 for c in (places if "<country>" in p else [""])])
 
         return cls(
@@ -111,7 +130,8 @@ class Referrals:
                                 spell([str(a) for a in (r.get("alone") or {}).get("phrases") or []]),
                                 [str(o) for o in r.get("outranks_next_to") or []],
                                 [str(b) for b in (r.get("alone") or {}).get("beside") or []],
-                                spell([str(u) for u in r.get("unless") or []]))
+                                spell([str(u) for u in r.get("unless") or []]),
+                                gapped([str(p) for p in (r.get("paired") or {}).get("phrases") or []]))
                        for r in data["referrals"]],
         )
 
@@ -132,6 +152,7 @@ class Referrals:
         others: in the question and in number.
         """
         message = fold(canonical(text))
+        accented = message != canonical(text)
         named, direct = [], set()
         for referral in self.referrals:
             # "không về Việt Nam được" is no return home
@@ -146,7 +167,13 @@ class Referrals:
             if beside:  # "chồng tôi người Hàn" ... "hộ chiếu": the matter spans both
                 # a paired phrase running into one of ``not_within`` is another word ("đang ở Đức Hòa")
                 paired = [p for p, folded in referral.paired_folded if folded in message]
-                for f in find_phrases(text, paired):
+                gapped = []  # each found from its first word: "<start> ở Mỹ thì" matches from the clause's start
+                for g, first in referral.paired_gapped:
+                    for m in g.finditer(message):
+                        start = m.end() - len(m.group().lstrip())
+                        if not accented or canonical(text).startswith(first, start):
+                            gapped.append((start, m.end(), m.group().lstrip()))
+                for f in find_phrases(text, paired) + gapped:
                     if any(o[0] < f[1] and f[0] < o[1] for o in other) or not _state_now(message, f[0], f[1]):
                         continue
                     # the matter spans the phrase and the nearest of the `with` words
