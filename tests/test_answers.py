@@ -1581,6 +1581,9 @@ def test_a_foreign_guests_stay_is_the_immigration_offices(kb, config):
     ("Công ty mình mới lập, bên ngân hàng cần mẫu dấu và giấy chứng nhận đăng ký doanh nghiệp. Dấu thì mình khắc xong "
      "rồi. Chỉ có giấy chứng nhận đăng ký doanh nghiệp in sai tên đường. Mình muốn hỏi sửa thông tin đó làm ở đâu ạ?",
      "security.seal_registration", "business_registration"),
+    # the fine asked about, after a vehicle paper told as what was not carried
+    ("hôm qua bị lập biên bản vì quên mang giấy đăng ký xe, hẹn lên nộp phạt. Công an phường mình có nhận tiền phạt "
+     "không?", "vehicle.deregistration", "traffic_fines"),
 ])
 def test_the_matter_asked_last_is_referred_to_its_agency(kb, config, text, procedure, agency):
     ranking = [{"name": procedure, "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.05}]
