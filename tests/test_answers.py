@@ -1581,6 +1581,11 @@ def test_a_foreign_guests_stay_is_the_immigration_offices(kb, config):
     ("Công ty mình mới lập, bên ngân hàng cần mẫu dấu và giấy chứng nhận đăng ký doanh nghiệp. Dấu thì mình khắc xong "
      "rồi. Chỉ có giấy chứng nhận đăng ký doanh nghiệp in sai tên đường. Mình muốn hỏi sửa thông tin đó làm ở đâu ạ?",
      "security.seal_registration", "business_registration"),
+    # "visa" again after "visa Hàn Quốc" is the same visa, the one a citizen needs to go abroad; a foreigner's own
+    # visa stays the immigration office's
+    ("Hộ chiếu em có rồi. Giờ xin visa Hàn Quốc đi thăm chị thì nộp ở đâu? Công an phường có nhận làm visa không?",
+     "immigration.passport", "foreign_passport"),
+    ("chồng em người Úc, visa sắp hết hạn, gia hạn visa ở đâu", "immigration.passport", "foreigners"),
     # the fine asked about, after a vehicle paper told as what was not carried
     ("hôm qua bị lập biên bản vì quên mang giấy đăng ký xe, hẹn lên nộp phạt. Công an phường mình có nhận tiền phạt "
      "không?", "vehicle.deregistration", "traffic_fines"),

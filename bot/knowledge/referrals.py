@@ -186,8 +186,20 @@ class Referrals:
                 named.append((referral, found, places, affirmed))
         # a phrase inside another matter's longer phrase is that matter's word ("visa" in "visa đài loan")
         inside = {p for p in direct if any(o[0] <= p[0] and p[1] <= o[1] and o != p for o in direct)}
-        named = [(referral, [f for f in found if f[:2] not in inside], places - inside, [p for p in affirmed if p not in inside])
-                 for referral, found, places, affirmed in named if places - inside]
+        # and the same word again elsewhere is that matter's word too ("xin visa du lịch Nhật … công an có làm visa
+        # không": the Vietnamese's visa both times, not a foreigner's)
+        owners: Dict[Tuple[int, int], set] = {}
+        for referral, found, *_ in named:
+            for f in found:
+                owners.setdefault(f[:2], set()).add(referral.id)
+        echoed = []
+        for referral, found, places, affirmed in named:
+            words = {message[f[0]:f[1]] for f in found if f[:2] in inside and any(
+                o[0] <= f[0] and f[1] <= o[1] and o != f[:2] and owners[o] - {referral.id} for o in direct)}
+            drop = inside | {p for p in places if message[p[0]:p[1]] in words}
+            echoed.append((referral, [f for f in found if f[:2] not in drop], places - drop,
+                           [p for p in affirmed if p not in drop]))
+        named = [n for n in echoed if n[2]]
         ids = {referral.id for referral, *_ in named}
         outranked = {o for referral, *_ in named for o in referral.outranks if o in ids}
         found_of = {referral.id: found for referral, found, *_ in named}
