@@ -53,6 +53,23 @@ def _state_now(message: str, start: int, end: int) -> bool:
             and not _BACK.match(message, end))
 
 
+def _gapped(phrase: str) -> bool:
+    """Whether a paired phrase is written with a gap ("đang … ở <country>") or from a clause's start
+    ("<start> ở <country> thì"): a pattern, not a phrase to spell out."""
+    return "…" in phrase or phrase.startswith("<start>")
+
+
+def _gapped_pattern(phrase: str, countries: List[str]) -> Tuple["re.Pattern[str]", str]:
+    """The pattern of a gapped paired phrase over the folded message, and its first word as written:
+    "…" stands for up to three words of one clause, "<start>" for the start of a sentence or clause,
+    "<country>" for any of ``countries``."""
+    words = phrase.removeprefix("<start>")
+    country = "(?:" + "|".join(sorted((re.escape(fold(canonical(c))) for c in countries), key=len, reverse=True)) + ")"
+    parts = [re.escape(fold(canonical(part.strip()))).replace(re.escape("<country>"), country) for part in words.split("…")]
+    start = _CLAUSE_START if phrase.startswith("<start>") else r"(?<!\w)"
+    return re.compile(start + _GAP.join(parts) + r"(?!\w)"), canonical(words).split()[0]
+
+
 @dataclass
 class Referral:
     id: str
@@ -77,8 +94,7 @@ class Referral:
     alone_beside: List[str] = field(default_factory=list)
     unless: List[str] = field(default_factory=list)  # phrases that leave the matter out ("về nước")
 
-    # paired phrases with a gap ("đang … ở Đài Loan"), as patterns over the folded message
-    # and each one's first word as written
+    # paired phrases with a gap ("đang … ở Đài Loan"): patterns over the folded message, each with its first word
     paired_gapped: List[Tuple["re.Pattern[str]", str]] = field(default_factory=list)
 
     @cached_property
@@ -101,19 +117,12 @@ class Referrals:
         places = [str(c) for c in data.get("countries") or []]
 
         def gapped(phrases: List[str]) -> List[Tuple["re.Pattern[str]", str]]:
-            # "đang … ở <country>": up to three words in the gap, within one clause; "<start> ở <country> thì": at
-            # the start of a sentence or clause; matched without diacritics
-            alternatives = "|".join(sorted((re.escape(fold(canonical(c))) for c in places), key=len, reverse=True))
-            return [(re.compile((_CLAUSE_START if p.startswith("<start>") else r"(?<!\w)") + _GAP.join(
-                re.escape(fold(canonical(part.strip()))).replace(re.escape("<country>"), f"(?:{alternatives})")
-                for part in p.removeprefix("<start>").split("…")) + r"(?!\w)"),
-                     canonical(p.removeprefix("<start>")).split()[0]) for p in phrases if "…" in p or p.startswith("<start>")]
+            return [_gapped_pattern(p, places) for p in phrases if _gapped(p)]
 
         def spell(phrases: List[str]) -> List[str]:
             # "đang ở <country>" stands for one phrase a country; each as the message reads spelled out
             # too ("csgt phạt")
-            return spelling().with_spelled_out([p.replace("<country>", c) for p in phrases
-                                                if "…" not in p and not p.startswith("<start>")
+            return spelling().with_spelled_out([p.replace("<country>", c) for p in phrases if not _gapped(p)
                                                 for c in (places if "<country>" in p else [""])])
 
         return cls(
