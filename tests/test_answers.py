@@ -1620,3 +1620,28 @@ def test_a_worn_out_registration_paper_is_its_reissue_not_a_transfer(kb, config)
 ])
 def test_the_vehicle_case_is_known_from_the_words_citizens_use(kb, config, text, ranking, procedure):
     assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == procedure
+
+
+def test_how_long_until_done_asks_about_the_procedure_it_names(kb, config):
+    # "bao lâu thì xong" asks when it is done: the transfer is not told as done
+    ranking = [{"name": "vehicle.ownership_transfer", "confidence": 0.6}, {"name": "ask_processing_time", "confidence": 0.3}]
+    text = "sang tên xe máy bao lâu thì xong vậy ad"
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "vehicle.ownership_transfer"
+
+
+def test_a_crime_told_in_ones_own_words_is_how_to_report_it(kb, config):
+    # no word of a procedure, but "bị lừa" is a crime: the police's matter
+    ranking = [{"name": "security.crime_report", "confidence": 0.6}, {"name": "start_tipoff", "confidence": 0.3}]
+    text = "tối qua mẹ em bị lừa mất 5 triệu qua mạng, giờ báo ở đâu"
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "security.crime_report"
+
+
+def test_another_agencys_matter_wanted_then_its_papers_asked_is_referred(kb, config):
+    # the police paper asked about is one the tax office's file needs
+    ranking = [{"name": "residence.confirmation", "confidence": 0.6}, {"name": "out_of_scope", "confidence": 0.1}]
+    text = "Tôi muốn đăng ký người phụ thuộc cho mẹ. Cần giấy tờ gì, có cần xác nhận tạm trú không?"
+    assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "tax"
+    # the police procedure wanted is ours, whatever papers are asked
+    text = "Tôi muốn đăng ký thường trú cho bố về ở cùng. Cần những giấy tờ gì, có cần sổ đỏ không?"
+    ranking = [{"name": "residence.permanent_registration", "confidence": 0.8}, {"name": "out_of_scope", "confidence": 0.1}]
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "residence.permanent_registration"

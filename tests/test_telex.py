@@ -50,3 +50,23 @@ def test_a_question_typed_in_telex_is_answered(parse, typed, procedure):
     parsed = parse(typed)
     assert parsed["text"] != typed  # what the answers read is the decoded text
     assert first_move(load_checked(), AnswerConfig.load(), parsed).procedure == procedure
+
+
+@pytest.mark.parametrize("typed, meant", [
+    # one word with a mark key left in, the rest typed plainly: read, and the message stays without diacritics
+    ("cho em hoi dang ky thuowng tru cho con can nhung giay to gi", "cho em hoi dang ky thuong tru cho con can nhung giay to gi"),
+    # a tone key left at the end of a word typed with the keyboard on, next to the word it completes
+    ("gia hạn tạm trus cần những gì", "gia hạn tạm trú cần những gì"),
+])
+def test_a_stray_telex_key_in_one_word_is_read(typed, meant):
+    assert untelex(typed) == meant
+
+
+@pytest.mark.parametrize("text", [
+    "bình gas mini để trong quán có cần giấy phép không",  # "gas" makes no word with "bình" once read as "gá"
+    "quán bar cần giấy antt gì",                          # "r" ends words of other languages
+    "How long does the temporary residence card take",   # English "how" is no "hơ"
+    "New Zealand yêu cầu lý lịch tư pháp",                 # a name in capitals
+])
+def test_words_of_other_languages_are_no_stray_keys(text):
+    assert untelex(text) == text

@@ -37,6 +37,8 @@ BELIEVED = 0.01
 # comes out a hair either side of it in floating point. Such a lead is not
 # clearly ahead: the answer needs more than the margin, by this much.
 SCORE_ROUNDING = 1e-6
+# How to report a crime: a crime told in one's own words (data/tipoffs.yml report_phrases) is its matter.
+CRIME_REPORT = "security.crime_report"
 
 
 def forms_base_url() -> str:
@@ -57,6 +59,7 @@ class AnswerConfig:
     confidence: Dict[str, float]
     domain_words: List[str] = field(default_factory=list)  # words of the police's matters (see resolve)
     domain_not_within: List[str] = field(default_factory=list)  # phrases that hold one but mean else ("xe buýt")
+    crime_words: List[str] = field(default_factory=list)  # a crime told ("bị lừa"): data/tipoffs.yml report_phrases
     check_again: str = ""
     forms_sent: str = "{forms}"
     default_portal: Dict[str, str] = field(default_factory=dict)
@@ -76,7 +79,8 @@ class AnswerConfig:
     @classmethod
     def load(cls) -> "AnswerConfig":
         texts = read_texts("answers.yml")
-        return cls(**texts, referrals=Referrals.load(), spelling=spelling(known=tuple(texts.get("domain_words") or ())))
+        return cls(**texts, referrals=Referrals.load(), spelling=spelling(known=tuple(texts.get("domain_words") or ())),
+                   crime_words=read_texts("tipoffs.yml").get("report_phrases") or [])
 
     def expand(self, text: str) -> str:
         """The text with phone abbreviations spelled out, for matching phrases
@@ -378,6 +382,8 @@ def resolve(
     asked = asked_matter(config, text)
     if (needs := matter_needs_paper(text, asked, named + topic_names)) is not None:
         return Decision(out_of_scope=True, referral=needs)  # "đăng ký hộ kinh doanh có cần hộ khẩu không"
+    if asked is None and (wanted := wanted_matter_needs(config, text, named + topic_names)) is not None:
+        return Decision(out_of_scope=True, referral=wanted)  # "muốn đăng ký người phụ thuộc… Cần giấy tờ gì"
     if referral is None and general_matter_asked(config, text, named + topic_names):
         return Decision(out_of_scope=True)  # "đèn đường cháy bóng cả tuần nay, báo công an được không"
     unsure = intent == "nlu_fallback"  # the classifier has no opinion: only the words can tell "not ours"
@@ -430,7 +436,9 @@ def resolve(
     done = [(s, e) for _, s, e in named + topic_names if told_as_done(message, s, e)]
     rest = blanked(text, done)
     supported = bool(len(done) < len(named + topic_names) or domain_word(config, rest)
-                     or any(t.cases_named(rest) for t in kb.topics.values()))
+                     or any(t.cases_named(rest) for t in kb.topics.values())
+                     # a crime told in one's own words ("bị lừa chuyển khoản") is the police's: how to report it
+                     or (best == CRIME_REPORT and find_phrase(rest, config.crime_words) is not None))
     if not supported and confidence.get(best, 0.0) < weights["unsupported"]:
         # no word of the police's matters, and the classifier is not sure: a question back when it
         # hesitates between procedures, else not understood (the message reaches content staff)
@@ -699,6 +707,29 @@ def matter_needs_paper(text: str, found: Optional[Tuple[Referral, int, int]],
     return None
 
 
+def wanted_matter_needs(config: AnswerConfig, text: str, names: List[Tuple[str, int, int]]) -> Optional[Referral]:
+    """The other agency's matter the citizen says they want ("muốn …"), in the
+    sentence before the question, when the question only asks what it needs
+    ("muốn đăng ký người phụ thuộc cho mẹ. Cần giấy tờ gì, có cần xác nhận
+    tạm trú không"): the police's papers named there belong to that file,
+    which the other agency lists. Not when the wanting sentence names a police
+    procedure, nor when the question names one as a deed ("có phải làm tạm
+    vắng không")."""
+    want, question = wanting_span(text), question_span(text)
+    found = config.referrals.match(text, want, matter_context) if want else None
+    if found is None or not want[0] <= found[1] < want[1]:
+        return None
+    message = canonical(text)
+    folded = fold(message)
+    # the matter is what is wanted: at most three words after "muốn" ("muốn đăng ký người phụ thuộc")
+    wanting_ends = [want[0] + end for _, end, word in want_words(message[want[0]:want[1]]) if fold(word) == "muon"]
+    if not any(end <= found[1] and _OBJECT.match(folded[end:found[1]]) for end in wanting_ends):
+        return None
+    if any(want[0] <= s < want[1] or (question[0] <= s < question[1] and _DEED.match(folded, s)) for _, s, _ in names):
+        return None
+    return found[0] if _NEEDS.search(message, question[0], question[1]) else None
+
+
 def needs_asked(text: str, start: int, end: int) -> Optional[int]:
     """Where, between ``start`` and ``end`` of the canonical text, a word asks
     whether something is needed ("cần", "có phải mang", "can" typed without
@@ -809,16 +840,20 @@ _ALREADY = re.compile(r"\bda\s+(?!(?:bi|mat|lam mat|danh mat|het)\b)(?:\w+\s+){0
 # a procedure just done ("mới đổi căn cước", "vừa làm tạm trú"); not "rồi mới", "thì mới", "bao lâu mới"
 # (only then)
 _JUST = re.compile(r"(?<!\broi )(?<!\bthi )(?<!\blau )(?<!\bkhi )\b(?:moi|vua)\s+(?!(?:bi|mat|het)\b)(?:\w+\s+){0,2}$")
-# a matter held: "có (giấy) …" before it and "rồi" just after ("có giấy đăng ký hộ kinh doanh rồi")
+# a matter held: "có (giấy / sổ / thẻ / bản / hợp đồng) …" before it and "rồi" just after ("có giấy đăng ký
+# hộ kinh doanh rồi", "có hợp đồng công chứng rồi")
 _HAVE = re.compile(r"\bco\s+(?:giay\s+|so\s+|the\s+|ban\s+|hop dong\s+)?$")
 _HELD = re.compile(r"\s*(?:\w+\s+){0,2}?roi\b")
+# "xong" asked about, not told: "bao lâu (thì) xong", "mấy ngày xong", "khi nào xong"
+_WHEN_DONE = "".join(rf"(?<!\b{w} )(?<!\b{w} thi )" for w in ("lau", "ngay", "gio", "nao", "hom", "tuan", "thang"))
 # a matter told as done after its phrase ("làm giấy khai sinh xong", "khai sinh cho con xong"); not "rồi",
 # which also follows a loss ("mất sổ đỏ rồi")
-_FINISHED = re.compile(r"\s*(?:\w+\s+){0,2}?xong\b")
+_FINISHED = re.compile(r"\s*(?:\w+\s+){0,2}?" + _WHEN_DONE + r"xong\b")
 # a procedure told as done ("đã xóa tạm trú rồi", "có cà vẹt rồi"), before the matter asked; not what
 # follows once it is done ("tách hộ xong có được cấp sổ mới không", "… xong thì …"), nor a paper lost
-# ("cà vẹt cũng cháy mất rồi")
-_DONE = re.compile(r"(?![^.,;:!?]{0,20}?\b(?:mat|hu|hong)\s+roi\b)[^.,;:!?]{0,20}?\b(?:roi|xong(?!\s+(?:co|thi)\b))\b")
+# ("cà vẹt cũng cháy mất rồi"), nor "xong" asked about ("sang tên xe máy bao lâu xong")
+_DONE = re.compile(r"(?![^.,;:!?]{0,20}?\b(?:mat|hu|hong)\s+roi\b)[^.,;:!?]{0,20}?\b(?:roi|"
+                   + _WHEN_DONE + r"xong(?!\s+(?:co|thi)\b))\b")
 # the turn from the story to the question inside one sentence ("…, vậy giấy đăng kiểm có phải đổi không")
 _TURN = re.compile(r"[,;]\s*(?:vay|gio|bay gio|nay)\b")
 # a topic asked about as a whole: its name just after "thủ tục", "vấn đề", "chuyện", "việc" ("thủ tục thẻ căn cước")
@@ -933,7 +968,8 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
     return referral, overrides, None
 
 
-# the question points back at a paper named before: "xin giấy này ở đâu", "cái giấy đó làm ở mô"
+# the question points back at a paper named before: "xin giấy này ở đâu", "cái giấy đó làm ở mô",
+# "sửa thông tin đó ở đâu"
 _BACK_REFERENCE = re.compile(r"\b(?:giay|cai|loai giay|mau|thong tin)\s+(?:nay|do|ni|no|ay)\b")
 
 
