@@ -1281,6 +1281,14 @@ def test_a_police_deed_or_paper_asked_beside_another_agencys_matter_stays_the_po
     # the country as the frame of the question, at the start of a clause; not a trip planned
     ("Bên Hàn thì gia hạn hộ chiếu ở đâu vậy ạ", "immigration.passport", "passport_abroad"),
     ("em muốn đi du lịch ở Nhật thì làm hộ chiếu ở đâu", "immigration.passport", None),
+    # a trainee there is there; asking whether to fly home for it is no return home
+    ("cháu tôi là thực tập sinh bên Hàn, hộ chiếu bị chủ giữ làm mất, xin lại ở đâu", "immigration.passport",
+     "passport_abroad"),
+    ("Em gái tôi đang học ở Úc, hộ chiếu còn hai tháng, có cần về Việt Nam làm không hay làm bên đó được?",
+     "immigration.passport", "passport_abroad"),
+    # the parent invited over for a visit needs a visa from that country, not the child's mission
+    ("Con gái đi thực tập sinh ở Nhật, muốn bảo lãnh tôi sang chơi. Hộ chiếu tôi làm xong rồi, visa Nhật xin ở đâu?",
+     "immigration.passport", "foreign_passport"),
     # a diplomatic passport stays the foreign ministry's, wherever its holder is now
     ("Chồng tôi đang công tác ở Lào, hộ chiếu công vụ sắp hết hạn thì gia hạn ở đâu", "immigration.passport",
      "diplomatic_passport"),

@@ -33,6 +33,8 @@ def _features(text: str) -> set:
 _NEXT_TO = re.compile(r"^\s*(?:\w+\s+){0,2}$")
 # A phrase right after one of these words is denied, not asked about.
 _NEGATED = re.compile(r"(?<!\w)(?:khong|chua|chang|ko|k)\s*$")
+# ...and one right after these is asked about, not done: "có cần về Việt Nam làm không", "hay phải về nước"
+_NOT_DONE = re.compile(r"(?<!\w)(?:khong|chua|chang|ko|k|can|phai|bat buoc|khoi)\s*$")
 # a plan or the past, not a state: "sắp đi du học ở Nhật", "năm sau đi làm ở Hàn", "hồi trước đi làm ở Đài
 # Loan" is at home now
 _PLAN = (r"(?<!\w)(?:sap|se|(?<!gia )dinh|muon|tinh|chuan bi|du dinh|du tinh|nam sau|thang sau|sang nam"
@@ -164,8 +166,8 @@ class Referrals:
         accented = message != canonical(text)
         named, direct = [], set()
         for referral in self.referrals:
-            # "không về Việt Nam được" is no return home
-            if referral.unless and any(not _NEGATED.search(message[:u[0]]) for u in find_phrases(text, referral.unless)):
+            # "không về Việt Nam được", "có cần về Việt Nam làm không" are no return home
+            if referral.unless and any(not _NOT_DONE.search(message[:u[0]]) for u in find_phrases(text, referral.unless)):
                 continue
             found = find_phrases(text, referral.phrases)
             # with no slip of tone: "khai thuế ở đâu" is no "thuê ở" (but "cho thue nhà" is "cho thuê")
