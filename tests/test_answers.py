@@ -1653,3 +1653,11 @@ def test_another_agencys_matter_wanted_then_its_papers_asked_is_referred(kb, con
     text = "Tôi muốn đăng ký thường trú cho bố về ở cùng. Cần những giấy tờ gì, có cần sổ đỏ không?"
     ranking = [{"name": "residence.permanent_registration", "confidence": 0.8}, {"name": "out_of_scope", "confidence": 0.1}]
     assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "residence.permanent_registration"
+
+
+def test_a_matter_put_off_for_later_is_not_the_question(kb, config):
+    # "… thì tôi hỏi sau" asks nothing: the question before it is the one to answer
+    ranking = [{"name": "security.business_conditions", "confidence": 0.9}, {"name": "out_of_scope", "confidence": 0.1}]
+    text = ("Tôi sắp mở tiệm cầm đồ. Đăng ký hộ kinh doanh làm ở đâu, mất mấy ngày? "
+            "Mấy giấy an ninh trật tự bên công an thì tôi hỏi sau.")
+    assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "business_registration"

@@ -162,6 +162,8 @@ _QUESTION_WORDS = ["?", "không", "ko", "k", "chưa", "gì", "j", "nào", "sao",
 # copy ("bản sao giấy khai sinh", "sao y", "sao kê")
 _NOT_QUESTION = re.compile(r"chua chay\b|may\s+(?:anh|chi|ong|ba|dua|co|chu|ban|em|bac|thang|tui|nguoi ta|chuc)\b"
                            r"|(?<=\bban )sao\b|sao\s+(?:y|ke|luc|chep)\b")
+# a sentence putting a matter off: "mấy việc bên công an thì tôi sẽ hỏi sau", "cái đó tính sau"
+_ASK_LATER = re.compile(r"\b(?:hoi|tinh)\s+sau\b(?!\s+(?:khi|do|nay)\b)")
 _WANT_WORDS = ["muốn", "cần", "xin"]
 # "can" typed without diacritics before these is the "căn" of "căn cước", "căn hộ", "căn nhà", "căn phòng", not "cần"
 _CAN_NOUNS = r"\s+(?:cuoc|ho|nha|phong)\b"
@@ -185,8 +187,11 @@ def asking_spans(text: str) -> List[Tuple[int, int]]:
 
 def asks(sentence: str) -> bool:
     """Whether a sentence holds a question word; not the "chua" of "chua chay"
-    (chữa cháy) typed without diacritics, nor the "mấy" of "mấy anh" (those)."""
+    (chữa cháy) typed without diacritics, nor the "mấy" of "mấy anh" (those);
+    not a sentence that puts a matter off ("… thì tôi hỏi sau")."""
     folded = fold(canonical(sentence))  # the offsets of find_phrases
+    if _ASK_LATER.search(folded):
+        return False  # "mấy việc bên công an thì tôi sẽ hỏi sau": put off, not asked
     return any(not _NOT_QUESTION.match(folded, start) for start, _, _ in find_phrases(sentence, _QUESTION_WORDS, True))
 
 
