@@ -1661,3 +1661,14 @@ def test_a_matter_put_off_for_later_is_not_the_question(kb, config):
     text = ("Tôi sắp mở tiệm cầm đồ. Đăng ký hộ kinh doanh làm ở đâu, mất mấy ngày? "
             "Mấy giấy an ninh trật tự bên công an thì tôi hỏi sau.")
     assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "business_registration"
+
+
+def test_a_deferment_asked_after_the_call_up_is_the_militarys(kb, config):
+    # the police paper in the story is held; the deferment asked is the call-up's
+    ranking = [{"name": "residence.confirmation", "confidence": 0.63}, {"name": "out_of_scope", "confidence": 0.37}]
+    text = ("Em trai tôi được gọi nhập ngũ đợt tới. Nhà chỉ có nó là lao động chính, giấy xác nhận cư trú CT07 chứng "
+            "minh điều đó tôi xin được rồi. Có được hoãn không, nộp cho ai?")
+    assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "military_service"
+    # typed without diacritics, "duoc hoan lai" is a refund
+    ranking = [{"name": "out_of_scope", "confidence": 0.9}]
+    assert agency_for(kb, config, "out_of_scope", ranking, "bi tru thue 10% thi cuoi nam co duoc hoan lai ko") == "tax"
