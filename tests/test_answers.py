@@ -1672,3 +1672,12 @@ def test_a_deferment_asked_after_the_call_up_is_the_militarys(kb, config):
     # typed without diacritics, "duoc hoan lai" is a refund
     ranking = [{"name": "out_of_scope", "confidence": 0.9}]
     assert agency_for(kb, config, "out_of_scope", ranking, "bi tru thue 10% thi cuoi nam co duoc hoan lai ko") == "tax"
+
+
+def test_the_identification_account_named_without_electronic_is_the_procedure_asked(kb, config):
+    # "tài khoản định danh" names the procedure; the birth certificate asked is one of its papers
+    ranking = [{"name": "id_card.electronic_id", "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.05}]
+    text = ("Con gái tôi 11 tuổi, đã có thẻ căn cước từ năm ngoái. Nay trường kêu làm tài khoản định danh mức 2 để tích "
+            "hợp bảo hiểm y tế. Vậy đăng ký tài khoản định danh cho cháu thì tôi dẫn cháu lên phường được không, có cần "
+            "mang giấy khai sinh không?")
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "id_card.electronic_id"
