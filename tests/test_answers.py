@@ -1681,3 +1681,13 @@ def test_the_identification_account_named_without_electronic_is_the_procedure_as
             "hợp bảo hiểm y tế. Vậy đăng ký tài khoản định danh cho cháu thì tôi dẫn cháu lên phường được không, có cần "
             "mang giấy khai sinh không?")
     assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "id_card.electronic_id"
+
+
+def test_the_one_procedure_named_is_answered_when_the_classifier_has_no_opinion(kb, config):
+    # "lltp" spelled out names the criminal record certificate; the classifier guessed nothing
+    ranking = [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "id_card.electronic_id", "confidence": 0.2},
+               {"name": "id_card.reissue", "confidence": 0.15}]
+    assert resolve(kb, config, "nlu_fallback", ranking, "xin lltp qua vneid mat bao lau", {}).procedure \
+        == "records.criminal_record"
+    # no procedure named: no answer from the classifier's weak guess
+    assert resolve(kb, config, "nlu_fallback", ranking, "xin cai giay do mat bao lau", {}).procedure is None

@@ -458,6 +458,8 @@ def resolve(
             return Decision(topic=named_topic)
     if s1 >= weights["answer"] and s1 - s2 >= weights["margin"] + SCORE_ROUNDING:
         return answer(best)
+    if unsure and {n[0] for n in named if not told_as_done(message, n[1], n[2])} == {best} and referral is None:
+        return answer(best)  # the classifier has no opinion, and the words name this one procedure alone
     if topic is not None and topic_confidence >= s1 and topic_confidence >= weights["ask_back"]:
         return Decision(topic=topic)
     if s1 >= weights["ask_back"]:
