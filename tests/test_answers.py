@@ -1286,6 +1286,9 @@ def test_a_police_deed_or_paper_asked_beside_another_agencys_matter_stays_the_po
      "passport_abroad"),
     ("Em gái tôi đang học ở Úc, hộ chiếu còn hai tháng, có cần về Việt Nam làm không hay làm bên đó được?",
      "immigration.passport", "passport_abroad"),
+    # a mission located in a city abroad is the Vietnamese one; wanting to come home is not being home
+    ("Em lấy chồng bên đó lâu rồi, hộ chiếu Việt Nam hết hạn, muốn về quê ăn Tết thì làm lại hộ chiếu ở lãnh sự quán "
+     "ở Osaka cần gì?", "immigration.passport", "passport_abroad"),
     # the parent invited over for a visit needs a visa from that country, not the child's mission
     ("Con gái đi thực tập sinh ở Nhật, muốn bảo lãnh tôi sang chơi. Hộ chiếu tôi làm xong rồi, visa Nhật xin ở đâu?",
      "immigration.passport", "foreign_passport"),

@@ -33,8 +33,10 @@ def _features(text: str) -> set:
 _NEXT_TO = re.compile(r"^\s*(?:\w+\s+){0,2}$")
 # A phrase right after one of these words is denied, not asked about.
 _NEGATED = re.compile(r"(?<!\w)(?:khong|chua|chang|ko|k)\s*$")
-# ...and one right after these is asked about, not done: "có cần về Việt Nam làm không", "hay phải về nước"
-_NOT_DONE = re.compile(r"(?<!\w)(?:khong|chua|chang|ko|k|can|phai|bat buoc|khoi)\s*$")
+# ...and one right after these is asked about or to come, not done: "có cần về Việt Nam làm không", "hay phải
+# về nước", "muốn về quê thăm" (still abroad now)
+_NOT_DONE = re.compile(r"(?<!\w)(?:khong|chua|chang|ko|k|can|phai|bat buoc|khoi|muon|sap|se|(?<!gia )dinh|tinh"
+                       r"|chuan bi|du dinh)\s*$")
 # a plan or the past, not a state: "sắp đi du học ở Nhật", "năm sau đi làm ở Hàn", "hồi trước đi làm ở Đài
 # Loan" is at home now
 _PLAN = (r"(?<!\w)(?:sap|se|(?<!gia )dinh|muon|tinh|chuan bi|du dinh|du tinh|nam sau|thang sau|sang nam"
