@@ -114,9 +114,20 @@ FLOORS = {
     # from those figures, less a margin
     "real_questions_y": (0.90, 0.05),
     "out_of_scope_y": (0.78, 0.09),
+    # sets of the fifth session of 2026-12-04 by three new writers who read no project file: short, real-style and
+    # other agencies' matters (dev halves read, final halves measured once, at the end); floors from those figures,
+    # less a margin
+    "real_questions_z": (0.88, 0.05),
+    "short_questions_z": (0.90, 0.04),
+    "out_of_scope_z": (0.78, 0.09),
 }
-# sets written to stress one hard shape: their floors hold, but not the rule that each procedure is mostly understood
-STRESS_SETS = {"real_questions_w"}
+# sets whose floors hold, but not the rule that each procedure is mostly understood, and why
+NOT_PER_PROCEDURE = {
+    "real_questions_w": "written to stress one hard shape",
+    # its writer labelled the seller's step after a sale (thu hồi within 30 days) a deregistration; the legal
+    # reference (section 3.3) makes it step 1 of the transfer, which the transfer's answer gives
+    "real_questions_z": "the seller's step after a sale labelled vehicle.deregistration",
+}
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +161,7 @@ def test_each_set_meets_its_floor(reports, name):
 
 def test_every_procedure_is_mostly_understood(reports):
     for report in [r for r in reports
-                   if r.label.startswith(("short", "real")) and r.label.split()[0] not in STRESS_SETS]:
+                   if r.label.startswith(("short", "real")) and r.label.split()[0] not in NOT_PER_PROCEDURE]:
         # at least 3 messages: with 2, one miss is already half (real_questions_c's final part)
         weak = {p: dict(c) for p, c in report.per_expected.items()
                 if "." in p and sum(c.values()) >= 3 and c["right"] + c["asked back"] < 0.6 * sum(c.values())}
