@@ -4,8 +4,8 @@ found again as the Vietnamese words they are made of.
 The words come from the word list that underthesea installs with itself
 (``corpus/data/Viet22K.txt``: no download), plus the caller's own words
 ("hộ chiếu" rather than "học hiểu" for "hochieu"). Read by the tokenizer (its
-features) and by ``bot.nlu.lexicon.Spelling`` (phrase matching), so no Rasa
-import here.
+features), by ``bot.nlu.lexicon.Spelling`` (phrase matching) and by
+``bot.nlu.telex`` (a stray key in one word), so no Rasa import here.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
-import underthesea
+from importlib.util import find_spec
 
 from bot.nlu.text import canonical, fold
 
-WORD_LIST = Path(underthesea.__file__).parent / "corpus" / "data" / "Viet22K.txt"
+# found without importing underthesea (the Zalo intake's emergency check reads Telex through bot/nlu/telex.py)
+WORD_LIST = Path(find_spec("underthesea").origin).parent / "corpus" / "data" / "Viet22K.txt"
 # shorter runs are too often a word of another language or a name ("online", "zalo")
 MIN_LETTERS = 6
 MAX_WORD_LETTERS = 16

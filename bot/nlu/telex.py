@@ -103,8 +103,8 @@ def stray_keys(text: str) -> str:
     holding a mark key ("uow", "dd", "aa"…) is read when it decodes to a
     syllable the word list knows; one with only a tone key at its end ("trus",
     but also "gas", "bus") only when it then makes a word of the list with a
-    word beside it ("tạm trú"), not as typed ("bình gas" stays). A message typed without
-    diacritics stays without them ("thuowng" is read "thuong")."""
+    word beside it ("tạm trú"), not as typed ("bình gas" stays). A message
+    typed without diacritics stays without them ("thuowng" is read "thuong")."""
     words = list(_WORD.finditer(text))
     folded = [fold(canonical(m.group(0))) for m in words]
     listed, syllables = word_list()
