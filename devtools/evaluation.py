@@ -39,7 +39,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import yaml
 
 from bot.core.paths import ROOT
-from bot.knowledge.answers import AnswerConfig, resolve
+from bot.knowledge.answers import CRIME_REPORT, AnswerConfig, resolve
 from bot.knowledge.store import KnowledgeBase
 from bot.knowledge.validate import load_checked
 
@@ -48,7 +48,6 @@ CATEGORIES = ("right", "asked back", "wrong", "missed")
 # intents the dialogue sends to the procedure answer (see data/rules/)
 ANSWERED_BY_RESOLVE = {"out_of_scope", "nlu_fallback"}
 ANY_AGENCY = "(any)"  # an out-of-scope message whose set names no agency
-CRIME_REPORT = "security.crime_report"  # how to report a crime: the tip-off intake is a right move too
 # asking for a person: the citizen's own area officer is a person too ("xin số cảnh sát khu vực để hỏi trực tiếp")
 HUMAN_MOVES = {"request_human": {"request_human", "request_area_officer"}}
 # small talk answered as such ("cảm ơn công an phường…", "chào ad"): a right move for a message of no agency
@@ -138,6 +137,7 @@ def first_move(kb: KnowledgeBase, config: AnswerConfig, parsed: dict) -> Move:
 
 def score(kb: KnowledgeBase, item: Item, move: Move) -> str:
     if item.kind == "procedure":
+        # how to report a crime: the tip-off intake is a right move too
         if item.expected == CRIME_REPORT and move.kind == "intent" and move.intent == "start_tipoff":
             return "right"  # "how do I report the theft": the report itself is taken at once (issue 13, point 7)
         if move.kind == "answer":

@@ -74,7 +74,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.core.content import read_texts
 from bot.handoff.texts import settings as handoff_settings
-from bot.knowledge.answers import AnswerConfig, asks, matter_asked, named_procedures, want_words
+from bot.knowledge.answers import CRIME_REPORT, AnswerConfig, asks, matter_asked, named_procedures, want_words
 from bot.knowledge.store import KnowledgeBase
 from bot.knowledge.validate import load_checked
 from bot.nlu.text import bare_number, find_phrase
@@ -87,12 +87,12 @@ FALLBACK_THRESHOLD = 0.3  # Rasa's FallbackClassifier's default; config.yml sets
 # the classifier's answers that only say "none of mine": a report phrase wins over them
 GUESSES = {"out_of_scope", "nlu_fallback"}
 # intents a report phrase never overrides: the citizen asked for something else...
-KEPT_INTENTS = {SOS_INTENT, TIPOFF_INTENT, "request_human", "tipoff_status", "cancel", "security.crime_report"}
+KEPT_INTENTS = {SOS_INTENT, TIPOFF_INTENT, "request_human", "tipoff_status", "cancel", CRIME_REPORT}
 # ...except these, when the classifier is unsure of them (a person)...
 YIELDING_INTENTS = {"request_human"}
 # ...and how to report a crime, however sure, when the message only tells the crime (no word
 # about reporting it, "tố giác", "trình báo"): a crime told in one's own words is reported at once
-TOLD_INTENTS = {"security.crime_report"}
+TOLD_INTENTS = {CRIME_REPORT}
 
 
 @lru_cache(maxsize=1)
