@@ -31,15 +31,16 @@ def _features(text: str) -> set:
 
 # at most two words between one phrase and the next
 _NEXT_TO = re.compile(r"^\s*(?:\w+\s+){0,2}$")
+_DENIAL = r"khong|chua|chang|ko|k"
+_FUTURE = r"sap|se|(?<!gia )dinh|muon|tinh|chuan bi|du dinh"  # a plan: "sắp", "định", "muốn"…
 # A phrase right after one of these words is denied, not asked about.
-_NEGATED = re.compile(r"(?<!\w)(?:khong|chua|chang|ko|k)\s*$")
-# ...and one right after these is asked about or to come, not done: "có cần về Việt Nam làm không", "hay phải
-# về nước", "muốn về quê thăm" (still abroad now)
-_NOT_DONE = re.compile(r"(?<!\w)(?:khong|chua|chang|ko|k|can|phai|bat buoc|khoi|muon|sap|se|(?<!gia )dinh|tinh"
-                       r"|chuan bi|du dinh)\s*$")
+_NEGATED = re.compile(rf"(?<!\w)(?:{_DENIAL})\s*$")
+# ...and one right after these, or a plan, is asked about or to come, not done: "có cần về Việt Nam làm không",
+# "hay phải về nước", "muốn về quê thăm" (still abroad now)
+_NOT_DONE = re.compile(rf"(?<!\w)(?:{_DENIAL}|can|phai|bat buoc|khoi|{_FUTURE})\s*$")
 # a plan or the past, not a state: "sắp đi du học ở Nhật", "năm sau đi làm ở Hàn", "hồi trước đi làm ở Đài
 # Loan" is at home now
-_PLAN = (r"(?<!\w)(?:sap|se|(?<!gia )dinh|muon|tinh|chuan bi|du dinh|du tinh|nam sau|thang sau|sang nam"
+_PLAN = (rf"(?<!\w)(?:{_FUTURE}|du tinh|nam sau|thang sau|sang nam"
          r"|tung|truoc day|hoi truoc|nam ngoai|nam truoc)")
 _PLANNED = re.compile(_PLAN + r"\s+(?:\w+\s+){0,2}$")
 _PLANNED_WITHIN = re.compile(_PLAN + r"(?!\w)")
