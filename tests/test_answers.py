@@ -1694,3 +1694,38 @@ def test_the_one_procedure_named_is_answered_when_the_classifier_has_no_opinion(
         == "records.criminal_record"
     # no procedure named: no answer from the classifier's weak guess
     assert resolve(kb, config, "nlu_fallback", ranking, "xin cai giay do mat bao lau", {}).procedure is None
+
+
+def test_a_wallet_lost_with_the_licence_in_it_is_the_licences_reissue(kb, config):
+    # "mất cả ví" is a loss, not what a procedure takes ("mất cả tuần"); "còn hạn đến" is the lost licence's state
+    ranking = [{"name": "driving_licence.reissue", "confidence": 0.97}, {"name": "driving_licence.renewal", "confidence": 0.02}]
+    text = "chu toi bi mat ca vi o ben xe, bang lai hang B2 con han den 2029, lam lai o dau"
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "driving_licence.reissue"
+
+
+def test_the_permanent_address_is_a_place_not_the_registration(kb, config):
+    # the new house number is the update; "địa chỉ thường trú" is where one lives, no registration asked
+    ranking = [{"name": "residence.permanent_registration", "confidence": 0.45},
+               {"name": "residence.information_update", "confidence": 0.3}]
+    text = "khu phố đánh số nhà mới cho cả dãy, địa chỉ thường trú của tôi có phải khai lại không"
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "residence.information_update"
+
+
+def test_a_court_file_needing_a_residence_paper_is_the_courts(kb, config):
+    ranking = [{"name": "residence.confirmation", "confidence": 0.8}, {"name": "out_of_scope", "confidence": 0.2}]
+    text = "Hai vợ chồng đã thỏa thuận chia tay. Nộp tòa thì có phải kèm giấy xác nhận cư trú không?"
+    assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "court"
+
+
+def test_a_passport_asked_by_someone_who_says_they_live_abroad_is_the_missions(kb, config):
+    # the message opens with who is abroad, with no "đang"
+    ranking = [{"name": "out_of_scope", "confidence": 0.9}, {"name": "immigration.passport", "confidence": 0.1}]
+    text = "Tui ở Đài Loan, hộ chiếu còn 2 tháng là hết hạn, nhà tui ở quê nộp hồ sơ giùm được không?"
+    assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "passport_abroad"
+
+
+def test_leave_asked_by_someone_on_a_suspended_sentence_is_the_police(kb, config):
+    # "án treo" is the police's word: the classifier's temporary absence is answered
+    ranking = [{"name": "residence.temporary_absence", "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.1}]
+    text = "chong toi dang huong an treo, thang sau muon di dam cuoi o tinh khac 4 ngay thi bao ai"
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "residence.temporary_absence"

@@ -121,7 +121,7 @@ def named_procedures(kb: KnowledgeBase, text: str) -> List[Tuple[str, int, int]]
 
 # the word before a residence that makes it a place: "nơi thường trú", "chỗ tạm trú" ("cho" typed without
 # diacritics is "for": "đăng ký cho tạm trú" is no place)
-_PLACE = re.compile(r"(?<!\w)(?:nơi|noi|nơi đang|noi dang|chỗ|chỗ đang|địa phương|dia phuong)\s+$")
+_PLACE = re.compile(r"(?<!\w)(?:nơi|noi|nơi đang|noi dang|chỗ|chỗ đang|địa phương|dia phuong|địa chỉ|dia chi)\s+$")
 # before "chuyen" typed without diacritics: "chuyện" (a matter: "vướng chuyện hộ khẩu"), not "chuyển"
 _MATTER_OF = re.compile(r"(?<!\w)(?:vuong|may|nhieu|cac|nhung|gap)\s+$")
 # a residence as a state: "đang tạm trú ở …", "hiện thường trú tại …"

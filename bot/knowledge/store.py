@@ -248,9 +248,10 @@ def _ages(value: Any) -> Optional[Tuple[int, int]]:
 
 # a child and its age: "con tôi 9 tuổi", "bé nhà mình 11 tuổi", "cháu 7t"
 _CHILD_AGE = re.compile(r"\b(?:con|be|chau|tre|dua)\b(?:\s+\w+){0,3}?\s+(\d{1,2})\s*(?:tuoi|t)\b")
-# "mất" also asks what a procedure takes ("làm mất bao lâu", "căn cước mất phí không")
+# "mất" also asks what a procedure takes ("làm mất bao lâu", "căn cước mất phí không", "mất cả tuần"); "mất cả
+# ví" is a loss
 _TAKES = re.compile(r"(?:^|\s)mat$")
-_DURATION = re.compile(r"\s+(?:bao|may|het|phi|tien|thoi gian|nhieu|cong|ca)\b")
+_DURATION = re.compile(r"\s+(?:bao|may|het|phi|tien|thoi gian|nhieu|cong|ca (?:ngay|tuan|thang|nam|buoi|tieng|gio))\b")
 
 
 @dataclass
