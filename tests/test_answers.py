@@ -1729,3 +1729,11 @@ def test_leave_asked_by_someone_on_a_suspended_sentence_is_the_police(kb, config
     ranking = [{"name": "residence.temporary_absence", "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.1}]
     text = "chong toi dang huong an treo, thang sau muon di dam cuoi o tinh khac 4 ngay thi bao ai"
     assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "residence.temporary_absence"
+
+
+def test_a_case_word_alone_is_no_answer_when_the_classifier_has_no_opinion(kb, config):
+    # "lần đầu" is a case of both the card and the vehicle; no topic is named ("dag ky" is a slip), so ask
+    ranking = [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "id_card.first_issue", "confidence": 0.28},
+               {"name": "vehicle.first_registration", "confidence": 0.22}]
+    decision = resolve(kb, config, "nlu_fallback", ranking, "dag ky xe lan dau thi nop giay gi o dau", {})
+    assert decision.procedure is None and "vehicle.first_registration" in decision.candidates

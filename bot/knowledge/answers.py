@@ -457,6 +457,10 @@ def resolve(
                     and (confidence.get(best, 0.0) < weights["topic_only"] or _WHICH_UNKNOWN.search(fold(canonical(text)))))):
             return Decision(topic=named_topic)
     if s1 >= weights["answer"] and s1 - s2 >= weights["margin"] + SCORE_ROUNDING:
+        if unsure and not named and not topic_names:
+            # no opinion of the classifier, and no procedure or topic named: a case word alone ("lần đầu") is a
+            # guess between topics ("dag ky xe lan dau": a vehicle's, not a card's)
+            return Decision(candidates=candidates_of(ranked, scores, weights))
         return answer(best)
     if unsure and {n[0] for n in named if not told_as_done(message, n[1], n[2])} == {best} and referral is None:
         return answer(best)  # the classifier has no opinion, and the words name this one procedure alone
