@@ -1737,3 +1737,10 @@ def test_a_case_word_alone_is_no_answer_when_the_classifier_has_no_opinion(kb, c
                {"name": "vehicle.first_registration", "confidence": 0.22}]
     decision = resolve(kb, config, "nlu_fallback", ranking, "dag ky xe lan dau thi nop giay gi o dau", {})
     assert decision.procedure is None and "vehicle.first_registration" in decision.candidates
+
+
+def test_a_worn_licence_is_its_renewal(kb, config):
+    # worn out (bong, mờ chữ): the licence is renewed, not reissued as if lost
+    ranking = [{"name": "driving_licence.reissue", "confidence": 0.4}, {"name": "driving_licence.renewal", "confidence": 0.35}]
+    assert resolve(kb, config, ranking[0]["name"], ranking, "bằng lái xe máy của tôi mờ hết chữ rồi, làm ở đâu", {}).procedure \
+        == "driving_licence.renewal"
