@@ -1744,3 +1744,11 @@ def test_a_worn_licence_is_its_renewal(kb, config):
     ranking = [{"name": "driving_licence.reissue", "confidence": 0.4}, {"name": "driving_licence.renewal", "confidence": 0.35}]
     assert resolve(kb, config, ranking[0]["name"], ranking, "bằng lái xe máy của tôi mờ hết chữ rồi, làm ở đâu", {}).procedure \
         == "driving_licence.renewal"
+
+
+def test_passports_of_a_foreign_guest_and_of_a_seafarer_in_a_foreign_port_are_not_made_here(kb, config):
+    ranking = [{"name": "immigration.passport", "confidence": 0.5}, {"name": "out_of_scope", "confidence": 0.4}]
+    text = "Khách Úc thuê phòng nhà mình làm rơi hộ chiếu ngoài chợ, cấp lại hộ chiếu cho khách ở đâu?"
+    assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "foreign_passport"
+    text = "Chồng em làm thủy thủ, tàu đang cập cảng Hồng Kông thì hộ chiếu bị rách. Anh ấy làm lại bên đó được không?"
+    assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "passport_abroad"
