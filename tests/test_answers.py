@@ -1752,3 +1752,10 @@ def test_passports_of_a_foreign_guest_and_of_a_seafarer_in_a_foreign_port_are_no
     assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "foreign_passport"
     text = "Chồng em làm thủy thủ, tàu đang cập cảng Hồng Kông thì hộ chiếu bị rách. Anh ấy làm lại bên đó được không?"
     assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "passport_abroad"
+
+
+def test_a_mission_located_abroad_asked_about_is_the_vietnamese_mission(kb, config):
+    # "tổng lãnh sự quán ở Osaka" is where a Vietnamese abroad renews, not a foreign country's consulate
+    ranking = [{"name": "out_of_scope", "confidence": 0.7}, {"name": "immigration.passport", "confidence": 0.3}]
+    text = "Em ở Nagoya theo diện kỹ sư, hộ chiếu còn 3 tháng. Tổng lãnh sự quán ở Osaka có nhận hồ sơ không ạ?"
+    assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "passport_abroad"

@@ -168,6 +168,7 @@ class Referrals:
         message = fold(canonical(text))
         accented = message != canonical(text)
         named, direct = [], set()
+        pairs: Dict[Tuple[int, int], set] = {}  # each paired phrase's own span, and whose it is
         for referral in self.referrals:
             # "không về Việt Nam được", "có cần về Việt Nam làm không" are no return home
             if referral.unless and any(not _NOT_DONE.search(message[:u[0]]) for u in find_phrases(text, referral.unless)):
@@ -190,6 +191,9 @@ class Referrals:
                 for f in find_phrases(text, paired) + gapped:
                     if any(o[0] < f[1] and f[0] < o[1] for o in other) or not _state_now(message, f[0], f[1]):
                         continue
+                    # a shorter phrase inside it is this matter's ("lãnh sự quán" in "lãnh sự quán ở Osaka")
+                    direct.add(f[:2])
+                    pairs.setdefault(f[:2], set()).add(referral.id)
                     # the matter spans the phrase and the nearest of the `with` words
                     b = min(beside, key=lambda b: max(b[0] - f[1], f[0] - b[1]))
                     found.append((min(f[0], b[0]), max(f[1], b[1]), f[2]))
@@ -202,7 +206,7 @@ class Referrals:
         inside = {p for p in direct if any(o[0] <= p[0] and p[1] <= o[1] and o != p for o in direct)}
         # and the same word again elsewhere is that matter's word too ("xin visa du lịch Nhật … công an có làm visa
         # không": the Vietnamese's visa both times, not a foreigner's)
-        owners: Dict[Tuple[int, int], set] = {}
+        owners: Dict[Tuple[int, int], set] = {span: set(ids) for span, ids in pairs.items()}
         for referral, found, *_ in named:
             for f in found:
                 owners.setdefault(f[:2], set()).add(referral.id)
