@@ -1759,3 +1759,16 @@ def test_a_mission_located_abroad_asked_about_is_the_vietnamese_mission(kb, conf
     ranking = [{"name": "out_of_scope", "confidence": 0.7}, {"name": "immigration.passport", "confidence": 0.3}]
     text = "Em ở Nagoya theo diện kỹ sư, hộ chiếu còn 3 tháng. Tổng lãnh sự quán ở Osaka có nhận hồ sơ không ạ?"
     assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "passport_abroad"
+
+
+@pytest.mark.parametrize("text, ranking, procedure", [
+    # "thẻ chip" is what many call the chip identity card: its loss is the card's
+    ("rớt mất cái thẻ chip ngoài chợ, làm lại ở đâu", [("immigration.passport_loss_report", 0.5), ("id_card.reissue", 0.3)],
+     "id_card.reissue"),
+    # proving where one lives is the residence confirmation, not a registration
+    ("sổ hộ khẩu bị thu rồi, giờ cần chứng minh nơi thường trú cho trường thì xin giấy gì",
+     [("residence.permanent_registration", 0.5), ("residence.confirmation", 0.3)], "residence.confirmation"),
+])
+def test_everyday_names_of_a_paper_name_its_procedure(kb, config, text, ranking, procedure):
+    ranking = [{"name": n, "confidence": c} for n, c in ranking]
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == procedure
