@@ -1772,3 +1772,10 @@ def test_a_mission_located_abroad_asked_about_is_the_vietnamese_mission(kb, conf
 def test_everyday_names_of_a_paper_name_its_procedure(kb, config, text, ranking, procedure):
     ranking = [{"name": n, "confidence": c} for n, c in ranking]
     assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == procedure
+
+
+def test_a_matter_named_as_what_the_deed_avoids_is_not_asked(kb, config):
+    # the plates are handed back so that no traffic fine reaches the owner: the deregistration is asked
+    ranking = [{"name": "vehicle.deregistration", "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.3}]
+    text = "Xe tải nhà tôi nát rồi, bán sắt vụn. Tôi muốn trả lại biển số để khỏi bị phạt nguội oan. Thủ tục ra sao?"
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "vehicle.deregistration"

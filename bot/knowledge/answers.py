@@ -1115,6 +1115,10 @@ _PAPER_WORD = re.compile(r"(?:giay|ban sao|ban chinh|trich luc|so|hop dong|van b
 _PAPER_WORD_BEFORE = re.compile(r"\b(?:giay|ban sao|ban chinh|trich luc|so|hop dong|van ban|quyet dinh)\s+$")
 
 
+# a matter named as what the deed avoids: "nộp lại biển số để khỏi phát sinh phạt nguội", "kẻo bị phạt"
+_AVOIDED = re.compile(r"\b(?:de khoi|de tranh|tranh bi|keo|de khong bi)\s+(?:\w+\s+){0,2}$")
+
+
 def matter_context(message: str, start: int, end: int) -> bool:
     """Whether another agency's matter at ``start``-``end`` of the folded text
     is only context: told as done, held or matched (``matter_done``), or a
@@ -1129,10 +1133,12 @@ def matter_done(message: str, start: int, end: int) -> bool:
     is told as done: "đã …" just before it, "… xong" just after, or held:
     "có (giấy) … rồi" ("tôi có giấy đăng ký hộ kinh doanh rồi"), or named
     only as a paper one has besides or must match ("ngoài trích lục khai tử
-    thì cần gì nữa", "sửa năm sinh cho khớp với khai sinh")."""
+    thì cần gì nữa", "sửa năm sinh cho khớp với khai sinh"), or as what the
+    deed avoids ("để khỏi phát sinh phạt nguội")."""
     return bool(_ALREADY.search(message[:start]) or _FINISHED.match(message, end)
                 or (_HAVE.search(message[:start]) and _HELD.match(message, end))
-                or _BESIDES.search(message[:start]) or _REFERENCE.search(message[:start]))
+                or _BESIDES.search(message[:start]) or _REFERENCE.search(message[:start])
+                or _AVOIDED.search(message[:start]))
 
 
 # "…, còn <matter> thì …": the clause turns from what was said before to the matter
