@@ -1779,3 +1779,10 @@ def test_a_matter_named_as_what_the_deed_avoids_is_not_asked(kb, config):
     ranking = [{"name": "vehicle.deregistration", "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.3}]
     text = "Xe tải nhà tôi nát rồi, bán sắt vụn. Tôi muốn trả lại biển số để khỏi bị phạt nguội oan. Thủ tục ra sao?"
     assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "vehicle.deregistration"
+
+
+def test_what_to_declare_before_leaving_home_for_long_is_the_temporary_absence(kb, config):
+    ranking = [{"name": "residence.permanent_registration", "confidence": 0.5},
+               {"name": "residence.temporary_absence", "confidence": 0.3}]
+    text = "con toi 19 tuoi sap vao Nam lam cong nhan 2 nam, ho khau de o nha, truoc khi di co phai bao cong an xa khong"
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "residence.temporary_absence"
