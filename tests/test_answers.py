@@ -1786,3 +1786,11 @@ def test_what_to_declare_before_leaving_home_for_long_is_the_temporary_absence(k
                {"name": "residence.temporary_absence", "confidence": 0.3}]
     text = "con toi 19 tuoi sap vao Nam lam cong nhan 2 nam, ho khau de o nha, truoc khi di co phai bao cong an xa khong"
     assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "residence.temporary_absence"
+
+
+def test_a_call_up_order_referred_back_to_is_the_militarys(kb, config):
+    # "giấy đó" points back at the call-up order ("lệnh gọi"), not at the household register in the story
+    ranking = [{"name": "residence.temporary_absence", "confidence": 0.6}, {"name": "out_of_scope", "confidence": 0.4}]
+    text = ("Em tôi có hộ khẩu ở nhà nhưng đang làm ở Bình Dương, xã vừa gửi lệnh gọi khám sức khỏe nghĩa vụ quân sự. "
+            "Giấy đó em tôi phải nộp lại ở đâu?")
+    assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "military_service"
