@@ -1794,3 +1794,9 @@ def test_a_call_up_order_referred_back_to_is_the_militarys(kb, config):
     text = ("Em tôi có hộ khẩu ở nhà nhưng đang làm ở Bình Dương, xã vừa gửi lệnh gọi khám sức khỏe nghĩa vụ quân sự. "
             "Giấy đó em tôi phải nộp lại ở đâu?")
     assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "military_service"
+
+
+def test_a_past_divorce_is_the_story_of_a_household_split(kb, config):
+    ranking = [{"name": "residence.split_household", "confidence": 0.9}, {"name": "out_of_scope", "confidence": 0.1}]
+    text = "ly di roi ma 3 me con van chung ho voi chong cu, gio muon ra rieng ho thi lam sao"
+    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "residence.split_household"

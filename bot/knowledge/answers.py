@@ -1119,6 +1119,10 @@ _PAPER_WORD_BEFORE = re.compile(r"\b(?:giay|ban sao|ban chinh|trich luc|so|hop d
 _AVOIDED = re.compile(r"\b(?:de khoi|de tranh|tranh bi|keo|de khong bi)\s+(?:\w+\s+){0,2}$")
 
 
+# a divorce told as past: "ly hôn rồi mà vẫn chung hộ" (a loss may follow "rồi" too, so only this event)
+_DIVORCED = re.compile(r"(?:ly|li) (?:hon|di)(?: \w+){0,2} roi\b")
+
+
 def matter_context(message: str, start: int, end: int) -> bool:
     """Whether another agency's matter at ``start``-``end`` of the folded text
     is only context: told as done, held or matched (``matter_done``), or a
@@ -1138,7 +1142,7 @@ def matter_done(message: str, start: int, end: int) -> bool:
     return bool(_ALREADY.search(message[:start]) or _FINISHED.match(message, end)
                 or (_HAVE.search(message[:start]) and _HELD.match(message, end))
                 or _BESIDES.search(message[:start]) or _REFERENCE.search(message[:start])
-                or _AVOIDED.search(message[:start]))
+                or _AVOIDED.search(message[:start]) or _DIVORCED.match(message, start))
 
 
 # "…, còn <matter> thì …": the clause turns from what was said before to the matter
