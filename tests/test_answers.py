@@ -1800,3 +1800,9 @@ def test_a_past_divorce_is_the_story_of_a_household_split(kb, config):
     ranking = [{"name": "residence.split_household", "confidence": 0.9}, {"name": "out_of_scope", "confidence": 0.1}]
     text = "ly di roi ma 3 me con van chung ho voi chong cu, gio muon ra rieng ho thi lam sao"
     assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "residence.split_household"
+
+
+def test_a_foreigner_writing_in_english_about_their_passport_is_sent_to_their_embassy(kb, config):
+    ranking = [{"name": "immigration.passport_loss_report", "confidence": 0.9}, {"name": "out_of_scope", "confidence": 0.1}]
+    text = "Hi, I am Australian and I lost my passport in Hoi An. Where do I get a new passport?"
+    assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "foreign_passport"
