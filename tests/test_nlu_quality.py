@@ -120,6 +120,15 @@ FLOORS = {
     "real_questions_z": (0.88, 0.05),
     "short_questions_z": (0.90, 0.04),
     "out_of_scope_z": (0.78, 0.09),
+    # sets of the sixth session of 2026-12-04 by six new writers who read no project file, in two batches (`_r`, then
+    # `_p`): short, real-style and other agencies' matters (dev halves read, final halves measured once, at the end);
+    # floors from those figures, less a margin
+    "short_questions_r": (0.85, 0.04),
+    "real_questions_r": (0.88, 0.05),
+    "out_of_scope_r": (0.80, 0.11),
+    "short_questions_p": (0.89, 0.04),
+    "real_questions_p": (0.89, 0.06),
+    "out_of_scope_p": (0.78, 0.09),
 }
 # sets whose floors hold, but not the rule that each procedure is mostly understood, and why
 NOT_PER_PROCEDURE = {
@@ -127,6 +136,10 @@ NOT_PER_PROCEDURE = {
     # its writer labelled the seller's step after a sale (thu hồi within 30 days) a deregistration; the legal
     # reference (section 3.3) makes it step 1 of the transfer, which the transfer's answer gives
     "real_questions_z": "the seller's step after a sale labelled vehicle.deregistration",
+    # its final part's vehicle.ownership_transfer: 1 of 3 right (texts unread). Its writer reports labelling the
+    # seller's step after a sale a transfer, as the legal reference does (section 3.3), while the vehicle topic's
+    # cases send "đã bán xe" / "bán xe rồi" to the deregistration: the two sets' writers split as the project does
+    "real_questions_p": "the seller's step after a sale labelled vehicle.ownership_transfer (final part, unread)",
 }
 
 
