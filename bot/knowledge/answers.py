@@ -1113,12 +1113,8 @@ _BROUGHT = re.compile(r"\b(?:mang|mang theo|nop|nop kem|kem|kem theo|xuat trinh|
 # a paper's word, at the start of a matter's phrase or just before it
 _PAPER_WORD = re.compile(r"(?:giay|ban sao|ban chinh|trich luc|so|hop dong|van ban|quyet dinh|lenh goi|thong bao)\b")
 _PAPER_WORD_BEFORE = re.compile(r"\b(?:giay|ban sao|ban chinh|trich luc|so|hop dong|van ban|quyet dinh|lenh goi|thong bao)\s+$")
-
-
 # a matter named as what the deed avoids: "nộp lại biển số để khỏi phát sinh phạt nguội", "kẻo bị phạt"
 _AVOIDED = re.compile(r"\b(?:de khoi|de tranh|tranh bi|keo|de khong bi)\s+(?:\w+\s+){0,2}$")
-
-
 # a divorce told as past: "ly hôn rồi mà vẫn chung hộ" (a loss may follow "rồi" too, so only this event)
 _DIVORCED = re.compile(r"(?:ly|li) (?:hon|di)(?: \w+){0,2} roi\b")
 
@@ -1138,7 +1134,8 @@ def matter_done(message: str, start: int, end: int) -> bool:
     "có (giấy) … rồi" ("tôi có giấy đăng ký hộ kinh doanh rồi"), or named
     only as a paper one has besides or must match ("ngoài trích lục khai tử
     thì cần gì nữa", "sửa năm sinh cho khớp với khai sinh"), or as what the
-    deed avoids ("để khỏi phát sinh phạt nguội")."""
+    deed avoids ("để khỏi phát sinh phạt nguội"); a divorce told as past
+    ("ly hôn rồi") too."""
     return bool(_ALREADY.search(message[:start]) or _FINISHED.match(message, end)
                 or (_HAVE.search(message[:start]) and _HELD.match(message, end))
                 or _BESIDES.search(message[:start]) or _REFERENCE.search(message[:start])
