@@ -28,6 +28,11 @@ def agency_for(kb, config, intent, ranking, text):
     return decision.referral.id if decision.out_of_scope and decision.referral else None
 
 
+def procedure_for(kb, config, ranking, text):
+    """The procedure a first message is answered with, the classifier's first guess as its intent: None unless answered."""
+    return resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure
+
+
 def test_split_text_keeps_every_word_and_respects_the_limit():
     text = ("Câu thứ nhất khá dài. " * 120) + "\n\n" + "x" * 4500 + "\nCuối."
     pieces = split_text(text)
@@ -125,7 +130,7 @@ def test_a_wreck_handed_in_is_the_deregistration_even_with_its_paper_lost(kb, co
             "rồi thì xử lý sao?")
     ranking = [{"name": "vehicle.deregistration", "confidence": 0.99},
                {"name": "vehicle.certificate_reissue", "confidence": 0.01}]
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "vehicle.deregistration"
+    assert procedure_for(kb, config, ranking, text) == "vehicle.deregistration"
 
 
 def test_a_case_phrase_inside_another_procedures_name_is_part_of_that_name(kb):
@@ -1321,7 +1326,7 @@ def test_a_passport_for_a_citizen_abroad_is_the_missions(kb, config, text, proce
                                                                          "confidence": 0.35}], "immigration.passport"),
 ])
 def test_a_procedure_named_as_done_names_no_case(kb, config, text, ranking, procedure):
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == procedure
+    assert procedure_for(kb, config, ranking, text) == procedure
 
 
 def test_an_expiry_told_with_roi_still_names_the_passport(kb, config):
@@ -1385,7 +1390,7 @@ def test_the_sellers_withdrawal_told_as_done_leaves_the_buyers_registration(kb, 
     # the seller's withdrawal ("thu hồi") done: what the buyer asks is the transfer, not a withdrawal
     ranking = [{"name": "vehicle.deregistration", "confidence": 0.5}, {"name": "vehicle.ownership_transfer",
                                                                       "confidence": 0.45}]
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "vehicle.ownership_transfer"
+    assert procedure_for(kb, config, ranking, text) == "vehicle.ownership_transfer"
 
 
 def test_a_word_typed_with_its_own_tone_is_not_a_look_alike_with_another(kb, config):
@@ -1421,7 +1426,7 @@ def test_who_applies_named_beside_the_procedure_the_classifier_is_sure_of_names_
     text = ("Tôi vừa sang lại một quán karaoke 6 phòng, chủ trước đã có giấy ANTT. Tôi đứng tên hộ kinh doanh mới thì "
             "dùng tiếp giấy cũ được không hay phải xin lại?")
     ranking = [{"name": "security.business_conditions", "confidence": 0.97}, {"name": "out_of_scope", "confidence": 0.03}]
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "security.business_conditions"
+    assert procedure_for(kb, config, ranking, text) == "security.business_conditions"
 
 
 def test_a_vehicles_periodic_inspection_is_the_inspection_centres(kb, config):
@@ -1469,7 +1474,7 @@ def test_a_procedure_told_as_impossible_is_not_the_one_asked(kb, config):
             "Nghe noi con trai trong do tuoi di xa lau phai khai bao. Khai o dau a?")
     ranking = [{"name": "residence.temporary_absence", "confidence": 0.95},
                {"name": "residence.temporary_registration", "confidence": 0.03}]
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "residence.temporary_absence"
+    assert procedure_for(kb, config, ranking, text) == "residence.temporary_absence"
     # the same words asked as a question are still the temporary registration
     asked = resolve(kb, config, "residence.temporary_registration",
                     [{"name": "residence.temporary_registration", "confidence": 0.9}],
@@ -1493,7 +1498,7 @@ def test_the_state_of_another_paper_names_no_case(kb, config):
     # "giấy khai sinh cũng thất lạc": the birth certificate is lost, not the identity card never had
     text = "Bà tôi 70 tuổi chưa có chứng minh thư hay căn cước gì, giấy khai sinh cũng thất lạc. Giờ làm sao để được cấp?"
     ranking = [{"name": "id_card.first_issue", "confidence": 0.9}, {"name": "id_card.reissue", "confidence": 0.05}]
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "id_card.first_issue"
+    assert procedure_for(kb, config, ranking, text) == "id_card.first_issue"
     # the card's own loss still names its case
     lost = "Căn cước của bà tôi cũng thất lạc, giờ làm sao để được cấp?"
     assert resolve(kb, config, ranking[0]["name"], ranking, lost, {}).procedure == "id_card.reissue"
@@ -1505,7 +1510,7 @@ def test_the_state_of_another_paper_names_no_case(kb, config):
 ])
 def test_a_card_left_behind_or_not_found_is_a_lost_card(kb, config, text):
     ranking = [{"name": "id_card.renewal", "confidence": 0.6}, {"name": "id_card.reissue", "confidence": 0.35}]
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "id_card.reissue"
+    assert procedure_for(kb, config, ranking, text) == "id_card.reissue"
 
 
 def test_a_copy_of_another_agencys_paper_asked_for_the_procedure_is_the_procedures_paper(kb, config):
@@ -1535,7 +1540,7 @@ def test_the_form_of_a_copy_for_a_procedure_is_the_procedures_question(kb, confi
     # "nộp bản sao căn cước có chứng thực hay photo là được": which copy the criminal record takes
     ranking = [{"name": "records.criminal_record", "confidence": 0.8}, {"name": "out_of_scope", "confidence": 0.2}]
     text = "ly lich tu phap nop ban sao can cuoc co chung thuc hay photo la dc"
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "records.criminal_record"
+    assert procedure_for(kb, config, ranking, text) == "records.criminal_record"
     assert agency_for(kb, config, ranking[0]["name"], ranking, "chứng thực bản sao căn cước ở đâu") == "certification"
 
 
@@ -1544,7 +1549,7 @@ def test_a_paper_asked_as_needed_for_the_procedure_the_classifier_is_sure_of_is_
     ranking = [{"name": "vehicle.deregistration", "confidence": 0.85}, {"name": "out_of_scope", "confidence": 0.05}]
     text = ("xe may cua ba em, ba qua doi roi, xe hong nat khong di duoc nua. Em muon nop lai bien va cavet thi can "
             "mang giay chung tu ko ad?")
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "vehicle.deregistration"
+    assert procedure_for(kb, config, ranking, text) == "vehicle.deregistration"
     # where to get the death certificate is the civil-status office's
     assert agency_for(kb, config, ranking[0]["name"], ranking,
                       "ba em qua doi roi, xe may dung ten ba. Giay chung tu xin o dau ad?") == "civil_status"
@@ -1611,7 +1616,7 @@ def test_a_worn_out_registration_paper_is_its_reissue_not_a_transfer(kb, config)
     text = "Giấy đăng ký xe bị ướt nên mờ hết chữ, đi đổi có phải nhờ chủ xe cũ ký không?"
     ranking = [{"name": "vehicle.certificate_reissue", "confidence": 0.9},
                {"name": "vehicle.ownership_transfer", "confidence": 0.1}]
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "vehicle.certificate_reissue"
+    assert procedure_for(kb, config, ranking, text) == "vehicle.certificate_reissue"
 
 
 @pytest.mark.parametrize("text, ranking, procedure", [
@@ -1630,21 +1635,21 @@ def test_a_worn_out_registration_paper_is_its_reissue_not_a_transfer(kb, config)
      "vehicle.ownership_transfer"),
 ])
 def test_the_vehicle_case_is_known_from_the_words_citizens_use(kb, config, text, ranking, procedure):
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == procedure
+    assert procedure_for(kb, config, ranking, text) == procedure
 
 
 def test_how_long_until_done_asks_about_the_procedure_it_names(kb, config):
     # "bao lâu thì xong" asks when it is done: the transfer is not told as done
     ranking = [{"name": "vehicle.ownership_transfer", "confidence": 0.6}, {"name": "ask_processing_time", "confidence": 0.3}]
     text = "sang tên xe máy bao lâu thì xong vậy ad"
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "vehicle.ownership_transfer"
+    assert procedure_for(kb, config, ranking, text) == "vehicle.ownership_transfer"
 
 
 def test_a_crime_told_in_ones_own_words_is_how_to_report_it(kb, config):
     # no word of a procedure, but "bị lừa" is a crime: the police's matter
     ranking = [{"name": "security.crime_report", "confidence": 0.6}, {"name": "start_tipoff", "confidence": 0.3}]
     text = "tối qua mẹ em bị lừa mất 5 triệu qua mạng, giờ báo ở đâu"
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "security.crime_report"
+    assert procedure_for(kb, config, ranking, text) == "security.crime_report"
 
 
 def test_another_agencys_matter_wanted_then_its_papers_asked_is_referred(kb, config):
@@ -1655,7 +1660,7 @@ def test_another_agencys_matter_wanted_then_its_papers_asked_is_referred(kb, con
     # the police procedure wanted is ours, whatever papers are asked
     text = "Tôi muốn đăng ký thường trú cho bố về ở cùng. Cần những giấy tờ gì, có cần sổ đỏ không?"
     ranking = [{"name": "residence.permanent_registration", "confidence": 0.8}, {"name": "out_of_scope", "confidence": 0.1}]
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "residence.permanent_registration"
+    assert procedure_for(kb, config, ranking, text) == "residence.permanent_registration"
 
 
 def test_a_matter_put_off_for_later_is_not_the_question(kb, config):
@@ -1683,7 +1688,7 @@ def test_the_identification_account_named_without_electronic_is_the_procedure_as
     text = ("Con gái tôi 11 tuổi, đã có thẻ căn cước từ năm ngoái. Nay trường kêu làm tài khoản định danh mức 2 để tích "
             "hợp bảo hiểm y tế. Vậy đăng ký tài khoản định danh cho cháu thì tôi dẫn cháu lên phường được không, có cần "
             "mang giấy khai sinh không?")
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "id_card.electronic_id"
+    assert procedure_for(kb, config, ranking, text) == "id_card.electronic_id"
 
 
 def test_the_one_procedure_named_is_answered_when_the_classifier_has_no_opinion(kb, config):
@@ -1700,7 +1705,7 @@ def test_a_wallet_lost_with_the_licence_in_it_is_the_licences_reissue(kb, config
     # "mất cả ví" is a loss, not what a procedure takes ("mất cả tuần"); "còn hạn đến" is the lost licence's state
     ranking = [{"name": "driving_licence.reissue", "confidence": 0.97}, {"name": "driving_licence.renewal", "confidence": 0.02}]
     text = "chu toi bi mat ca vi o ben xe, bang lai hang B2 con han den 2029, lam lai o dau"
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "driving_licence.reissue"
+    assert procedure_for(kb, config, ranking, text) == "driving_licence.reissue"
 
 
 def test_the_permanent_address_is_a_place_not_the_registration(kb, config):
@@ -1708,7 +1713,7 @@ def test_the_permanent_address_is_a_place_not_the_registration(kb, config):
     ranking = [{"name": "residence.permanent_registration", "confidence": 0.45},
                {"name": "residence.information_update", "confidence": 0.3}]
     text = "khu phố đánh số nhà mới cho cả dãy, địa chỉ thường trú của tôi có phải khai lại không"
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "residence.information_update"
+    assert procedure_for(kb, config, ranking, text) == "residence.information_update"
 
 
 def test_a_court_file_needing_a_residence_paper_is_the_courts(kb, config):
@@ -1728,7 +1733,7 @@ def test_leave_asked_by_someone_on_a_suspended_sentence_is_the_police(kb, config
     # "án treo" is the police's word: the classifier's temporary absence is answered
     ranking = [{"name": "residence.temporary_absence", "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.1}]
     text = "chong toi dang huong an treo, thang sau muon di dam cuoi o tinh khac 4 ngay thi bao ai"
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "residence.temporary_absence"
+    assert procedure_for(kb, config, ranking, text) == "residence.temporary_absence"
 
 
 def test_a_case_word_alone_is_no_answer_when_the_classifier_has_no_opinion(kb, config):
@@ -1771,21 +1776,21 @@ def test_a_mission_located_abroad_asked_about_is_the_vietnamese_mission(kb, conf
 ])
 def test_everyday_names_of_a_paper_name_its_procedure(kb, config, text, ranking, procedure):
     ranking = [{"name": n, "confidence": c} for n, c in ranking]
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == procedure
+    assert procedure_for(kb, config, ranking, text) == procedure
 
 
 def test_a_matter_named_as_what_the_deed_avoids_is_not_asked(kb, config):
     # the plates are handed back so that no traffic fine reaches the owner: the deregistration is asked
     ranking = [{"name": "vehicle.deregistration", "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.3}]
     text = "Xe tải nhà tôi nát rồi, bán sắt vụn. Tôi muốn trả lại biển số để khỏi bị phạt nguội oan. Thủ tục ra sao?"
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "vehicle.deregistration"
+    assert procedure_for(kb, config, ranking, text) == "vehicle.deregistration"
 
 
 def test_what_to_declare_before_leaving_home_for_long_is_the_temporary_absence(kb, config):
     ranking = [{"name": "residence.permanent_registration", "confidence": 0.5},
                {"name": "residence.temporary_absence", "confidence": 0.3}]
     text = "con toi 19 tuoi sap vao Nam lam cong nhan 2 nam, ho khau de o nha, truoc khi di co phai bao cong an xa khong"
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "residence.temporary_absence"
+    assert procedure_for(kb, config, ranking, text) == "residence.temporary_absence"
 
 
 def test_a_call_up_order_referred_back_to_is_the_militarys(kb, config):
@@ -1799,7 +1804,7 @@ def test_a_call_up_order_referred_back_to_is_the_militarys(kb, config):
 def test_a_past_divorce_is_the_story_of_a_household_split(kb, config):
     ranking = [{"name": "residence.split_household", "confidence": 0.9}, {"name": "out_of_scope", "confidence": 0.1}]
     text = "ly di roi ma 3 me con van chung ho voi chong cu, gio muon ra rieng ho thi lam sao"
-    assert resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure == "residence.split_household"
+    assert procedure_for(kb, config, ranking, text) == "residence.split_household"
 
 
 def test_a_foreigner_writing_in_english_about_their_passport_is_sent_to_their_embassy(kb, config):

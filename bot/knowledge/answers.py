@@ -1111,8 +1111,9 @@ _CANNOT_AFTER = re.compile(r"\s*(?:\w+\s+){0,3}?duoc\b")
 _BROUGHT = re.compile(r"\b(?:mang|mang theo|nop|nop kem|kem|kem theo|xuat trinh|co can|can co|phai co)"
                       r"\s+(?:\w+\s+){0,3}$")
 # a paper's word, at the start of a matter's phrase or just before it
-_PAPER_WORD = re.compile(r"(?:giay|ban sao|ban chinh|trich luc|so|hop dong|van ban|quyet dinh|lenh goi|thong bao)\b")
-_PAPER_WORD_BEFORE = re.compile(r"\b(?:giay|ban sao|ban chinh|trich luc|so|hop dong|van ban|quyet dinh|lenh goi|thong bao)\s+$")
+_PAPER_WORDS = r"giay|ban sao|ban chinh|trich luc|so|hop dong|van ban|quyet dinh|lenh goi|thong bao"
+_PAPER_WORD = re.compile(rf"(?:{_PAPER_WORDS})\b")
+_PAPER_WORD_BEFORE = re.compile(rf"\b(?:{_PAPER_WORDS})\s+$")
 # a matter named as what the deed avoids: "nộp lại biển số để khỏi phát sinh phạt nguội", "kẻo bị phạt"
 _AVOIDED = re.compile(r"\b(?:de khoi|de tranh|tranh bi|keo|de khong bi)\s+(?:\w+\s+){0,2}$")
 # a divorce told as past: "ly hôn rồi mà vẫn chung hộ" (a loss may follow "rồi" too, so only this event)
