@@ -1393,6 +1393,18 @@ def test_the_sellers_withdrawal_told_as_done_leaves_the_buyers_registration(kb, 
     assert procedure_for(kb, config, ranking, text) == "vehicle.ownership_transfer"
 
 
+@pytest.mark.parametrize("text", [
+    "Tôi bán xe máy rồi mà trên VNeID vẫn đứng tên tôi, giờ phải làm gì với công an?",
+    "da ban xe cho nguoi quen thang truoc, nguoi ban nhu em can lam thu tuc gi",
+])
+def test_the_sellers_step_after_a_sale_is_the_transfers_first_step(kb, config, text):
+    # the legal reference (section 3.3) and the transfer's answer make the seller's withdrawal step 1 of the
+    # transfer; a withdrawal for a wreck or an export is the deregistration
+    ranking = [{"name": "vehicle.deregistration", "confidence": 0.5}, {"name": "vehicle.ownership_transfer",
+                                                                      "confidence": 0.45}]
+    assert procedure_for(kb, config, ranking, text) == "vehicle.ownership_transfer"
+
+
 def test_a_word_typed_with_its_own_tone_is_not_a_look_alike_with_another(kb, config):
     # "thuế ở" (tax, at) is no "thuê ở" (rent at) with a slip of tone: the tax is asked
     text = ("Tôi có 6 phòng trọ cho thuê, người thuê đều khai báo lưu trú đủ. Nay phường nhắc kê khai nộp thuế cho thuê "

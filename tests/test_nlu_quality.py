@@ -137,8 +137,8 @@ NOT_PER_PROCEDURE = {
     # reference (section 3.3) makes it step 1 of the transfer, which the transfer's answer gives
     "real_questions_z": "the seller's step after a sale labelled vehicle.deregistration",
     # its final part's vehicle.ownership_transfer: 1 of 3 right (texts unread). Its writer reports labelling the
-    # seller's step after a sale a transfer, as the legal reference does (section 3.3), while the vehicle topic's
-    # cases send "đã bán xe" / "bán xe rồi" to the deregistration: the two sets' writers split as the project does
+    # seller's step after a sale a transfer, as the legal reference (section 3.3) and the project now do; the
+    # final part still has 1 of 3, for reasons not read
     "real_questions_p": "the seller's step after a sale labelled vehicle.ownership_transfer (final part, unread)",
 }
 
