@@ -1421,6 +1421,14 @@ def test_a_word_typed_with_its_own_tone_is_not_a_look_alike_with_another(kb, con
      "ký ở hai tỉnh khác nhau được không? Có cần mang CCCD và giấy xác nhận cư trú không?",
      [{"name": "out_of_scope", "confidence": 0.97}, {"name": "residence.confirmation", "confidence": 0.03}],
      None, "notarization"),
+    # the one police paper the question names is asked yes or no as one to bring, the classifier sure it is not ours
+    ("Em mới làm hộ chiếu xong. Visa Hàn thì em tự nộp ở đại sứ quán hay qua công ty ạ? Có cần thêm lý lịch tư pháp "
+     "không?",
+     [{"name": "out_of_scope", "confidence": 0.9}, {"name": "records.criminal_record", "confidence": 0.08}],
+     None, "foreign_passport"),
+    ("muon xin visa du lich Nhat, ho chieu co roi. nop ho so o dau a, co can nop ban sao ho khau hay giay CT07 khong",
+     [{"name": "out_of_scope", "confidence": 0.85}, {"name": "residence.confirmation", "confidence": 0.1}],
+     None, "foreign_passport"),
     # the matter's office says it needs the police's paper, and the question is where to get it: the police's
     ("Làm hồ sơ nhận con nuôi, bên tư pháp bảo cần giấy xác nhận nơi cư trú, xin ở công an nào?",
      [{"name": "residence.confirmation", "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.05}],

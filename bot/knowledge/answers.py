@@ -409,6 +409,8 @@ def resolve(
                 asked += [w for w in [wanting_span(text)] if w]  # "Giờ em muốn chuyển hộ khẩu… Cần mang gì"
             if ours_by_words and len({n[0] for n in live}) == 1 and any(
                     a <= s and e <= b for _, s, e in live for a, b in asked):
+                if (brought_for := paper_brought_for_matter(config, text, live[-1])) is not None:
+                    return not_ours(config, text, brought_for)  # "xin visa … có cần nộp giấy CT07 không"
                 return answer(live[0][0])  # the one procedure named, and in the question: "… giấy đó xin ở đâu"
             if s1 >= weights["ask_back_not_ours"]:
                 return Decision(candidates=candidates_of(ranked, scores, weights))  # maybe ours after all: ask
@@ -716,6 +718,29 @@ def matter_needs_paper(text: str, found: Optional[Tuple[Referral, int, int]],
                     and not any(end <= s and e <= needs.start() for _, s, e in names)):
                 return referral
     return None
+
+
+def paper_brought_for_matter(config: AnswerConfig, text: str, name: Tuple[str, int, int]) -> Optional[Referral]:
+    """The other agency's matter, when the police paper named last (``name``)
+    is only asked yes or no as one to bring ("đăng ký kết hôn … có cần mang
+    giấy tạm trú theo không", "xin visa … có cần thêm lý lịch tư pháp
+    không"): the paper belongs to that matter's file. Not a deed asked
+    ("có phải làm tạm vắng không"), nor a matter told as done."""
+    _, start, end = name
+    message = canonical(text)
+    folded = fold(message)
+    if _DEED.match(folded, start):
+        return None
+    question = question_span(text)
+    clause_end = _CLAUSE_END.search(folded, end, question[1])
+    if not _YES_NO.search(folded, end, clause_end.start() if clause_end else question[1]):
+        return None
+    since = max([question[0]] + [m.end() for m in _CLAUSE_END.finditer(folded, question[0], start)])
+    if not any(_BRING.match(folded[n.end():start]) or _PAPER_NEXT.match(message, n.end(), start)
+               for n in _NEEDS.finditer(message, since, start)):
+        return None
+    found = config.referrals.match(text, None, matter_context)
+    return found[0] if found and not matter_done(folded, found[1], found[2]) else None
 
 
 def wanted_matter_needs(config: AnswerConfig, text: str, names: List[Tuple[str, int, int]]) -> Optional[Referral]:
