@@ -1831,3 +1831,21 @@ def test_a_foreigner_writing_in_english_about_their_passport_is_sent_to_their_em
     ranking = [{"name": "immigration.passport_loss_report", "confidence": 0.9}, {"name": "out_of_scope", "confidence": 0.1}]
     text = "Hi, I am Australian and I lost my passport in Hoi An. Where do I get a new passport?"
     assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "foreign_passport"
+
+
+@pytest.mark.parametrize("text, agency", [
+    ("My Vietnamese husband and I want a divorce. Which court handles a divorce in Hanoi?", "court"),
+    ("We got married in Japan and live in Da Nang now. Which office records a foreign marriage?", "civil_status"),
+    ("They kept my motorbike after the stop. I paid the fine yesterday, where do I pick it up?", "traffic_fines"),
+    ("I want to open a company here. Where is business registration done?", "business_registration"),
+])
+def test_another_agencys_matter_written_in_english_names_that_agency(kb, config, text, agency):
+    # the classifier, trained on Vietnamese, is sure of whatever procedure English words happen to resemble
+    ranking = [{"name": "driving_licence.international", "confidence": 0.96}, {"name": "out_of_scope", "confidence": 0.02}]
+    assert agency_for(kb, config, ranking[0]["name"], ranking, text) == agency
+
+
+def test_a_company_typed_as_cty_is_the_business_registry(kb, config):
+    ranking = [{"name": "security.seal_registration", "confidence": 0.84}, {"name": "out_of_scope", "confidence": 0.1}]
+    text = "toi voi ban muon mo cty tnhh, dk thanh lap cty o dau, mat bao lau, co phai dang ky con dau voi cong an ko"
+    assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "business_registration"
