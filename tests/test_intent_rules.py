@@ -200,3 +200,14 @@ def test_a_procedure_named_in_a_question_taken_for_the_directory_is_that_procedu
                                    {"name": "vehicle.ownership_transfer", "confidence": 0.15}])
     # the one procedure named, which the classifier still ranks: where to file it, not the unit's address
     assert IntentRules().process([message])[0].get("intent")["name"] == "vehicle.ownership_transfer"
+
+
+def test_a_crime_in_the_story_of_another_agencys_matter_asked_is_not_a_tip_off():
+    # the classifier says not ours, and the question asks about another agency's matter: the crime is the story
+    abroad = "Chồng tôi làm ở Malaysia bị móc túi mất hộ chiếu ở Kuala Lumpur. Giờ xin giấy tờ về nước ở đâu?"
+    assert not is_crime_report(abroad, "out_of_scope", 0.9)
+    debt = "Hụi bị giựt 50 triệu, tôi trình báo rồi mà người ta bảo là tranh chấp dân sự. Giờ kiện đòi tiền thì nộp đơn tòa nào?"
+    assert not is_crime_report(debt, "out_of_scope", 0.85)
+    # a crime told in the question itself stays a tip-off, whatever matter it names
+    assert is_crime_report("co nguoi nhan tin gia CSGT bao toi bi phat nguoi, bam link mat tien, bao o dau",
+                           "out_of_scope", 1.0)

@@ -74,10 +74,11 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.core.content import read_texts
 from bot.handoff.texts import settings as handoff_settings
-from bot.knowledge.answers import CRIME_REPORT, AnswerConfig, asks, matter_asked, named_procedures, want_words
+from bot.knowledge.answers import (CRIME_REPORT, AnswerConfig, asks, matter_asked, named_procedures, question_span,
+                                   want_words)
 from bot.knowledge.store import KnowledgeBase
 from bot.knowledge.validate import load_checked
-from bot.nlu.text import bare_number, find_phrase
+from bot.nlu.text import bare_number, canonical, find_phrase
 from bot.safety.sos import is_believed, is_emergency
 
 SOS_INTENT = "sos"
@@ -109,14 +110,26 @@ def is_crime_report(text: str, intent: str, confidence: float) -> bool:
     told = intent in TOLD_INTENTS and find_phrase(text, s["intake_phrases"]) is None
     if intent in KEPT_INTENTS and not (unsure_kept or told):
         return False
+    kb, config = knowledge_base(), answer_config()
+    if intent == "out_of_scope" and crime_only_in_story(config, text, s["report_phrases"]):
+        return False
     if confidence < s["report_unless_confidence"] or intent in GUESSES or told:
         return True
-    kb, config = knowledge_base(), answer_config()
     if config.aspect_of_intent(intent) is not None and not named_procedures(kb, text):
         return True  # a follow-up ("lệ phí bao nhiêu", "luật nào") with no procedure named follows up on nothing
     # a crime told that asks nothing and wants nothing ("bị móc túi trên xe buýt, mất ví với căn cước")
     return ("?" not in text and not asks(text) and not want_words(text)
             and not named_procedures(kb, config.expand(text)))
+
+
+def crime_only_in_story(config: AnswerConfig, text: str, report_phrases: List[str]) -> bool:
+    """Whether the question asks about another agency's matter while the crime
+    is told only before it, in the story ("bị móc túi mất hộ chiếu ở Kuala
+    Lumpur. Giờ xin giấy tờ về nước ở đâu"; "trình báo rồi … giờ kiện ở tòa
+    nào"): not a tip-off when the classifier too says not ours."""
+    expanded = config.expand(text)
+    start, end = question_span(expanded)
+    return matter_asked(config, expanded) and find_phrase(canonical(expanded)[start:end], report_phrases) is None
 
 
 @lru_cache(maxsize=1)
