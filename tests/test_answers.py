@@ -1849,3 +1849,12 @@ def test_a_company_typed_as_cty_is_the_business_registry(kb, config):
     ranking = [{"name": "security.seal_registration", "confidence": 0.84}, {"name": "out_of_scope", "confidence": 0.1}]
     text = "toi voi ban muon mo cty tnhh, dk thanh lap cty o dau, mat bao lau, co phai dang ky con dau voi cong an ko"
     assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "business_registration"
+
+
+def test_a_last_question_asking_only_which_papers_to_bring_asks_for_the_question_before(kb, config):
+    # "… ở đâu? Có cần mang căn cước … không": the papers are for what the question before asks about
+    ranking = [{"name": "id_card.first_issue", "confidence": 0.46}, {"name": "id_card.child_issue", "confidence": 0.32},
+               {"name": "out_of_scope", "confidence": 0.2}]
+    text = ("vo e moi sinh be, e ve phep 1 thang. e muon lam giay khai sinh cho be thi lam o dau ad? co can mang cccd "
+            "cua 2 vo chong ko hay chi can giay chung sinh")
+    assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "civil_status"

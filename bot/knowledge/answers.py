@@ -214,10 +214,20 @@ def want_words(sentence: str) -> List[Tuple[int, int, str]]:
             if not _NOT_WANT.match(folded, w[0]) and not _PAST.search(folded[:w[0]])]
 
 
+# a question that only asks which papers to bring ("Có cần mang căn cước theo không?"): for what is asked before it
+_BRING_ONLY = re.compile(r"\W*(?:(?:voi lai|va|con|ma)\s+)?(?:\w+\s+){0,2}?(?:co\s+)?(?:can|phai)\s+"
+                         r"(?:mang|dem|nop|them|kem|xuat trinh|chuan bi)\b")
+
+
 def question_span(text: str) -> Tuple[int, int]:
     """Where the question is in a message that tells a story first: the last
-    sentence with a question word (or mark), else the last sentence."""
-    return (asking_spans(text) or [(0, len(canonical(text)))])[-1]
+    sentence with a question word (or mark), else the last sentence; the one
+    before it when the last only asks which papers to bring ("Làm giấy khai
+    sinh cho bé ở đâu? Có cần mang căn cước của hai vợ chồng không")."""
+    spans = asking_spans(text) or [(0, len(canonical(text)))]
+    if len(spans) > 1 and _BRING_ONLY.match(fold(canonical(text)), spans[-1][0], spans[-1][1]):
+        return spans[-2]
+    return spans[-1]
 
 
 def procedure_scores(kb: KnowledgeBase, config: AnswerConfig, confidence: Dict[str, float],
