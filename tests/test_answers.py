@@ -1866,3 +1866,11 @@ def test_a_vehicle_named_by_its_model_is_a_word_of_the_polices_matters(kb, confi
     assert procedure_for(kb, config, ranking, "chú cho lại con Exciter, giờ làm đứng tên cháu mất mấy ngày") == \
         "vehicle.ownership_transfer"
     assert procedure_for(kb, config, ranking, "chú cho lại cái máy cày, giờ làm đứng tên cháu mất mấy ngày") is None
+
+
+def test_a_parent_at_home_planning_to_visit_a_child_abroad_gets_their_own_passport_here(kb, config):
+    # "đang du học bên Úc" is the child's; "muốn sang dự lễ" says the one asking is at home
+    ranking = [{"name": "immigration.passport", "confidence": 0.99}, {"name": "out_of_scope", "confidence": 0.01}]
+    text = ("Con trai tôi đang du học bên Nhật, tháng sau tôi muốn sang thăm cháu. Tôi chưa có hộ chiếu, làm lần đầu "
+            "thì nộp ở đâu?")
+    assert procedure_for(kb, config, ranking, text) == "immigration.passport"

@@ -12,7 +12,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 from bot.core.content import read_texts
 from bot.nlu.lexicon import spelling
-from bot.nlu.text import canonical, find_phrases, fold
+from bot.nlu.text import canonical, find_phrase, find_phrases, fold
 
 _WORDS = re.compile(r"[^\W\d_]+")
 
@@ -101,6 +101,10 @@ class Referral:
 
     # paired phrases with a gap ("đang … ở Đài Loan"): patterns over the folded message, each with its first word
     paired_gapped: List[Tuple["re.Pattern[str]", str]] = field(default_factory=list)
+    # phrases that leave the matter out whatever is said before them: the one writing, at home, going to
+    # visit ("muốn sang thăm con": the plan says they are at home, where a denial or a plan before "về nước"
+    # says they are still away)
+    visiting: List[str] = field(default_factory=list)
 
     @cached_property
     def paired_folded(self) -> List[Tuple[str, str]]:
@@ -145,7 +149,8 @@ class Referrals:
                                 [str(o) for o in r.get("outranks_next_to") or []],
                                 [str(b) for b in (r.get("alone") or {}).get("beside") or []],
                                 spell([str(u) for u in r.get("unless") or []]),
-                                gapped([str(p) for p in (r.get("paired") or {}).get("phrases") or []]))
+                                gapped([str(p) for p in (r.get("paired") or {}).get("phrases") or []]),
+                                spell([str(v) for v in r.get("visiting") or []]))
                        for r in data["referrals"]],
         )
 
@@ -172,6 +177,8 @@ class Referrals:
         for referral in self.referrals:
             # "không về Việt Nam được", "có cần về Việt Nam làm không" are no return home
             if referral.unless and any(not _NOT_DONE.search(message[:u[0]]) for u in find_phrases(text, referral.unless)):
+                continue
+            if referral.visiting and find_phrase(text, referral.visiting) is not None:
                 continue
             found = find_phrases(text, referral.phrases)
             # with no slip of tone: "khai thuế ở đâu" is no "thuê ở" (but "cho thue nhà" is "cho thuê")
