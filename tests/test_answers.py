@@ -1874,3 +1874,18 @@ def test_a_parent_at_home_planning_to_visit_a_child_abroad_gets_their_own_passpo
     text = ("Con trai tôi đang du học bên Nhật, tháng sau tôi muốn sang thăm cháu. Tôi chưa có hộ chiếu, làm lần đầu "
             "thì nộp ở đâu?")
     assert procedure_for(kb, config, ranking, text) == "immigration.passport"
+
+
+@pytest.mark.parametrize("text, ranking, procedure", [
+    # a paper proving where one lives now is the residence confirmation
+    ("Công ty đòi giấy chứng minh tôi đang ở địa chỉ này, hộ khẩu giấy bỏ rồi thì xin giấy gì của công an?",
+     [{"name": "residence.confirmation", "confidence": 0.6}, {"name": "vehicle.certificate_reissue", "confidence": 0.3}],
+     "residence.confirmation"),
+    # "mua xe lại", the seller's withdrawal told as done ("làm thu hồi rồi"): the buyer's transfer, not a new plate
+    ("em mua xe lại của chú em, chú làm thu hồi rồi, giờ em đứng tên thì có phải bấm biển mới không",
+     [{"name": "vehicle.first_registration", "confidence": 0.55}, {"name": "vehicle.ownership_transfer",
+                                                                  "confidence": 0.4}],
+     "vehicle.ownership_transfer"),
+])
+def test_everyday_words_name_the_case(kb, config, text, ranking, procedure):
+    assert procedure_for(kb, config, ranking, text) == procedure
