@@ -1881,6 +1881,10 @@ def test_a_parent_at_home_planning_to_visit_a_child_abroad_gets_their_own_passpo
     ("Công ty đòi giấy chứng minh tôi đang ở địa chỉ này, hộ khẩu giấy bỏ rồi thì xin giấy gì của công an?",
      [{"name": "residence.confirmation", "confidence": 0.6}, {"name": "vehicle.certificate_reissue", "confidence": 0.3}],
      "residence.confirmation"),
+    # the paper that stands for the household book now
+    ("trường đòi photo sổ hộ khẩu mà nhà em hết sổ rồi, giờ lấy giấy gì thay ạ",
+     [{"name": "residence.confirmation", "confidence": 0.66}, {"name": "out_of_scope", "confidence": 0.15}],
+     "residence.confirmation"),
     # "mua xe lại", the seller's withdrawal told as done ("làm thu hồi rồi"): the buyer's transfer, not a new plate
     ("em mua xe lại của chú em, chú làm thu hồi rồi, giờ em đứng tên thì có phải bấm biển mới không",
      [{"name": "vehicle.first_registration", "confidence": 0.55}, {"name": "vehicle.ownership_transfer",
