@@ -1893,3 +1893,12 @@ def test_a_parent_at_home_planning_to_visit_a_child_abroad_gets_their_own_passpo
 ])
 def test_everyday_words_name_the_case(kb, config, text, ranking, procedure):
     assert procedure_for(kb, config, ranking, text) == procedure
+
+
+def test_the_card_after_a_name_change_in_the_civil_records_is_its_renewal(kb, config):
+    # the civil status change is done; the card still bears the old name: the card's renewal, not a question back
+    ranking = [{"name": "id_card.renewal", "confidence": 0.45}, {"name": "id_card.reissue", "confidence": 0.2},
+               {"name": "id_card.first_issue", "confidence": 0.15}]
+    text = ("Tôi vừa được xã cho đổi tên đệm trên giấy khai sinh, trích lục đã nhận. Giờ thẻ căn cước vẫn ghi tên cũ, "
+            "làm sao để sửa?")
+    assert procedure_for(kb, config, ranking, text) == "id_card.renewal"
