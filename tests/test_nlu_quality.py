@@ -129,6 +129,12 @@ FLOORS = {
     "short_questions_p": (0.89, 0.04),
     "real_questions_p": (0.89, 0.06),
     "out_of_scope_p": (0.78, 0.09),
+    # sets of the session of 2026-12-05 by four new writers who read no project file (`_e`; `_ea` a second set of
+    # other agencies' matters, opening with the police paper or the police); floors from their figures, less a margin
+    "short_questions_e": (0.88, 0.03),
+    "real_questions_e": (0.89, 0.05),
+    "out_of_scope_e": (0.69, 0.11),
+    "out_of_scope_ea": (0.69, 0.12),
 }
 # sets whose floors hold, but not the rule that each procedure is mostly understood, and why
 NOT_PER_PROCEDURE = {
@@ -139,7 +145,7 @@ NOT_PER_PROCEDURE = {
     # its final part's vehicle.ownership_transfer: 1 of 3 right (texts unread). Its writer reports labelling the
     # seller's step after a sale a transfer, as the legal reference (section 3.3) and the project now do; the
     # final part still has 1 of 3, for reasons not read
-    "real_questions_p": "the seller's step after a sale labelled vehicle.ownership_transfer (final part, unread)",
+    "real_questions_p": "vehicle.ownership_transfer: 1 of 3 right in the unread final part",
 }
 
 
