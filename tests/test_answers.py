@@ -171,7 +171,7 @@ def test_a_case_named_in_a_follow_up_wins_over_the_current_procedure(kb, config)
 def test_no_procedure_clearly_ahead_is_asked_back_with_the_likely_ones(kb, config):
     ranking = [{"name": "residence.stay_notice", "confidence": 0.4},
                {"name": "security.crime_report", "confidence": 0.35}, {"name": "greet", "confidence": 0.05}]
-    decision = resolve(kb, config, "residence.stay_notice", ranking, "người nhà lên chơi có phải báo không", {})
+    decision = resolve(kb, config, "residence.stay_notice", ranking, "người nhà tới nhà có phải báo không", {})
     assert decision.procedure is None
     assert decision.candidates == ["residence.stay_notice", "security.crime_report"]
     reply = render_candidates(kb, config, decision.candidates)
