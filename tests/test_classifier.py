@@ -103,3 +103,25 @@ def test_the_optimiser_finds_the_minimum_of_a_curved_valley_and_keeps_its_limits
     _, iterations = minimise_lbfgs(valley, start, max_iter=7, gtol=1e-6)
     assert iterations == 7
     assert minimise_lbfgs(valley, np.ones(4), max_iter=50, gtol=1e-6)[1] == 0  # already at the minimum
+
+
+def test_an_intents_weight_is_scikit_learns_class_weight_times_the_factor():
+    # config `intent_weights`: "not ours" is one intent for every other agency's matter
+    X, y = _data()
+    classes, counts = np.unique(y, return_counts=True)
+    balanced = {c: len(y) / (len(classes) * n) for c, n in zip(classes, counts)}
+    reference = LogisticRegression(solver="lbfgs", max_iter=300, tol=1e-4, random_state=42,
+                                   class_weight={**balanced, "intent_2": 3 * balanced["intent_2"]}).fit(X, y)
+    weighted, plain = _classifier(), _classifier()
+    fit_multinomial(weighted, X, y, 2, {"intent_2": 3})
+    fit_multinomial(plain, X, y, 2)
+
+    assert np.abs(weighted.predict_proba(X) - reference.predict_proba(X)).max() < 1e-3
+    column = list(classes).index("intent_2")
+    assert weighted.predict_proba(X)[:, column].mean() > plain.predict_proba(X)[:, column].mean()
+
+
+def test_a_weight_for_an_intent_with_no_examples_is_an_error():
+    X, y = _data()
+    with pytest.raises(ValueError, match="intent_weights names intents with no training examples: out_of_scop"):
+        fit_multinomial(_classifier(), X, y, 2, {"out_of_scop": 2})

@@ -21,7 +21,7 @@ import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from collections import deque
-from typing import Any, Callable, Deque, Dict, List, Sequence, Text, Tuple
+from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Text, Tuple
 
 import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -40,8 +40,10 @@ from sklearn.utils.class_weight import compute_class_weight
 logger = logging.getLogger(__name__)
 
 
-def fit_multinomial(clf: LogisticRegression, X: csr_matrix, y: Sequence[str], workers: int) -> None:
-    """Fit ``clf`` (lbfgs, multinomial, intercept, L2) as its own ``fit`` would, in threads."""
+def fit_multinomial(clf: LogisticRegression, X: csr_matrix, y: Sequence[str], workers: int,
+                    intent_weights: Optional[Dict[str, float]] = None) -> None:
+    """Fit ``clf`` (lbfgs, multinomial, intercept, L2) as its own ``fit`` would, in threads;
+    ``intent_weights`` multiplies the weight of each named intent's examples."""
     encoder = LabelEncoder()
     target = encoder.fit_transform(y).astype(np.float64)
     classes = encoder.classes_
@@ -50,6 +52,11 @@ def fit_multinomial(clf: LogisticRegression, X: csr_matrix, y: Sequence[str], wo
     if clf.class_weight is not None:
         sample_weight *= compute_class_weight(clf.class_weight, classes=classes, y=np.asarray(y))[
             target.astype(int)]
+    unknown = sorted(set(intent_weights or {}) - set(classes))
+    if unknown:
+        raise ValueError(f"intent_weights names intents with no training examples: {', '.join(unknown)}")
+    for intent, factor in (intent_weights or {}).items():
+        sample_weight[np.asarray(y) == intent] *= float(factor)
     n_classes, n_features = len(classes), X.shape[1]
     loss = HalfMultinomialLoss(n_classes=n_classes)
     edges = np.linspace(0, X.shape[0], workers + 1).astype(int)
@@ -154,7 +161,16 @@ def usable_cores() -> int:
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
 )
 class ParallelLogisticRegression(LogisticRegressionClassifier):
-    """Rasa's LogisticRegressionClassifier with its fit spread over the cores."""
+    """Rasa's LogisticRegressionClassifier with its fit spread over the cores.
+
+    ``intent_weights`` (config) weighs an intent's examples above the class
+    balance Rasa sets: "not ours" (out_of_scope) is one intent for every other
+    agency's matter, and balanced it weighs no more than one procedure.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {**LogisticRegressionClassifier.get_default_config(), "intent_weights": {}}
 
     def _create_X(self, messages: List[Message]) -> csr_matrix:
         """The parent's matrix (each message's sparse sentence features of its
@@ -173,7 +189,7 @@ class ParallelLogisticRegression(LogisticRegressionClassifier):
         if X.shape[0] == 0 or len(set(y)) < 3 or self.config["solver"] != "lbfgs":
             # nothing to fit, or a case scikit-learn fits another way (binary, other solver)
             return super().train(training_data)
-        fit_multinomial(self.clf, X, y, usable_cores())
+        fit_multinomial(self.clf, X, y, usable_cores(), self.config["intent_weights"])
         self.persist()
         return self._resource
 
@@ -194,7 +210,7 @@ class NormalisedLogisticRegression(ParallelLogisticRegression):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**LogisticRegressionClassifier.get_default_config(), "C": 1.0, "sublinear": True}
+        return {**ParallelLogisticRegression.get_default_config(), "C": 1.0, "sublinear": True}
 
     def __init__(self, config: Dict[Text, Any], *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
