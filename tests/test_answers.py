@@ -1658,6 +1658,10 @@ def test_a_worn_out_registration_paper_is_its_reissue_not_a_transfer(kb, config)
      [{"name": "vehicle.first_registration", "confidence": 0.55}, {"name": "vehicle.ownership_transfer",
                                                                   "confidence": 0.4}],
      "vehicle.ownership_transfer"),
+    # a licence snatched ("bị giật … mất luôn") is lost, whatever date it is valid until ("còn hạn đến")
+    ("hôm qua bị giật ví, mất luôn bằng lái xe máy còn hạn đến 2031, làm lại tốn bao nhiêu",
+     [{"name": "driving_licence.reissue", "confidence": 0.95}, {"name": "driving_licence.renewal", "confidence": 0.03}],
+     "driving_licence.reissue"),
 ])
 def test_the_case_is_known_from_the_words_citizens_use(kb, config, text, ranking, procedure):
     assert procedure_for(kb, config, ranking, text) == procedure
