@@ -52,11 +52,11 @@ def fit_multinomial(clf: LogisticRegression, X: csr_matrix, y: Sequence[str], wo
     if clf.class_weight is not None:
         sample_weight *= compute_class_weight(clf.class_weight, classes=classes, y=np.asarray(y))[
             target.astype(int)]
-    unknown = sorted(set(intent_weights or {}) - set(classes))
+    intent_weights = intent_weights or {}
+    unknown = sorted(set(intent_weights) - set(classes))
     if unknown:
         raise ValueError(f"intent_weights names intents with no training examples: {', '.join(unknown)}")
-    for intent, factor in (intent_weights or {}).items():
-        sample_weight[np.asarray(y) == intent] *= float(factor)
+    sample_weight *= np.array([float(intent_weights.get(c, 1.0)) for c in classes])[target.astype(int)]
     n_classes, n_features = len(classes), X.shape[1]
     loss = HalfMultinomialLoss(n_classes=n_classes)
     edges = np.linspace(0, X.shape[0], workers + 1).astype(int)
