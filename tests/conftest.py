@@ -3,7 +3,6 @@ project's real config, domain and data, and every test reuses it."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import socket
@@ -48,19 +47,21 @@ def trained_model(models_dir: Path) -> Path:
 def agent(trained_model: Path):
     from rasa.core.agent import Agent
 
+    from devtools.evaluation import quiet_parse_logs
+
+    quiet_parse_logs()
     return Agent.load(str(trained_model))
 
 
 @pytest.fixture(scope="session")
 def parse(agent):
-    """parse(text) -> Rasa's parse result (intent, ranking, ...) from the trained model."""
-    loop = asyncio.new_event_loop()
+    """parse(text) -> Rasa's parse result (intent, ranking, ...) from the
+    trained model; parse.many(texts) parses a list at once."""
+    from devtools.evaluation import AgentParser
 
-    def _parse(text: str) -> dict:
-        return loop.run_until_complete(agent.parse_message(text))
-
-    yield _parse
-    loop.close()
+    parser = AgentParser(agent)
+    yield parser
+    parser.loop.close()
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge.validate import load_checked
-from devtools.evaluation import evaluate, plot_confusion, print_reports
+from devtools.evaluation import evaluate, load_sets, plot_confusion, print_reports
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
@@ -158,6 +158,13 @@ def reports(parse):
     for report in result:
         plot_confusion(report, kb, ARTIFACTS / f"confusion_{report.label.split()[0]}_{report.label[-6:-1]}.png")
     return result
+
+
+def test_messages_parsed_many_at_once_are_parsed_as_one_by_one(parse):
+    # the evaluation parses a list at once (the retrain's gate too): the figures are those of the server's parse
+    texts = [item.text for s in load_sets(False) for item in s.items][::25]
+    assert len(texts) > 250
+    assert parse.many(texts) == [parse(text) for text in texts]
 
 
 def test_every_held_out_set_is_evaluated(reports):
