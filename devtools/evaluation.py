@@ -298,7 +298,8 @@ def plot_confusion(report: SetReport, kb: KnowledgeBase, path: Path) -> None:
 def quiet_parse_logs() -> None:
     """Rasa logs every parse through structlog at debug level, to stdout,
     unless its command line set a level: in a process of our own (this
-    evaluation, the tests) that printing takes most of the time of a parse."""
+    evaluation, the tests' parser) that printing takes most of the time of a
+    parse."""
     import logging
 
     import structlog
@@ -316,6 +317,7 @@ class AgentParser:
     BATCH = 256
 
     def __init__(self, agent) -> None:
+        quiet_parse_logs()
         self.agent = agent
         self.loop = asyncio.new_event_loop()
 
@@ -344,7 +346,6 @@ class AgentParser:
 def agent_parser(model: Path) -> AgentParser:
     from rasa.core.agent import Agent
 
-    quiet_parse_logs()
     return AgentParser(Agent.load(str(model)))
 
 

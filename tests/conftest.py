@@ -47,9 +47,6 @@ def trained_model(models_dir: Path) -> Path:
 def agent(trained_model: Path):
     from rasa.core.agent import Agent
 
-    from devtools.evaluation import quiet_parse_logs
-
-    quiet_parse_logs()
     return Agent.load(str(trained_model))
 
 
