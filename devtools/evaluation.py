@@ -342,6 +342,9 @@ class AgentParser:
                 parsed.append(data)
         return parsed
 
+    def close(self) -> None:
+        self.loop.close()
+
 
 def agent_parser(model: Path) -> AgentParser:
     from rasa.core.agent import Agent

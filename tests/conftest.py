@@ -58,7 +58,7 @@ def parse(agent):
 
     parser = AgentParser(agent)
     yield parser
-    parser.loop.close()
+    parser.close()
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
