@@ -16,9 +16,8 @@ Variants:
                   agencies' matters found in the words
   no-normalise    same, tokenizer with normalize: false (plain underthesea tokens)
   ours-diet       same features, DIETClassifier (100 epochs) instead of logistic regression
-  ours-normalised same features scaled to unit length (log counts) before logistic
-                  regression, C = 100 (bot/nlu/classifier.py): a long story is no surer than
-                  a short question
+  ours-one-opinion the classifier without its second opinion (bot/nlu/second_opinion.py):
+                  the raw-count logistic regression alone
   stock           Rasa's default pipeline (WhitespaceTokenizer, char n-grams, DIET)
 """
 
@@ -68,11 +67,11 @@ def variants(base: dict) -> dict:
     plain = copy.deepcopy(base)
     next(c for c in plain["pipeline"] if c["name"].endswith("VietnameseTokenizer"))["normalize"] = False
     diet = with_classifier(base, {"name": "DIETClassifier", "epochs": 100, "constrain_similarities": True})
-    normalised = with_classifier(base, {"name": "bot.nlu.classifier.NormalisedLogisticRegression", "C": 100.0,
-                                        "max_iter": 300, "ranking_length": 0})
+    one_opinion = copy.deepcopy(base)  # the classifier without its second opinion
+    next(c for c in one_opinion["pipeline"] if c["name"].endswith("LogisticRegression"))["second_opinion"] = {"weight": 0.0}
     stock = copy.deepcopy(base)
     stock["pipeline"] = STOCK_PIPELINE
-    return {"ours": base, "no-normalise": plain, "ours-diet": diet, "ours-normalised": normalised, "stock": stock}
+    return {"ours": base, "no-normalise": plain, "ours-diet": diet, "ours-one-opinion": one_opinion, "stock": stock}
 
 
 def measure(name: str, config: dict, workdir: Path, sets, answer_config=None, model=None) -> dict:

@@ -125,3 +125,91 @@ def test_a_weight_for_an_intent_with_no_examples_is_an_error():
     X, y = _data()
     with pytest.raises(ValueError, match="intent_weights names intents with no training examples: out_of_scop"):
         fit_multinomial(_classifier(), X, y, 2, {"out_of_scop": 2})
+
+
+def _worded_messages(rng, n=90):
+    """Messages of three intents, each with tokens (lemmas from its intent's
+    words and shared ones) and the featurizers' count features."""
+    from rasa.nlu.tokenizers.tokenizer import Token
+
+    words = {"a": ["dang_ky", "tam_tru", "phong_tro"], "b": ["can_cuoc", "lam_lai", "bi_mat"],
+             "c": ["ho_chieu", "het_han", "gia_han"]}
+    shared = ["cho", "hoi", "thu_tuc", "o_dau", "can", "gi"]
+    messages = []
+    for k in range(n):
+        intent = "abc"[k % 3]
+        lemmas = list(rng.choice(words[intent], 2)) + list(rng.choice(shared, 3))
+        message = _message(rng, {"words": 30, "characters": 50})
+        message.set("intent", intent)
+        message.set("text", " ".join(lemmas))
+        message.set("text_tokens", [Token(w, 0, lemma=w) for w in lemmas])
+        messages.append(message)
+    return messages
+
+
+def test_the_second_opinion_is_blended_into_the_ranking_and_kept_in_the_model(tmp_path):
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.nlu.classifier import ParallelLogisticRegression
+    from bot.nlu.second_opinion import syllable_text
+
+    rng = np.random.default_rng(11)
+    messages = _worded_messages(rng)
+    config = {"second_opinion": {"weight": 0.4, "C": 10.0}, "ranking_length": 0}
+    storage, resource = LocalModelStorage(tmp_path), Resource("classifier")
+    ParallelLogisticRegression(config, "classifier", storage, resource).train(TrainingData(messages))
+    loaded = ParallelLogisticRegression.load(config, storage, resource, ExecutionContext(GraphSchema({}), "m"))
+    assert loaded.opinion is not None
+
+    probe = _worded_messages(np.random.default_rng(12), 6)
+    main = loaded.clf.predict_proba(loaded._create_X(probe))
+    second = loaded.opinion.probabilities([syllable_text(m) for m in probe], loaded.clf.classes_)
+    assert np.abs(main - second).max() > 0.05  # two opinions that differ, so the blend is seen
+    # the second opinion reads the words: the intent whose words a message holds is its best guess
+    assert [p.argmax() for p in second] == ["abc".index(m.get("intent")) for m in probe]
+    loaded.process(probe)
+    for message, m, s in zip(probe, main, second):
+        blended = dict(zip(loaded.clf.classes_, 0.6 * m + 0.4 * s))
+        assert {r["name"]: r["confidence"] for r in message.get("intent_ranking")} == pytest.approx(blended)
+        assert message.get("intent")["name"] == max(blended, key=blended.get)
+
+
+def test_without_a_second_opinion_the_ranking_is_rasas(tmp_path):
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.nlu.classifier import ParallelLogisticRegression
+
+    messages = _worded_messages(np.random.default_rng(13))
+    ours = ParallelLogisticRegression({"ranking_length": 2}, "ours", LocalModelStorage(tmp_path), Resource("ours"))
+    rasas = LogisticRegressionClassifier({"ranking_length": 2}, "rasa", LocalModelStorage(tmp_path), Resource("rasa"))
+    ours.train(TrainingData(messages))
+    rasas.clf = ours.clf  # the same fitted model: only the ranking code differs
+    probe, copies = _worded_messages(np.random.default_rng(14), 5), _worded_messages(np.random.default_rng(14), 5)
+    assert ours.opinion is None
+    ours.process(probe)
+    rasas.process(copies)
+    for a, b in zip(probe, copies):
+        assert a.get("intent")["name"] == b.get("intent")["name"]
+        assert [r["name"] for r in a.get("intent_ranking")] == [r["name"] for r in b.get("intent_ranking")]
+        assert [r["confidence"] for r in a.get("intent_ranking")] == pytest.approx(
+            [r["confidence"] for r in b.get("intent_ranking")])
+
+
+def test_the_second_opinion_reads_the_tokenizers_normalised_syllables():
+    from rasa.nlu.tokenizers.tokenizer import Token
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.second_opinion import syllable_text
+
+    typed = Message(data={"text": "dk tam tru"})
+    # the tokenizer's lemmas: abbreviations spelled out, no diacritics, a word's syllables joined by "_"
+    typed.set("text_tokens", [Token("dk", 0, lemma="dang_ky"), Token("tam tru", 3, lemma="tam_tru")])
+    written = Message(data={"text": "Đăng ký tạm trú"})
+    written.set("text_tokens", [Token("Đăng ký", 0, lemma="dang_ky"), Token("tạm trú", 8, lemma="tam_tru")])
+    assert syllable_text(typed) == syllable_text(written) == "dang ky tam tru"

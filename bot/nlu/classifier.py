@@ -10,9 +10,8 @@ scipy's sparse products and scikit-learn's loss release the GIL. What it
 fits is a plain scikit-learn ``LogisticRegression``, so prediction,
 persistence and loading stay Rasa's.
 
-``NormalisedLogisticRegression`` is a variant that bench/nlu_pipelines.py
-measures: features scaled to unit length, so a long message is no surer than
-a short one.
+Its ``second_opinion`` blends in another model of the same words
+(``bot.nlu.second_opinion``).
 """
 
 from __future__ import annotations
@@ -24,18 +23,23 @@ from collections import deque
 from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Text, Tuple
 
 import numpy as np
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.utils.tensorflow.constants import RANKING_LENGTH
 from scipy import optimize
 from scipy.sparse import csr_matrix, hstack, vstack
 from sklearn._loss.loss import HalfMultinomialLoss
 from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import LabelEncoder, normalize
+from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
+
+from bot.nlu.second_opinion import TfidfOpinion, syllable_text
 
 logger = logging.getLogger(__name__)
 
@@ -166,11 +170,29 @@ class ParallelLogisticRegression(LogisticRegressionClassifier):
     ``intent_weights`` (config) weighs an intent's examples above the class
     balance Rasa sets: "not ours" (out_of_scope) is one intent for every other
     agency's matter, and balanced it weighs no more than one procedure.
+
+    ``second_opinion`` (config: ``weight``, ``C``): another logistic
+    regression, on tf-idf features of the normalised syllables
+    (``bot.nlu.second_opinion``), trained on the same examples with the same
+    weights; the intent probabilities are ``1 - weight`` times this model's
+    plus ``weight`` times the second's. Weight 0 (the default) is Rasa's
+    classifier alone.
     """
+
+    SECOND_OPINION_FILE = "second_opinion.skops"
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**LogisticRegressionClassifier.get_default_config(), "intent_weights": {}}
+        return {**LogisticRegressionClassifier.get_default_config(), "intent_weights": {},
+                "second_opinion": {"weight": 0.0, "C": 100.0}}
+
+    def __init__(self, config: Dict[Text, Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        self.opinion: Optional[TfidfOpinion] = None
+
+    @property
+    def opinion_weight(self) -> float:
+        return float((self.config["second_opinion"] or {}).get("weight", 0.0))
 
     def _create_X(self, messages: List[Message]) -> csr_matrix:
         """The parent's matrix (each message's sparse sentence features of its
@@ -189,35 +211,48 @@ class ParallelLogisticRegression(LogisticRegressionClassifier):
         if X.shape[0] == 0 or len(set(y)) < 3 or self.config["solver"] != "lbfgs":
             # nothing to fit, or a case scikit-learn fits another way (binary, other solver)
             return super().train(training_data)
-        fit_multinomial(self.clf, X, y, usable_cores(), self.config["intent_weights"])
+        cores, weights = usable_cores(), self.config["intent_weights"]
+        fit_multinomial(self.clf, X, y, cores, weights)
+        if self.opinion_weight > 0:
+            examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+            self.opinion = TfidfOpinion(float(self.config["second_opinion"].get("C", 100.0)),
+                                        self.config["max_iter"], self.config["tol"])
+            self.opinion.fit([syllable_text(e) for e in examples], y,
+                             lambda clf, features, intents: fit_multinomial(clf, features, intents, cores, weights))
         self.persist()
         return self._resource
 
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Each message's intent and ranking: Rasa's, from the probabilities
+        blended with the second opinion's when there is one."""
+        probabilities = self.clf.predict_proba(self._create_X(messages))
+        if self.opinion is not None:
+            weight = self.opinion_weight
+            probabilities = ((1 - weight) * probabilities
+                             + weight * self.opinion.probabilities([syllable_text(m) for m in messages], self.clf.classes_))
+        for message, row in zip(messages, probabilities):
+            ranking = sorted(({"name": name, "confidence": float(p)} for name, p in zip(self.clf.classes_, row)),
+                             key=lambda entry: -entry["confidence"])
+            message.set(INTENT, ranking[0], add_to_output=True)
+            length = self.config[RANKING_LENGTH]
+            message.set(INTENT_RANKING_KEY, ranking[:length] if length > 0 else ranking, add_to_output=True)
+        return messages
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
-)
-class NormalisedLogisticRegression(ParallelLogisticRegression):
-    """Logistic regression on length-normalised features.
+    def persist(self) -> None:
+        super().persist()
+        if self.opinion is not None:
+            with self._model_storage.write_to(self._resource) as model_dir:
+                self.opinion.save(model_dir / self.SECOND_OPINION_FILE)
 
-    Rasa's classifier is fed raw counts: the words and character n-grams of
-    a message, summed. A long message (a story, then the question) has counts
-    many times those of the short examples it was trained on, and a linear
-    model's scores grow with them. This variant damps repeated features with
-    log(1 + count) and scales each message to unit length; ``C`` (inverse
-    regularisation) is then chosen by measurement (bench/nlu_pipelines.py).
-    """
-
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {**ParallelLogisticRegression.get_default_config(), "C": 1.0, "sublinear": True}
-
-    def __init__(self, config: Dict[Text, Any], *args: Any, **kwargs: Any) -> None:
-        super().__init__(config, *args, **kwargs)
-        self.clf.set_params(C=float(self.config["C"]))
-
-    def _create_X(self, messages: List[Message]) -> csr_matrix:
-        X = csr_matrix(super()._create_X(messages), dtype=np.float64)
-        if self.config["sublinear"]:
-            X.data = np.log1p(np.abs(X.data)) * np.sign(X.data)
-        return normalize(X, norm="l2", axis=1)
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "ParallelLogisticRegression":
+        component = super().load(config, model_storage, resource, execution_context, **kwargs)
+        if component.opinion_weight > 0:
+            try:
+                with model_storage.read_from(resource) as model_dir:
+                    path = model_dir / cls.SECOND_OPINION_FILE
+                    component.opinion = TfidfOpinion.load(path) if path.exists() else None
+            except ValueError:
+                component.opinion = None  # nothing trained (no examples): as Rasa's own load
+        return component
