@@ -109,6 +109,21 @@ def test_a_case_named_with_the_topic_needs_no_question_back(kb, config):
     assert decision.topic is kb.topics["id_card"] and decision.procedure is None
 
 
+
+def test_a_question_back_keeps_the_part_asked_about_whichever_intent_the_classifier_gave(kb, config):
+    # "cần giấy tờ gì" asks for the documents: once the case is picked, the documents are answered,
+    # whether the classifier called the message the topic or the documents question
+    for intent in ("topic.id_card", "ask_documents"):
+        ranking = [{"name": intent, "confidence": 0.6}, {"name": "id_card.renewal", "confidence": 0.1}]
+        decision = resolve(kb, config, intent, ranking, "làm cccd cần giấy tờ gì", {})
+        assert decision.topic is kb.topics["id_card"] and decision.aspect == "documents", intent
+    ranking = [{"name": "residence.stay_notice", "confidence": 0.4}, {"name": "security.crime_report", "confidence": 0.35}]
+    decision = resolve(kb, config, "residence.stay_notice", ranking, "người nhà tới chơi có phải báo không, làm ở đâu", {})
+    assert decision.candidates and decision.aspect == "where"
+    # nothing asked but the procedure: the first answer, once the case is picked
+    assert resolve(kb, config, "topic.id_card", ranking=[{"name": "topic.id_card", "confidence": 0.6}],
+                   text="làm căn cước", slots={}).aspect is None
+
 def test_several_cases_of_one_topic_named_let_the_classifier_choose(kb, config):
     # "sang tên" and "đổi biển số" are both vehicle cases: the classifier, clearly for the transfer, decides
     ranking = [{"name": "vehicle.ownership_transfer", "confidence": 0.8},

@@ -330,7 +330,18 @@ def resolve(
 ) -> Decision:
     """Which procedure and aspect the latest message asks about; or a question
     back, or out of scope. A wrong procedure costs the citizen more than a
-    question back, so a procedure is answered only when it is clearly ahead."""
+    question back, so a procedure is answered only when it is clearly ahead.
+    A question back keeps the part the words ask about ("làm cccd cần giấy
+    tờ gì": the documents), answered once the citizen picks the case,
+    whichever intent the classifier gave the message."""
+    decision = _decide(kb, config, intent, ranking, text, slots)
+    if (decision.topic is not None or decision.candidates) and decision.aspect is None:
+        decision.aspect = aspects_of(config, kb, config.expand(text or ""), None, {})[0]
+    return decision
+
+
+def _decide(kb: KnowledgeBase, config: AnswerConfig, intent: Optional[str], ranking: List[Dict[str, Any]],
+            text: str, slots: Dict[str, Any]) -> Decision:
     text = config.expand(text or "")
     weights = config.confidence
     confidence = {r["name"]: r.get("confidence", 0.0) for r in ranking}
