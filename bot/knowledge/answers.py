@@ -334,15 +334,16 @@ def resolve(
     A question back keeps the part the words ask about ("làm cccd cần giấy
     tờ gì": the documents), answered once the citizen picks the case,
     whichever intent the classifier gave the message."""
+    text = config.expand(text or "")
     decision = _decide(kb, config, intent, ranking, text, slots)
     if (decision.topic is not None or decision.candidates) and decision.aspect is None:
-        decision.aspect = aspects_of(config, kb, config.expand(text or ""), None, {})[0]
+        decision.aspect = aspects_of(config, kb, text, None, {})[0]
     return decision
 
 
 def _decide(kb: KnowledgeBase, config: AnswerConfig, intent: Optional[str], ranking: List[Dict[str, Any]],
             text: str, slots: Dict[str, Any]) -> Decision:
-    text = config.expand(text or "")
+    """``resolve``'s decision, ``text`` expanded (``AnswerConfig.expand``)."""
     weights = config.confidence
     confidence = {r["name"]: r.get("confidence", 0.0) for r in ranking}
     if intent and intent not in confidence:

@@ -217,8 +217,8 @@ class ParallelLogisticRegression(LogisticRegressionClassifier):
             examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
             self.opinion = TfidfOpinion(float(self.config["second_opinion"].get("C", 100.0)),
                                         self.config["max_iter"], self.config["tol"])
-            self.opinion.fit([syllable_text(e) for e in examples], y,
-                             lambda clf, features, intents: fit_multinomial(clf, features, intents, cores, weights))
+            features = self.opinion.learn_features([syllable_text(e) for e in examples])
+            fit_multinomial(self.opinion.clf, features, y, cores, weights)
         self.persist()
         return self._resource
 

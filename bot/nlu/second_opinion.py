@@ -52,12 +52,12 @@ class TfidfOpinion:
     def features(self, texts: Sequence[str]) -> csr_matrix:
         return hstack([self.words.transform(texts), self.characters.transform(texts)], format="csr")
 
-    def fit(self, texts: Sequence[str], intents: Sequence[str], fit) -> None:
-        """Learn the features' vocabularies from ``texts``, then fit the
-        classifier with ``fit(clf, X, y)``."""
+    def learn_features(self, texts: Sequence[str]) -> csr_matrix:
+        """Learn the features' vocabularies and weights from the training
+        texts; their features, for fitting ``clf``."""
         self.words.fit(texts)
         self.characters.fit(texts)
-        fit(self.clf, self.features(texts), list(intents))
+        return self.features(texts)
 
     def probabilities(self, texts: Sequence[str], classes: Sequence[str]) -> np.ndarray:
         """Each text's probability of each of ``classes`` (the main classifier's order)."""
