@@ -5,11 +5,12 @@ The main classifier (``bot.nlu.classifier``) reads raw counts of whole words
 and of character n-grams. A long message has counts many times those of the
 short examples, and its scores grow with them. This model reads each
 message's normalised syllables (from the tokenizer's lemmas: no diacritics,
-abbreviations spelled out) as tf-idf: syllables and syllable pairs, and
-character n-grams of 2 to 4 letters, each seen in two examples at least, damped (log of the count), weighted by how
-rare they are in the training data and scaled to unit length. The two make
-different mistakes, so their average is right more often than either
-(README, "Pipeline and policies").
+abbreviations spelled out) as tf-idf: syllables, syllable pairs and
+character n-grams of 2 to 4 letters, each kept when two training examples
+hold it, damped (log of the count), weighted by how rare it is in the
+training data, each message scaled to unit length. The two make different
+mistakes, so their average is right more often than either (README,
+"Pipeline and policies").
 """
 
 from __future__ import annotations
