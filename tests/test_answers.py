@@ -1907,3 +1907,31 @@ def test_the_card_after_a_name_change_in_the_civil_records_is_its_renewal(kb, co
     text = ("Tôi vừa được xã cho đổi tên đệm trên giấy khai sinh, trích lục đã nhận. Giờ thẻ căn cước vẫn ghi tên cũ, "
             "làm sao để sửa?")
     assert procedure_for(kb, config, ranking, text) == "id_card.renewal"
+
+
+def test_a_citizen_settled_abroad_or_going_home_only_for_a_visit_is_still_abroad(kb, config):
+    ranking = [{"name": "immigration.passport", "confidence": 0.9}, {"name": "out_of_scope", "confidence": 0.1}]
+    for text in (
+            # "định cư" is settled, not a plan ("định"); "sống ở" says so without "đang"
+            "Anh tôi định cư bên Úc đã lâu, hộ chiếu VN hết hạn, làm lại ở đâu",
+            "Ba tôi sống ở Mỹ hơn 10 năm, hộ chiếu VN hết hạn rồi. Ông muốn đổi để về nước ăn Tết thì đổi ở đâu?",
+            # going home to renew is asked, not done: "để về …", "phải bay về …"
+            "Con gái tôi đang sống tại Nhật, hộ chiếu sắp hết hạn, có phải bay về Việt Nam làm không?"):
+        assert agency_for(kb, config, "immigration.passport", ranking, text) == "passport_abroad", text
+    # back home to stay: the licence is renewed here
+    ranking = [{"name": "driving_licence.renewal", "confidence": 0.9}, {"name": "out_of_scope", "confidence": 0.1}]
+    text = ("Tôi là người Việt định cư ở Pháp, về nước ở dài ngày, bằng lái ô tô Việt Nam đã đến hạn đổi. "
+            "Tôi dùng hộ chiếu Pháp. Đổi bằng lái thì cần giấy tờ gì?")
+    assert procedure_for(kb, config, ranking, text) == "driving_licence.renewal"
+
+
+def test_a_police_word_in_the_story_is_asked_back_only_when_the_classifier_doubts_it_is_not_ours(kb, config):
+    text = "Con tôi học bên Úc đã ba năm, hộ chiếu của cháu sắp hết hạn. Giờ cháu đổi ở đâu?"
+
+    def decide(sure):
+        ranking = [{"name": "out_of_scope", "confidence": sure}, {"name": "immigration.passport", "confidence": 1 - sure}]
+        return resolve(kb, config, "out_of_scope", ranking, text, {})
+
+    assert decide(0.9).out_of_scope and not decide(0.9).candidates
+    assert decide(0.6).candidates == ["immigration.passport"]
+

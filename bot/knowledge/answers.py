@@ -434,6 +434,11 @@ def _decide(kb: KnowledgeBase, config: AnswerConfig, intent: Optional[str], rank
                 if (brought_for := paper_brought_for_matter(config, text, live[-1])) is not None:
                     return not_ours(config, text, brought_for)  # "xin visa … có cần nộp giấy CT07 không"
                 return answer(live[0][0])  # the one procedure named, and in the question: "… giấy đó xin ở đâu"
+            if out_of_scope >= weights["sure_not_ours"] and not any(
+                    a <= s and e <= b for _, s, e in named + topic_names for a, b in asked):
+                # the classifier is sure, and the question names no procedure or topic: the police's words are only
+                # the story's ("Con tôi học bên Úc …, hộ chiếu của cháu sắp hết hạn. Giờ cháu đổi ở đâu?"): no question back
+                return not_ours(config, text, None)
             if s1 >= weights["ask_back_not_ours"]:
                 return Decision(candidates=candidates_of(ranked, scores, weights))  # maybe ours after all: ask
             # only the words say ours: the procedures they name, or the topic's question (not those told as done)

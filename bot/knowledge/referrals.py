@@ -32,12 +32,14 @@ def _features(text: str) -> set:
 # at most two words between one phrase and the next
 _NEXT_TO = re.compile(r"^\s*(?:\w+\s+){0,2}$")
 _DENIAL = r"khong|chua|chang|ko|k"
-_FUTURE = r"sap|se|(?<!gia )dinh|muon|tinh|chuan bi|du dinh"  # a plan: "sắp", "định", "muốn"…
+# a plan: "sắp", "định", "muốn"… ("định cư" is settled, no plan)
+_FUTURE = r"sap|se|(?<!gia )dinh(?! cu)|muon|tinh|chuan bi|du dinh"
 # A phrase right after one of these words is denied, not asked about.
 _NEGATED = re.compile(rf"(?<!\w)(?:{_DENIAL})\s*$")
 # ...and one right after these, or a plan, is asked about or to come, not done: "có cần về Việt Nam làm không",
 # "hay phải về nước", "muốn về quê thăm" (still abroad now)
-_NOT_DONE = re.compile(rf"(?<!\w)(?:{_DENIAL}|can|phai|bat buoc|khoi|{_FUTURE})\s*$")
+# ("phải bay về Việt Nam", "để về thăm quê": a purpose, still away)
+_NOT_DONE = re.compile(rf"(?<!\w)(?:{_DENIAL}|can|phai|bat buoc|khoi|de|{_FUTURE})\s*(?:(?:bay|di|quay|tro)\s+)?$")
 # a plan or the past, not a state: "sắp đi du học ở Nhật", "năm sau đi làm ở Hàn", "hồi trước đi làm ở Đài
 # Loan" is at home now
 _PLAN = (rf"(?<!\w)(?:{_FUTURE}|du tinh|nam sau|thang sau|sang nam"
