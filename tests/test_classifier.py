@@ -213,3 +213,16 @@ def test_the_second_opinion_reads_the_tokenizers_normalised_syllables():
     written = Message(data={"text": "Đăng ký tạm trú"})
     written.set("text_tokens", [Token("Đăng ký", 0, lemma="dang_ky"), Token("tạm trú", 8, lemma="tam_tru")])
     assert syllable_text(typed) == syllable_text(written) == "dang ky tam tru"
+
+
+def test_a_second_opinion_given_only_its_weight_takes_the_default_strength(tmp_path):
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.nlu.classifier import ParallelLogisticRegression
+
+    component = ParallelLogisticRegression({"second_opinion": {"weight": 0.5}}, "c", LocalModelStorage(tmp_path),
+                                           Resource("c"))
+    component.train(TrainingData(_worded_messages(np.random.default_rng(15))))
+    assert component.opinion is not None and component.opinion.clf.C == 100.0

@@ -180,19 +180,26 @@ class ParallelLogisticRegression(LogisticRegressionClassifier):
     """
 
     SECOND_OPINION_FILE = "second_opinion.skops"
+    # Rasa merges a component's config with its defaults key by key, not inside a key: these fill
+    # what a config's ``second_opinion`` leaves out
+    SECOND_OPINION_DEFAULTS = {"weight": 0.0, "C": 100.0}
 
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    @classmethod
+    def get_default_config(cls) -> Dict[Text, Any]:
         return {**LogisticRegressionClassifier.get_default_config(), "intent_weights": {},
-                "second_opinion": {"weight": 0.0, "C": 100.0}}
+                "second_opinion": dict(cls.SECOND_OPINION_DEFAULTS)}
 
     def __init__(self, config: Dict[Text, Any], *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
         self.opinion: Optional[TfidfOpinion] = None
 
     @property
+    def second_opinion(self) -> Dict[Text, Any]:
+        return {**self.SECOND_OPINION_DEFAULTS, **(self.config["second_opinion"] or {})}
+
+    @property
     def opinion_weight(self) -> float:
-        return float((self.config["second_opinion"] or {}).get("weight", 0.0))
+        return float(self.second_opinion["weight"])
 
     def _create_X(self, messages: List[Message]) -> csr_matrix:
         """The parent's matrix (each message's sparse sentence features of its
@@ -215,8 +222,7 @@ class ParallelLogisticRegression(LogisticRegressionClassifier):
         fit_multinomial(self.clf, X, y, cores, weights)
         if self.opinion_weight > 0:
             examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
-            self.opinion = TfidfOpinion(float(self.config["second_opinion"].get("C", 100.0)),
-                                        self.config["max_iter"], self.config["tol"])
+            self.opinion = TfidfOpinion(float(self.second_opinion["C"]), self.config["max_iter"], self.config["tol"])
             features = self.opinion.learn_features([syllable_text(e) for e in examples])
             fit_multinomial(self.opinion.clf, features, y, cores, weights)
         self.persist()
