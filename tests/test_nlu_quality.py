@@ -135,6 +135,12 @@ FLOORS = {
     "real_questions_e": (0.89, 0.05),
     "out_of_scope_e": (0.69, 0.11),
     "out_of_scope_ea": (0.69, 0.12),
+    # sets of the fifth session of 2026-12-05 by two new writers who read no project file, written after that
+    # session's rules were chosen (dev halves read once, no rule made from them; final halves measured once, at the
+    # end): real-style questions (96 % / 95 % right, none wrong) and other agencies' matters, 72 % naming a police
+    # word (84 % / 92 % told the right agency, 4 % answered); floors from those figures, less a margin
+    "real_questions_fa": (0.90, 0.04),
+    "out_of_scope_fa": (0.78, 0.08),
 }
 # sets whose floors hold, but not the rule that each procedure is mostly understood, and why
 NOT_PER_PROCEDURE = {
