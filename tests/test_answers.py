@@ -1935,3 +1935,11 @@ def test_a_police_word_in_the_story_is_asked_back_only_when_the_classifier_doubt
     assert decide(0.9).out_of_scope and not decide(0.9).candidates
     assert decide(0.6).candidates == ["immigration.passport"]
 
+
+
+def test_a_divorce_asked_from_abroad_is_the_courts_not_the_missions(kb, config):
+    # living abroad names the mission only for a passport asked about: the passport here is told in passing
+    ranking = [{"name": "out_of_scope", "confidence": 0.99}]
+    text = ("Tôi sống ở Mỹ, vợ ở Việt Nam, hai bên đồng ý ly hôn. Tôi không về được thì nhờ luật sư nộp đơn thuận "
+            "tình ở tòa trong nước được không? Hộ chiếu VN của tôi cũng hết hạn rồi.")
+    assert agency_for(kb, config, "out_of_scope", ranking, text) == "court"
