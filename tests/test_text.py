@@ -35,6 +35,8 @@ def test_compose_maps_every_character_back_to_the_original():
     for i, ch in enumerate(composed):
         start, end = spans[i]
         assert fold(unicodedata.normalize("NFC", original[start:end])) == fold(ch)
+    # typed composed, as most messages come: each character its own, the tone still put in place
+    assert compose("Đăng ký hoà") == ("Đăng ký hòa", [(i, i + 1) for i in range(11)])
 
 
 def test_fold_removes_diacritics_and_case_and_keeps_length():
@@ -81,3 +83,21 @@ def test_a_word_of_its_own_one_tone_away_is_no_slip():
     assert find_phrase("con trai con dâu tui đi làm ăn xa", ["con dấu"]) is None
     assert find_phrase("Nhập khẩu cho con dâu về nhà chồng", ["con dấu"]) is None
     assert find_phrase("làm con dấu cho công ty", ["con dấu"]) is not None
+
+
+def test_phrases_indexed_by_their_first_word_are_found_as_a_plain_list_finds_them():
+    from bot.knowledge.referrals import Referrals
+    from bot.nlu.text import Phrases, find_phrases
+
+    phrases = ["?", "bao lâu", "đăng ký tạm trú", "tạm trú", "hộ chiếu", "c08", "cmnd/cccd", "(gấp)", "đổi gplx",
+               "đăng kiểm", "thuê ở"]
+    texts = ["Đăng kí tạm trú bao lâu?", "dang ky tam tru bao lau", "làm hộ chiều cho con (gấp)", "xin c08 ở đâu",
+             "mất CMND/CCCD thì sao", "đổi GPLX ở đâu?", "thuế ở đâu", "cho thue o", "", "???", "Đăng  kiểm xe"]
+    indexed = Phrases(phrases)
+    for text in texts:
+        for exact in (False, True):
+            assert find_phrases(text, indexed, exact) == find_phrases(text, phrases, exact), text
+    # a knowledge base's long lists: every matter's phrases, on messages that name them
+    for referral in Referrals.load().referrals:
+        for text in [*referral.examples, *referral.phrases[:40]]:
+            assert find_phrases(text, referral.phrases) == find_phrases(text, list(referral.phrases)), text

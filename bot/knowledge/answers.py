@@ -19,7 +19,7 @@ from bot.core.split_text import split_text
 from bot.knowledge.referrals import Referral, Referrals, outermost
 from bot.knowledge.store import CHANNELS, FeeCase, KnowledgeBase, Procedure, Topic
 from bot.nlu.lexicon import Spelling, spelling
-from bot.nlu.text import canonical, find_phrase, find_phrases, fold
+from bot.nlu.text import Phrases, canonical, find_phrase, find_phrases, fold
 
 # A procedure intent this confident is a new question, even while a
 # clarifying question is open.
@@ -101,7 +101,7 @@ def named_procedures(kb: KnowledgeBase, text: str) -> List[Tuple[str, int, int]]
     before = canonical(text).lower()
     general = [(s, e) for t in kb.topics.values() for s, e, _ in find_phrases(text, t.names)]
     for procedure in kb.procedures.values():
-        for start, end, phrase in find_phrases(text, procedure.aliases + [procedure.name]):
+        for start, end, phrase in find_phrases(text, procedure.names):
             if len(phrase.split()) <= 2 and _PLACE.search(before[:start]):
                 continue  # "nơi thường trú", "chỗ tạm trú": a place, not the procedure
             if len(phrase.split()) <= 2 and _STATE.search(before[:start]) and _STATE_AT.match(before, end):
@@ -156,15 +156,15 @@ class Decision:
 
 
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
-_QUESTION_WORDS = ["?", "không", "ko", "k", "chưa", "gì", "j", "nào", "sao", "đâu", "bao nhiêu", "bao lâu", "mấy",
-                   "thế nào", "như thế nào", "ra sao", "được không", "cho hỏi", "xin hỏi", "làm sao", "có phải"]
+_QUESTION_WORDS = Phrases(["?", "không", "ko", "k", "chưa", "gì", "j", "nào", "sao", "đâu", "bao nhiêu", "bao lâu", "mấy",
+                   "thế nào", "như thế nào", "ra sao", "được không", "cho hỏi", "xin hỏi", "làm sao", "có phải"])
 # not a question: "chua chay" (chữa cháy), "mấy anh bên đó" (those people), "mấy chục cái" (dozens), the "sao" of a
 # copy ("bản sao giấy khai sinh", "sao y", "sao kê")
 _NOT_QUESTION = re.compile(r"chua chay\b|may\s+(?:anh|chi|ong|ba|dua|co|chu|ban|em|bac|thang|tui|nguoi ta|chuc)\b"
                            r"|(?<=\bban )sao\b|sao\s+(?:y|ke|luc|chep)\b")
 # a sentence putting a matter off: "mấy việc bên công an thì tôi sẽ hỏi sau", "cái đó tính sau"
 _ASK_LATER = re.compile(r"\b(?:hoi|tinh)\s+sau\b(?!\s+(?:khi|do|nay)\b)")
-_WANT_WORDS = ["muốn", "cần", "xin"]
+_WANT_WORDS = Phrases(["muốn", "cần", "xin"])
 # "can" typed without diacritics before these is the "căn" of "căn cước", "căn hộ", "căn nhà", "căn phòng", not "cần"
 _CAN_NOUNS = r"\s+(?:cuoc|ho|nha|phong)\b"
 _NOT_WANT = re.compile(r"can" + _CAN_NOUNS)
@@ -514,7 +514,7 @@ def others_states(text: str, topic: Topic, papers: Callable[[], List[Tuple[str, 
     just before them (``papers()``: (topic or matter id, start, end)), not of
     the topic's own: "giấy khai sinh cũng thất lạc" in a question about a
     first identity card, "bằng lái hết hạn" beside one."""
-    cases = find_phrases(text, [c for o in topic.options for c in o.cases])
+    cases = find_phrases(text, topic.case_phrases)
     if not cases:
         return []
     message = fold(canonical(text))

@@ -8,11 +8,11 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from bot.core.content import read_texts
 from bot.nlu.lexicon import spelling
-from bot.nlu.text import canonical, find_phrase, find_phrases, fold
+from bot.nlu.text import Phrases, canonical, find_phrase, find_phrases, fold
 
 _WORDS = re.compile(r"[^\W\d_]+")
 
@@ -81,38 +81,32 @@ def _gapped_pattern(phrase: str, countries: List[str]) -> Tuple["re.Pattern[str]
 class Referral:
     id: str
     matter: str
-    phrases: List[str]
+    phrases: Sequence[str]
     answer: str
-    paired: List[str] = field(default_factory=list)  # phrases that count only next to one of ``paired_with``
-    paired_with: List[str] = field(default_factory=list)
+    paired: Sequence[str] = field(default_factory=list)  # phrases that count only next to one of ``paired_with``
+    paired_with: Sequence[str] = field(default_factory=list)
     examples: List[str] = field(default_factory=list)  # questions about the matter, as citizens ask them
     outranks: List[str] = field(default_factory=list)  # matters whose papers this one acts on ("sao y giấy khai sinh")
     # a phrase found inside one of these is another word typed without diacritics ("thue" in "cho thue" is thuê)
-    not_within: List[str] = field(default_factory=list)
+    not_within: Sequence[str] = field(default_factory=list)
     # police topics or procedures whose papers this matter's phrase acts on when it comes just before their
     # name ("chứng thực giấy xác nhận cư trú", "đăng kiểm xe mới mua")
     acts_on: List[str] = field(default_factory=list)
     # phrases that do not name the matter where one of ``alone_beside`` (police procedures or topics) is named,
     # not as done ("hộ kinh doanh bán gas … giấy ANTT": the household business is who applies for that paper)
-    alone: List[str] = field(default_factory=list)
+    alone: Sequence[str] = field(default_factory=list)
     # matters this one outranks only where its phrase comes just before theirs ("bản sao chứng thực giấy phép
     # kinh doanh" is a certified copy; "đăng ký hộ kinh doanh có cần bản sao chứng thực" is the registration)
     outranks_next_to: List[str] = field(default_factory=list)
     alone_beside: List[str] = field(default_factory=list)
-    unless: List[str] = field(default_factory=list)  # phrases that leave the matter out ("về nước")
+    unless: Sequence[str] = field(default_factory=list)  # phrases that leave the matter out ("về nước")
 
     # paired phrases with a gap ("đang … ở Đài Loan"): patterns over the folded message, each with its first word
     paired_gapped: List[Tuple["re.Pattern[str]", str]] = field(default_factory=list)
     # phrases that leave the matter out whatever is said before them: the one writing, at home, going to
     # visit ("muốn sang thăm con": the plan says they are at home, where a denial or a plan before "về nước"
     # says they are still away)
-    visiting: List[str] = field(default_factory=list)
-
-    @cached_property
-    def paired_folded(self) -> List[Tuple[str, str]]:
-        """Each paired phrase with its folded form: "đang ở <country>" makes a thousand of them, and a
-        message holds few, so they are first looked for as plain text."""
-        return [(p, fold(canonical(p))) for p in self.paired]
+    visiting: Sequence[str] = field(default_factory=list)
 
 
 @dataclass
@@ -120,7 +114,7 @@ class Referrals:
     general: str  # the reply when no matter below is named
     referrals: List[Referral]
     # matters of no agency here (street lights, electricity, jobs): asked beside no police word, the general reply
-    general_phrases: List[str] = field(default_factory=list)
+    general_phrases: Sequence[str] = field(default_factory=list)
 
     @classmethod
     def load(cls) -> "Referrals":
@@ -130,22 +124,22 @@ class Referrals:
         def gapped(phrases: List[str]) -> List[Tuple["re.Pattern[str]", str]]:
             return [_gapped_pattern(p, places) for p in phrases if _gapped(p)]
 
-        def spell(phrases: List[str]) -> List[str]:
+        def spell(phrases: List[str]) -> Phrases:
             # "đang ở <country>" stands for one phrase a country; each as the message reads spelled out
             # too ("csgt phạt")
-            return spelling().with_spelled_out([p.replace("<country>", c) for p in phrases if not _gapped(p)
-                                                for c in (places if "<country>" in p else [""])])
+            return Phrases(spelling().with_spelled_out([p.replace("<country>", c) for p in phrases if not _gapped(p)
+                                                        for c in (places if "<country>" in p else [""])]))
 
         return cls(
             general=data["general"],
-            general_phrases=[str(p) for p in data.get("general_phrases") or []],
+            general_phrases=Phrases(str(p) for p in data.get("general_phrases") or []),
             referrals=[Referral(r["id"], " ".join(r["matter"].split()), spell([str(p) for p in r["phrases"]]),
                                 " ".join(r["answer"].split()),
                                 spell([str(p) for p in (r.get("paired") or {}).get("phrases") or []]),
                                 spell([str(w) for w in (r.get("paired") or {}).get("with") or []]),
                                 [str(e) for e in r.get("examples") or []],
                                 [str(o) for o in r.get("outranks") or []],
-                                [str(w) for w in r.get("not_within") or []],
+                                Phrases(str(w) for w in r.get("not_within") or []),
                                 [str(a) for a in r.get("acts_on") or []],
                                 spell([str(a) for a in (r.get("alone") or {}).get("phrases") or []]),
                                 [str(o) for o in r.get("outranks_next_to") or []],
@@ -190,14 +184,13 @@ class Referrals:
             beside = find_phrases(text, referral.paired_with) if referral.paired else []
             if beside:  # "chồng tôi người Hàn" ... "hộ chiếu": the matter spans both
                 # a paired phrase running into one of ``not_within`` is another word ("đang ở Đức Hòa")
-                paired = [p for p, folded in referral.paired_folded if folded in message]
                 gapped = []  # each found from its first word: "<start> ở Mỹ thì" matches from the clause's start
                 for g, first in referral.paired_gapped:
                     for m in g.finditer(message):
                         start = m.end() - len(m.group().lstrip())
                         if not accented or canonical(text).startswith(first, start):
                             gapped.append((start, m.end(), m.group().lstrip()))
-                for f in find_phrases(text, paired) + gapped:
+                for f in find_phrases(text, referral.paired) + gapped:
                     if any(o[0] < f[1] and f[0] < o[1] for o in other) or not _state_now(message, f[0], f[1]):
                         continue
                     # a shorter phrase inside it is this matter's ("lãnh sự quán" in "lãnh sự quán ở Osaka")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -18,7 +19,7 @@ import yaml
 
 from bot.core.paths import DATA, ROOT
 from bot.nlu.lexicon import Spelling, spelling
-from bot.nlu.text import canonical, find_phrase, find_phrases, fold
+from bot.nlu.text import Phrases, canonical, find_phrase, find_phrases, fold
 
 # How a citizen can file (a procedure's ``where.channels``), as written inside
 # the line "Cách nộp: trực tiếp, Cổng dịch vụ công, ứng dụng VNeID hoặc bưu
@@ -119,6 +120,11 @@ class Procedure:
     def domain(self) -> str:
         return self.id.split(".", 1)[0]
 
+    @cached_property
+    def names(self) -> Phrases:
+        """Its aliases and its name, as looked for in messages."""
+        return Phrases([*self.aliases, self.name])
+
     def fee_case_named(self, text: str) -> Optional[FeeCase]:
         """The fee case the text names (the longest of its words wins)."""
         found = find_phrase(text, [w for c in self.fee_cases for w in c.words])
@@ -184,7 +190,7 @@ class Topic:
     question: str
     options: List[Option]
     examples: List[str]
-    names: List[str] = field(default_factory=list)  # words naming the topic in a follow-up
+    names: Sequence[str] = field(default_factory=list)  # words naming the topic in a follow-up
     source: Optional[Located] = None
     index: int = 0  # position in the topics file
 
@@ -194,6 +200,11 @@ class Topic:
     @property
     def intent(self) -> str:
         return f"topic.{self.id}"
+
+    @cached_property
+    def case_phrases(self) -> Phrases:
+        """Every option's case phrases, as looked for in messages."""
+        return Phrases(c for o in self.options for c in o.cases)
 
     def case_named(self, text: str) -> Optional[str]:
         """The option whose case the text names (the longest case phrase wins)."""
@@ -217,7 +228,7 @@ class Topic:
         ``names``: procedures named in the text, (id, start, end); a case
         phrase inside another procedure's name is part of that name
         ("đăng ký thường trú" in "xóa đăng ký thường trú")."""
-        found = find_phrases(text, [c for o in self.options for c in o.cases])
+        found = find_phrases(text, self.case_phrases)
         general = find_phrases(text, self.names)
         named: Dict[str, int] = {}
         message = fold(canonical(text))
@@ -413,7 +424,7 @@ def load(data_dir: Path = DATA) -> KnowledgeBase:
                                 _ages(o.get("ages")))
                          for o in entry["options"]],
                 examples=[str(e).strip() for e in entry.get("examples") or []],
-                names=spell.with_spelled_out(_text(n) for n in entry.get("names") or []),
+                names=Phrases(spell.with_spelled_out(_text(n) for n in entry.get("names") or [])),
                 source=topics_source,
                 index=index,
             )

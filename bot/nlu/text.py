@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
-from typing import Iterable, List, Optional, Tuple
+from functools import cached_property, lru_cache
+from typing import Dict, Iterable, List, Optional, Tuple
 
 # Combining marks Vietnamese uses for its five tones.
 TONE_MARKS = {
@@ -40,6 +40,9 @@ def compose(text: str) -> Tuple[str, List[Tuple[int, int]]]:
     followed by combining marks, as some Android keyboards send) is composed
     cluster by cluster so the map stays exact.
     """
+    if unicodedata.is_normalized("NFC", text) and not any(map(unicodedata.combining, text)):
+        # as most messages come: every character composed already, and its own cluster
+        return _placed(text), [(i, i + 1) for i in range(len(text))]
     out: List[str] = []
     spans: List[Tuple[int, int]] = []
     i, n = 0, len(text)
@@ -52,13 +55,18 @@ def compose(text: str) -> Tuple[str, List[Tuple[int, int]]]:
             out.append(ch)
             spans.append((i, j))
         i = j
-    composed = "".join(out)
+    return _placed("".join(out)), spans
+
+
+def _placed(composed: str) -> str:
+    """Each syllable's tone on the vowel the standard puts it (``place_tone``)."""
     placed = _WORD_RUN.sub(lambda m: place_tone(m.group(0)), composed)
     if len(placed) != len(composed):  # pragma: no cover - place_tone preserves length
         placed = composed
-    return placed, spans
+    return placed
 
 
+@lru_cache(maxsize=65536)  # a few thousand syllables make most messages
 def place_tone(syllable: str) -> str:
     """Put the tone mark of one syllable on the vowel the standard puts it.
 
@@ -137,10 +145,21 @@ def fold_char(ch: str) -> str:
     return low if len(low) == 1 else base
 
 
+class _FoldTable(dict):
+    """``str.translate``'s table for ``fold``: each character's fold, made the first time it is met."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = folded = fold_char(chr(code))
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 @lru_cache(maxsize=16384)  # phrases of the knowledge base are folded on every question
 def fold(text: str) -> str:
     """``text`` without diacritics and in lower case, same length as NFC input."""
-    return "".join(fold_char(c) for c in text)
+    return text.translate(_FOLD_TABLE)
 
 
 @lru_cache(maxsize=16384)
@@ -174,6 +193,40 @@ def _whole_words(needle: str) -> "re.Pattern[str]":
     return re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
 
 
+class Phrases(tuple):
+    """Phrases looked for in every message (a knowledge base's, a referral's):
+    each one's canonical and folded forms made once, and the phrases indexed
+    by the first word of their folded form, so that ``find_phrases`` only
+    compares a message with the phrases whose first word it holds. The same
+    matches as a plain list, in the same order."""
+
+    @cached_property
+    def _forms(self) -> List[Tuple[str, str, str]]:
+        return [(p, canonical(p), fold(canonical(p))) for p in self]
+
+    @cached_property
+    def _by_first_word(self) -> Tuple[Dict[str, List[int]], frozenset, List[int]]:
+        index: Dict[str, List[int]] = {}
+        always = []  # phrases that do not start with a word character
+        for i, (_, _, folded) in enumerate(self._forms):
+            first = _WORD_RUN.match(folded)
+            (index.setdefault(first.group(), []) if first else always).append(i)
+        return index, frozenset(index), always
+
+    def forms_in(self, folded_message: str) -> List[Tuple[str, str, str]]:
+        """(phrase, canonical, folded) of the phrases that may be in the message."""
+        index, first_words, always = self._by_first_word
+        hits = [i for word in first_words & _words(folded_message) for i in index[word]]
+        if not hits:
+            return [self._forms[i] for i in always]
+        return [self._forms[i] for i in sorted(hits + always)]
+
+
+@lru_cache(maxsize=4096)
+def _words(folded: str) -> frozenset:
+    return frozenset(_WORD_RUN.findall(folded))
+
+
 def find_phrases(text: str, phrases: Iterable[str], exact: bool = False,
                  slips: bool = True) -> List[Tuple[int, int, str]]:
     """Every phrase found in ``text`` as whole words: (start, end, phrase), in
@@ -192,16 +245,18 @@ def find_phrases(text: str, phrases: Iterable[str], exact: bool = False,
     folded = fold(message)
     haystack = message if accented else folded
     found = []
-    for phrase in phrases:
-        if fold(canonical(phrase)) not in folded:  # every match below is one of the folded phrase: most phrases end here
+    forms = phrases.forms_in(folded) if isinstance(phrases, Phrases) else (
+        (p, canonical(p), fold(canonical(p))) for p in phrases)
+    for phrase, phrase_canonical, phrase_folded in forms:
+        if phrase_folded not in folded:  # every match below is one of the folded phrase: most phrases end here
             continue
-        pattern = _whole_words(canonical(phrase)) if accented and exact else _phrase_pattern(canonical(phrase), accented)
+        pattern = _whole_words(phrase_canonical) if accented and exact else _phrase_pattern(phrase_canonical, accented)
         if pattern is None:
             continue
         strict = [(m.start(), m.end(), phrase) for m in pattern.finditer(haystack)]
         found += strict
         if accented and " " in phrase and not exact and slips:
-            found += [(start, end, phrase) for start, end in _slips(message, folded, canonical(phrase))
+            found += [(start, end, phrase) for start, end in _slips(message, folded, phrase_canonical)
                       if not any(s == start for s, _, _ in strict)]
     return found
 
