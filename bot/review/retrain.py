@@ -4,9 +4,9 @@ is no worse: the last step of the review loop (README, "Câu hỏi cần xử l�
 1. Train a candidate (``rasa train``, in a child process) into the state
    folder's ``candidates/``, never into the models folder: a refused model
    must not be the one a restarted server loads.
-2. Evaluate the live model and the candidate on the held-out sets
-   (devtools/evaluation.py: the project's set and the dev sets; the final
-   sets stay unseen).
+2. Evaluate the live model (while the candidate trains) and the candidate
+   on the held-out sets (devtools/evaluation.py: the project's set and the
+   dev sets; the final sets stay unseen).
 3. Refuse the candidate when any set's share of right answers drops, or its
    share of wrong answers rises, by more than one point and more than one
    message (on a set of 69, one message is 1.4 points: one answer changing is
@@ -182,14 +182,14 @@ class Retrainer:
         try:
             targets = swap.replicas()
             started = time.monotonic()
-            candidate = train_candidate()
-            outcome.seconds["train"] = round(time.monotonic() - started, 1)
-            self._set(retrain_id, status="evaluating", seconds=outcome.seconds)
-
-            started = time.monotonic()
-            live = live_model(targets)
-            with ThreadPoolExecutor(2) as pool:  # two child processes, one core each
-                outcome.before, outcome.after = pool.map(evaluate, [live, candidate], ["live", "candidate"])
+            with ThreadPoolExecutor(1) as pool:  # the live model is evaluated while the candidate trains
+                live_figures = pool.submit(evaluate, live_model(targets), "live")
+                candidate = train_candidate()
+                outcome.seconds["train"] = round(time.monotonic() - started, 1)
+                self._set(retrain_id, status="evaluating", seconds=outcome.seconds)
+                started = time.monotonic()
+                outcome.after = evaluate(candidate, "candidate")
+                outcome.before = live_figures.result()
             outcome.seconds["evaluate"] = round(time.monotonic() - started, 1)
             problems = regressions(outcome.before, outcome.after, self.max_drop, self.max_messages)
             if problems:
