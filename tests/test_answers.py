@@ -1943,3 +1943,13 @@ def test_a_divorce_asked_from_abroad_is_the_courts_not_the_missions(kb, config):
     text = ("Tôi sống ở Mỹ, vợ ở Việt Nam, hai bên đồng ý ly hôn. Tôi không về được thì nhờ luật sư nộp đơn thuận "
             "tình ở tòa trong nước được không? Hộ chiếu VN của tôi cũng hết hạn rồi.")
     assert agency_for(kb, config, "out_of_scope", ranking, text) == "court"
+
+
+def test_a_vietnamese_passport_made_at_a_mission_is_the_mission_of_vietnam(kb, config):
+    ranking = [{"name": "out_of_scope", "confidence": 0.6}, {"name": "immigration.passport", "confidence": 0.4}]
+    for text in ("Ở Mỹ làm lại hộ chiếu Việt Nam thì nộp ở lãnh sự quán nào ạ",
+                 "o Duc doi ho chieu VN o dai su quan nao"):
+        assert agency_for(kb, config, "out_of_scope", ranking, text) == "passport_abroad", text
+    # a Vietnamese passport held, and a visa asked for at a foreign embassy: that embassy's
+    text = "Em có hộ chiếu Việt Nam rồi, giờ xin visa ở đại sứ quán Mỹ thì đặt lịch thế nào?"
+    assert agency_for(kb, config, "out_of_scope", ranking, text) == "foreign_passport"
