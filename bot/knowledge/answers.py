@@ -156,8 +156,9 @@ class Decision:
 
 
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
-_QUESTION_WORDS = Phrases(["?", "không", "ko", "k", "chưa", "gì", "j", "nào", "sao", "đâu", "bao nhiêu", "bao lâu", "mấy",
-                   "thế nào", "như thế nào", "ra sao", "được không", "cho hỏi", "xin hỏi", "làm sao", "có phải"])
+_QUESTION_WORDS = Phrases(["?", "không", "ko", "k", "chưa", "gì", "j", "nào", "sao", "đâu", "bao nhiêu", "bao lâu",
+                           "mấy", "thế nào", "như thế nào", "ra sao", "được không", "cho hỏi", "xin hỏi", "làm sao",
+                           "có phải"])
 # not a question: "chua chay" (chữa cháy), "mấy anh bên đó" (those people), "mấy chục cái" (dozens), the "sao" of a
 # copy ("bản sao giấy khai sinh", "sao y", "sao kê")
 _NOT_QUESTION = re.compile(r"chua chay\b|may\s+(?:anh|chi|ong|ba|dua|co|chu|ban|em|bac|thang|tui|nguoi ta|chuc)\b"

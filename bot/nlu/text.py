@@ -217,8 +217,6 @@ class Phrases(tuple):
         """(phrase, canonical, folded) of the phrases that may be in the message."""
         index, first_words, always = self._by_first_word
         hits = [i for word in first_words & _words(folded_message) for i in index[word]]
-        if not hits:
-            return [self._forms[i] for i in always]
         return [self._forms[i] for i in sorted(hits + always)]
 
 
