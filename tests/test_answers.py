@@ -1953,3 +1953,35 @@ def test_a_vietnamese_passport_made_at_a_mission_is_the_mission_of_vietnam(kb, c
     # a Vietnamese passport held, and a visa asked for at a foreign embassy: that embassy's
     text = "Em có hộ chiếu Việt Nam rồi, giờ xin visa ở đại sứ quán Mỹ thì đặt lịch thế nào?"
     assert agency_for(kb, config, "out_of_scope", ranking, text) == "foreign_passport"
+
+
+def test_a_mission_named_without_its_country_beside_a_vietnamese_abroad_is_vietnams(kb, config):
+    ranking = [{"name": "out_of_scope", "confidence": 0.6}, {"name": "immigration.passport", "confidence": 0.4}]
+    for text in ("Con tôi là du học sinh ở Hàn Quốc, hộ chiếu còn 3 tháng. Gửi hồ sơ qua bưu điện cho đại sứ quán được không?",
+                 "Em đi thực tập ở Úc, hộ chiếu bị ướt hỏng, làm lại ở lãnh sự quán bên này được không?",
+                 # abroad now, said without "ở"
+                 "Em đang du học Đức, hộ chiếu hết hạn tháng tới, đổi ở đâu ạ?",
+                 "Chồng tôi đang xuất khẩu lao động Malaysia, hộ chiếu hết hạn, làm mới ở đâu?",
+                 # which papers to bring to the mission, not whether a police paper is needed
+                 "Tôi định cư ở Canada, hộ chiếu Việt Nam hết hạn. Tôi cần mang giấy gì lên tổng lãnh sự quán Việt Nam "
+                 "ở Vancouver, căn cước cũ có dùng được không?"):
+        assert agency_for(kb, config, "out_of_scope", ranking, text) == "passport_abroad", text
+    # a deed notarised at the mission is a notarisation; a visa at a foreign embassy is that embassy's
+    text = ("Tôi đang ở Nhật, có hộ chiếu Việt Nam còn hạn, muốn làm hợp đồng ủy quyền cho em gái bán nhà ở quê, "
+            "công chứng ở đại sứ quán được không?")
+    assert agency_for(kb, config, "out_of_scope", ranking, text) == "notarization"
+    text = "Em có hộ chiếu Việt Nam rồi, giờ xin visa ở đại sứ quán Mỹ thì đặt lịch thế nào?"
+    assert agency_for(kb, config, "out_of_scope", ranking, text) == "foreign_passport"
+    # going there is no being there: the passport is made at home
+    assert procedure_for(kb, config, ranking[::-1], "Con tôi sắp sang Nhật du học, làm hộ chiếu lần đầu ở đâu?") == \
+        "immigration.passport"
+
+
+def test_a_police_word_in_the_story_does_not_hold_back_a_question_about_the_passport_abroad(kb, config):
+    ranking = [{"name": "out_of_scope", "confidence": 0.6}, {"name": "immigration.passport", "confidence": 0.3},
+               {"name": "residence.permanent_registration", "confidence": 0.1}]
+    for text in ("Con gái tôi đi du học ở Úc được 3 năm, hộ chiếu sắp hết hạn. Tôi là bố, hộ khẩu cháu vẫn ở nhà tôi. "
+                 "Tôi làm hộ chiếu thay cho cháu ở phường được không?",
+                 "Em trai tôi đang làm việc ở Đài Loan, hộ chiếu sắp hết hạn. Hộ khẩu nó vẫn ở nhà. Xin hỏi gia đình "
+                 "làm hộ chiếu giúp nó ở đây được không?"):
+        assert agency_for(kb, config, "out_of_scope", ranking, text) == "passport_abroad", text

@@ -860,7 +860,12 @@ def paper_to_bring(text: str, start: int, end: int) -> bool:
     hộ"), not a deed ("có phải đăng ký…")."""
     message = canonical(text)
     found = _NEEDS.search(message, start)
-    return bool(found and found.end() <= end and _PAPER_NEXT.match(message, found.end(), end))
+    return bool(found and found.end() <= end and _PAPER_NEXT.match(message, found.end(), end)
+                and not _WHICH_PAPERS.match(fold(message), found.end(), end))
+
+
+# which papers, not whether one: "cần mang giấy gì lên đại sứ quán" asks the matter's documents
+_WHICH_PAPERS = re.compile(r"\s+(?:mang\s+|dem\s+|nop\s+|chuan bi\s+)?(?:giay(?:\s+to)?\s+|nhung\s+)?(?:gi|j)\b")
 
 
 def candidates_of(ranked: List[str], scores: Dict[str, float], weights: Dict[str, float]) -> List[str]:
@@ -1020,6 +1025,9 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
                 # the matter's paper asked as one the procedure named before needs ("nhập khẩu về nhà
                 # chồng…, có cần mang giấy đăng ký kết hôn không")
                 return None, False, None
+            elif paired and not (question[0] <= s and e <= question[1]) and any(
+                    question[0] <= ps and pe <= question[1] for ps, pe, _ in find_phrases(text, referral.paired_with)):
+                continue  # the question asks about the passport abroad, the story names a police word ("hộ khẩu")
             elif believed(name):
                 # unless it asks whether the procedure needs the matter's paper ("làm căn cước cho con có
                 # cần giấy khai sinh không"): the paper is one of the procedure's documents

@@ -107,6 +107,10 @@ class Referral:
     # visit ("muốn sang thăm con": the plan says they are at home, where a denial or a plan before "về nước"
     # says they are still away)
     visiting: Sequence[str] = field(default_factory=list)
+    # phrases of this matter that name another one's where that one is named too: "đại sứ quán" beside a
+    # Vietnamese abroad ("du học sinh ở Nhật … gửi đại sứ quán") is Vietnam's mission, not a foreign one
+    yields_to: List[str] = field(default_factory=list)
+    yields: Sequence[str] = field(default_factory=list)
 
 
 @dataclass
@@ -146,7 +150,9 @@ class Referrals:
                                 [str(b) for b in (r.get("alone") or {}).get("beside") or []],
                                 spell([str(u) for u in r.get("unless") or []]),
                                 gapped([str(p) for p in (r.get("paired") or {}).get("phrases") or []]),
-                                spell([str(v) for v in r.get("visiting") or []]))
+                                spell([str(v) for v in r.get("visiting") or []]),
+                                [str(t) for t in (r.get("yields") or {}).get("to") or []],
+                                spell([str(y) for y in (r.get("yields") or {}).get("phrases") or []]))
                        for r in data["referrals"]],
         )
 
@@ -199,11 +205,17 @@ class Referrals:
                     # the matter spans the phrase and the nearest of the `with` words
                     b = min(beside, key=lambda b: max(b[0] - f[1], f[0] - b[1]))
                     found.append((min(f[0], b[0]), max(f[1], b[1]), f[2]))
-            spans = {f[:2] for f in found}
-            places = outermost(spans)
-            affirmed = [p for p in places if not _NEGATED.search(message[:p[0]])]
-            if places:
-                named.append((referral, found, places, affirmed))
+            if found:
+                named.append((referral, found))
+        index = {referral.id: i for i, (referral, _) in enumerate(named)}
+        for i, (referral, found) in enumerate(named):
+            to = next((index[t] for t in referral.yields_to if t in index), None)
+            if to is not None:  # the phrases name the other matter: they count there
+                given = find_phrases(text, referral.yields)
+                named[i] = (referral, [f for f in found if f[:2] not in {g[:2] for g in given}])
+                named[to] = (named[to][0], named[to][1] + given)
+        named = [(referral, found, places, [p for p in places if not _NEGATED.search(message[:p[0]])])
+                 for referral, found in named if (places := outermost({f[:2] for f in found}))]
         # a phrase inside another matter's longer phrase is that matter's word ("visa" in "visa đài loan")
         inside = {p for p in direct if any(o[0] <= p[0] and p[1] <= o[1] and o != p for o in direct)}
         # and the same word again elsewhere is that matter's word too ("xin visa du lịch Nhật … công an có làm visa

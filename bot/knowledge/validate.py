@@ -70,11 +70,18 @@ def check_referrals(path: Path) -> List[Problem]:
             problems.append(Problem(path, source.line("referrals", i), f"referral id '{entry['id']}' twice"))
         ids.add(entry.get("id"))
     for i, entry in enumerate(data.get("referrals") or []):
-        outranks = entry.get("outranks") if isinstance(entry, dict) else None
-        for other in outranks or []:
+        entry = entry if isinstance(entry, dict) else {}
+        for other in entry.get("outranks") or []:
             if other not in ids or other == entry.get("id"):
                 problems.append(Problem(path, source.line("referrals", i),
                                         f"referral outranks '{other}', which is no other referral"))
+        yields = entry.get("yields") or {}
+        for other in (yields.get("to") or []) if isinstance(yields, dict) else [None]:
+            if other not in ids or other == entry.get("id"):
+                problems.append(Problem(path, source.line("referrals", i),
+                                        f"referral yields to '{other}', which is no other referral"))
+        if isinstance(yields, dict) and yields and not all(isinstance(p, str) for p in yields.get("phrases") or [None]):
+            problems.append(Problem(path, source.line("referrals", i), "referral 'yields' needs a list of 'phrases'"))
     return problems
 
 
