@@ -2000,3 +2000,16 @@ def test_a_land_dispute_past_a_failed_conciliation_or_taken_to_court_is_the_cour
     for text in ("Đất nhà tôi không có tranh chấp gì, muốn làm sổ đỏ lần đầu nộp ở đâu?",
                  "Hàng xóm lấn đất nhà tôi, họ còn dọa sẽ kiện. Tôi muốn đo đạc lại ranh giới đất thì làm đơn gửi đâu?"):
         assert agency_for(kb, config, "out_of_scope", ranking, text) == "land", text
+
+
+def test_a_visa_beside_a_trip_abroad_is_a_vietnamese_visa_for_that_country(kb, config):
+    ranking = [{"name": "out_of_scope", "confidence": 0.9}, {"name": "records.criminal_record", "confidence": 0.1}]
+    for text in ("Mẹ tôi muốn sang Mỹ thăm con, xin visa thế nào?",
+                 "Chồng tôi đi xuất khẩu lao động Hàn, lý lịch tư pháp xin rồi. Còn visa thì công ty lo hay tự nộp?",
+                 "Ba tôi từng đi du lịch Nhật theo đoàn. Lần này ông đi một mình, cái visa đó tự xin ở đâu?"):
+        assert agency_for(kb, config, "out_of_scope", ranking, text) == "foreign_passport", text
+    # a foreigner's visa here stays the immigration office's, whatever the foreigner did on the trip
+    for text in ("Chồng tôi người Hàn sang Việt Nam được 3 tháng, visa sắp hết hạn, gia hạn ở đâu?",
+                 "Bạn trai tôi người Mỹ đi du lịch Đà Lạt, visa hết hạn hôm qua, phạt bao nhiêu?",
+                 "visa cua ban trai minh (nguoi Uc) qua han 3 ngay r, lam sao"):
+        assert agency_for(kb, config, "out_of_scope", ranking, text) == "foreigners", text

@@ -85,8 +85,8 @@ class Referral:
     matter: str
     phrases: Sequence[str]
     answer: str
-    paired: Sequence[str] = field(default_factory=list)  # phrases that count only next to one of ``paired_with``
-    paired_with: Sequence[str] = field(default_factory=list)
+    # phrases that count only next to one of their words (``Pairing``): a foreign nationality next to "hộ chiếu"
+    pairings: List["Pairing"] = field(default_factory=list)
     examples: List[str] = field(default_factory=list)  # questions about the matter, as citizens ask them
     outranks: List[str] = field(default_factory=list)  # matters whose papers this one acts on ("sao y giấy khai sinh")
     # a phrase found inside one of these is another word typed without diacritics ("thue" in "cho thue" is thuê)
@@ -103,8 +103,6 @@ class Referral:
     alone_beside: List[str] = field(default_factory=list)
     unless: Sequence[str] = field(default_factory=list)  # phrases that leave the matter out ("về nước")
 
-    # paired phrases with a gap ("đang … ở Đài Loan"): patterns over the folded message, each with its first word
-    paired_gapped: List[Tuple["re.Pattern[str]", str]] = field(default_factory=list)
     # phrases that leave the matter out whatever is said before them: the one writing, at home, going to
     # visit ("muốn sang thăm con": the plan says they are at home, where a denial or a plan before "về nước"
     # says they are still away)
@@ -113,6 +111,23 @@ class Referral:
     # Vietnamese abroad ("du học sinh ở Nhật … gửi đại sứ quán") is Vietnam's mission, not a foreign one
     yields_to: List[str] = field(default_factory=list)
     yields: Sequence[str] = field(default_factory=list)
+
+    @cached_property
+    def paired_with(self) -> Phrases:
+        """The words any of the matter's paired phrases must be next to."""
+        return Phrases(w for p in self.pairings for w in p.with_)
+
+
+@dataclass
+class Pairing:
+    """Phrases that name a matter only next to one of ``with_`` ("người Hàn" … "hộ chiếu"). With ``now``, as
+    things are now: not after a plan or the past, nor before a return ("đang ở Nhật", not "sắp đi Nhật");
+    without, a plan counts too ("sắp sang Nhật … xin visa")."""
+    phrases: Sequence[str]
+    with_: Sequence[str]
+    # those written with a gap ("đang … ở Đài Loan"): patterns over the folded message, each with its first word
+    gapped: List[Tuple["re.Pattern[str]", str]] = field(default_factory=list)
+    now: bool = True
 
 
 @dataclass
@@ -141,8 +156,10 @@ class Referrals:
             general_phrases=Phrases(str(p) for p in data.get("general_phrases") or []),
             referrals=[Referral(r["id"], " ".join(r["matter"].split()), spell([str(p) for p in r["phrases"]]),
                                 " ".join(r["answer"].split()),
-                                spell([str(p) for p in (r.get("paired") or {}).get("phrases") or []]),
-                                spell([str(w) for w in (r.get("paired") or {}).get("with") or []]),
+                                [Pairing(spell([str(p) for p in block.get("phrases") or []]),
+                                         spell([str(w) for w in block.get("with") or []]),
+                                         gapped([str(p) for p in block.get("phrases") or []]), now)
+                                 for key, now in (("paired", True), ("trip", False)) if (block := r.get(key))],
                                 [str(e) for e in r.get("examples") or []],
                                 [str(o) for o in r.get("outranks") or []],
                                 Phrases(str(w) for w in r.get("not_within") or []),
@@ -151,7 +168,6 @@ class Referrals:
                                 [str(o) for o in r.get("outranks_next_to") or []],
                                 [str(b) for b in (r.get("alone") or {}).get("beside") or []],
                                 spell([str(u) for u in r.get("unless") or []]),
-                                gapped([str(p) for p in (r.get("paired") or {}).get("phrases") or []]),
                                 spell([str(v) for v in r.get("visiting") or []]),
                                 [str(t) for t in (r.get("yields") or {}).get("to") or []],
                                 spell([str(y) for y in (r.get("yields") or {}).get("phrases") or []]))
@@ -189,24 +205,29 @@ class Referrals:
             other = find_phrases(text, referral.not_within, slips=False) if referral.not_within else []
             found = [f for f in found if not any(o[0] <= f[0] and f[1] <= o[1] for o in other)]
             direct.update(f[:2] for f in found)
-            beside = find_phrases(text, referral.paired_with) if referral.paired else []
-            if beside:  # "chồng tôi người Hàn" ... "hộ chiếu": the matter spans both
-                # a paired phrase running into one of ``not_within`` is another word ("đang ở Đức Hòa")
+            for pairing in referral.pairings:
+                beside = find_phrases(text, pairing.with_)
+                if not beside:
+                    continue
+                # "chồng tôi người Hàn" ... "hộ chiếu": the matter spans both
                 gapped = []  # each found from its first word: "<start> ở Mỹ thì" matches from the clause's start
-                for g, first in referral.paired_gapped:
+                for g, first in pairing.gapped:
                     for m in g.finditer(message):
                         start = m.end() - len(m.group().lstrip())
                         if not accented or canonical(text).startswith(first, start):
                             gapped.append((start, m.end(), m.group().lstrip()))
-                for f in find_phrases(text, referral.paired) + gapped:
-                    if any(o[0] < f[1] and f[0] < o[1] for o in other) or not _state_now(message, f[0], f[1]):
+                for f in find_phrases(text, pairing.phrases) + gapped:
+                    # a paired phrase running into one of ``not_within`` is another word ("đang ở Đức Hòa")
+                    if any(o[0] < f[1] and f[0] < o[1] for o in other) or (
+                            pairing.now and not _state_now(message, f[0], f[1])):
                         continue
                     # a shorter phrase inside it is this matter's ("lãnh sự quán" in "lãnh sự quán ở Osaka")
                     direct.add(f[:2])
                     pairs.setdefault(f[:2], set()).add(referral.id)
-                    # the matter spans the phrase and the nearest of the `with` words
+                    # the matter spans the phrase and the nearest of the `with` words; a trip's and its visa's
+                    # places are each the matter's ("đi du lịch Nhật … cái visa đó xin ở đâu" asks about it)
                     b = min(beside, key=lambda b: max(b[0] - f[1], f[0] - b[1]))
-                    found.append((min(f[0], b[0]), max(f[1], b[1]), f[2]))
+                    found += [f, b] if not pairing.now else [(min(f[0], b[0]), max(f[1], b[1]), f[2])]
             if found:
                 named.append((referral, found))
         index = {referral.id: i for i, (referral, _) in enumerate(named)}
