@@ -2013,3 +2013,17 @@ def test_a_visa_beside_a_trip_abroad_is_a_vietnamese_visa_for_that_country(kb, c
                  "Bạn trai tôi người Mỹ đi du lịch Đà Lạt, visa hết hạn hôm qua, phạt bao nhiêu?",
                  "visa cua ban trai minh (nguoi Uc) qua han 3 ngay r, lam sao"):
         assert agency_for(kb, config, "out_of_scope", ranking, text) == "foreigners", text
+
+
+def test_a_passport_asked_to_be_made_over_there_is_the_missions(kb, config):
+    ranking = [{"name": "out_of_scope", "confidence": 0.5}, {"name": "id_card.first_issue", "confidence": 0.4},
+               {"name": "immigration.passport", "confidence": 0.1}]
+    for text in ("Cháu ngoại tôi sinh ở Hàn, có quốc tịch Việt Nam. Làm hộ chiếu Việt Nam cho cháu thì làm bên Hàn "
+                 "được không hay phải về nước?",
+                 # police words in the story, the question about making it there
+                 "Con gái tôi sinh năm 2021 ở Đức, đã đăng ký khai sinh ở đại sứ quán. Nhà tôi vẫn giữ hộ khẩu ở phường, "
+                 "căn cước còn hạn. Giờ muốn làm hộ chiếu lần đầu cho bé, có làm ở bên Đức được không, cần giấy gì?"):
+        assert agency_for(kb, config, "out_of_scope", ranking, text) == "passport_abroad", text
+    # home on leave: made here
+    text = "Tôi đang nghỉ phép ở quê, hộ chiếu hết hạn, làm ở quê hay làm bên Nhật thì nhanh hơn?"
+    assert agency_for(kb, config, "out_of_scope", ranking, text) is None

@@ -1025,9 +1025,11 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
                 # the matter's paper asked as one the procedure named before needs ("nhập khẩu về nhà
                 # chồng…, có cần mang giấy đăng ký kết hôn không")
                 return None, False, None
-            elif paired and not (question[0] <= s and e <= question[1]) and any(
-                    question[0] <= ps and pe <= question[1] for ps, pe, _ in find_phrases(text, referral.paired_with)):
-                continue  # the question asks about the passport abroad, the story names a police word ("hộ khẩu")
+            elif paired and not (question[0] <= s and e <= question[1]) and (question[0] < end <= question[1] or any(
+                    question[0] <= ps and pe <= question[1] for ps, pe, _ in find_phrases(text, referral.paired_with))):
+                # the question asks about the passport abroad ("có làm ở bên Úc được không"), the story names a
+                # police word ("hộ khẩu")
+                continue
             elif believed(name):
                 # unless it asks whether the procedure needs the matter's paper ("làm căn cước cho con có
                 # cần giấy khai sinh không"): the paper is one of the procedure's documents
