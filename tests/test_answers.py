@@ -2027,3 +2027,12 @@ def test_a_passport_asked_to_be_made_over_there_is_the_missions(kb, config):
     # home on leave: made here
     text = "Tôi đang nghỉ phép ở quê, hộ chiếu hết hạn, làm ở quê hay làm bên Nhật thì nhanh hơn?"
     assert agency_for(kb, config, "out_of_scope", ranking, text) is None
+
+
+def test_a_last_question_only_whether_a_police_paper_is_to_be_got_leaves_the_matter_asked_before(kb, config):
+    ranking = [{"name": "records.criminal_record", "confidence": 0.6}, {"name": "out_of_scope", "confidence": 0.4}]
+    text = "Tôi muốn mở công ty với bạn. Thủ tục đăng ký doanh nghiệp làm ở đâu? Tôi có phải xin lý lịch tư pháp không?"
+    assert agency_for(kb, config, "records.criminal_record", ranking, text) == "business_registration"
+    # the paper asked for itself is still answered
+    assert procedure_for(kb, config, ranking, "Em xin việc ở công ty. Có phải xin lý lịch tư pháp không, xin ở đâu?") == \
+        "records.criminal_record"

@@ -217,7 +217,7 @@ def want_words(sentence: str) -> List[Tuple[int, int, str]]:
 
 # a question that only asks which papers to bring ("Có cần mang căn cước theo không?"): for what is asked before it
 _BRING_ONLY = re.compile(r"\W*(?:(?:voi lai|va|con|ma)\s+)?(?:\w+\s+){0,2}?(?:co\s+)?(?:can|phai)\s+"
-                         r"(?:mang|dem|nop|them|kem|xuat trinh|chuan bi)\b")
+                         r"(?:mang|dem|nop|them|kem|xuat trinh|chuan bi|xin)\b")
 
 
 def question_span(text: str) -> Tuple[int, int]:
