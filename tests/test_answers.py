@@ -2036,3 +2036,13 @@ def test_a_last_question_only_whether_a_police_paper_is_to_be_got_leaves_the_mat
     # the paper asked for itself is still answered
     assert procedure_for(kb, config, ranking, "Em xin việc ở công ty. Có phải xin lý lịch tư pháp không, xin ở đâu?") == \
         "records.criminal_record"
+
+
+def test_a_topic_word_beside_another_agencys_matter_is_that_agencys_when_the_classifier_is_sure(kb, config):
+    ranking = [{"name": "out_of_scope", "confidence": 0.95}, {"name": "id_card.first_issue", "confidence": 0.03},
+               {"name": "vehicle.certificate_reissue", "confidence": 0.02}]
+    for text, agency in (("Con tôi mới đi làm, công ty bảo nộp mã số thuế cá nhân. Cháu chưa có, dùng số căn cước thay "
+                          "được không hay phải đăng ký?", "tax"),
+                         ("Nhà tôi có 2 xe tải chở hàng thuê, năm nay chuyển sang tự khai thuế. Khai ở đâu? Cà vẹt đứng "
+                          "tên tôi có sao không?", "tax")):
+        assert agency_for(kb, config, "out_of_scope", ranking, text) == agency, text
