@@ -2046,3 +2046,13 @@ def test_a_topic_word_beside_another_agencys_matter_is_that_agencys_when_the_cla
                          ("Nhà tôi có 2 xe tải chở hàng thuê, năm nay chuyển sang tự khai thuế. Khai ở đâu? Cà vẹt đứng "
                           "tên tôi có sao không?", "tax")):
         assert agency_for(kb, config, "out_of_scope", ranking, text) == agency, text
+
+
+def test_a_police_paper_asked_in_which_copy_for_another_agencys_matter_is_that_agencys(kb, config):
+    ranking = [{"name": "out_of_scope", "confidence": 0.9}, {"name": "residence.confirmation", "confidence": 0.1}]
+    text = "xin visa du lich Nhat thi nop giay xac nhan cu tru ban goc hay photo a"
+    assert agency_for(kb, config, "out_of_scope", ranking, text) == "foreign_passport"
+    # the copy's form is no matter of its own: the procedure asked keeps its answer
+    ranking = [{"name": "records.criminal_record", "confidence": 0.9}, {"name": "out_of_scope", "confidence": 0.1}]
+    assert procedure_for(kb, config, ranking, "ly lich tu phap nop ban sao can cuoc co chung thuc hay photo la dc") == \
+        "records.criminal_record"

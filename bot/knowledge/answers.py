@@ -757,22 +757,27 @@ def paper_brought_for_matter(config: AnswerConfig, text: str, name: Tuple[str, i
     is only asked yes or no as one to bring ("đăng ký kết hôn … có cần mang
     giấy tạm trú theo không", "xin visa … có cần thêm lý lịch tư pháp
     không"): the paper belongs to that matter's file. Not a deed asked
-    ("có phải làm tạm vắng không"), nor a matter told as done."""
+    ("có phải làm tạm vắng không"), nor a matter told as done. Or asked in
+    which copy to hand in ("xin visa … nộp CT07 bản gốc hay photo")."""
     _, start, end = name
     message = canonical(text)
     folded = fold(message)
     if _DEED.match(folded, start):
         return None
     question = question_span(text)
-    clause_end = _CLAUSE_END.search(folded, end, question[1])
-    if not _YES_NO.search(folded, end, clause_end.start() if clause_end else question[1]):
-        return None
-    since = max([question[0]] + [m.end() for m in _CLAUSE_END.finditer(folded, question[0], start)])
-    if not any(_BRING.match(folded[n.end():start]) or _PAPER_NEXT.match(message, n.end(), start)
-               for n in _NEEDS.finditer(message, since, start)):
-        return None
+    copy = _COPY_ACCEPTED.match(folded, end)
+    if not copy:
+        clause_end = _CLAUSE_END.search(folded, end, question[1])
+        if not _YES_NO.search(folded, end, clause_end.start() if clause_end else question[1]):
+            return None
+        since = max([question[0]] + [m.end() for m in _CLAUSE_END.finditer(folded, question[0], start)])
+        if not any(_BRING.match(folded[n.end():start]) or _PAPER_NEXT.match(message, n.end(), start)
+                   for n in _NEEDS.finditer(message, since, start)):
+            return None
     found = config.referrals.match(text, None, matter_context)
-    return found[0] if found and not matter_done(folded, found[1], found[2]) else None
+    if found is None or matter_done(folded, found[1], found[2]) or (copy and found[2] > start):
+        return None  # (the copy's form is no matter: "nộp bản sao căn cước có chứng thực hay photo")
+    return found[0]
 
 
 def wanted_matter_needs(config: AnswerConfig, text: str, names: List[Tuple[str, int, int]]) -> Optional[Referral]:
