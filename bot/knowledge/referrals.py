@@ -36,8 +36,6 @@ _DENIAL = r"khong|chua|chang|ko|k"
 _FUTURE = r"sap|se|(?<!gia )dinh(?! cu)|muon|tinh|chuan bi|du dinh"
 # A phrase right after one of these words is denied, not asked about.
 _NEGATED = re.compile(rf"(?<!\w)(?:{_DENIAL})\s*$")
-# ...or denied to be there at all ("không có tranh chấp gì")
-_DENIED_OR_THREATENED = re.compile(rf"(?<!\w)(?:{_DENIAL})\s+co\s*$|(?<!\w)(?:doa|se)\s*$")  # or a threat: "dọa sẽ kiện"
 # ...and one right after these, or a plan, is asked about or to come, not done: "có cần về Việt Nam làm không",
 # "hay phải về nước", "muốn về quê thăm" (still abroad now)
 # ("phải bay về Việt Nam", "để về thăm quê": a purpose, still away)
@@ -256,10 +254,7 @@ class Referrals:
                            [p for p in affirmed if p not in drop]))
         named = [n for n in echoed if n[2]]
         ids = {referral.id for referral, *_ in named}
-        # (not by a matter only denied or threatened: "không tranh chấp", "không có tranh chấp gì", "dọa sẽ kiện")
-        outranked = {o for referral, _, _, affirmed in named
-                     if any(not _DENIED_OR_THREATENED.search(message[:p[0]]) for p in affirmed)
-                     for o in referral.outranks if o in ids}
+        outranked = {o for referral, *_ in named for o in referral.outranks if o in ids}
         found_of = {referral.id: found for referral, found, *_ in named}
         outranked |= {o for referral, found, *_ in named for o in referral.outranks_next_to if o in ids and any(
             e <= s2 and _NEXT_TO.match(message[e:s2]) for _, e, _ in found for s2, _, _ in found_of[o])}
