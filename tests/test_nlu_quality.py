@@ -142,7 +142,7 @@ FLOORS = {
     "real_questions_fa": (0.90, 0.04),
     "out_of_scope_fa": (0.78, 0.08),
     # sets of the seventh session of 2026-12-05, by two more writers who read no project file, written while that
-    # session's rules were being chosen and measured once, both halves unread, after the last choice: real-style
+    # session's rules were being chosen and measured at its end, both halves unread: real-style
     # questions (63 / 64 and 64 / 64 right) and other agencies' matters (87 % / 92 % told the right agency, 1 and 2
     # of 60 answered with a procedure); floors from those figures, less a margin
     "real_questions_ga": (0.92, 0.05),
