@@ -215,7 +215,8 @@ def want_words(sentence: str) -> List[Tuple[int, int, str]]:
             if not _NOT_WANT.match(folded, w[0]) and not _PAST.search(folded[:w[0]])]
 
 
-# a question that only asks which papers to bring ("Có cần mang căn cước theo không?"): for what is asked before it
+# a question that only asks which papers to bring or get ("Có cần mang căn cước theo không?", "Tôi có phải xin lý
+# lịch tư pháp không?"): for what is asked before it
 _BRING_ONLY = re.compile(r"\W*(?:(?:voi lai|va|con|ma)\s+)?(?:\w+\s+){0,2}?(?:co\s+)?(?:can|phai)\s+"
                          r"(?:mang|dem|nop|them|kem|xuat trinh|chuan bi|xin)\b")
 
