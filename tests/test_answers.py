@@ -28,6 +28,11 @@ def agency_for(kb, config, intent, ranking, text):
     return decision.referral.id if decision.out_of_scope and decision.referral else None
 
 
+def sent_to(kb, config, ranking, texts):
+    """The agency each first message is sent to, the classifier saying "not ours" with ``ranking``."""
+    return {text: agency_for(kb, config, "out_of_scope", ranking, text) for text in texts}
+
+
 def procedure_for(kb, config, ranking, text):
     """The procedure a first message is answered with, the classifier's first guess as its intent: None unless answered."""
     return resolve(kb, config, ranking[0]["name"], ranking, text, {}).procedure
@@ -1957,15 +1962,15 @@ def test_a_vietnamese_passport_made_at_a_mission_is_the_mission_of_vietnam(kb, c
 
 def test_a_mission_named_without_its_country_beside_a_vietnamese_abroad_is_vietnams(kb, config):
     ranking = [{"name": "out_of_scope", "confidence": 0.6}, {"name": "immigration.passport", "confidence": 0.4}]
-    for text in ("Con tôi là du học sinh ở Hàn Quốc, hộ chiếu còn 3 tháng. Gửi hồ sơ qua bưu điện cho đại sứ quán được không?",
-                 "Em đi thực tập ở Úc, hộ chiếu bị ướt hỏng, làm lại ở lãnh sự quán bên này được không?",
-                 # abroad now, said without "ở"
-                 "Em đang du học Đức, hộ chiếu hết hạn tháng tới, đổi ở đâu ạ?",
-                 "Chồng tôi đang xuất khẩu lao động Malaysia, hộ chiếu hết hạn, làm mới ở đâu?",
-                 # which papers to bring to the mission, not whether a police paper is needed
-                 "Tôi định cư ở Canada, hộ chiếu Việt Nam hết hạn. Tôi cần mang giấy gì lên tổng lãnh sự quán Việt Nam "
-                 "ở Vancouver, căn cước cũ có dùng được không?"):
-        assert agency_for(kb, config, "out_of_scope", ranking, text) == "passport_abroad", text
+    texts = ("Con tôi là du học sinh ở Hàn Quốc, hộ chiếu còn 3 tháng. Gửi hồ sơ qua bưu điện cho đại sứ quán được không?",
+             "Em đi thực tập ở Úc, hộ chiếu bị ướt hỏng, làm lại ở lãnh sự quán bên này được không?",
+             # abroad now, said without "ở"
+             "Em đang du học Đức, hộ chiếu hết hạn tháng tới, đổi ở đâu ạ?",
+             "Chồng tôi đang xuất khẩu lao động Malaysia, hộ chiếu hết hạn, làm mới ở đâu?",
+             # which papers to bring to the mission, not whether a police paper is needed
+             "Tôi định cư ở Canada, hộ chiếu Việt Nam hết hạn. Tôi cần mang giấy gì lên tổng lãnh sự quán Việt Nam "
+             "ở Vancouver, căn cước cũ có dùng được không?")
+    assert sent_to(kb, config, ranking, texts) == dict.fromkeys(texts, "passport_abroad")
     # a deed notarised at the mission is a notarisation; a visa at a foreign embassy is that embassy's
     text = ("Tôi đang ở Nhật, có hộ chiếu Việt Nam còn hạn, muốn làm hợp đồng ủy quyền cho em gái bán nhà ở quê, "
             "công chứng ở đại sứ quán được không?")
@@ -1980,50 +1985,50 @@ def test_a_mission_named_without_its_country_beside_a_vietnamese_abroad_is_vietn
 def test_a_police_word_in_the_story_does_not_hold_back_a_question_about_the_passport_abroad(kb, config):
     ranking = [{"name": "out_of_scope", "confidence": 0.6}, {"name": "immigration.passport", "confidence": 0.3},
                {"name": "residence.permanent_registration", "confidence": 0.1}]
-    for text in ("Con gái tôi đi du học ở Úc được 3 năm, hộ chiếu sắp hết hạn. Tôi là bố, hộ khẩu cháu vẫn ở nhà tôi. "
-                 "Tôi làm hộ chiếu thay cho cháu ở phường được không?",
-                 "Em trai tôi đang làm việc ở Đài Loan, hộ chiếu sắp hết hạn. Hộ khẩu nó vẫn ở nhà. Xin hỏi gia đình "
-                 "làm hộ chiếu giúp nó ở đây được không?"):
-        assert agency_for(kb, config, "out_of_scope", ranking, text) == "passport_abroad", text
+    texts = ("Con gái tôi đi du học ở Úc được 3 năm, hộ chiếu sắp hết hạn. Tôi là bố, hộ khẩu cháu vẫn ở nhà tôi. "
+             "Tôi làm hộ chiếu thay cho cháu ở phường được không?",
+             "Em trai tôi đang làm việc ở Đài Loan, hộ chiếu sắp hết hạn. Hộ khẩu nó vẫn ở nhà. Xin hỏi gia đình "
+             "làm hộ chiếu giúp nó ở đây được không?")
+    assert sent_to(kb, config, ranking, texts) == dict.fromkeys(texts, "passport_abroad")
 
 
 def test_a_land_dispute_past_a_failed_conciliation_is_the_courts(kb, config):
     ranking = [{"name": "out_of_scope", "confidence": 0.9}, {"name": "residence.permanent_registration", "confidence": 0.1}]
-    for text in ("Nhà tôi tranh chấp ranh giới đất với nhà bên cạnh, ủy ban xã hòa giải không thành, giờ nộp đơn ở đâu?",
-                 "tranh chap dat voi hang xom, xa hoa giai 2 lan khong duoc, gio lam sao",
-                 "Chồng tôi đi làm ăn xa mất tích 6 năm, muốn yêu cầu tuyên bố anh ấy mất tích thì làm đơn ở đâu?"):
-        assert agency_for(kb, config, "out_of_scope", ranking, text) == "court", text
+    texts = ("Nhà tôi tranh chấp ranh giới đất với nhà bên cạnh, ủy ban xã hòa giải không thành, giờ nộp đơn ở đâu?",
+             "tranh chap dat voi hang xom, xa hoa giai 2 lan khong duoc, gio lam sao",
+             "Chồng tôi đi làm ăn xa mất tích 6 năm, muốn yêu cầu tuyên bố anh ấy mất tích thì làm đơn ở đâu?")
+    assert sent_to(kb, config, ranking, texts) == dict.fromkeys(texts, "court")
     reply = next(r.answer for r in config.referrals.referrals if r.id == "court")
     assert "hòa giải" in reply and "giấy chứng nhận" in reply  # what comes after a failed conciliation
     # a dispute denied or only threatened, or a title registered after a judgment, is the land office's
-    for text in ("Đất nhà tôi không có tranh chấp gì, muốn làm sổ đỏ lần đầu nộp ở đâu?",
-                 "Hàng xóm lấn đất nhà tôi, họ còn dọa sẽ kiện. Tôi muốn đo đạc lại ranh giới đất thì làm đơn gửi đâu?",
-                 "Tòa án đã xử cho tôi được hưởng mảnh đất của bố, giờ sang tên sổ đỏ theo bản án thì làm ở đâu?"):
-        assert agency_for(kb, config, "out_of_scope", ranking, text) == "land", text
+    texts = ("Đất nhà tôi không có tranh chấp gì, muốn làm sổ đỏ lần đầu nộp ở đâu?",
+             "Hàng xóm lấn đất nhà tôi, họ còn dọa sẽ kiện. Tôi muốn đo đạc lại ranh giới đất thì làm đơn gửi đâu?",
+             "Tòa án đã xử cho tôi được hưởng mảnh đất của bố, giờ sang tên sổ đỏ theo bản án thì làm ở đâu?")
+    assert sent_to(kb, config, ranking, texts) == dict.fromkeys(texts, "land")
 
 
 def test_a_visa_beside_a_trip_abroad_is_a_vietnamese_visa_for_that_country(kb, config):
     ranking = [{"name": "out_of_scope", "confidence": 0.9}, {"name": "records.criminal_record", "confidence": 0.1}]
-    for text in ("Mẹ tôi muốn sang Mỹ thăm con, xin visa thế nào?",
-                 "Chồng tôi đi xuất khẩu lao động Hàn, lý lịch tư pháp xin rồi. Còn visa thì công ty lo hay tự nộp?",
-                 "Ba tôi từng đi du lịch Nhật theo đoàn. Lần này ông đi một mình, cái visa đó tự xin ở đâu?"):
-        assert agency_for(kb, config, "out_of_scope", ranking, text) == "foreign_passport", text
+    texts = ("Mẹ tôi muốn sang Mỹ thăm con, xin visa thế nào?",
+             "Chồng tôi đi xuất khẩu lao động Hàn, lý lịch tư pháp xin rồi. Còn visa thì công ty lo hay tự nộp?",
+             "Ba tôi từng đi du lịch Nhật theo đoàn. Lần này ông đi một mình, cái visa đó tự xin ở đâu?")
+    assert sent_to(kb, config, ranking, texts) == dict.fromkeys(texts, "foreign_passport")
     # a foreigner's visa here stays the immigration office's, whatever the foreigner did on the trip
-    for text in ("Chồng tôi người Hàn sang Việt Nam được 3 tháng, visa sắp hết hạn, gia hạn ở đâu?",
-                 "Bạn trai tôi người Mỹ đi du lịch Đà Lạt, visa hết hạn hôm qua, phạt bao nhiêu?",
-                 "visa cua ban trai minh (nguoi Uc) qua han 3 ngay r, lam sao"):
-        assert agency_for(kb, config, "out_of_scope", ranking, text) == "foreigners", text
+    texts = ("Chồng tôi người Hàn sang Việt Nam được 3 tháng, visa sắp hết hạn, gia hạn ở đâu?",
+             "Bạn trai tôi người Mỹ đi du lịch Đà Lạt, visa hết hạn hôm qua, phạt bao nhiêu?",
+             "visa cua ban trai minh (nguoi Uc) qua han 3 ngay r, lam sao")
+    assert sent_to(kb, config, ranking, texts) == dict.fromkeys(texts, "foreigners")
 
 
 def test_a_passport_asked_to_be_made_over_there_is_the_missions(kb, config):
     ranking = [{"name": "out_of_scope", "confidence": 0.5}, {"name": "id_card.first_issue", "confidence": 0.4},
                {"name": "immigration.passport", "confidence": 0.1}]
-    for text in ("Cháu ngoại tôi sinh ở Hàn, có quốc tịch Việt Nam. Làm hộ chiếu Việt Nam cho cháu thì làm bên Hàn "
-                 "được không hay phải về nước?",
-                 # police words in the story, the question about making it there
-                 "Con gái tôi sinh năm 2021 ở Đức, đã đăng ký khai sinh ở đại sứ quán. Nhà tôi vẫn giữ hộ khẩu ở phường, "
-                 "căn cước còn hạn. Giờ muốn làm hộ chiếu lần đầu cho bé, có làm ở bên Đức được không, cần giấy gì?"):
-        assert agency_for(kb, config, "out_of_scope", ranking, text) == "passport_abroad", text
+    texts = ("Cháu ngoại tôi sinh ở Hàn, có quốc tịch Việt Nam. Làm hộ chiếu Việt Nam cho cháu thì làm bên Hàn "
+             "được không hay phải về nước?",
+             # police words in the story, the question about making it there
+             "Con gái tôi sinh năm 2021 ở Đức, đã đăng ký khai sinh ở đại sứ quán. Nhà tôi vẫn giữ hộ khẩu ở phường, "
+             "căn cước còn hạn. Giờ muốn làm hộ chiếu lần đầu cho bé, có làm ở bên Đức được không, cần giấy gì?")
+    assert sent_to(kb, config, ranking, texts) == dict.fromkeys(texts, "passport_abroad")
     # home on leave: made here
     text = "Tôi đang nghỉ phép ở quê, hộ chiếu hết hạn, làm ở quê hay làm bên Nhật thì nhanh hơn?"
     assert agency_for(kb, config, "out_of_scope", ranking, text) is None
@@ -2041,11 +2046,11 @@ def test_a_last_question_only_whether_a_police_paper_is_to_be_got_leaves_the_mat
 def test_a_topic_word_beside_another_agencys_matter_is_that_agencys_when_the_classifier_is_sure(kb, config):
     ranking = [{"name": "out_of_scope", "confidence": 0.95}, {"name": "id_card.first_issue", "confidence": 0.03},
                {"name": "vehicle.certificate_reissue", "confidence": 0.02}]
-    for text, agency in (("Con tôi mới đi làm, công ty bảo nộp mã số thuế cá nhân. Cháu chưa có, dùng số căn cước thay "
-                          "được không hay phải đăng ký?", "tax"),
-                         ("Nhà tôi có 2 xe tải chở hàng thuê, năm nay chuyển sang tự khai thuế. Khai ở đâu? Cà vẹt đứng "
-                          "tên tôi có sao không?", "tax")):
-        assert agency_for(kb, config, "out_of_scope", ranking, text) == agency, text
+    texts = ("Con tôi mới đi làm, công ty bảo nộp mã số thuế cá nhân. Cháu chưa có, dùng số căn cước thay được không "
+             "hay phải đăng ký?",
+             "Nhà tôi có 2 xe tải chở hàng thuê, năm nay chuyển sang tự khai thuế. Khai ở đâu? Cà vẹt đứng tên tôi có "
+             "sao không?")
+    assert sent_to(kb, config, ranking, texts) == dict.fromkeys(texts, "tax")
 
 
 def test_a_police_paper_asked_in_which_copy_for_another_agencys_matter_is_that_agencys(kb, config):
