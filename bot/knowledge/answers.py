@@ -446,10 +446,11 @@ def _decide(kb: KnowledgeBase, config: AnswerConfig, intent: Optional[str], rank
             # only the words say ours: the procedures they name, or the topic's question (not those told as done)
             if live:
                 return Decision(candidates=list(dict.fromkeys(n[0] for n in live))[:3])
-            if out_of_scope >= weights["sure_not_ours"] and config.referrals.match(text, question, matter_context):
+            if out_of_scope >= weights["sure_not_ours"] and (
+                    matter := config.referrals.match(text, question, matter_context)) is not None:
                 # only a topic's word ("căn cước", "cà vẹt") beside another agency's matter, and the classifier
                 # sure it is not ours: that agency's ("mã số thuế … dùng số căn cước được không")
-                return not_ours(config, text, None)
+                return not_ours(config, text, matter[0])
             topics = [t for t in topic_names if not told_as_done(message, t[1], t[2])]
             return Decision(topic=kb.topics[topics[0][0]])
         return not_ours(config, text, referral)
