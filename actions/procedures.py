@@ -72,7 +72,8 @@ def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[
         # the aspect asked for (if any) is answered once the case is known
         return [SlotSet("clarifying", decision.topic.id), SlotSet("procedure", None), SlotSet("aspect", decision.aspect)]
     if decision.candidates:
-        send(dispatcher, [answers.render_candidates(kb, config, decision.candidates, decision.matter)])
+        send(dispatcher, [answers.render_candidates(kb, config, decision.candidates, decision.matter,
+                                                          decision.question)])
         return [SlotSet("clarifying", None), SlotSet("procedure", None), SlotSet("aspect", decision.aspect)]
     if decision.ask_which:
         dispatcher.utter_message(text=config.ask_which_procedure)

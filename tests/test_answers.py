@@ -2061,3 +2061,57 @@ def test_a_police_paper_asked_in_which_copy_for_another_agencys_matter_is_that_a
     ranking = [{"name": "records.criminal_record", "confidence": 0.9}, {"name": "out_of_scope", "confidence": 0.1}]
     assert procedure_for(kb, config, ranking, "ly lich tu phap nop ban sao can cuoc co chung thuc hay photo la dc") == \
         "records.criminal_record"
+
+
+def test_a_passport_asked_beside_someone_in_a_foreign_place_asks_whether_they_are_abroad(kb, config):
+    # where the one who needs the passport is, is not told: the police at home or the mission there
+    for procedure, text in [("immigration.passport", "Chị tôi ở Yokohama, hộ chiếu sắp hết hạn thì đổi thế nào?"),
+                            ("immigration.passport", "ad cho hỏi bên Úc đổi hộ chiếu mất phí bao nhiêu"),
+                            ("immigration.passport_loss_report", "o Milano mat passport thi lam sao")]:
+        ranking = [{"name": procedure, "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.3}]
+        decision = resolve(kb, config, procedure, ranking, text, {})
+        assert (decision.procedure, decision.candidates, decision.matter) == (
+            None, [procedure], "hộ chiếu khi đang ở nước ngoài"), text
+        reply = render_candidates(kb, config, decision.candidates, decision.matter, decision.question)
+        assert reply.text.startswith("Người cần hộ chiếu đang ở Việt Nam hay đang ở nước ngoài?")
+        assert [b["payload"] for b in reply.buttons] == [f"/{procedure}", "hộ chiếu khi đang ở nước ngoài"]
+    # the button's words, sent back, name the mission abroad
+    ranking = [{"name": "out_of_scope", "confidence": 0.6}, {"name": "immigration.passport", "confidence": 0.4}]
+    assert agency_for(kb, config, "out_of_scope", ranking, "hộ chiếu khi đang ở nước ngoài") == "passport_abroad"
+    # going there, back from there, invited there, or there once: the passport is made at home
+    ranking = [{"name": "immigration.passport", "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.3}]
+    for text in ("Tháng sau tôi bay sang Nhật, hộ chiếu hết hạn thì đổi ở đâu?",
+                 "Tôi mới ở Hàn về, hộ chiếu hết hạn, làm lại ở đâu?",
+                 "Con gái tôi ở Úc gửi giấy mời, tôi làm hộ chiếu ở đâu?",
+                 "Tôi từng sống ở Ba Lan mười năm, nay hộ chiếu hết hạn thì làm lại ở đâu?",
+                 "Tết này đưa cháu qua Singapore chơi, mẹ cháu ở bên đó. Làm hộ chiếu cho cháu ở đâu?",
+                 # "hết hạn" is no "Hàn", "Mỹ Đình" no "Mỹ"
+                 "Hộ chiếu hết hạn rồi, làm lại ở đâu?",
+                 "Tôi ở Mỹ Đình, hộ chiếu hết hạn thì làm lại ở đâu?"):
+        assert procedure_for(kb, config, ranking, text) == "immigration.passport", text
+
+
+def test_a_child_born_abroad_needing_a_vietnamese_passport_is_the_missions(kb, config):
+    ranking = [{"name": "out_of_scope", "confidence": 0.6}, {"name": "immigration.passport", "confidence": 0.4}]
+    text = "Con tôi sinh ở Nhật, muốn làm hộ chiếu Việt Nam cho cháu thì làm ở đâu?"
+    assert agency_for(kb, config, "out_of_scope", ranking, text) == "passport_abroad"
+    # home now: the police's
+    ranking = [{"name": "immigration.passport", "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.3}]
+    text = "Con tôi sinh ở Nhật, giờ hai mẹ con đã về nước, làm hộ chiếu cho cháu ở đâu?"
+    assert procedure_for(kb, config, ranking, text) == "immigration.passport"
+
+
+def test_a_vietnamese_passport_beside_a_second_nationality_is_not_a_foreigners(kb, config):
+    ranking = [{"name": "out_of_scope", "confidence": 0.8}, {"name": "immigration.passport", "confidence": 0.2}]
+    text = "Tôi có hai quốc tịch Việt và Canada, hộ chiếu VN hết hạn, làm lại ở đâu?"
+    assert agency_for(kb, config, "out_of_scope", ranking, text) != "foreign_passport"
+    text = "Tôi có hai quốc tịch Việt và Canada, hộ chiếu Canada hết hạn, làm lại ở đâu?"
+    assert agency_for(kb, config, "out_of_scope", ranking, text) == "foreign_passport"
+
+
+def test_a_crime_reported_in_the_question_is_the_polices_whatever_it_was_about(kb, config):
+    ranking = [{"name": "security.crime_report", "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.05}]
+    for text in ("Tôi đặt cọc mua đất, người bán đưa sổ đỏ giả rồi bỏ trốn. Tôi muốn tố giác lừa đảo thì nộp đơn ở đâu?",
+                 "mua dat bi ban so hong gia, nguoi ban bo tron ko lien lac dc. minh muon to giac lua dao thi nop don o "
+                 "cong an phuong hay cong an tinh"):
+        assert procedure_for(kb, config, ranking, text) == "security.crime_report", text

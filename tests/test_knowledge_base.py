@@ -151,7 +151,9 @@ def test_a_broken_referral_or_a_case_naming_two_options_is_reported(data_copy):
     referrals.write_text(referrals.read_text().replace("  - id: land\n", "  - id: civil_status\n", 1)
                          .replace("    answer: >-\n      Việc thuế", "    answers: >-\n      Việc thuế", 1)
                          .replace("outranks: [civil_status, notarization, land]", "outranks: [civil_status, notary, land]", 1)
-                         .replace("      to: [passport_abroad]", "      to: [passport_overseas]", 1))
+                         .replace("      to: [passport_abroad]", "      to: [passport_overseas]", 1)
+                         .replace("procedures: [immigration.passport, immigration.passport_loss_report]",
+                                  "procedures: [immigration.passports, immigration.passport_loss_report]", 1))
     topics = data_copy / "procedures" / "topics.yml"
     topics.write_text(topics.read_text().replace("cases: [hết hạn, sắp hết hạn, đổi thẻ,", "cases: [bị mất, đổi thẻ,", 1))
     messages = [p.message for p in check(load(data_copy), data_copy)]
@@ -159,4 +161,5 @@ def test_a_broken_referral_or_a_case_naming_two_options_is_reported(data_copy):
     assert "referral without 'answer'" in messages
     assert "referral outranks 'notary', which is no other referral" in messages
     assert "referral yields to 'passport_overseas', which is no other referral" in messages
+    assert "referral 'doubt' names 'immigration.passports', which is no procedure" in messages
     assert any("case 'bị mất' names both" in m for m in messages)

@@ -152,6 +152,7 @@ class Decision:
     out_of_scope: bool = False
     referral: Optional[Referral] = None  # the agency that handles an out-of-scope matter
     matter: Optional[str] = None  # with candidates: another agency's matter also asked, as written
+    question: Optional[str] = None  # with a matter: the question back that sets them apart, if not the usual one
     not_understood: bool = False
 
 
@@ -338,6 +339,11 @@ def resolve(
     whichever intent the classifier gave the message."""
     text = config.expand(text or "")
     decision = _decide(kb, config, intent, ranking, text, slots)
+    if decision.procedure and not slots.get("clarifying") and (
+            doubt := config.referrals.doubted(text, decision.procedure)) is not None:
+        # "Ba tôi ở Houston, hộ chiếu hết hạn": the passport at home, or at the mission there?
+        decision = Decision(candidates=[decision.procedure], matter=doubt.doubt.ask, question=doubt.doubt.question,
+                            aspect=decision.aspect)
     if (decision.topic is not None or decision.candidates) and decision.aspect is None:
         decision.aspect = aspects_of(config, kb, text, None, {})[0]
     return decision
@@ -407,6 +413,11 @@ def _decide(kb: KnowledgeBase, config: AnswerConfig, intent: Optional[str], rank
         # other agency's matter is only in the story ("hợp đồng mua bán có công chứng. … Giờ em muốn đăng
         # ký sang tên chính chủ thì cần mang gì"), or asked apart, as a second question ("làm lại cà vẹt ở
         # đâu? … Trong lúc chờ chạy xe có bị CSGT phạt không?")
+        referral, overrides_name, contested = None, False, None
+    if (referral is not None and best == CRIME_REPORT and confidence.get(best, 0.0) >= weights["certain"]
+            and find_phrase(blanked(text, [(0, question_span(text)[0])]), config.crime_words) is not None):
+        # a crime reported in the question ("người bán đưa sổ đỏ giả … muốn tố giác lừa đảo"): the other agency's
+        # matter is only what the crime was about
         referral, overrides_name, contested = None, False, None
     asked = asked_matter(config, text)
     if (needs := matter_needs_paper(text, asked, named + topic_names)) is not None:
@@ -1634,12 +1645,12 @@ def render_topic_question(kb: KnowledgeBase, topic: Topic) -> Reply:
 
 
 def render_candidates(kb: KnowledgeBase, config: AnswerConfig, candidates: List[str],
-                      matter: Optional[str] = None) -> Reply:
+                      matter: Optional[str] = None, question: Optional[str] = None) -> Reply:
     """A question back: which of the likely procedures the citizen means; with
     ``matter``, or that other agency's matter (its button sends the matter's
-    words, which are answered with the agency)."""
+    words, which are answered with the agency), asked with ``question`` if given."""
     buttons = [{"title": short_title(kb, p), "payload": f"/{p}"} for p in candidates][:4]
     if matter:
-        return Reply(text=config.ask_procedure_or_matter.format(matter=matter),
+        return Reply(text=question or config.ask_procedure_or_matter.format(matter=matter),
                      buttons=buttons + [{"title": config.matter_button.format(matter=matter), "payload": matter}])
     return Reply(text=config.ask_candidates, buttons=buttons)

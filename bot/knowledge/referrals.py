@@ -8,7 +8,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from bot.core.content import read_texts
 from bot.nlu.lexicon import spelling
@@ -60,6 +60,13 @@ def _state_now(message: str, start: int, end: int) -> bool:
             and not _BACK.match(message, end))
 
 
+def _left_out(referral: Referral, text: str, message: str) -> bool:
+    """Whether one of the matter's ``unless`` phrases (not after a denial or a plan: "không về Việt Nam
+    được", "có cần về Việt Nam làm không" are no return home) or ``visiting`` phrases leaves it out."""
+    return bool((referral.unless and any(not _NOT_DONE.search(message[:u[0]]) for u in find_phrases(text, referral.unless)))
+                or (referral.visiting and find_phrase(text, referral.visiting) is not None))
+
+
 def _gapped(phrase: str) -> bool:
     """Whether a paired phrase is written with a gap ("đang … ở <country>") or from a clause's start
     ("<start> ở <country> thì"): a pattern, not a phrase to spell out."""
@@ -109,6 +116,7 @@ class Referral:
     # Vietnamese abroad ("du học sinh ở Nhật … gửi đại sứ quán") is Vietnam's mission, not a foreign one
     yields_to: List[str] = field(default_factory=list)
     yields: Sequence[str] = field(default_factory=list)
+    doubt: Optional["Doubt"] = None
 
     @cached_property
     def paired_with(self) -> Phrases:
@@ -126,6 +134,27 @@ class Pairing:
     # those written with a gap ("đang … ở Đài Loan"): patterns over the folded message, each with its first word
     gapped: List[Tuple["re.Pattern[str]", str]] = field(default_factory=list)
     now: bool = True
+    # words that, right after one of ``with_``, make it another one's: "hộ chiếu VN" beside "hai quốc tịch"
+    not_of: Sequence[str] = field(default_factory=list)
+
+
+@dataclass
+class Doubt:
+    """A police procedure about to be answered beside a place where this matter happens ("Ba tôi ở Houston,
+    hộ chiếu hết hạn"), with nothing telling the holder is at home: no trip or plan before the place in its
+    sentence, no return after it, none of the matter's ``unless`` or ``visiting`` phrases, none of ``home``
+    ("bảo lãnh", "giấy mời"). Which of the two is meant is not clear, so the citizen is asked."""
+    procedures: Sequence[str]
+    places: "re.Pattern[str]"  # "ở / bên / tại <country>" over the folded message
+    question: str  # the question back
+    ask: str  # the matter's words on its button: sent back, they name the matter
+    home: Sequence[str] = field(default_factory=list)
+    names: frozenset = frozenset()  # the places as written, to read them only so in a message with diacritics
+
+
+# a trip, a plan or being sent, before a place in its sentence: "đi làm việc ở Hàn Quốc", "sang Nhật"
+_GOING = re.compile(rf"(?<!\w)(?:di|sang|qua|bay)(?!\w)|{_PLAN}(?!\w)")
+_SENTENCE_END = re.compile(r"[.!?;\n]")
 
 
 @dataclass
@@ -139,9 +168,19 @@ class Referrals:
     def load(cls) -> "Referrals":
         data = read_texts("referrals.yml")
         places = [str(c) for c in data.get("countries") or []]
+        abroad = places + [str(c) for c in data.get("cities") or []]
 
         def gapped(phrases: List[str]) -> List[Tuple["re.Pattern[str]", str]]:
             return [_gapped_pattern(p, places) for p in phrases if _gapped(p)]
+
+        def doubt(block: Optional[Dict[str, Any]]) -> Optional[Doubt]:
+            if not block:
+                return None
+            names = sorted({canonical(c) for c in abroad}, key=len, reverse=True)
+            pattern = re.compile(r"(?<!\w)(?:(o|ben|tai)|di|sang|qua|bay)\s+(" + "|".join(re.escape(fold(n)) for n in names)
+                                 + r")(?!\w)")
+            return Doubt([str(p) for p in block["procedures"]], pattern, " ".join(block["question"].split()),
+                         str(block["ask"]), spell([str(h) for h in block.get("home") or []]), frozenset(names))
 
         def spell(phrases: List[str]) -> Phrases:
             # "đang ở <country>" stands for one phrase a country; each as the message reads spelled out
@@ -156,7 +195,8 @@ class Referrals:
                                 " ".join(r["answer"].split()),
                                 [Pairing(spell([str(p) for p in block.get("phrases") or []]),
                                          spell([str(w) for w in block.get("with") or []]),
-                                         gapped([str(p) for p in block.get("phrases") or []]), now)
+                                         gapped([str(p) for p in block.get("phrases") or []]), now,
+                                         spell([str(n) for n in block.get("not_of") or []]))
                                  for key, now in (("paired", True), ("trip", False)) if (block := r.get(key))],
                                 [str(e) for e in r.get("examples") or []],
                                 [str(o) for o in r.get("outranks") or []],
@@ -168,7 +208,8 @@ class Referrals:
                                 spell([str(u) for u in r.get("unless") or []]),
                                 spell([str(v) for v in r.get("visiting") or []]),
                                 [str(t) for t in (r.get("yields") or {}).get("to") or []],
-                                spell([str(y) for y in (r.get("yields") or {}).get("phrases") or []]))
+                                spell([str(y) for y in (r.get("yields") or {}).get("phrases") or []]),
+                                doubt(r.get("doubt")))
                        for r in data["referrals"]],
         )
 
@@ -193,10 +234,7 @@ class Referrals:
         named, direct = [], set()
         pairs: Dict[Tuple[int, int], set] = {}  # each paired phrase's own span, and whose it is
         for referral in self.referrals:
-            # "không về Việt Nam được", "có cần về Việt Nam làm không" are no return home
-            if referral.unless and any(not _NOT_DONE.search(message[:u[0]]) for u in find_phrases(text, referral.unless)):
-                continue
-            if referral.visiting and find_phrase(text, referral.visiting) is not None:
+            if _left_out(referral, text, message):
                 continue
             found = find_phrases(text, referral.phrases)
             # with no slip of tone: "khai thuế ở đâu" is no "thuê ở" (but "cho thue nhà" is "cho thuê")
@@ -205,6 +243,10 @@ class Referrals:
             direct.update(f[:2] for f in found)
             for pairing in referral.pairings:
                 beside = find_phrases(text, pairing.with_)
+                if pairing.not_of:  # "hộ chiếu VN" is no foreigner's passport, whoever else is named
+                    owners = {o[0] for o in find_phrases(text, pairing.not_of)}
+                    beside = [b for b in beside if not any(message.startswith(" " * (o - b[1]), b[1]) for o in owners
+                                                           if b[1] <= o <= b[1] + 1)]
                 if not beside:
                     continue
                 # "chồng tôi người Hàn" ... "hộ chiếu": the matter spans both
@@ -271,6 +313,27 @@ class Referrals:
             if key > best_key:
                 best, best_key = (referral, longest[0], longest[1]), key
         return best
+
+    def doubted(self, text: str, procedure: str) -> Optional[Referral]:
+        """The matter whose ``doubt`` leaves it open whether ``procedure`` or that matter is asked."""
+        message = fold(canonical(text))
+        written = canonical(text)
+        for referral in self.referrals:
+            doubt = referral.doubt
+            if doubt is None or procedure not in doubt.procedures or _left_out(referral, text, message) or (
+                    doubt.home and find_phrase(text, doubt.home) is not None):
+                continue
+            other = find_phrases(text, referral.not_within, slips=False) if referral.not_within else []
+            places = [m for m in doubt.places.finditer(message) if not (
+                (message != written and written[m.start(2):m.end(2)] not in doubt.names)
+                or any(o[0] < m.end() and m.start(2) < o[1] for o in other))]  # "hết hạn": no "Hàn"; "Mỹ Đình"
+            if any(m.group(1) is None for m in places):
+                continue  # going there ("qua Singapore chơi", "đi Nhật"): the one asking is at home
+            for m in places:
+                sentence = max([e.end() for e in _SENTENCE_END.finditer(message, 0, m.start())], default=0)
+                if not _BACK.match(message, m.end()) and not _GOING.search(message, sentence, m.start()):
+                    return referral  # "ở Nhật về" is back home; "đi làm việc ở Hàn", "từng sống ở Ba Lan" not there
+        return None
 
     @cached_property
     def _vectors(self) -> Tuple[Dict[str, float], List[Dict[str, float]]]:

@@ -43,8 +43,9 @@ def _missing(data: dict, keys: Tuple[str, ...]) -> bool:
     return False
 
 
-def check_referrals(path: Path) -> List[Problem]:
-    """data/referrals.yml: every other agency's matter has an id, phrases and an answer."""
+def check_referrals(path: Path, procedures: Optional[set] = None) -> List[Problem]:
+    """data/referrals.yml: every other agency's matter has an id, phrases and an answer; a doubt names
+    procedures of ``procedures`` and has its question and button words."""
     if not path.exists():
         return [Problem(path, 1, "missing: the answers naming other agencies (see docs/knowledge_base.md)")]
     try:
@@ -82,6 +83,16 @@ def check_referrals(path: Path) -> List[Problem]:
                                         f"referral yields to '{other}', which is no other referral"))
         if isinstance(yields, dict) and yields and not all(isinstance(p, str) for p in yields.get("phrases") or [None]):
             problems.append(Problem(path, source.line("referrals", i), "referral 'yields' needs a list of 'phrases'"))
+        doubt = entry.get("doubt")
+        if doubt is not None:
+            doubt = doubt if isinstance(doubt, dict) else {}
+            for key in ("question", "ask"):
+                if not isinstance(doubt.get(key), str) or not doubt[key].strip():
+                    problems.append(Problem(path, source.line("referrals", i), f"referral 'doubt' without '{key}'"))
+            for procedure in doubt.get("procedures") or [None]:
+                if procedures is not None and procedure not in procedures:
+                    problems.append(Problem(path, source.line("referrals", i),
+                                            f"referral 'doubt' names '{procedure}', which is no procedure"))
     return problems
 
 
@@ -262,7 +273,7 @@ def check(kb: KnowledgeBase, data_dir: Path = DATA, today: Optional[dt.date] = N
                     problems.append(Problem(topic.source.path, topic.source.line("topics", topic.index), (
                         f"topic '{topic.id}': case '{case}' names both '{option.procedure}' and '{others[0].procedure}'")))
 
-    problems += check_referrals(data_dir / "referrals.yml")
+    problems += check_referrals(data_dir / "referrals.yml", set(kb.procedures))
 
     seen: Dict[str, Tuple[str, Path, int]] = {}
     for text, intent, path, line in located_examples(kb):
