@@ -342,8 +342,8 @@ def resolve(
     if decision.procedure and not slots.get("clarifying") and (
             doubt := config.referrals.doubted(text, decision.procedure)) is not None:
         # "Ba tôi ở Houston, hộ chiếu hết hạn": the passport at home, or at the mission there?
-        decision = Decision(candidates=[decision.procedure], matter=doubt.doubt.ask, question=doubt.doubt.question,
-                            aspect=decision.aspect)
+        return Decision(candidates=[decision.procedure], matter=doubt.doubt.ask, question=doubt.doubt.question,
+                        aspect=decision.aspect)
     if (decision.topic is not None or decision.candidates) and decision.aspect is None:
         decision.aspect = aspects_of(config, kb, text, None, {})[0]
     return decision
@@ -415,9 +415,10 @@ def _decide(kb: KnowledgeBase, config: AnswerConfig, intent: Optional[str], rank
         # đâu? … Trong lúc chờ chạy xe có bị CSGT phạt không?")
         referral, overrides_name, contested = None, False, None
     if (referral is not None and best == CRIME_REPORT and confidence.get(best, 0.0) >= weights["certain"]
-            and find_phrase(blanked(text, [(0, question_span(text)[0])]), config.crime_words) is not None):
-        # a crime reported in the question ("người bán đưa sổ đỏ giả … muốn tố giác lừa đảo"): the other agency's
-        # matter is only what the crime was about
+            and (found := config.referrals.match(text, question_span(text), matter_context)) is not None
+            and find_phrase(blanked(text, [(0, max(found[2], question_span(text)[0]))]), config.crime_words) is not None):
+        # a crime reported in the question, after the other agency's matter ("người bán đưa sổ đỏ giả … muốn tố
+        # giác lừa đảo"): the matter is what the crime was about (not "bị trộm … giờ làm lại sổ đỏ ở đâu")
         referral, overrides_name, contested = None, False, None
     asked = asked_matter(config, text)
     if (needs := matter_needs_paper(text, asked, named + topic_names)) is not None:
