@@ -147,6 +147,13 @@ FLOORS = {
     # of 60 answered with a procedure); floors from those figures, less a margin
     "real_questions_ga": (0.92, 0.05),
     "out_of_scope_ga": (0.80, 0.07),
+    # stress sets of the eighth session of 2026-12-05 by two more writers who read no project file, each of one
+    # confusable pair (dev halves read, final halves measured once, at the end): Vietnamese passports asked from
+    # abroad against those made at home beside a foreign place (48 % right of 109 in the final half, most of the
+    # rest asked back; 9 % wrong), and other agencies' matters beside police papers against police procedures
+    # beside other agencies' papers (90 % right, 6 % wrong); floors from those figures, less a margin
+    "passports_ha": (0.42, 0.12),
+    "papers_hb": (0.84, 0.09),
 }
 # sets whose floors hold, but not the rule that each procedure is mostly understood, and why
 NOT_PER_PROCEDURE = {
