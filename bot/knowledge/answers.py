@@ -414,9 +414,10 @@ def _decide(kb: KnowledgeBase, config: AnswerConfig, intent: Optional[str], rank
         # ký sang tên chính chủ thì cần mang gì"), or asked apart, as a second question ("làm lại cà vẹt ở
         # đâu? … Trong lúc chờ chạy xe có bị CSGT phạt không?")
         referral, overrides_name, contested = None, False, None
+    question = question_span(text)
     if (referral is not None and best == CRIME_REPORT and confidence.get(best, 0.0) >= weights["certain"]
-            and (found := config.referrals.match(text, question_span(text), matter_context)) is not None
-            and find_phrase(blanked(text, [(0, max(found[2], question_span(text)[0]))]), config.crime_words) is not None):
+            and (found := config.referrals.match(text, question, matter_context)) is not None
+            and find_phrase(blanked(text, [(0, max(found[2], question[0]))]), config.crime_words) is not None):
         # a crime reported in the question, after the other agency's matter ("người bán đưa sổ đỏ giả … muốn tố
         # giác lừa đảo"): the matter is what the crime was about (not "bị trộm … giờ làm lại sổ đỏ ở đâu")
         referral, overrides_name, contested = None, False, None
@@ -439,7 +440,6 @@ def _decide(kb: KnowledgeBase, config: AnswerConfig, intent: Optional[str], rank
         if referral is None and (s1 >= weights["ask_back_not_ours"] or ours_by_words) and not (
                 intent == "out_of_scope" and matter):
             live = [n for n in named if not told_as_done(message, n[1], n[2])]
-            question = question_span(text)
             asked = [question]
             if not any(question[0] <= s and e <= question[1] for _, s, e in named + topic_names):
                 asked += [w for w in [wanting_span(text)] if w]  # "Giờ em muốn chuyển hộ khẩu… Cần mang gì"

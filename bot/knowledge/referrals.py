@@ -245,8 +245,7 @@ class Referrals:
                 beside = find_phrases(text, pairing.with_)
                 if pairing.not_of:  # "hộ chiếu VN" is no foreigner's passport, whoever else is named
                     owners = {o[0] for o in find_phrases(text, pairing.not_of)}
-                    beside = [b for b in beside if not any(message.startswith(" " * (o - b[1]), b[1]) for o in owners
-                                                           if b[1] <= o <= b[1] + 1)]
+                    beside = [b for b in beside if b[1] + 1 not in owners]  # the owner's word just after it
                 if not beside:
                     continue
                 # "chồng tôi người Hàn" ... "hộ chiếu": the matter spans both
