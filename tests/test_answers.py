@@ -2067,6 +2067,8 @@ def test_a_passport_asked_beside_someone_in_a_foreign_place_asks_whether_they_ar
     # where the one who needs the passport is, is not told: the police at home or the mission there
     for procedure, text in [("immigration.passport", "Chị tôi ở Yokohama, hộ chiếu sắp hết hạn thì đổi thế nào?"),
                             ("immigration.passport", "ad cho hỏi bên Úc đổi hộ chiếu mất phí bao nhiêu"),
+                            # a name the spelling does not know, read as written (expanded, "Sai ta ma")
+                            ("immigration.passport", "Em là thực tập sinh ở Saitama, hộ chiếu sắp hết hạn, đổi ở đâu?"),
                             ("immigration.passport_loss_report", "o Milano mat passport thi lam sao")]:
         ranking = [{"name": procedure, "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.3}]
         decision = resolve(kb, config, procedure, ranking, text, {})

@@ -337,10 +337,11 @@ def resolve(
     A question back keeps the part the words ask about ("làm cccd cần giấy
     tờ gì": the documents), answered once the citizen picks the case,
     whichever intent the classifier gave the message."""
-    text = config.expand(text or "")
+    written, text = text or "", config.expand(text or "")
     decision = _decide(kb, config, intent, ranking, text, slots)
+    # places as written: expanding splits a name it does not know ("Saitama")
     if decision.procedure and not slots.get("clarifying") and (
-            doubt := config.referrals.doubted(text, decision.procedure)) is not None:
+            doubt := config.referrals.doubted(written, decision.procedure)) is not None:
         # "Ba tôi ở Houston, hộ chiếu hết hạn": the passport at home, or at the mission there?
         return Decision(candidates=[decision.procedure], matter=doubt.doubt.ask, question=doubt.doubt.question,
                         aspect=decision.aspect)
