@@ -141,11 +141,13 @@ def minimise_lbfgs(fun: Callable[[np.ndarray], Tuple[float, np.ndarray]], x: np.
 
 
 def _inverse_hessian_times(gradient: np.ndarray, steps: Deque[Tuple[np.ndarray, np.ndarray, float]]) -> np.ndarray:
-    q = gradient.copy()
+    # the products go through one scratch vector: a fresh million-element temporary per
+    # product (page faults included) cost more than the products themselves
+    q, scratch = gradient.copy(), np.empty_like(gradient)
     alphas = []
     for step, change, rho in reversed(steps):
         alpha = rho * float(step @ q)
-        q -= alpha * change
+        q -= np.multiply(change, alpha, out=scratch)
         alphas.append(alpha)
     if steps:
         step, change, _ = steps[-1]
@@ -153,7 +155,7 @@ def _inverse_hessian_times(gradient: np.ndarray, steps: Deque[Tuple[np.ndarray, 
     else:
         q /= max(float(np.linalg.norm(gradient)), 1e-12)  # first step: unit length along the gradient
     for (step, change, rho), alpha in zip(steps, reversed(alphas)):
-        q += (alpha - rho * float(change @ q)) * step
+        q += np.multiply(step, alpha - rho * float(change @ q), out=scratch)
     return q
 
 
@@ -219,12 +221,16 @@ class ParallelLogisticRegression(LogisticRegressionClassifier):
             # nothing to fit, or a case scikit-learn fits another way (binary, other solver)
             return super().train(training_data)
         cores, weights = usable_cores(), self.config["intent_weights"]
-        fit_multinomial(self.clf, X, y, cores, weights)
-        if self.opinion_weight > 0:
-            examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
-            self.opinion = TfidfOpinion(float(self.second_opinion["C"]), self.config["max_iter"], self.config["tol"])
-            features = self.opinion.learn_features([syllable_text(e) for e in examples])
-            fit_multinomial(self.opinion.clf, features, y, cores, weights)
+        with ThreadPoolExecutor(1) as background:
+            # the two fits overlap: each leaves the cores idle part of the time (its own
+            # results are the same as fitted alone)
+            first = background.submit(fit_multinomial, self.clf, X, y, cores, weights)
+            if self.opinion_weight > 0:
+                examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+                self.opinion = TfidfOpinion(float(self.second_opinion["C"]), self.config["max_iter"], self.config["tol"])
+                features = self.opinion.learn_features([syllable_text(e) for e in examples])
+                fit_multinomial(self.opinion.clf, features, y, cores, weights)
+            first.result()
         self.persist()
         return self._resource
 

@@ -67,8 +67,8 @@ class Spelling:
     def with_spelled_out(self, phrases: Iterable[str]) -> List[str]:
         """The phrases, and each one holding an abbreviation spelled out too."""
         phrases = list(phrases)
-        return phrases + [e for e in dict.fromkeys(self.expand(p) for p in phrases)
-                          if e not in {canonical(p) for p in phrases}]
+        written = {canonical(p) for p in phrases}
+        return phrases + [e for e in dict.fromkeys(self.expand(p) for p in phrases) if e not in written]
 
 
 def spelling(data_dir: Path = DATA, known: Tuple[str, ...] = ()) -> Spelling:
