@@ -2069,7 +2069,10 @@ def test_a_passport_asked_beside_someone_in_a_foreign_place_asks_whether_they_ar
                             ("immigration.passport", "ad cho hỏi bên Úc đổi hộ chiếu mất phí bao nhiêu"),
                             # a name the spelling does not know, read as written (expanded, "Sai ta ma")
                             ("immigration.passport", "Em là thực tập sinh ở Saitama, hộ chiếu sắp hết hạn, đổi ở đâu?"),
-                            ("immigration.passport_loss_report", "o Milano mat passport thi lam sao")]:
+                            ("immigration.passport_loss_report", "o Milano mat passport thi lam sao"),
+                            # a trip under way, or stuck there: there now, though the words tell a trip
+                            ("immigration.passport_loss_report", "e dang di du lich Bangkok thi bi moc tui mat hc, phai lam gi"),
+                            ("immigration.passport_loss_report", "Chị tôi đi tour, bị kẹt lại Bangkok vì mất hộ chiếu, làm sao về?")]:
         ranking = [{"name": procedure, "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.3}]
         decision = resolve(kb, config, procedure, ranking, text, {})
         assert (decision.procedure, decision.candidates, decision.matter) == (
@@ -2089,8 +2092,13 @@ def test_a_passport_asked_beside_someone_in_a_foreign_place_asks_whether_they_ar
                  "Tết này đưa cháu qua Singapore chơi, mẹ cháu ở bên đó. Làm hộ chiếu cho cháu ở đâu?",
                  # "hết hạn" is no "Hàn", "Mỹ Đình" no "Mỹ"
                  "Hộ chiếu hết hạn rồi, làm lại ở đâu?",
-                 "Tôi ở Mỹ Đình, hộ chiếu hết hạn thì làm lại ở đâu?"):
+                 "Tôi ở Mỹ Đình, hộ chiếu hết hạn thì làm lại ở đâu?",
+                 "Tháng sau tôi đi du lịch Thái Lan, làm hộ chiếu ở đâu?"):  # a trip planned
         assert procedure_for(kb, config, ranking, text) == "immigration.passport", text
+    # a trip under way at home
+    ranking = [{"name": "immigration.passport_loss_report", "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.3}]
+    text = "Đang đi du lịch Đà Nẵng thì mất hộ chiếu, báo mất ở đâu?"
+    assert procedure_for(kb, config, ranking, text) == "immigration.passport_loss_report"
 
 
 def test_a_child_born_abroad_needing_a_vietnamese_passport_is_the_missions(kb, config):

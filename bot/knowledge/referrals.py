@@ -155,6 +155,9 @@ class Doubt:
 # a trip, a plan or being sent, before a place in its sentence: "đi làm việc ở Hàn Quốc", "sang Nhật"
 _GOING = re.compile(rf"(?<!\w)(?:di|sang|qua|bay)(?!\w)|{_PLAN}(?!\w)")
 _SENTENCE_END = re.compile(r"[.!?;\n]")
+# a trip under way ("đang (đi) du lịch / công tác <place>"), or stuck there: the holder is there now
+_TOURING, _STUCK = ("du lich", "cong tac"), ("ket lai", "mac ket")
+_NOW = re.compile(r"(?<!\w)dang\s+(?:di\s+)?$")
 
 
 @dataclass
@@ -177,7 +180,8 @@ class Referrals:
             if not block:
                 return None
             names = sorted({canonical(c) for c in abroad}, key=len, reverse=True)
-            pattern = re.compile(r"(?<!\w)(?:(o|ben|tai)|di|sang|qua|bay)\s+(" + "|".join(re.escape(fold(n)) for n in names)
+            pattern = re.compile(r"(?<!\w)(?:(o|ben|tai|du lich|cong tac|ket lai|mac ket)|di|sang|qua|bay)\s+("
+                                 + "|".join(re.escape(fold(n)) for n in names)
                                  + r")(?!\w)")
             return Doubt([str(p) for p in block["procedures"]], pattern, " ".join(block["question"].split()),
                          str(block["ask"]), spell([str(h) for h in block.get("home") or []]), frozenset(names))
@@ -330,6 +334,8 @@ class Referrals:
                 continue  # going there ("qua Singapore chơi", "đi Nhật"): the one asking is at home
             for m in places:
                 sentence = max([e.end() for e in _SENTENCE_END.finditer(message, 0, m.start())], default=0)
+                if m.group(1) in _STUCK or (m.group(1) in _TOURING and _NOW.search(message, sentence, m.start())):
+                    return referral  # "kẹt lại Bangkok", "đang đi du lịch Bangkok": there now, whatever the trip
                 if not _BACK.match(message, m.end()) and not _GOING.search(message, sentence, m.start()):
                     return referral  # "ở Nhật về" is back home; "đi làm việc ở Hàn", "từng sống ở Ba Lan" not there
         return None
