@@ -154,6 +154,13 @@ FLOORS = {
     # beside other agencies' papers (90 % right, 6 % wrong); floors from those figures, less a margin
     "passports_ha": (0.42, 0.12),
     "papers_hb": (0.84, 0.09),
+    # sets of the session of 2026-12-06 by two more writers who read no project file (dev halves read, final halves
+    # measured once, no rule made from them after): other agencies' matters as people type them, half naming a police
+    # paper in passing (92 % / 91 % right, 2 and 3 of 110 answered with a procedure), and other agencies' matters
+    # whose question itself names a police paper against police procedures beside other agencies' papers (90 % / 89 %
+    # right, 4 % / 5 % wrong); floors from those figures, less a margin
+    "out_of_scope_jc": (0.86, 0.06),
+    "papers_ic": (0.84, 0.09),
 }
 # sets whose floors hold, but not the rule that each procedure is mostly understood, and why
 NOT_PER_PROCEDURE = {
