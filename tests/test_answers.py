@@ -2125,3 +2125,20 @@ def test_a_crime_reported_in_the_question_is_the_polices_whatever_it_was_about(k
                  "mua dat bi ban so hong gia, nguoi ban bo tron ko lien lac dc. minh muon to giac lua dao thi nop don o "
                  "cong an phuong hay cong an tinh"):
         assert procedure_for(kb, config, ranking, text) == "security.crime_report", text
+
+
+def test_a_residence_named_only_as_a_place_is_no_residence_question(kb, config):
+    # "về nơi tôi đang tạm trú": where the court should sit, not a tạm trú to register
+    ranking = [{"name": "residence.deregistration", "confidence": 0.34},
+               {"name": "residence.temporary_extension", "confidence": 0.22},
+               {"name": "residence.temporary_registration", "confidence": 0.19},
+               {"name": "out_of_scope", "confidence": 0.06}]
+    text = ("Giấy triệu tập của tòa án gửi về địa chỉ thường trú ở quê, còn tôi đã đăng ký tạm trú ở Đà Nẵng từ lâu. "
+            "Tôi có thể đề nghị tòa chuyển vụ việc về nơi tôi đang tạm trú được không?")
+    assert agency_for(kb, config, ranking[0]["name"], ranking, text) == "court"
+    # the place beside a procedure asked, a tạm trú registered again there, or "nói" (folded "nơi") before it
+    for procedure, text in [("vehicle.first_registration", "Em mua xe mới, đăng ký biển số ở nơi đang tạm trú được không?"),
+                            ("residence.temporary_registration", "Em về nơi tạm trú mới, đăng ký lại tạm trú thế nào?"),
+                            ("residence.temporary_registration", "Chủ nhà nói tạm trú của em hết hạn rồi, gia hạn ở đâu?")]:
+        ranking = [{"name": procedure, "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.3}]
+        assert procedure_for(kb, config, ranking, text) == procedure, text

@@ -930,6 +930,10 @@ _JUST_BEFORE = re.compile(r"^\s*(?:\w+\s+){0,2}$")
 _LISTED = re.compile(r"^\s*(?:\w+\s+){1,6}(?:voi|va|hoac|,)\s+$")
 # a matter told as done before its phrase ("đã nộp lệ phí trước bạ", "đã công chứng", "làm xong căn cước")
 _ALREADY = re.compile(r"\bda\s+(?!(?:bi|mat|lam mat|danh mat|het)\b)(?:\w+\s+){0,2}$|\bxong\s+$")
+# a residence named as a place: "ở / về nơi (đang) tạm trú", "nơi / chỗ em đang tạm trú" (folded, "nơi" may be
+# "nói" and "chỗ" "cho": "họ nói tạm trú hết hạn", "cho em tạm trú")
+_WHO = r"(?:(?:em|e|toi|minh|con|chau|anh|chi)\s+)?"
+_PLACE_OF = re.compile(rf"\b(?:o|ve|tai|den|tu)\s+noi\s+{_WHO}(?:dang\s+)?$|\b(?:noi|cho)\s+{_WHO}dang\s+$")
 # a procedure just done ("mới đổi căn cước", "vừa làm tạm trú"); not "rồi mới", "thì mới", "bao lâu mới"
 # (only then)
 _JUST = re.compile(r"(?<!\broi )(?<!\bthi )(?<!\blau )(?<!\bkhi )\b(?:moi|vua)\s+(?!(?:bi|mat|het)\b)(?:\w+\s+){0,2}$")
@@ -1178,7 +1182,7 @@ def told_as_done(message: str, start: int, end: int) -> bool:
     done: "… rồi", "… xong" just after, or "đã (được) …", "mới …" just before;
     or as impossible (``cannot``), which is no question about it either."""
     return bool(_DONE.match(message[end:]) or _ALREADY.search(message[:start]) or _JUST.search(message[:start])
-                or cannot(message, start, end))
+                or _PLACE_OF.search(message[:start]) or cannot(message, start, end))
 
 
 def cannot(message: str, start: int, end: int) -> bool:
