@@ -2072,7 +2072,9 @@ def test_a_passport_asked_beside_someone_in_a_foreign_place_asks_whether_they_ar
                             ("immigration.passport_loss_report", "o Milano mat passport thi lam sao"),
                             # a trip under way, or stuck there: there now, though the words tell a trip
                             ("immigration.passport_loss_report", "e dang di du lich Bangkok thi bi moc tui mat hc, phai lam gi"),
-                            ("immigration.passport_loss_report", "Chị tôi đi tour, bị kẹt lại Bangkok vì mất hộ chiếu, làm sao về?")]:
+                            ("immigration.passport_loss_report", "Chị tôi đi tour, bị kẹt lại Bangkok vì mất hộ chiếu, làm sao về?"),
+                            # went there long ago, there now
+                            ("immigration.passport", "Em sang Hàn theo chồng từ 2019. Giờ em ở Busan, hộ chiếu sắp hết hạn, đổi thế nào ạ?")]:
         ranking = [{"name": procedure, "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.3}]
         decision = resolve(kb, config, procedure, ranking, text, {})
         assert (decision.procedure, decision.candidates, decision.matter) == (
@@ -2093,6 +2095,7 @@ def test_a_passport_asked_beside_someone_in_a_foreign_place_asks_whether_they_ar
                  # "hết hạn" is no "Hàn", "Mỹ Đình" no "Mỹ"
                  "Hộ chiếu hết hạn rồi, làm lại ở đâu?",
                  "Tôi ở Mỹ Đình, hộ chiếu hết hạn thì làm lại ở đâu?",
+                 "Tôi từng sang Nhật năm 2015, giờ ở Hà Nội, hộ chiếu hết hạn thì làm lại ở đâu?",
                  "Tháng sau tôi đi du lịch Thái Lan, làm hộ chiếu ở đâu?"):  # a trip planned
         assert procedure_for(kb, config, ranking, text) == "immigration.passport", text
     # a trip under way at home

@@ -158,6 +158,26 @@ _SENTENCE_END = re.compile(r"[.!?;\n]")
 # a trip under way ("đang (đi) du lịch / công tác <place>"), or stuck there: the holder is there now
 _TOURING, _STUCK = ("du lich", "cong tac"), ("ket lai", "mac ket")
 _NOW = re.compile(r"(?<!\w)dang\s+(?:di\s+)?$")
+# going there told as long past ("từ 2018", "năm 2019", "mấy năm nay"), and being there now ("giờ", "hiện nay")
+_LONG_AGO = re.compile(r"\b(?:tu|nam|hoi)\s+(?:nam\s+)?\d{4}\b|\b(?:may|\d+)\s+nam\s+(?:nay|roi|truoc)\b|\bnam\s+ngoai\b")
+_NOW_THERE = re.compile(r"\b(?:gio|hien|hien tai|hien nay|bay gio|dang)\b")
+
+
+def _sentence_start(message: str, at: int) -> int:
+    return max([e.end() for e in _SENTENCE_END.finditer(message, 0, at)], default=0)
+
+
+def _settled(message: str, going: List["re.Match[str]"], places: List["re.Match[str]"]) -> bool:
+    """Whether every trip there is told as long past and the message then
+    places someone there now ("Em sang Hàn theo chồng từ 2018 … Giờ em ở
+    nhà tạm lánh ở Daegu")."""
+    def sentence(m: "re.Match[str]") -> Tuple[int, int]:
+        end = _SENTENCE_END.search(message, m.end())
+        return _sentence_start(message, m.start()), end.start() if end else len(message)
+
+    last = max(g.end() for g in going)
+    return all(_LONG_AGO.search(message, *sentence(g)) for g in going) and any(
+        m.group(1) and m.start() > last and _NOW_THERE.search(message, sentence(m)[0], m.start()) for m in places)
 
 
 @dataclass
@@ -330,10 +350,13 @@ class Referrals:
             places = [m for m in doubt.places.finditer(message) if not (
                 (message != written and written[m.start(2):m.end(2)] not in doubt.names)
                 or any(o[0] < m.end() and m.start(2) < o[1] for o in other))]  # "hết hạn": no "Hàn"; "Mỹ Đình"
-            if any(m.group(1) is None for m in places):
+            going = [m for m in places if m.group(1) is None]
+            if going:
+                if _settled(message, going, places):
+                    return referral  # "sang Hàn theo chồng từ 2018 … Giờ em ở Daegu": went there long ago, there now
                 continue  # going there ("qua Singapore chơi", "đi Nhật"): the one asking is at home
             for m in places:
-                sentence = max([e.end() for e in _SENTENCE_END.finditer(message, 0, m.start())], default=0)
+                sentence = _sentence_start(message, m.start())
                 if m.group(1) in _STUCK or (m.group(1) in _TOURING and _NOW.search(message, sentence, m.start())):
                     return referral  # "kẹt lại Bangkok", "đang đi du lịch Bangkok": there now, whatever the trip
                 if not _BACK.match(message, m.end()) and not _GOING.search(message, sentence, m.start()):
