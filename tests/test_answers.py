@@ -2145,3 +2145,14 @@ def test_a_residence_named_only_as_a_place_is_no_residence_question(kb, config):
                             ("residence.temporary_registration", "Chủ nhà nói tạm trú của em hết hạn rồi, gia hạn ở đâu?")]:
         ranking = [{"name": procedure, "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.3}]
         assert procedure_for(kb, config, ranking, text) == procedure, text
+
+
+def test_this_in_the_question_points_back_at_the_matter_named_last(kb, config):
+    # "cái này" after the military registration: that is what is asked, the card only one to bring
+    ranking = [{"name": "id_card.first_issue", "confidence": 0.8}, {"name": "out_of_scope", "confidence": 0.15}]
+    text = ("Hỏi chút về căn cước: cháu nhà em 17 tuổi, làm căn cước rồi. Trường bảo đủ 17 thì đi đăng ký nghĩa vụ "
+            "quân sự lần đầu. Cái này đăng ký ở đâu, có phải mang căn cước không ạ?")
+    assert agency_for(kb, config, "id_card.first_issue", ranking, text) == "military_service"
+    # the card named last, after the military service: the card is asked
+    text = "Cháu nhà em đi nghĩa vụ quân sự về rồi, giờ làm căn cước lần đầu. Cái này làm ở đâu ạ?"
+    assert procedure_for(kb, config, ranking, text) == "id_card.first_issue"

@@ -1084,8 +1084,10 @@ def refers_back(message: str, question: Tuple[int, int], places: List[Tuple[int,
     pointer = _BACK_REFERENCE.search(message, question[0], question[1])
     if pointer is None:
         return False
+    # "giấy này" points back at a paper; "cái này" at whatever was named last ("đăng ký NVQS … Cái này đăng ký ở đâu")
     before = [pe for ps, pe in places if pe <= pointer.start() and (
-        _PAPER_WORD.match(message, ps) or _PAPER_WORD_BEFORE.search(message[:ps]) or message[ps:].startswith("xac nhan"))]
+        pointer.group(0).startswith("cai ") or _PAPER_WORD.match(message, ps) or _PAPER_WORD_BEFORE.search(message[:ps])
+        or message[ps:].startswith("xac nhan"))]
     return bool(before) and not any(
         max(before) <= s < pointer.start() and ("." in name or _PAPER_WORD.match(message, s)
                                                 or _PAPER_WORD_BEFORE.search(message[:s]))
