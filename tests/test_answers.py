@@ -2156,3 +2156,11 @@ def test_this_in_the_question_points_back_at_the_matter_named_last(kb, config):
     # the card named last, after the military service: the card is asked
     text = "Cháu nhà em đi nghĩa vụ quân sự về rồi, giờ làm căn cước lần đầu. Cái này làm ở đâu ạ?"
     assert procedure_for(kb, config, ranking, text) == "id_card.first_issue"
+    # "việc này" after a household business handed over: that is what is asked, the hộ khẩu only a condition;
+    # after the hộ khẩu moved into a house bought: the hộ khẩu
+    ranking = [{"name": "residence.permanent_registration", "confidence": 0.8}, {"name": "out_of_scope", "confidence": 0.15}]
+    text = ("Quán nước của mẹ em đăng ký hộ kinh doanh đứng tên mẹ, giờ muốn sang tên hộ kinh doanh cho em. Việc này "
+            "làm ở đâu, em có phải chuyển hộ khẩu về đó không?")
+    assert agency_for(kb, config, "residence.permanent_registration", ranking, text) == "business_registration"
+    text = "Em mua nhà mới, sổ hồng đứng tên em rồi. Giờ chuyển hộ khẩu về nhà mới, việc này làm ở đâu ạ?"
+    assert procedure_for(kb, config, ranking, text) == "residence.permanent_registration"
