@@ -2164,3 +2164,9 @@ def test_this_in_the_question_points_back_at_the_matter_named_last(kb, config):
     assert agency_for(kb, config, "residence.permanent_registration", ranking, text) == "business_registration"
     text = "Em mua nhà mới, sổ hồng đứng tên em rồi. Giờ chuyển hộ khẩu về nhà mới, việc này làm ở đâu ạ?"
     assert procedure_for(kb, config, ranking, text) == "residence.permanent_registration"
+    # "khoản này" after the registration fee: the tax office's
+    ranking = [{"name": "vehicle.ownership_transfer", "confidence": 0.58},
+               {"name": "vehicle.deregistration", "confidence": 0.29}, {"name": "out_of_scope", "confidence": 0.11}]
+    text = ("Em mua lại xe máy của anh họ, anh ấy đã làm thủ tục thu hồi biển số. Trước khi sang tên em phải nộp lệ "
+            "phí trước bạ. Khoản này tính bao nhiêu phần trăm, nộp ở đâu?")
+    assert agency_for(kb, config, "vehicle.ownership_transfer", ranking, text) == "tax"

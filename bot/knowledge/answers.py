@@ -1072,23 +1072,25 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
 
 # the question points back at a paper named before: "xin giấy này ở đâu", "cái giấy đó làm ở mô",
 # "sửa thông tin đó ở đâu"
-_BACK_REFERENCE = re.compile(r"\b(?:giay|cai|loai giay|mau|thong tin|viec|thu tuc|dang ky)\s+(?:nay|do|ni|no|ay)\b")
+_BACK_REFERENCE = re.compile(r"\b(?:giay|cai|loai giay|mau|thong tin|viec|thu tuc|dang ky|khoan)\s+(?:nay|do|ni|no|ay)\b")
+# those of them that may point at an act ("việc này", "khoản này"), not only at a paper
+_ACT_POINTERS = ("cai ", "viec ", "thu tuc ", "dang ky ", "khoan ")
 
 
 def refers_back(message: str, question: Tuple[int, int], places: List[Tuple[int, int]],
                 names: List[Tuple[str, int, int]]) -> bool:
     """Whether the question (``message`` folded) points back at a paper
-    named before it, and the last paper named before it is the matter's (at
-    ``places``): no procedure's name, nor a police paper ("sổ hộ khẩu"),
-    between them."""
+    named before it ("giấy này"), or at an act ("việc / khoản này"), and
+    the last one named before it is the matter's (at ``places``): no
+    procedure's name, nor a police paper ("sổ hộ khẩu"), between them."""
     pointer = _BACK_REFERENCE.search(message, question[0], question[1])
     if pointer is None:
         return False
     # "giấy này" points back at a paper; "cái / việc / thủ tục này" at whatever was named last ("đăng ký NVQS …
     # Cái này đăng ký ở đâu", "đổi tên công ty … thủ tục thay đổi đăng ký này")
     before = [pe for ps, pe in places if pe <= pointer.start() and (
-        pointer.group(0).startswith(("cai ", "viec ", "thu tuc ", "dang ky ")) or _PAPER_WORD.match(message, ps) or _PAPER_WORD_BEFORE.search(message[:ps])
-        or message[ps:].startswith("xac nhan"))]
+        pointer.group(0).startswith(_ACT_POINTERS) or _PAPER_WORD.match(message, ps)
+        or _PAPER_WORD_BEFORE.search(message[:ps]) or message[ps:].startswith("xac nhan"))]
     return bool(before) and not any(
         max(before) <= s < pointer.start() and ("." in name or _PAPER_WORD.match(message, s)
                                                 or _PAPER_WORD_BEFORE.search(message[:s]))
