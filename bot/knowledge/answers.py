@@ -1185,7 +1185,8 @@ def blanked(text: str, spans: List[Tuple[int, int]]) -> str:
 def told_as_done(message: str, start: int, end: int) -> bool:
     """Whether the words at ``start``-``end`` of the folded text are told as
     done: "… rồi", "… xong" just after, or "đã (được) …", "mới …" just before;
-    or as impossible (``cannot``), which is no question about it either."""
+    or as impossible (``cannot``), or only as a place ("về nơi tôi đang tạm
+    trú"), which are no question about it either."""
     return bool(_DONE.match(message[end:]) or _ALREADY.search(message[:start]) or _JUST.search(message[:start])
                 or _PLACE_OF.search(message[:start]) or cannot(message, start, end))
 

@@ -157,7 +157,7 @@ _GOING = re.compile(rf"(?<!\w)(?:di|sang|qua|bay)(?!\w)|{_PLAN}(?!\w)")
 _SENTENCE_END = re.compile(r"[.!?;\n]")
 # a trip under way ("đang (đi) du lịch / công tác <place>"), or stuck there: the holder is there now
 _TOURING, _STUCK = ("du lich", "cong tac"), ("ket lai", "mac ket")
-_NOW = re.compile(r"(?<!\w)dang\s+(?:di\s+)?$")
+_UNDER_WAY = re.compile(r"(?<!\w)dang\s+(?:di\s+)?$")
 # going there told as long past ("từ 2018", "năm 2019", "mấy năm nay"), and being there now ("giờ", "hiện nay")
 _LONG_AGO = re.compile(r"\b(?:tu|nam|hoi)\s+(?:nam\s+)?\d{4}\b|\b(?:may|\d+)\s+nam\s+(?:nay|roi|truoc)\b|\bnam\s+ngoai\b")
 _NOW_THERE = re.compile(r"\b(?:gio|hien|hien tai|hien nay|bay gio|dang)\b")
@@ -357,7 +357,7 @@ class Referrals:
                 continue  # going there ("qua Singapore chơi", "đi Nhật"): the one asking is at home
             for m in places:
                 sentence = _sentence_start(message, m.start())
-                if m.group(1) in _STUCK or (m.group(1) in _TOURING and _NOW.search(message, sentence, m.start())):
+                if m.group(1) in _STUCK or (m.group(1) in _TOURING and _UNDER_WAY.search(message, sentence, m.start())):
                     return referral  # "kẹt lại Bangkok", "đang đi du lịch Bangkok": there now, whatever the trip
                 if not _BACK.match(message, m.end()) and not _GOING.search(message, sentence, m.start()):
                     return referral  # "ở Nhật về" is back home; "đi làm việc ở Hàn", "từng sống ở Ba Lan" not there
