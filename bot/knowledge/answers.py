@@ -1072,9 +1072,9 @@ def other_agency(config: AnswerConfig, text: str, named: List[Tuple[str, int, in
 
 # the question points back at a paper named before: "xin giấy này ở đâu", "cái giấy đó làm ở mô",
 # "sửa thông tin đó ở đâu"
-_BACK_REFERENCE = re.compile(r"\b(?:giay|cai|loai giay|mau|thong tin|viec|thu tuc|dang ky|khoan)\s+(?:nay|do|ni|no|ay)\b")
-# those of them that may point at an act ("việc này", "khoản này"), not only at a paper
-_ACT_POINTERS = ("cai ", "viec ", "thu tuc ", "dang ky ", "khoan ")
+# ("cái / việc / thủ tục / đăng ký / khoản này" may point at an act too: "việc này", "khoản này")
+_PAPER_POINTERS, _ACT_POINTERS = ("giay", "loai giay", "mau", "thong tin"), ("cai", "viec", "thu tuc", "dang ky", "khoan")
+_BACK_REFERENCE = re.compile(rf"\b({'|'.join(_PAPER_POINTERS + _ACT_POINTERS)})\s+(?:nay|do|ni|no|ay)\b")
 
 
 def refers_back(message: str, question: Tuple[int, int], places: List[Tuple[int, int]],
@@ -1089,7 +1089,7 @@ def refers_back(message: str, question: Tuple[int, int], places: List[Tuple[int,
     # "giấy này" points back at a paper; "cái / việc / thủ tục này" at whatever was named last ("đăng ký NVQS …
     # Cái này đăng ký ở đâu", "đổi tên công ty … thủ tục thay đổi đăng ký này")
     before = [pe for ps, pe in places if pe <= pointer.start() and (
-        pointer.group(0).startswith(_ACT_POINTERS) or _PAPER_WORD.match(message, ps)
+        pointer.group(1) in _ACT_POINTERS or _PAPER_WORD.match(message, ps)
         or _PAPER_WORD_BEFORE.search(message[:ps]) or message[ps:].startswith("xac nhan"))]
     return bool(before) and not any(
         max(before) <= s < pointer.start() and ("." in name or _PAPER_WORD.match(message, s)

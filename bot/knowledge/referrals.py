@@ -155,8 +155,9 @@ class Doubt:
 # a trip, a plan or being sent, before a place in its sentence: "đi làm việc ở Hàn Quốc", "sang Nhật"
 _GOING = re.compile(rf"(?<!\w)(?:di|sang|qua|bay)(?!\w)|{_PLAN}(?!\w)")
 _SENTENCE_END = re.compile(r"[.!?;\n]")
-# a trip under way ("đang (đi) du lịch / công tác <place>"), or stuck there: the holder is there now
-_TOURING, _STUCK = ("du lich", "cong tac"), ("ket lai", "mac ket")
+# before a place: being there ("ở / bên / tại"); a trip under way ("đang (đi) du lịch / công tác <place>"), or
+# stuck there: the holder is there now
+_THERE, _TOURING, _STUCK = ("o", "ben", "tai"), ("du lich", "cong tac"), ("ket lai", "mac ket")
 _UNDER_WAY = re.compile(r"(?<!\w)dang\s+(?:di\s+)?$")
 # going there told as long past ("từ 2018", "năm 2019", "mấy năm nay"), and being there now ("giờ", "hiện nay")
 _LONG_AGO = re.compile(r"\b(?:tu|nam|hoi)\s+(?:nam\s+)?\d{4}\b|\b(?:may|\d+)\s+nam\s+(?:nay|roi|truoc)\b|\bnam\s+ngoai\b")
@@ -200,9 +201,8 @@ class Referrals:
             if not block:
                 return None
             names = sorted({canonical(c) for c in abroad}, key=len, reverse=True)
-            pattern = re.compile(r"(?<!\w)(?:(o|ben|tai|du lich|cong tac|ket lai|mac ket)|di|sang|qua|bay)\s+("
-                                 + "|".join(re.escape(fold(n)) for n in names)
-                                 + r")(?!\w)")
+            pattern = re.compile(rf"(?<!\w)(?:({'|'.join(_THERE + _TOURING + _STUCK)})|di|sang|qua|bay)\s+("
+                                 + "|".join(re.escape(fold(n)) for n in names) + r")(?!\w)")
             return Doubt([str(p) for p in block["procedures"]], pattern, " ".join(block["question"].split()),
                          str(block["ask"]), spell([str(h) for h in block.get("home") or []]), frozenset(names))
 
