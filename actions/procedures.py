@@ -55,6 +55,7 @@ def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[
         latest.get("intent_ranking") or [],
         latest.get("text") or "",
         slots,
+        latest.get("second_opinion"),
     )
     if decision.not_understood:
         return None

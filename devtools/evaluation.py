@@ -123,7 +123,8 @@ def first_move(kb: KnowledgeBase, config: AnswerConfig, parsed: dict) -> Move:
               or config.aspect_of_intent(intent))
     if not routed:
         return Move("intent", intent=intent)
-    decision = resolve(kb, config, intent, parsed.get("intent_ranking") or [], parsed.get("text", ""), {})
+    decision = resolve(kb, config, intent, parsed.get("intent_ranking") or [], parsed.get("text", ""), {},
+                       parsed.get("second_opinion"))
     if decision.procedure:
         return Move("answer", procedure=decision.procedure)
     if decision.topic:

@@ -339,6 +339,34 @@ def test_a_foreigners_stay_is_not_a_citizens_temporary_residence(kb, config):
     assert decision.procedure == "residence.temporary_registration"
 
 
+def test_a_matter_the_second_opinion_calls_not_ours_is_asked_back_however_sure_the_blend(kb, config):
+    # the blend of the two classifiers is sure of the tạm trú the story names, the question names no procedure, and
+    # the second model alone gives "not ours" real weight: the procedure, or the business registration asked about?
+    message = ("Tôi ở trọ, có đăng ký tạm trú ở phường này. Tháng trước tôi mới mở tiệm tạp hóa nhỏ ở nhà thuê, muốn "
+               "đăng ký hộ kinh doanh. Nộp ở đâu?")
+    sure = [{"name": "residence.temporary_registration", "confidence": 0.95}, {"name": "out_of_scope", "confidence": 0.03}]
+
+    def decide(not_ours):
+        return resolve(kb, config, "residence.temporary_registration", sure, message, {}, {"out_of_scope": not_ours})
+
+    asked = decide(0.5)
+    assert asked.procedure is None and asked.candidates == ["residence.temporary_registration"]
+    reply = render_candidates(kb, config, asked.candidates, asked.matter)
+    assert "hộ kinh doanh" in reply.text and reply.buttons[-1]["payload"] == asked.matter
+    # the second model agreeing that it is ours: answered, as without its opinion
+    assert decide(0.1).procedure == "residence.temporary_registration"
+    assert resolve(kb, config, "residence.temporary_registration", sure, message, {}).procedure
+    # no other agency's matter named: answered, whatever the second model says
+    plain = "Tôi ở trọ, muốn đăng ký tạm trú ở phường này thì cần giấy tờ gì?"
+    assert resolve(kb, config, "residence.temporary_registration", sure, plain, {},
+                   {"out_of_scope": 0.6}).procedure == "residence.temporary_registration"
+    # a procedure named in the question itself: the question is the police's, the matter only its context
+    asked = ("Vợ chồng em mới đăng ký kết hôn, mở tiệm tóc có giấy phép hộ kinh doanh rồi. Ngủ luôn ở gác tiệm thì "
+             "đăng ký tạm trú ở địa chỉ tiệm được không?")
+    assert resolve(kb, config, "residence.temporary_registration", sure, asked, {},
+                   {"out_of_scope": 0.9}).procedure == "residence.temporary_registration"
+
+
 def test_a_procedure_named_in_passing_does_not_hide_the_matter_asked_about(kb, config):
     ranking = [{"name": "security.crime_report", "confidence": 0.6}, {"name": "out_of_scope", "confidence": 0.3}]
     decision = resolve(kb, config, "security.crime_report", ranking,

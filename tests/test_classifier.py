@@ -196,6 +196,7 @@ def test_without_a_second_opinion_the_ranking_is_rasas(tmp_path):
     rasas.process(copies)
     for a, b in zip(probe, copies):
         assert a.get("intent")["name"] == b.get("intent")["name"]
+        assert a.get("second_opinion") is None  # no second model: nothing of its own to weigh
         assert [r["name"] for r in a.get("intent_ranking")] == [r["name"] for r in b.get("intent_ranking")]
         assert [r["confidence"] for r in a.get("intent_ranking")] == pytest.approx(
             [r["confidence"] for r in b.get("intent_ranking")])

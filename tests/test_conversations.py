@@ -180,6 +180,18 @@ def test_a_case_named_in_the_new_message_wins_over_the_context(chat, kb, first, 
     assert chat.slot("procedure") == procedure
 
 
+def test_a_story_the_second_opinion_calls_not_ours_is_asked_back_with_the_matter(chat):
+    # the rules answer the CT07 the story names; the second model alone calls the message another agency's
+    # (the visa), and the question names no procedure: a question back, through the real servers, with the matter
+    replies = chat("Em xin visa du học Úc, trung tâm đòi CT07 dịch tiếng Anh. Em in từ VNeID ra thì lãnh sự có nhận "
+                   "không hay phải có dấu?")
+    assert payloads(replies)[0] == "/residence.confirmation"
+    assert "cơ quan khác" in text_of(replies) and payloads(replies)[-1] == "xin visa du học"
+    assert chat.slot("procedure") is None
+    # its button for the matter is answered with the embassy
+    assert "đại sứ quán" in text_of(chat(payloads(replies)[-1]))
+
+
 def test_a_question_between_procedures_is_asked_back_with_buttons(chat, kb):
     replies = chat("ho chieu")
     assert set(payloads(replies)) == {f"/{o.procedure}" for o in kb.topics["immigration"].options}

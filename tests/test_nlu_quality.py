@@ -193,6 +193,14 @@ def test_messages_parsed_many_at_once_are_parsed_as_one_by_one(parse):
     assert parse.many(texts) == [parse(text) for text in texts]
 
 
+def test_the_parse_carries_the_second_opinion_on_not_ours(parse):
+    # the answer rules weigh the second model's own "not ours", which the blended ranking hides
+    police = parse("Tôi muốn đăng ký tạm trú cho con dâu về ở chung, nhà đứng tên tôi. Cần mang giấy gì?")
+    other = parse("Sổ đỏ nhà em vẫn ghi số chứng minh cũ, ngân hàng bảo phải cập nhật số căn cước lên sổ mới cho "
+                  "vay. Em làm ở đâu?")
+    assert police["second_opinion"]["out_of_scope"] < 0.1 < 0.5 < other["second_opinion"]["out_of_scope"]
+
+
 def test_every_held_out_set_is_evaluated(reports):
     names = {r.label.split()[0] for r in reports}
     assert names == set(FLOORS)

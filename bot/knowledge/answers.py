@@ -330,21 +330,33 @@ def resolve(
     ranking: List[Dict[str, Any]],
     text: str,
     slots: Dict[str, Any],
+    second_opinion: Optional[Dict[str, float]] = None,
 ) -> Decision:
     """Which procedure and aspect the latest message asks about; or a question
     back, or out of scope. A wrong procedure costs the citizen more than a
     question back, so a procedure is answered only when it is clearly ahead.
     A question back keeps the part the words ask about ("làm cccd cần giấy
     tờ gì": the documents), answered once the citizen picks the case,
-    whichever intent the classifier gave the message."""
+    whichever intent the classifier gave the message. ``second_opinion``:
+    the second model's own probabilities (the parse's ``second_opinion``),
+    where the blend in ``ranking`` hides them."""
     written, text = text or "", config.expand(text or "")
     decision = _decide(kb, config, intent, ranking, text, slots)
-    # places as written: expanding splits a name it does not know ("Saitama")
-    if decision.procedure and not slots.get("clarifying") and (
-            doubt := config.referrals.doubted(written, decision.procedure)) is not None:
-        # "Ba tôi ở Houston, hộ chiếu hết hạn": the passport at home, or at the mission there?
-        return Decision(candidates=[decision.procedure], matter=doubt.doubt.ask, question=doubt.doubt.question,
-                        aspect=decision.aspect)
+    if decision.procedure and not slots.get("clarifying"):
+        # places as written: expanding splits a name it does not know ("Saitama")
+        if (doubt := config.referrals.doubted(written, decision.procedure)) is not None:
+            # "Ba tôi ở Houston, hộ chiếu hết hạn": the passport at home, or at the mission there?
+            return Decision(candidates=[decision.procedure], matter=doubt.doubt.ask, question=doubt.doubt.question,
+                            aspect=decision.aspect)
+        question = question_span(text)
+        if ((second_opinion or {}).get("out_of_scope", 0.0) >= config.confidence["second_not_ours"]
+                and not any(question[0] <= s and e <= question[1] for _, s, e in named_procedures(kb, text))
+                and (found := config.referrals.match(text, question, matter_context)) is not None):
+            # another agency's matter named, and the second model gives "not ours" real weight, though the
+            # blend chose a procedure ("Em bán mỹ phẩm online…, giờ muốn mở thêm cửa hàng ở nhà thuê. Em cần
+            # đăng ký hộ kinh doanh ở đâu… Em chỉ có CCCD với xác nhận tạm trú"): that procedure or the matter?
+            return Decision(candidates=[decision.procedure], matter=canonical(text)[found[1]:found[2]],
+                            aspect=decision.aspect)
     if (decision.topic is not None or decision.candidates) and decision.aspect is None:
         decision.aspect = aspects_of(config, kb, text, None, {})[0]
     return decision

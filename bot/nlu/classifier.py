@@ -43,6 +43,10 @@ from bot.nlu.second_opinion import TfidfOpinion, syllable_text
 
 logger = logging.getLogger(__name__)
 
+# the parse's key for the second opinion's own view (its probability that the message is not the police's)
+SECOND_OPINION = "second_opinion"
+OUT_OF_SCOPE = "out_of_scope"
+
 
 def fit_multinomial(clf: LogisticRegression, X: csr_matrix, y: Sequence[str], workers: int,
                     intent_weights: Optional[Dict[str, float]] = None) -> None:
@@ -238,11 +242,16 @@ class ParallelLogisticRegression(LogisticRegressionClassifier):
         """Each message's intent and ranking: Rasa's, from the probabilities
         blended with the second opinion's when there is one."""
         probabilities = self.clf.predict_proba(self._create_X(messages))
+        second = None
         if self.opinion is not None:
             weight = self.opinion_weight
-            probabilities = ((1 - weight) * probabilities
-                             + weight * self.opinion.probabilities([syllable_text(m) for m in messages], self.clf.classes_))
-        for message, row in zip(messages, probabilities):
+            second = self.opinion.probabilities([syllable_text(m) for m in messages], self.clf.classes_)
+            probabilities = (1 - weight) * probabilities + weight * second
+        not_ours = list(self.clf.classes_).index(OUT_OF_SCOPE) if OUT_OF_SCOPE in self.clf.classes_ else None
+        for k, (message, row) in enumerate(zip(messages, probabilities)):
+            if second is not None and not_ours is not None:
+                # the second opinion alone, on "not ours": the answer rules weigh it apart (bot.knowledge.answers)
+                message.set(SECOND_OPINION, {OUT_OF_SCOPE: float(second[k, not_ours])}, add_to_output=True)
             ranking = sorted(({"name": name, "confidence": float(p)} for name, p in zip(self.clf.classes_, row)),
                              key=lambda entry: -entry["confidence"])
             message.set(INTENT, ranking[0], add_to_output=True)
