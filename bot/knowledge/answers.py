@@ -348,15 +348,15 @@ def resolve(
             # "Ba tôi ở Houston, hộ chiếu hết hạn": the passport at home, or at the mission there?
             return Decision(candidates=[decision.procedure], matter=doubt.doubt.ask, question=doubt.doubt.question,
                             aspect=decision.aspect)
-        question = question_span(text)
-        if ((second_opinion or {}).get("out_of_scope", 0.0) >= config.confidence["second_not_ours"]
-                and not any(question[0] <= s and e <= question[1] for _, s, e in named_procedures(kb, text))
-                and (found := config.referrals.match(text, question, matter_context)) is not None):
-            # another agency's matter named, and the second model gives "not ours" real weight, though the
-            # blend chose a procedure ("Em bán mỹ phẩm online…, giờ muốn mở thêm cửa hàng ở nhà thuê. Em cần
-            # đăng ký hộ kinh doanh ở đâu… Em chỉ có CCCD với xác nhận tạm trú"): that procedure or the matter?
-            return Decision(candidates=[decision.procedure], matter=canonical(text)[found[1]:found[2]],
-                            aspect=decision.aspect)
+        if (second_opinion or {}).get("out_of_scope", 0.0) >= config.confidence["second_not_ours"]:
+            # the second model gives "not ours" real weight, though the blend led to a procedure: with another
+            # agency's matter named and no procedure in the question itself ("Em xin visa du học Úc, trung tâm
+            # đòi CT07 dịch tiếng Anh. Em in từ VNeID ra thì lãnh sự có nhận không…"), that procedure or the matter?
+            question = question_span(text)
+            if (not any(question[0] <= s and e <= question[1] for _, s, e in named_procedures(kb, text))
+                    and (found := config.referrals.match(text, question, matter_context)) is not None):
+                return Decision(candidates=[decision.procedure], matter=canonical(text)[found[1]:found[2]],
+                                aspect=decision.aspect)
     if (decision.topic is not None or decision.candidates) and decision.aspect is None:
         decision.aspect = aspects_of(config, kb, text, None, {})[0]
     return decision

@@ -39,13 +39,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
 
+from bot.knowledge.importer import OUT_OF_SCOPE
 from bot.nlu.second_opinion import TfidfOpinion, syllable_text
 
 logger = logging.getLogger(__name__)
 
 # the parse's key for the second opinion's own view (its probability that the message is not the police's)
 SECOND_OPINION = "second_opinion"
-OUT_OF_SCOPE = "out_of_scope"
 
 
 def fit_multinomial(clf: LogisticRegression, X: csr_matrix, y: Sequence[str], workers: int,
