@@ -247,11 +247,12 @@ class ParallelLogisticRegression(LogisticRegressionClassifier):
             weight = self.opinion_weight
             second = self.opinion.probabilities([syllable_text(m) for m in messages], self.clf.classes_)
             probabilities = (1 - weight) * probabilities + weight * second
-        not_ours = list(self.clf.classes_).index(OUT_OF_SCOPE) if OUT_OF_SCOPE in self.clf.classes_ else None
-        for k, (message, row) in enumerate(zip(messages, probabilities)):
-            if second is not None and not_ours is not None:
-                # the second opinion alone, on "not ours": the answer rules weigh it apart (bot.knowledge.answers)
-                message.set(SECOND_OPINION, {OUT_OF_SCOPE: float(second[k, not_ours])}, add_to_output=True)
+        # the second opinion alone, on "not ours": the answer rules weigh it apart (bot.knowledge.answers)
+        not_ours = (second[:, list(self.clf.classes_).index(OUT_OF_SCOPE)]
+                    if second is not None and OUT_OF_SCOPE in self.clf.classes_ else [None] * len(messages))
+        for message, row, own in zip(messages, probabilities, not_ours):
+            if own is not None:
+                message.set(SECOND_OPINION, {OUT_OF_SCOPE: float(own)}, add_to_output=True)
             ranking = sorted(({"name": name, "confidence": float(p)} for name, p in zip(self.clf.classes_, row)),
                              key=lambda entry: -entry["confidence"])
             message.set(INTENT, ranking[0], add_to_output=True)
