@@ -38,6 +38,7 @@ from sklearn._loss.loss import HalfMultinomialLoss
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
+from threadpoolctl import threadpool_limits
 
 from bot.knowledge.importer import OUT_OF_SCOPE
 from bot.nlu.second_opinion import TfidfOpinion, syllable_text
@@ -225,7 +226,9 @@ class ParallelLogisticRegression(LogisticRegressionClassifier):
             # nothing to fit, or a case scikit-learn fits another way (binary, other solver)
             return super().train(training_data)
         cores, weights = usable_cores(), self.config["intent_weights"]
-        with ThreadPoolExecutor(1) as background:
+        # the fits spread their own work over the cores: BLAS's threads on top of them
+        # only contend for the same cores (a tenth of the fit, most of it in the kernel)
+        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(1) as background:
             # the two fits overlap: each leaves the cores idle part of the time (its own
             # results are the same as fitted alone)
             first = background.submit(fit_multinomial, self.clf, X, y, cores, weights)
