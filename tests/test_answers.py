@@ -2198,3 +2198,12 @@ def test_this_in_the_question_points_back_at_the_matter_named_last(kb, config):
     text = ("Em mua lại xe máy của anh họ, anh ấy đã làm thủ tục thu hồi biển số. Trước khi sang tên em phải nộp lệ "
             "phí trước bạ. Khoản này tính bao nhiêu phần trăm, nộp ở đâu?")
     assert agency_for(kb, config, "vehicle.ownership_transfer", ranking, text) == "tax"
+
+
+def test_a_syllable_typed_without_diacritics_is_not_split_as_words_run_together(kb, config):
+    # "phuong" (phường, phương) is a syllable though no word of the word list is it alone: it was read
+    # as "phú ông", so "đi khỏi địa phương" typed without diacritics named no case of residence
+    assert config.expand("di khoi dia phuong may nam") == "di khoi dia phuong may nam"
+    assert config.expand("bao cong an phuong") == "bao cong an phuong"
+    assert config.expand("dangky tamtru") == "dang ky tam tru"  # words run together are still found
+    assert "residence.temporary_absence" in kb.topics["residence"].cases_named("con toi di khoi dia phuong vai nam")
