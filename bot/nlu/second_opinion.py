@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+# imported with this module, not when the model is saved: at the end of a training, with the training
+# data's millions of objects alive, importing it (and the scikit-learn modules it trusts) took 4 s
+import skops.io as sio
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -67,14 +70,10 @@ class TfidfOpinion:
         return self.clf.predict_proba(self.features(texts))
 
     def save(self, path: Path) -> None:
-        import skops.io as sio
-
         sio.dump({"words": self.words, "characters": self.characters, "clf": self.clf}, path)
 
     @classmethod
     def load(cls, path: Path) -> "TfidfOpinion":
-        import skops.io as sio
-
         parts = sio.load(path, trusted=_TRUSTED)
         opinion = cls.__new__(cls)
         opinion.words, opinion.characters, opinion.clf = parts["words"], parts["characters"], parts["clf"]
