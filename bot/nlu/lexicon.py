@@ -12,19 +12,12 @@ from typing import Any, Dict, Iterable, List, Tuple
 import yaml
 
 from bot.core.paths import DATA
-from bot.nlu.runon import RunOn, word_list
+from bot.nlu.runon import RunOn, syllables
 from bot.nlu.text import canonical, fold
 
 _WORD = re.compile(r"\w+")
 # an age typed short: "đủ 14t", "con 5t"
 _AGE = re.compile(r"\b(\d{1,2})t\b")
-
-
-@lru_cache(maxsize=1)
-def syllables() -> frozenset:
-    """Every syllable of the word list's words: one is never split as words typed run together
-    ("phuong", of "địa phương", is not "phú ông")."""
-    return frozenset(s for words in word_list()[0].values() for s in words)
 
 
 def read_lexicon(path: Path) -> Dict[str, Any]:
@@ -64,6 +57,8 @@ class Spelling:
             word = match.group(0)
             meaning = self.meanings.get(word) or (self.typed_plain.get(word) if fold(word) == word else None)
             if meaning is None:
+                # a syllable is a word ("phuong" is no "phú ông"); the tokenizer's split keeps its
+                # narrower test, the one its model was trained with (README, later session of 2026-12-06)
                 parts = self.run_on.split(word) if fold(word) == word and word not in syllables() else None
                 return " ".join(s for w in parts for s in w) if parts else word
             return fold(meaning) if plain else meaning

@@ -40,6 +40,13 @@ def word_list() -> Tuple[Dict[str, Tuple[str, ...]], frozenset]:
     return words, frozenset(k for k, v in words.items() if len(v) == 1)
 
 
+@lru_cache(maxsize=1)
+def syllables() -> frozenset:
+    """Every syllable of the word list's words, folded: "phuong" is one (of "địa phương")
+    though no word of the list is "phuong" alone."""
+    return frozenset(s for words in word_list()[0].values() for s in words)
+
+
 class RunOn:
     """Splits a word typed run together into its syllables."""
 
